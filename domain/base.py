@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import TransitionRefusedError
+from domain.meta import Meta
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TOPIC_PREFIX = "careledger."
+
+
+def recorded(name: str) -> Callable[[F], F]:
+    """Turns the decorated method into the event `name`, stored under a stable topic.
+
+    The topic does not depend on the module or class path, so classes can move or be renamed
+    without touching recorded events.
+    """
+    return event(name, topic=TOPIC_PREFIX + name)
+
+
+class CareAggregate(Aggregate):
+    """An aggregate whose every event carries the command's metadata."""
+
+    class Event(Aggregate.Event):
+        meta: Meta
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    status: StrEnum
+
+    def require(self, action: str, allowed: Collection[StrEnum]) -> None:
+        if self.status not in allowed:
+            raise TransitionRefusedError(type(self).__name__, str(self.status), action)
+
+    def require_not(self, action: str, refused: Collection[StrEnum]) -> None:
+        if self.status in refused:
+            raise TransitionRefusedError(type(self).__name__, str(self.status), action)
+
+
+__all__ = ["CareAggregate", "Meta", "recorded"]
