@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.values import aware, bounded_text, optional_text
+from domain.values import aware, bounded_text, one_of, optional_text
 
 ID_MAX = 128
 
@@ -37,6 +37,7 @@ class Actor:
     role: str
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", one_of("actor.kind", self.kind, ActorKind))
         bounded_text("actor.id", self.id, ID_MAX)
         bounded_text("actor.role", self.role, 64)
 
@@ -65,6 +66,8 @@ class Meta:
 
     def __post_init__(self) -> None:
         aware("occurred_at", self.occurred_at)
+        if self.channel is not None:
+            object.__setattr__(self, "channel", one_of("channel", self.channel, Channel))
         bounded_text("command_id", self.command_id, ID_MAX)
         bounded_text("correlation_id", self.correlation_id, ID_MAX)
         if self.causation_id is not None:

@@ -59,7 +59,7 @@ class Survey(CareAggregate):
     @recorded("SurveySent")
     def __init__(
         self, meta: Meta, customer_id: UUID, subject: SurveySubject, subject_id: UUID,
-        via: SurveyVia,
+        via: SurveyVia, *, id: UUID,
     ) -> None:
         self.customer_id = customer_id
         self.subject = SurveySubject(subject)
@@ -72,11 +72,12 @@ class Survey(CareAggregate):
 
     @classmethod
     def send(
-        cls, meta: Meta, customer_id: UUID, subject: str, subject_id: UUID, via: str
+        cls, meta: Meta, customer_id: UUID, subject: str, subject_id: UUID, via: str, *,
+        id: UUID,
     ) -> Survey:
         return cls(
             meta=meta, customer_id=customer_id, subject=one_of("subject", subject, SurveySubject),
-            subject_id=subject_id, via=one_of("via", via, SurveyVia),
+            subject_id=subject_id, via=one_of("via", via, SurveyVia), id=id,
         )
 
     def respond(self, meta: Meta, scores: Scores, comment: Sealed | None) -> None:

@@ -16,7 +16,7 @@ FIVES = Scores(5, 5, 5, 5, 5)
 
 
 def sent_survey() -> Survey:
-    return Survey.send(meta(), uuid4(), subject="order", subject_id=uuid4(), via="sms")
+    return Survey.send(meta(), uuid4(), subject="order", subject_id=uuid4(), via="sms", id=uuid4())
 
 
 def test_a_sent_survey_records_the_response_and_its_scores() -> None:
@@ -56,7 +56,9 @@ def test_scores_outside_one_to_five_are_invalid(bad: object) -> None:
 
 def test_unknown_channel_is_invalid_and_records_nothing() -> None:
     with pytest.raises(InvalidInputError) as invalid:
-        Survey.send(meta(), uuid4(), subject="order", subject_id=uuid4(), via="pigeon")
+        Survey.send(
+            meta(), uuid4(), subject="order", subject_id=uuid4(), via="pigeon", id=uuid4()
+        )
     assert invalid.value.field == "via"
 
 
