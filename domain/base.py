@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import TransitionRefusedError
 from domain.meta import Meta
+from domain.snapshot import TypedSnapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +33,11 @@ class CareAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         pass
 
-    status: StrEnum
+    Snapshot = TypedSnapshot
+
+    if TYPE_CHECKING:
+        # Declared for the type checker only: the library turns class annotations into fields.
+        status: StrEnum
 
     def require(self, action: str, allowed: Collection[StrEnum]) -> None:
         if self.status not in allowed:

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import event
 
 from domain.base import CareAggregate, Meta, recorded
 from domain.errors import InvalidInputError
@@ -56,7 +59,22 @@ class Survey(CareAggregate):
     class Created(CareAggregate.Created):
         TOPIC = "careledger.Survey.Created"
 
-    @recorded("SurveySent")
+    class Sent(Created):
+        """Version 2 renamed the field `channel` to `via`: the survey's channel is not the
+        channel the customer spoke to us through (that one lives in the metadata)."""
+
+        TOPIC = "careledger.SurveySent"
+        class_version = 2
+        customer_id: UUID
+        subject: SurveySubject
+        subject_id: UUID
+        via: SurveyVia
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["via"] = state.pop("channel")
+
+    @event(Sent)
     def __init__(
         self, meta: Meta, customer_id: UUID, subject: SurveySubject, subject_id: UUID,
         via: SurveyVia, *, id: UUID,
