@@ -1,1 +1,1 @@
-"""CareLedger's application layer: commands on the eventsourcing Application. Imports domain only."""
+"""CareLedger's application layer: commands on the eventsourcing Application."""

@@ -1,0 +1,69 @@
+"""The CareLedger application: every command of every aggregate, on one event store."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+import domain
+from application.complaints import ComplaintCommands
+from application.customers import CustomerCommands
+from application.incidents import IncidentCommands
+from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
+from application.orders import OrderCommands
+from application.settings import Settings
+from application.surveys import SurveyCommands
+from application.transcodings import register_value_types
+from application.vault import Vault
+from domain.complaint import Complaint
+from domain.customer import Customer
+from domain.incident import Incident
+from domain.order import Order
+from domain.survey import Survey
+
+SNAPSHOTTED = (Order, Complaint, Incident, Customer, Survey)
+
+
+def domain_modules() -> list[ModuleType]:
+    return [
+        importlib.import_module(f"domain.{m.name}") for m in pkgutil.iter_modules(domain.__path__)
+    ]
+
+
+class CareLedger(
+    CustomerCommands, OrderCommands, ComplaintCommands, IncidentCommands, SurveyCommands
+):
+    name = "careledger"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {kind: 50 for kind in SNAPSHOTTED}
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # Per instance, so tests and deployments can choose the interval.
+        self.snapshotting_intervals = {kind: settings.snapshot_interval for kind in SNAPSHOTTED}  # type: ignore[misc]
+        super().__init__(env=settings.eventsourcing_env())
+        self.keys = self._construct_key_store()
+        self.vault = Vault(self.keys)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_value_types(transcoder, domain_modules())
+
+    def _construct_key_store(self) -> KeyStore:
+        master = self.settings.resolved_master_key()
+        cache = self.settings.key_cache_seconds
+        if isinstance(self.recorder, PostgresApplicationRecorder):
+            return PostgresKeyStore(
+                self.recorder.datastore, f"{self.name}_data_keys", master, cache
+            )
+        return SQLiteKeyStore(self.settings.data_dir / "keys.db", master, cache)
+
+    def close(self) -> None:
+        keys: KeyStore | None = getattr(self, "keys", None)
+        if keys is not None:
+            keys.close()
+        super().close()

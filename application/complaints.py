@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from application.handling import CommandHandling, Outcome, command
+from application.vault import Vault
+from domain.complaint import Complaint
+from domain.meta import Meta
+from domain.order import Order
+from domain.values import bounded_text
+
+CONTENT_MAX = 4000
+
+
+class ComplaintCommands(CommandHandling):
+    vault: Vault
+
+    @command(personal=("content",))
+    def file_complaint(
+        self, meta: Meta, *, customer_id: UUID, order_id: UUID | None, content: str, channel: str
+    ) -> Outcome:
+        bounded_text("content", content, CONTENT_MAX)
+        if order_id is not None:
+            self.load(Order, order_id)
+        return self.create(
+            meta,
+            Complaint,
+            lambda: Complaint.receive(
+                meta,
+                id=uuid4(),
+                customer_id=customer_id,
+                order_id=order_id,
+                channel=channel,
+                content=self.vault.seal(customer_id, content),
+            ),
+        )
+
+    @command()
+    def classify_complaint(
+        self, meta: Meta, complaint_id: UUID, category: str, subcategory: str, severity: str
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.classify(meta, category, subcategory, severity),
+        )
+
+    @command()
+    def reclassify_complaint(
+        self, meta: Meta, complaint_id: UUID, category: str, subcategory: str, severity: str
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.reclassify(meta, category, subcategory, severity),
+        )
+
+    @command()
+    def assign_responsibility(
+        self, meta: Meta, complaint_id: UUID, department: str, person: str
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.assign_responsibility(meta, department, person),
+        )
+
+    @command()
+    def record_department_reply(self, meta: Meta, complaint_id: UUID, department: str) -> Outcome:
+        return self.change(
+            meta, Complaint, complaint_id, lambda c: c.record_department_reply(meta, department)
+        )
+
+    @command()
+    def send_first_response(self, meta: Meta, complaint_id: UUID) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.send_first_response(meta))
+
+    @command(personal=("content",))
+    def receive_customer_message(self, meta: Meta, complaint_id: UUID, content: str) -> Outcome:
+        bounded_text("content", content, CONTENT_MAX)
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.receive_customer_message(meta, self.vault.seal(c.customer_id, content)),
+        )
+
+    @command(personal=("content",))
+    def reply_to_customer(self, meta: Meta, complaint_id: UUID, content: str) -> Outcome:
+        bounded_text("content", content, CONTENT_MAX)
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.reply(meta, self.vault.seal(c.customer_id, content)),
+        )
+
+    @command()
+    def start_work(self, meta: Meta, complaint_id: UUID) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.start_work(meta))
+
+    @command()
+    def put_on_hold(self, meta: Meta, complaint_id: UUID, waiting_on: str) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.put_on_hold(meta, waiting_on))
+
+    @command()
+    def resume_complaint(self, meta: Meta, complaint_id: UUID) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.resume(meta))
+
+    @command()
+    def propose_solution(
+        self, meta: Meta, complaint_id: UUID, remedy: str, amount: Decimal | str | None = None
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.propose_solution(meta, remedy, amount, self._order_amount(c.order_id)),
+        )
+
+    @command()
+    def issue_compensation(
+        self, meta: Meta, complaint_id: UUID, amount: Decimal | str, funded_by: str
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.issue_compensation(meta, amount, funded_by, self._order_amount(c.order_id)),
+        )
+
+    @command()
+    def resolve_complaint(self, meta: Meta, complaint_id: UUID, outcome: str) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.resolve(meta, outcome))
+
+    @command()
+    def confirm_satisfied(self, meta: Meta, complaint_id: UUID) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.confirm_satisfied(meta))
+
+    @command()
+    def dispute_resolution(self, meta: Meta, complaint_id: UUID) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.dispute_resolution(meta))
+
+    @command()
+    def record_root_cause(
+        self,
+        meta: Meta,
+        complaint_id: UUID,
+        cause: str,
+        corrective_action: str,
+        incident_id: UUID | None = None,
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.record_root_cause(meta, cause, corrective_action, incident_id),
+        )
+
+    @command()
+    def escalate_complaint(self, meta: Meta, complaint_id: UUID) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.escalate(meta))
+
+    @command()
+    def link_complaint(
+        self,
+        meta: Meta,
+        complaint_id: UUID,
+        *,
+        incident_id: UUID | None = None,
+        order_id: UUID | None = None,
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.link(meta, incident_id=incident_id, order_id=order_id),
+        )
+
+    @command()
+    def merge_complaint(self, meta: Meta, complaint_id: UUID, into: UUID) -> Outcome:
+        self.load(Complaint, into)
+        return self.change(meta, Complaint, complaint_id, lambda c: c.merge_into(meta, into))
+
+    @command()
+    def close_complaint(self, meta: Meta, complaint_id: UUID, by: str) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.close(meta, by))
+
+    @command()
+    def check_complaint_sla(self, meta: Meta, complaint_id: UUID) -> Outcome:
+        return self.change(meta, Complaint, complaint_id, lambda c: c.check_sla(meta))
+
+    def _order_amount(self, order_id: UUID | None) -> Decimal | None:
+        return None if order_id is None else self.load(Order, order_id).amount

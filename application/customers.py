@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from uuid import UUID, uuid4
+
+from application.handling import CommandHandling, Outcome, command
+from application.keystore import KeyStore
+from application.vault import ERASED, Vault
+from domain.customer import Customer
+from domain.meta import Meta
+from domain.values import bounded_text, optional_text
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """A customer's personal contact data; stored only sealed with the customer's own key."""
+
+    name: str
+    phone: str
+    email: str | None = None
+    address: str | None = None
+
+    def __post_init__(self) -> None:
+        bounded_text("contact.name", self.name, 200)
+        bounded_text("contact.phone", self.phone, 32)
+        optional_text("contact.email", self.email, 254)
+        optional_text("contact.address", self.address, 500)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+ERASED_CONTACT = ContactDetails(name=ERASED, phone=ERASED, email=ERASED, address=ERASED)
+
+
+class CustomerCommands(CommandHandling):
+    vault: Vault
+    keys: KeyStore
+
+    @command(personal=("contact",))
+    def register_customer(self, meta: Meta, contact: ContactDetails) -> Outcome:
+        customer_id = uuid4()
+        return self.create(
+            meta,
+            Customer,
+            lambda: Customer.register(
+                meta,
+                id=customer_id,
+                contact=self.vault.seal(customer_id, contact.to_json()),
+            ),
+        )
+
+    @command(personal=("contact",))
+    def change_contact(self, meta: Meta, customer_id: UUID, contact: ContactDetails) -> Outcome:
+        return self.change(
+            meta,
+            Customer,
+            customer_id,
+            lambda customer: customer.change_contact(
+                meta,
+                self.vault.seal(customer_id, contact.to_json()),
+            ),
+        )
+
+    @command()
+    def assign_tier(self, meta: Meta, customer_id: UUID, tier: str) -> Outcome:
+        return self.change(meta, Customer, customer_id, lambda c: c.assign_tier(meta, tier))
+
+    @command()
+    def erase_customer(self, meta: Meta, customer_id: UUID) -> Outcome:
+        # The key goes first: if recording the erasure then fails, the data is already
+        # unreadable and a retry records the event.
+        self.load(Customer, customer_id)
+        self.keys.destroy(str(customer_id))
+        return self.change(meta, Customer, customer_id, lambda c: c.erase(meta))
+
+    def contact_of(self, customer_id: UUID) -> ContactDetails:
+        customer = self.load(Customer, customer_id)
+        plaintext = self.vault.open(customer.contact)
+        if plaintext == ERASED:
+            return ERASED_CONTACT
+        return ContactDetails(**json.loads(plaintext))

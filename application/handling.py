@@ -1,0 +1,160 @@
+"""How every command runs: idempotent by command id, retried on concurrent writes, typed errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import wraps
+from inspect import signature
+from typing import Any, ParamSpec, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
+
+from application.errors import ConcurrencyConflictError, IdempotencyKeyReusedError, NotFoundError
+from application.recorders import Receipt, ReceiptRecorder
+from domain.base import CareAggregate
+from domain.errors import DomainError
+from domain.meta import Meta
+
+A = TypeVar("A", bound=CareAggregate)
+P = ParamSpec("P")
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the aggregate it changed, its new version, and the log position."""
+
+    aggregate_id: UUID
+    version: int
+    position: int | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class CommandName:
+    name: str
+    fingerprint: str
+
+
+_current: ContextVar[CommandName | None] = ContextVar("careledger_command", default=None)
+
+
+def command(
+    *, personal: tuple[str, ...] = ()
+) -> Callable[[Callable[P, Outcome]], Callable[P, Outcome]]:
+    """Marks an application method as a command: its name and non-personal arguments identify it.
+
+    A repeated command id is only accepted for the same command with the same arguments;
+    personal arguments are left out of that fingerprint so no hash of them is ever stored.
+    """
+
+    def decorate(method: Callable[P, Outcome]) -> Callable[P, Outcome]:
+        sig = signature(method)
+
+        @wraps(method)
+        def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
+            bound = sig.bind(*args, **kwargs).arguments
+            public = {k: v for k, v in bound.items() if k not in ("self", "meta", *personal)}
+            text = json.dumps([method.__name__, public], sort_keys=True, default=str)
+            name = CommandName(method.__name__, hashlib.sha256(text.encode()).hexdigest())
+            token = _current.set(name)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                _current.reset(token)
+
+        return run
+
+    return decorate
+
+
+class CommandHandling(Application[UUID]):
+    """The save path every command shares."""
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        # Our settings module is the only source of configuration: ignore os.environ here.
+        return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **dict(env or {})})
+
+    @property
+    def receipts(self) -> ReceiptRecorder:
+        return cast(ReceiptRecorder, self.recorder)
+
+    def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFoundError(kind.__name__, aggregate_id) from None
+        if not isinstance(aggregate, kind):
+            raise NotFoundError(kind.__name__, aggregate_id)
+        return aggregate
+
+    def create(self, meta: Meta, kind: type[A], build: Callable[[], A]) -> Outcome:
+        return self._execute(meta, kind.__name__, build)
+
+    def change(
+        self, meta: Meta, kind: type[A], aggregate_id: UUID, action: Callable[[A], object]
+    ) -> Outcome:
+        def attempt() -> A:
+            aggregate = self.load(kind, aggregate_id)
+            action(aggregate)
+            return aggregate
+
+        return self._execute(meta, kind.__name__, attempt, aggregate_id)
+
+    def _execute(
+        self,
+        meta: Meta,
+        entity: str,
+        attempt: Callable[[], CareAggregate],
+        aggregate_id: UUID | None = None,
+    ) -> Outcome:
+        name = _current.get()
+        if name is None:
+            raise RuntimeError("commands must be application methods decorated with @command")
+        for attempt_no in range(1, MAX_ATTEMPTS + 1):
+            earlier = self.receipts.select_receipt(meta.command_id)
+            if earlier is not None:
+                return self._replay(earlier, name)
+            try:
+                aggregate = attempt()
+            except DomainError:
+                # The same command may have committed since the receipt was read: its first
+                # outcome wins over a refusal caused by the command itself.
+                earlier = self.receipts.select_receipt(meta.command_id)
+                if earlier is None:
+                    raise
+                return self._replay(earlier, name)
+            if not aggregate.pending_events:
+                position = self.receipts.position_of(aggregate.id, aggregate.version)
+                return Outcome(aggregate.id, aggregate.version, position)
+            receipt = Receipt(
+                meta.command_id, name.name, name.fingerprint, aggregate.id, aggregate.version
+            )
+            try:
+                recordings = self.save(aggregate, receipts=[receipt])
+            except IntegrityError:
+                # Someone else wrote first: either this very command (the receipt tells on the
+                # next pass) or another command on the same aggregate (load again and retry).
+                time.sleep(random.uniform(0, 0.002 * 2**attempt_no))
+                continue
+            return Outcome(aggregate.id, aggregate.version, recordings[-1].notification.id)
+        earlier = self.receipts.select_receipt(meta.command_id)
+        if earlier is not None:
+            return self._replay(earlier, name)
+        raise ConcurrencyConflictError(entity, aggregate_id or UUID(int=0), MAX_ATTEMPTS)
+
+    def _replay(self, earlier: Receipt, name: CommandName) -> Outcome:
+        if (earlier.command, earlier.fingerprint) != (name.name, name.fingerprint):
+            raise IdempotencyKeyReusedError(earlier.command_id, earlier.command)
+        position = self.receipts.position_of(earlier.originator_id, earlier.originator_version)
+        return Outcome(earlier.originator_id, earlier.originator_version, position, replayed=True)

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from application.handling import CommandHandling, Outcome, command
+from application.vault import Vault
+from domain.meta import Meta
+from domain.order import Order
+from domain.order_types import OrderItem
+from domain.values import bounded_text
+
+ADDRESS_MAX = 500
+
+
+class OrderCommands(CommandHandling):
+    vault: Vault
+
+    @command(personal=("address",))
+    def receive_order(
+        self,
+        meta: Meta,
+        *,
+        customer_id: UUID,
+        restaurant: str,
+        region: str,
+        items: Sequence[OrderItem],
+        amount: Decimal | str,
+        promised_at: datetime,
+        address: str,
+        channel: str,
+    ) -> Outcome:
+        bounded_text("address", address, ADDRESS_MAX)
+        return self.create(
+            meta,
+            Order,
+            lambda: Order.receive(
+                meta,
+                id=uuid4(),
+                customer_id=customer_id,
+                restaurant=restaurant,
+                region=region,
+                items=items,
+                amount=amount,
+                promised_at=promised_at,
+                channel=channel,
+                address=self.vault.seal(customer_id, address),
+            ),
+        )
+
+    @command()
+    def confirm_order(self, meta: Meta, order_id: UUID) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.confirm(meta))
+
+    @command()
+    def send_order_confirmation(self, meta: Meta, order_id: UUID, via: str) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.send_confirmation(meta, via))
+
+    @command()
+    def reject_order(self, meta: Meta, order_id: UUID, reason: str) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.reject(meta, reason))
+
+    @command()
+    def expire_order(self, meta: Meta, order_id: UUID) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.expire(meta))
+
+    @command()
+    def assign_order_department(
+        self, meta: Meta, order_id: UUID, department: str, assignee: str
+    ) -> Outcome:
+        return self.change(
+            meta, Order, order_id, lambda o: o.assign_department(meta, department, assignee)
+        )
+
+    @command()
+    def start_preparation(self, meta: Meta, order_id: UUID) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.start_preparation(meta))
+
+    @command()
+    def pack_order(self, meta: Meta, order_id: UUID) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.pack(meta))
+
+    @command()
+    def assign_courier(self, meta: Meta, order_id: UUID, courier: str, provider: str) -> Outcome:
+        return self.change(
+            meta, Order, order_id, lambda o: o.assign_courier(meta, courier, provider)
+        )
+
+    @command()
+    def pick_up_order(self, meta: Meta, order_id: UUID) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.pick_up(meta))
+
+    @command()
+    def deliver_order(self, meta: Meta, order_id: UUID) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.deliver(meta))
+
+    @command()
+    def fail_delivery(self, meta: Meta, order_id: UUID, reason: str) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.fail_delivery(meta, reason))
+
+    @command()
+    def mark_order_returned(self, meta: Meta, order_id: UUID) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.mark_returned(meta))
+
+    @command()
+    def cancel_order(
+        self, meta: Meta, order_id: UUID, reason: str, cancelling_party: str
+    ) -> Outcome:
+        return self.change(
+            meta, Order, order_id, lambda o: o.cancel(meta, reason, cancelling_party)
+        )
+
+    @command()
+    def update_eta(self, meta: Meta, order_id: UUID, eta: datetime) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.update_eta(meta, eta))
+
+    @command()
+    def detect_delay(self, meta: Meta, order_id: UUID, expected_late_min: int) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.detect_delay(meta, expected_late_min))
+
+    @command()
+    def send_delay_notice(self, meta: Meta, order_id: UUID, via: str) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.send_delay_notice(meta, via))
+
+    @command()
+    def record_order_late(self, meta: Meta, order_id: UUID, attributed_to: str) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.record_late(meta, attributed_to))
+
+    @command()
+    def record_refund(
+        self, meta: Meta, order_id: UUID, amount: Decimal | str, origin: str
+    ) -> Outcome:
+        return self.change(meta, Order, order_id, lambda o: o.record_refund(meta, amount, origin))

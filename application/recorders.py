@@ -1,0 +1,154 @@
+"""Event recorders that also write command receipts, in the same transaction as the events.
+
+A receipt makes a command idempotent with the store's own uniqueness: a second transaction with
+the same command id fails on the receipts table's primary key and records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The first outcome of a command: which aggregate it changed, and to which version."""
+
+    command_id: str
+    command: str
+    fingerprint: str
+    originator_id: UUID
+    originator_version: int
+
+
+class PostgresReceiptRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(datastore.schema)
+        table = Identifier(events_table_name.removesuffix("_events") + "_receipts")
+        self.receipts_table_name = table
+        self.sql_create_schema = SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} (command_id text PRIMARY KEY,"
+                " command text NOT NULL, fingerprint text NOT NULL, originator_id uuid NOT NULL,"
+                " originator_version bigint NOT NULL,"
+                " recorded_at timestamptz NOT NULL DEFAULT now())"
+            ).format(schema, table)
+        )
+        self.sql_insert_receipt = SQL(
+            "INSERT INTO {}.{} (command_id, command, fingerprint, originator_id,"
+            " originator_version) VALUES (%s, %s, %s, %s, %s)"
+        ).format(schema, table)
+        self.sql_select_receipt = SQL(
+            "SELECT command_id, command, fingerprint, originator_id, originator_version"
+            " FROM {}.{} WHERE command_id = %s"
+        ).format(schema, table)
+        self.sql_select_position = SQL(
+            "SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
+        ).format(schema, Identifier(events_table_name))
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_create_schema)
+        super().create_table()
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        receipts: Sequence[Receipt] = kwargs.get("receipts", ())
+        if receipts:
+            curs.executemany(self.sql_insert_receipt, [_row(r) for r in receipts])
+
+    def select_receipt(self, command_id: str) -> Receipt | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql_select_receipt, (command_id,), prepare=True)
+            row = curs.fetchone()
+        return None if row is None else Receipt(**row)
+
+    def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self.sql_select_position, (originator_id, originator_version), prepare=True
+            )
+            row = curs.fetchone()
+        return None if row is None else int(row["notification_id"])
+
+
+class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_insert_receipt = (
+            "INSERT INTO command_receipts (command_id, command, fingerprint, originator_id,"
+            " originator_version) VALUES (?, ?, ?, ?, ?)"
+        )
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            (
+                "CREATE TABLE IF NOT EXISTS command_receipts (command_id TEXT PRIMARY KEY,"
+                " command TEXT NOT NULL, fingerprint TEXT NOT NULL, originator_id TEXT NOT NULL,"
+                " originator_version INTEGER NOT NULL,"
+                " recorded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            ),
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        receipts: Sequence[Receipt] = kwargs.get("receipts", ())
+        if receipts:
+            c.executemany(self.sql_insert_receipt, [_row(r, hex_id=True) for r in receipts])
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def select_receipt(self, command_id: str) -> Receipt | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT command, fingerprint, originator_id, originator_version"
+                " FROM command_receipts WHERE command_id = ?",
+                (command_id,),
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        return Receipt(
+            command_id=command_id,
+            command=row["command"],
+            fingerprint=row["fingerprint"],
+            originator_id=UUID(row["originator_id"]),
+            originator_version=row["originator_version"],
+        )
+
+    def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {self.events_table_name}"
+                " WHERE originator_id = ? AND originator_version = ?",
+                (originator_id.hex, originator_version),
+            )
+            row = c.fetchone()
+        return None if row is None else int(row[0])
+
+
+ReceiptRecorder = PostgresReceiptRecorder | SQLiteReceiptRecorder
+
+
+def _row(receipt: Receipt, *, hex_id: bool = False) -> tuple[Any, ...]:
+    originator: Any = receipt.originator_id.hex if hex_id else receipt.originator_id
+    return (
+        receipt.command_id,
+        receipt.command,
+        receipt.fingerprint,
+        originator,
+        receipt.originator_version,
+    )

@@ -1,0 +1,153 @@
+"""All of CareLedger's configuration, read from environment variables in this one place.
+
+CARELEDGER_DATABASE_URL       unset: embedded SQLite; `postgresql://user:pw@host:port/db`: that
+CARELEDGER_DATA_DIR           `./data`: embedded database, its key store, a generated dev master key
+CARELEDGER_MASTER_KEY         base64 of 32 bytes wrapping every customer key (production: required;
+                              development: generated into the data dir)
+CARELEDGER_ENV                `development`; `production` hides GraphiQL and introspection
+CARELEDGER_DB_SCHEMA          `public`: PostgreSQL schema, created if missing
+CARELEDGER_DB_POOL_SIZE       `10`: PostgreSQL connections kept open
+CARELEDGER_DB_LOCK_TIMEOUT    `5`: seconds a write waits for the event table's lock
+CARELEDGER_SNAPSHOT_INTERVAL  `50`: events between snapshots of one aggregate
+CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it read (bounds how
+                              long another process may still decrypt after an erasure)
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    master_key: bytes | None = None
+    environment: str = "development"
+    db_schema: str = "public"
+    db_pool_size: int = 10
+    db_lock_timeout_s: int = 5
+    snapshot_interval: int = 50
+    key_cache_seconds: float = 5.0
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        key = env.get("CARELEDGER_MASTER_KEY")
+        return cls(
+            database_url=env.get("CARELEDGER_DATABASE_URL") or None,
+            data_dir=Path(env.get("CARELEDGER_DATA_DIR", "data")),
+            master_key=_decode_key(key) if key else None,
+            environment=env.get("CARELEDGER_ENV", "development"),
+            db_schema=env.get("CARELEDGER_DB_SCHEMA", "public"),
+            db_pool_size=_int(env, "CARELEDGER_DB_POOL_SIZE", 10),
+            db_lock_timeout_s=_int(env, "CARELEDGER_DB_LOCK_TIMEOUT", 5),
+            snapshot_interval=_int(env, "CARELEDGER_SNAPSHOT_INTERVAL", 50),
+            key_cache_seconds=float(env.get("CARELEDGER_KEY_CACHE_SECONDS", "5")),
+        )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def postgres(self) -> PostgresTarget | None:
+        if not self.database_url:
+            return None
+        url = urlsplit(self.database_url)
+        if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
+            raise SettingsError("CARELEDGER_DATABASE_URL must look like postgresql://user@host/db")
+        return PostgresTarget(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 5432,
+            dbname=unquote(url.path.lstrip("/")),
+            user=unquote(url.username or "postgres"),
+            password=unquote(url.password or ""),
+        )
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "careledger.db"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's own variables, derived from ours."""
+        pg = self.postgres
+        if pg is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": str(self.db_lock_timeout_s),
+                "APPLICATION_RECORDER_TOPIC": "application.recorders:SQLiteReceiptRecorder",
+            }
+        else:
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_HOST": pg.host,
+                "POSTGRES_PORT": str(pg.port),
+                "POSTGRES_DBNAME": pg.dbname,
+                "POSTGRES_USER": pg.user,
+                "POSTGRES_PASSWORD": pg.password,
+                "POSTGRES_SCHEMA": self.db_schema,
+                "POSTGRES_POOL_SIZE": str(self.db_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.db_pool_size),
+                "POSTGRES_LOCK_TIMEOUT": str(self.db_lock_timeout_s),
+                "POSTGRES_PRE_PING": "y",
+                "APPLICATION_RECORDER_TOPIC": "application.recorders:PostgresReceiptRecorder",
+            }
+        env.update(self.extra_env)
+        return env
+
+    def resolved_master_key(self) -> bytes:
+        """The key that wraps customer keys; in development one is generated and kept on disk."""
+        if self.master_key is not None:
+            return self.master_key
+        if self.is_production:
+            raise SettingsError("CARELEDGER_MASTER_KEY is required in production")
+        path = self.data_dir / "master.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(base64.b64encode(secrets.token_bytes(32)).decode())
+        return _decode_key(path.read_text().strip())
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise SettingsError("CARELEDGER_MASTER_KEY must be base64") from None
+    if len(key) != 32:
+        raise SettingsError("CARELEDGER_MASTER_KEY must decode to 32 bytes")
+    return key
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None

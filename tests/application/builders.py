@@ -1,0 +1,28 @@
+"""Commands that put aggregates into a known state, shared by the application tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from application.app import CareLedger
+from application.customers import ContactDetails
+from domain.order_types import OrderItem
+from tests.support import CUSTOMER, T0, meta
+
+PHONE = "+86 138 0013 8000"
+ADDRESS = "88 Jianguo Road, Chaoyang, Beijing"
+CONTACT = ContactDetails(name="Li Wei", phone=PHONE, email="li.wei@example.com", address=ADDRESS)
+
+
+def customer(app: CareLedger) -> UUID:
+    return app.register_customer(meta(actor=CUSTOMER), CONTACT).aggregate_id
+
+
+def order(app: CareLedger, customer_id: UUID, amount: str = "58.00") -> UUID:
+    return app.receive_order(
+        meta(actor=CUSTOMER), customer_id=customer_id, restaurant="Golden Dumpling",
+        region="chaoyang", items=[OrderItem("dumplings", 2, Decimal(amount) / 2)],
+        amount=amount, promised_at=T0 + timedelta(minutes=40), address=ADDRESS, channel="app",
+    ).aggregate_id

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from application.app import CareLedger
+from application.customers import ERASED_CONTACT
+from application.errors import CustomerErasedError
+from application.vault import ERASED
+from domain.complaint import Complaint
+from domain.errors import TransitionRefusedError
+from domain.order import Order
+from domain.survey import Scores, Survey
+from tests.application.builders import ADDRESS, CONTACT, PHONE, customer, order
+from tests.postgres_server import PostgresServer
+from tests.support import CUSTOMER, meta
+
+COMPLAINT_TEXT = "My neighbour Zhang San at 12 Ritan Road got sick too"
+COMMENT = "Ask for Mei at the back door"
+SECRETS = [PHONE, ADDRESS, COMPLAINT_TEXT, COMMENT, "li.wei@example.com"]
+
+
+def record_personal_data(app: CareLedger) -> dict[str, UUID]:
+    customer_id = customer(app)
+    order_id = order(app, customer_id)
+    complaint_id = app.file_complaint(meta(actor=CUSTOMER), customer_id=customer_id,
+                                      order_id=order_id, content=COMPLAINT_TEXT,
+                                      channel="app").aggregate_id
+    app.reply_to_customer(meta(), complaint_id, f"We will call {PHONE}")
+    survey_id = app.send_survey(meta(), customer_id, "order", order_id, "sms").aggregate_id
+    app.respond_to_survey(meta(actor=CUSTOMER), survey_id, Scores(2, 3, 4, 5, 1), COMMENT)
+    return {"customer": customer_id, "order": order_id, "complaint": complaint_id,
+            "survey": survey_id}
+
+
+def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None) -> bytes:
+    """Everything the database holds, as a backup or a stolen disk would show it."""
+    if server is None:
+        return b"".join(p.read_bytes() for p in sorted(settings_dir.rglob("*")) if p.is_file())
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+    schema = app.settings.db_schema
+    dump = subprocess.run(
+        [str(server.bin / "pg_dump"), "-h", "127.0.0.1", "-p", str(server.port), "-U",
+         "postgres", "-n", schema, "postgres"], check=True, capture_output=True).stdout
+    files = b"".join(p.read_bytes() for p in sorted(server.data.rglob("*")) if p.is_file())
+    return dump + files
+
+
+def test_personal_data_appears_nowhere_in_plaintext(
+    app: CareLedger, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    # given a customer, an order, a complaint, a reply and a survey comment with personal data
+    ids = record_personal_data(app)
+    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    # when we read every byte the store holds (and, on PostgreSQL, a pg_dump of the schema)
+    dump = raw_bytes(app, tmp_path, server)
+    # then none of it shows the personal data, neither as text nor as hex-encoded bytea
+    assert len(dump) > 10_000
+    for secret in SECRETS:
+        assert secret.encode() not in dump, secret
+        assert secret.encode().hex().encode() not in dump, secret
+    # and the application still reads it back for those allowed to
+    assert app.contact_of(ids["customer"]) == CONTACT
+    assert app.vault.open(app.load(Order, ids["order"]).address) == ADDRESS
+
+
+def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_rest(app: CareLedger) -> None:
+    # given recorded personal data
+    ids = record_personal_data(app)
+    order_before = app.load(Order, ids["order"])
+    # when the customer is erased
+    app.erase_customer(meta(), ids["customer"])
+    # then every personal field reads as the erased marker
+    order_after = app.load(Order, ids["order"])
+    complaint = app.load(Complaint, ids["complaint"])
+    survey = app.load(Survey, ids["survey"])
+    assert app.contact_of(ids["customer"]) == ERASED_CONTACT
+    assert app.vault.open(order_after.address) == ERASED
+    assert app.vault.open(complaint.content) == ERASED
+    assert survey.comment is not None and app.vault.open(survey.comment) == ERASED
+    # and states, amounts, scores and counts are intact
+    assert (order_after.status, order_after.amount, order_after.version) == (
+        order_before.status, order_before.amount, order_before.version)
+    assert survey.scores == Scores(2, 3, 4, 5, 1)
+    assert str(complaint.status) == "Received" and complaint.version >= 3
+
+
+def test_an_erased_customer_accepts_no_new_personal_data(app: CareLedger) -> None:
+    ids = record_personal_data(app)
+    app.erase_customer(meta(), ids["customer"])
+    before = app.recorder.max_notification_id()
+    with pytest.raises(CustomerErasedError):
+        app.file_complaint(meta(), customer_id=ids["customer"], order_id=None,
+                           content="again", channel="web")
+    with pytest.raises(TransitionRefusedError) as refused:
+        app.erase_customer(meta(), ids["customer"])
+    assert refused.value.state == "Erased"
+    assert app.recorder.max_notification_id() == before
