@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY domain domain
+COPY application application
+COPY projections projections
+COPY api api
+RUN pip install --no-cache-dir .
+USER nobody
+ENTRYPOINT ["careledger"]
+CMD ["scenario"]

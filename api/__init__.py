@@ -1,0 +1,1 @@
+"""CareLedger's edges: the command line (and, next, the GraphQL API). Nothing imports api."""
