@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from application.app import CareLedger
 from application.settings import Settings
 from tests.postgres_server import PostgresServer
 
@@ -44,3 +45,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     return make_settings(backend, tmp_path, request)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[CareLedger]:
+    ledger = CareLedger(settings)
+    try:
+        yield ledger
+    finally:
+        ledger.close()

@@ -1,0 +1,55 @@
+"""What every read model is: tables under a generation prefix, fed batches of events."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Notification
+
+from domain.base import TOPIC_PREFIX
+from projections.store import Tx
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One event as a projection sees it: its place in the log, its topic, the event."""
+
+    position: int
+    topic: str
+    event: Any  # the decoded domain event; None for projections that read records only
+    record: Notification  # the stored record: originator, version, topic, state bytes
+
+    @property
+    def name(self) -> str:
+        """The event's stable name, e.g. "ComplaintClassified"."""
+        return self.topic.removeprefix(TOPIC_PREFIX)
+
+
+class Projection(ABC):
+    """A read model. Its tables are named `<prefix><table>`, the prefix naming the projection
+    and its generation, so a rebuild fills fresh tables while the old ones keep serving.
+
+    `process` gets a batch of events and writes through the given transaction, which also
+    advances the projection's position: a batch counts once or not at all.
+    """
+
+    name: ClassVar[str]
+    events: ClassVar[tuple[str, ...]] = ()  # names of the events it reads; empty means all
+    decodes: ClassVar[bool] = True  # False: gets stored records only, skipping the decoding
+
+    @classmethod
+    def topics(cls) -> tuple[str, ...]:
+        return tuple(TOPIC_PREFIX + event for event in cls.events)
+
+    @abstractmethod
+    def create_tables(self, tx: Tx, prefix: str) -> None: ...
+
+    @abstractmethod
+    def tables(self) -> tuple[str, ...]:
+        """The table names (without prefix), to drop a retired generation."""
+
+    @abstractmethod
+    def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None: ...

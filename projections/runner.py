@@ -1,0 +1,167 @@
+"""Feeds a projection from the event log in batches, exactly once, isolating poison events."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psycopg
+from eventsourcing.persistence import InterfaceError as PersistenceInterfaceError
+from eventsourcing.persistence import Notification
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
+
+from application.app import CareLedger
+from projections import tracking
+from projections.projection import Envelope, Projection
+from projections.store import ViewStore
+from projections.tracking import DeadLetter, PositionMovedError
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+
+# Failures of the database itself: never the event's fault, so never parked; the caller waits
+# and tries the same batch again.
+TRANSIENT: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+    PersistenceOperationalError,
+    PersistenceInterfaceError,
+)
+NOT_THE_EVENTS_FAULT: tuple[type[Exception], ...] = (PositionMovedError, *TRANSIENT)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    events: int
+    position: int
+
+
+class Runner:
+    """Runs one projection on one generation (by default whichever generation is active)."""
+
+    def __init__(
+        self,
+        app: CareLedger,
+        store: ViewStore,
+        projection: Projection,
+        *,
+        batch_size: int = 1000,
+        generation: int | None = None,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.projection = projection
+        self.batch_size = batch_size
+        self.fixed_generation = generation
+        self.topics = projection.topics()
+        with store.transaction() as tx:
+            tracking.install(tx, projection)
+
+    def generation(self) -> int:
+        if self.fixed_generation is not None:
+            return self.fixed_generation
+        with self.store.transaction() as tx:
+            active = tracking.active_generation(tx, self.projection.name)
+        assert active is not None
+        return active
+
+    def position(self, generation: int | None = None) -> int:
+        with self.store.transaction() as tx:
+            return tracking.position(tx, self.projection.name, generation or self.generation())
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Processes batches until the position reaches `until` (default: the log's end now)."""
+        target = self.app.recorder.max_notification_id() or 0 if until is None else until
+        done = 0
+        while True:
+            result = self.run_batch(stop=target)
+            done += result.events
+            if result.position >= target:
+                return done
+
+    def run_batch(self, stop: int | None = None) -> BatchResult:
+        generation = self.generation()
+        start = self.position(generation)
+        stop = self.app.recorder.max_notification_id() or 0 if stop is None else stop
+        if start >= stop:
+            return BatchResult(0, start)
+        notes = self.app.recorder.select_notifications(
+            start=start,
+            limit=self.batch_size,
+            stop=stop,
+            topics=self.topics,
+            inclusive_of_start=False,
+        )
+        end = notes[-1].id if len(notes) == self.batch_size else stop
+        batch = [self._envelope(n) for n in notes]
+        try:
+            try:
+                self._apply(generation, start, end, batch)
+            except TRANSIENT:
+                raise
+            except Exception:
+                # A batch that fails is retried one event at a time: only an event that keeps
+                # failing is parked, and the projection carries on past it.
+                log.warning(
+                    "%s: batch after %s failed; retrying event by event",
+                    self.projection.name,
+                    start,
+                    exc_info=True,
+                )
+                self._one_by_one(generation, start, end, batch)
+        except PositionMovedError:
+            return BatchResult(0, self.position(generation))
+        return BatchResult(len(batch), end)
+
+    def _envelope(self, note: Notification) -> Envelope:
+        event = self.app.mapper.to_domain_event(note) if self.projection.decodes else None
+        return Envelope(note.id, note.topic, event, note)
+
+    def _apply(self, generation: int, start: int, end: int, batch: Sequence[Envelope]) -> None:
+        name = self.projection.name
+        with self.store.transaction() as tx:
+            tracking.advance(tx, name, generation, start, end)
+            self.projection.process(tx, tracking.prefix(name, generation), batch)
+
+    def _one_by_one(self, generation: int, start: int, end: int, batch: Sequence[Envelope]) -> None:
+        position = start
+        for envelope in batch:
+            self._apply_or_park(generation, position, envelope)
+            position = envelope.position
+        if position < end:
+            self._apply(generation, position, end, [])
+
+    def _apply_or_park(self, generation: int, start: int, envelope: Envelope) -> None:
+        error = ""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                self._apply(generation, start, envelope.position, [envelope])
+                return
+            except NOT_THE_EVENTS_FAULT:
+                raise
+            except Exception:
+                error = traceback.format_exc()
+                time.sleep(0.01 * attempt)
+        log.error(
+            "%s: parked event %s after %s attempts",
+            self.projection.name,
+            envelope.position,
+            ATTEMPTS,
+        )
+        letter = DeadLetter(
+            envelope.position,
+            envelope.topic,
+            str(envelope.event.originator_id),
+            envelope.event.originator_version,
+            error,
+            ATTEMPTS,
+        )
+        with self.store.transaction() as tx:
+            tracking.advance(tx, self.projection.name, generation, start, envelope.position)
+            tracking.park(tx, self.projection.name, generation, letter)

@@ -1,0 +1,107 @@
+"""Satisfaction: surveys sent, answered and expired, each dimension's score distribution, CSAT.
+
+Counts live in hourly buckets of business time, so a window costs its hours, not its events.
+CSAT is the share of 4 and 5 scores; the response rate is responses over surveys sent in the
+same window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.survey import DIMENSIONS
+from projections.projection import Envelope, Projection
+from projections.reading import active_prefix, add_counts, hour_of, hours_between
+from projections.store import Tx, ViewStore
+
+
+class SatisfactionProjection(Projection):
+    name = "satisfaction"
+    events = ("SurveySent", "SurveyResponded", "SurveyExpired")
+
+    def tables(self) -> tuple[str, ...]:
+        return ("counts", "scores")
+
+    def create_tables(self, tx: Tx, prefix: str) -> None:
+        tx.execute(
+            f"CREATE TABLE {prefix}counts (hour BIGINT NOT NULL, metric TEXT NOT NULL,"
+            " n BIGINT NOT NULL, PRIMARY KEY (hour, metric))"
+        )
+        tx.execute(
+            f"CREATE TABLE {prefix}scores (hour BIGINT NOT NULL, dimension TEXT NOT NULL,"
+            " score INTEGER NOT NULL, n BIGINT NOT NULL,"
+            " PRIMARY KEY (hour, dimension, score))"
+        )
+
+    def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
+        counts: Counter[tuple[int, str]] = Counter()
+        scores: Counter[tuple[int, str, int]] = Counter()
+        metric = {"SurveySent": "sent", "SurveyResponded": "responded", "SurveyExpired": "expired"}
+        for envelope in batch:
+            hour = hour_of(envelope.event.meta.occurred_at)
+            counts[hour, metric[envelope.name]] += 1
+            if envelope.name == "SurveyResponded":
+                for dimension, score in envelope.event.scores.as_dict().items():
+                    scores[hour, dimension, score] += 1
+        add_counts(tx, f"{prefix}counts", ("hour", "metric"), counts)
+        add_counts(tx, f"{prefix}scores", ("hour", "dimension", "score"), scores)
+
+
+@dataclass(frozen=True)
+class DimensionScores:
+    dimension: str
+    distribution: dict[int, int]  # score 1-5 -> responses
+
+    @property
+    def responses(self) -> int:
+        return sum(self.distribution.values())
+
+    @property
+    def csat(self) -> float | None:
+        """Share of 4 and 5 scores; None without responses."""
+        if not self.responses:
+            return None
+        return (self.distribution[4] + self.distribution[5]) / self.responses
+
+
+@dataclass(frozen=True)
+class SatisfactionReport:
+    sent: int
+    responded: int
+    expired: int
+    dimensions: list[DimensionScores]
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responded / self.sent if self.sent else None
+
+
+def satisfaction(store: ViewStore, start: datetime, end: datetime) -> SatisfactionReport:
+    """The window [start, end), resolved to whole hours of business time."""
+    first, last = hours_between(start, end)
+    with store.transaction() as tx:
+        prefix = active_prefix(tx, SatisfactionProjection.name)
+        counts = dict(
+            tx.all(
+                f"SELECT metric, SUM(n) FROM {prefix}counts"
+                " WHERE hour BETWEEN ? AND ? GROUP BY metric",
+                (first, last),
+            )
+        )
+        rows = tx.all(
+            f"SELECT dimension, score, SUM(n) FROM {prefix}scores"
+            " WHERE hour BETWEEN ? AND ? GROUP BY dimension, score",
+            (first, last),
+        )
+    distributions = {d: dict.fromkeys(range(1, 6), 0) for d in DIMENSIONS}
+    for dimension, score, n in rows:
+        distributions[dimension][int(score)] = int(n)
+    return SatisfactionReport(
+        sent=int(counts.get("sent", 0)),
+        responded=int(counts.get("responded", 0)),
+        expired=int(counts.get("expired", 0)),
+        dimensions=[DimensionScores(d, distributions[d]) for d in DIMENSIONS],
+    )

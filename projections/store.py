@@ -1,0 +1,150 @@
+"""Where read models live: one small interface, a SQLite and a PostgreSQL implementation.
+
+Read-model SQL is written once with `?` placeholders and portable types (TEXT, BIGINT,
+DOUBLE PRECISION, times as epoch seconds); the PostgreSQL side rewrites the placeholders.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from application.settings import Settings
+
+Row = tuple[Any, ...]
+
+
+class Tx:
+    """One transaction on the view store."""
+
+    def __init__(self, cursor: Any, dialect: str) -> None:
+        self._cursor = cursor
+        self.dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._cursor.execute(self._sql(sql), params)
+        return int(self._cursor.rowcount)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        batch = list(rows)
+        if batch:
+            self._cursor.executemany(self._sql(sql), batch)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cursor.execute(self._sql(sql), params)
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        self._cursor.execute(self._sql(sql), params)
+        row = self._cursor.fetchone()
+        return None if row is None else tuple(row)
+
+
+class ViewStore(ABC):
+    dialect: str
+
+    @abstractmethod
+    def transaction(self) -> Any:
+        """A context manager giving a Tx that commits on success and rolls back on error."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class SQLiteViewStore(ViewStore):
+    """A database file of its own beside the events, so projecting never blocks commands."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        conn = self._connection()
+        cursor = conn.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(cursor, self.dialect)
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class PostgresViewStore(ViewStore):
+    dialect = "postgres"
+
+    def __init__(self, conninfo: str, schema: str, max_size: int = 8) -> None:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        self.conninfo = conninfo
+        self.schema = schema
+        self.pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max_size,
+            open=True,
+            check=ConnectionPool.check_connection,
+            kwargs={"options": f"-c search_path={schema}"},
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            yield Tx(cursor, self.dialect)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def open_view_store(settings: Settings) -> ViewStore:
+    pg = settings.postgres
+    if pg is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SQLiteViewStore(settings.data_dir / "views.db")
+    conninfo = psycopg.conninfo.make_conninfo(
+        host=pg.host,
+        port=pg.port,
+        dbname=pg.dbname,
+        user=pg.user,
+        password=pg.password or None,
+    )
+    return PostgresViewStore(conninfo, settings.db_schema, max_size=settings.db_pool_size)

@@ -1,0 +1,129 @@
+"""Generations, positions and dead letters of every projection, in the view store.
+
+A projection's position moves by compare-and-set inside the transaction that writes its rows:
+if another runner got there first the transaction fails and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from projections.projection import Projection
+from projections.store import Tx
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS projection_generations (projection TEXT PRIMARY KEY,"
+    " active INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS projection_tracking (projection TEXT NOT NULL,"
+    " generation INTEGER NOT NULL, position BIGINT NOT NULL, updated_at DOUBLE PRECISION,"
+    " PRIMARY KEY (projection, generation))",
+    "CREATE TABLE IF NOT EXISTS projection_dead_letters (projection TEXT NOT NULL,"
+    " generation INTEGER NOT NULL, position BIGINT NOT NULL, topic TEXT NOT NULL,"
+    " originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL, error TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL, failed_at DOUBLE PRECISION NOT NULL,"
+    " PRIMARY KEY (projection, generation, position))",
+]
+
+
+class PositionMovedError(Exception):
+    """Another runner advanced this projection first; this batch was not applied."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    position: int
+    topic: str
+    originator_id: str
+    originator_version: int
+    error: str
+    attempts: int
+
+
+def prefix(name: str, generation: int) -> str:
+    return f"{name}_g{generation}_"
+
+
+def install(tx: Tx, projection: Projection) -> int:
+    """Creates the bookkeeping and generation 1 of the projection if missing; the active one."""
+    for statement in SCHEMA:
+        tx.execute(statement)
+    active = active_generation(tx, projection.name)
+    if active is not None:
+        return active
+    start_generation(tx, projection, 1)
+    tx.execute(
+        "INSERT INTO projection_generations (projection, active) VALUES (?, 1)", (projection.name,)
+    )
+    return 1
+
+
+def start_generation(tx: Tx, projection: Projection, generation: int) -> None:
+    projection.create_tables(tx, prefix(projection.name, generation))
+    tx.execute(
+        "INSERT INTO projection_tracking (projection, generation, position, updated_at)"
+        " VALUES (?, ?, 0, ?)",
+        (projection.name, generation, time.time()),
+    )
+
+
+def active_generation(tx: Tx, name: str) -> int | None:
+    row = tx.one("SELECT active FROM projection_generations WHERE projection = ?", (name,))
+    return None if row is None else int(row[0])
+
+
+def position(tx: Tx, name: str, generation: int) -> int:
+    row = tx.one(
+        "SELECT position FROM projection_tracking WHERE projection = ? AND generation = ?",
+        (name, generation),
+    )
+    if row is None:
+        raise LookupError(f"projection {name} has no generation {generation}")
+    return int(row[0])
+
+
+def advance(tx: Tx, name: str, generation: int, old: int, new: int) -> None:
+    moved = tx.execute(
+        "UPDATE projection_tracking SET position = ?, updated_at = ?"
+        " WHERE projection = ? AND generation = ? AND position = ?",
+        (new, time.time(), name, generation, old),
+    )
+    if moved != 1:
+        raise PositionMovedError(f"{name} g{generation} is no longer at {old}")
+
+
+def park(tx: Tx, name: str, generation: int, letter: DeadLetter) -> None:
+    tx.execute(
+        "INSERT INTO projection_dead_letters (projection, generation, position, topic,"
+        " originator_id, originator_version, error, attempts, failed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            name,
+            generation,
+            letter.position,
+            letter.topic,
+            letter.originator_id,
+            letter.originator_version,
+            letter.error[:4000],
+            letter.attempts,
+            time.time(),
+        ),
+    )
+
+
+def dead_letters(tx: Tx, name: str, generation: int) -> list[DeadLetter]:
+    rows = tx.all(
+        "SELECT position, topic, originator_id, originator_version, error, attempts"
+        " FROM projection_dead_letters WHERE projection = ? AND generation = ? ORDER BY position",
+        (name, generation),
+    )
+    return [DeadLetter(int(r[0]), r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows]
+
+
+def retire(tx: Tx, projection: Projection, generation: int) -> None:
+    for table in projection.tables():
+        tx.execute(f"DROP TABLE IF EXISTS {prefix(projection.name, generation)}{table}")
+    tx.execute(
+        "DELETE FROM projection_tracking WHERE projection = ? AND generation = ?",
+        (projection.name, generation),
+    )
