@@ -4,23 +4,24 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from domain import complaint_clocks as clocks
+from domain import complaint_conversation as conversation
 from domain.base import CareAggregate, Meta, recorded
+from domain.complaint_clocks import ComplaintClocks, ComplaintEvent
+from domain.complaint_conversation import ComplaintConversation
 from domain.complaint_types import (
     ASSIGNABLE_STATES,
     CLASSIFIED_OPEN_STATES,
     COMPENSABLE_STATES,
     HANDBACK_CLOCKS,
-    MAX_ESCALATION_LEVEL,
     OPEN_STATES,
     ROOT_CAUSE_SEVERITIES,
     ZERO,
     Category,
     ClosedBy,
     CompensationNeedsOrderError,
-    ComplaintAtTopEscalationError,
     ComplaintStatus,
     Department,
-    EscalationTrigger,
     FundedBy,
     Outcome,
     Remedy,
@@ -33,27 +34,30 @@ from domain.errors import (
     CompensationExceedsOrderAmountError,
     InvalidInputError,
     RootCauseRequiredError,
-    TransitionRefusedError,
 )
 from domain.meta import ID_MAX, Channel
-from domain.sla import (
-    SLA_POLICY_V1,
-    ClockName,
-    ClockState,
-    SlaClock,
-    SlaPolicy,
-    known_policy,
-    policy_for,
-    schedule,
-)
+from domain.sla import SLA_POLICY_V1, ClockName, SlaClock, SlaPolicy, known_policy
 from domain.values import Sealed, bounded_text, money, one_of
 
 S = ComplaintStatus
 ROOT_CAUSE_MAX = 2000
 
 
-class Complaint(CareAggregate):
+class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
     TOPIC = "careledger.Complaint"
+    Event = ComplaintEvent
+    # the events the mixins record: naming them here registers their topics
+    SlaClockStarted = clocks.SlaClockStarted
+    SlaClockRetargeted = clocks.SlaClockRetargeted
+    SlaClockPaused = clocks.SlaClockPaused
+    SlaClockResumed = clocks.SlaClockResumed
+    SlaWarning = clocks.SlaWarning
+    SlaBreached = clocks.SlaBreached
+    SlaMet = clocks.SlaMet
+    ComplaintEscalated = clocks.ComplaintEscalated
+    CustomerMessageReceived = conversation.CustomerMessageReceived
+    AgentReplied = conversation.AgentReplied
+    FirstResponseSent = conversation.FirstResponseSent
 
     class Created(CareAggregate.Created):
         TOPIC = "careledger.Complaint.Created"
@@ -120,10 +124,6 @@ class Complaint(CareAggregate):
     def is_open(self) -> bool:
         return self.status in OPEN_STATES
 
-    @property
-    def sla_policy(self) -> SlaPolicy:
-        return policy_for(self.sla_policy_version)
-
     # classification and responsibility
 
     def classify(self, meta: Meta, category: str, subcategory: str, severity: str) -> None:
@@ -188,54 +188,8 @@ class Complaint(CareAggregate):
     @recorded("DepartmentReplied")
     def _department_replied(self, meta: Meta, department: Department) -> None:
         clock = HANDBACK_CLOCKS.get(Department(department))
-        if clock is not None and self._clock_active(clock):
-            self.clocks[clock].stop(meta.occurred_at)
-
-    # conversation
-
-    def send_first_response(self, meta: Meta) -> None:
-        self.require("send the first response", OPEN_STATES)
-        if self.first_response_at is not None:
-            raise TransitionRefusedError(
-                type(self).__name__, str(self.status), "send the first response again"
-            )
-        self._respond_first(meta)
-
-    def receive_customer_message(self, meta: Meta, content: Sealed) -> None:
-        self._check_sealed("content", content)
-        self.require("record a customer message", OPEN_STATES)
-        self._customer_message_received(meta=meta, content=content)
-
-    @recorded("CustomerMessageReceived")
-    def _customer_message_received(self, meta: Meta, content: Sealed) -> None:
-        self.message_count += 1
-
-    def reply(self, meta: Meta, content: Sealed) -> None:
-        self._check_sealed("content", content)
-        self.require("reply", OPEN_STATES)
-        self._agent_replied(meta=meta, content=content)
-        if self.first_response_at is None:
-            self._respond_first(meta)
-
-    @recorded("AgentReplied")
-    def _agent_replied(self, meta: Meta, content: Sealed) -> None:
-        self.reply_count += 1
-
-    def _respond_first(self, meta: Meta) -> None:
-        running = self._clock_active(ClockName.FIRST_RESPONSE)
-        self._first_response_sent(meta=meta)
-        if running:
-            self._settle_clock(meta, ClockName.FIRST_RESPONSE)
-
-    @recorded("FirstResponseSent")
-    def _first_response_sent(self, meta: Meta) -> None:
-        self.first_response_at = meta.occurred_at
-        if self._clock_active(ClockName.FIRST_RESPONSE):
-            self.clocks[ClockName.FIRST_RESPONSE].stop(meta.occurred_at)
-
-    def _check_sealed(self, field: str, sealed: Sealed) -> None:
-        if sealed.subject != str(self.customer_id):
-            raise InvalidInputError(field, "must be sealed with the customer's own key")
+        if clock is not None:
+            self._stop_clock(clock, meta.occurred_at)
 
     # work on the complaint
 
@@ -251,9 +205,8 @@ class Complaint(CareAggregate):
         checked = one_of("waiting_on", waiting_on, WaitingOn)
         self.require("put on hold", {S.IN_PROGRESS})
         self._put_on_hold(meta=meta, waiting_on=checked)
-        resolution = self.clocks[ClockName.RESOLUTION]
-        if checked == WaitingOn.CUSTOMER and resolution.is_running:
-            self._sla_clock_paused(meta=meta, clock=ClockName.RESOLUTION)
+        if checked == WaitingOn.CUSTOMER:
+            self._pause_clock(meta, ClockName.RESOLUTION)
 
     @recorded("PutOnHold")
     def _put_on_hold(self, meta: Meta, waiting_on: WaitingOn) -> None:
@@ -263,11 +216,7 @@ class Complaint(CareAggregate):
     def resume(self, meta: Meta) -> None:
         self.require("resume", {S.ON_HOLD})
         self._resumed(meta=meta)
-        resolution = self.clocks[ClockName.RESOLUTION]
-        if resolution.is_paused:
-            warn_at, due_at = resolution.resumed_schedule(meta.occurred_at)
-            self._sla_clock_resumed(meta=meta, clock=ClockName.RESOLUTION, due_at=due_at,
-                                    warn_at=warn_at)
+        self._resume_clock(meta, ClockName.RESOLUTION)
 
     @recorded("Resumed")
     def _resumed(self, meta: Meta) -> None:
@@ -324,8 +273,7 @@ class Complaint(CareAggregate):
         self.status = S.RESOLVED
         self.outcome = Outcome(outcome)
         self.resolved_at = meta.occurred_at
-        if self._clock_active(ClockName.RESOLUTION):
-            self.clocks[ClockName.RESOLUTION].stop(meta.occurred_at)
+        self._stop_clock(ClockName.RESOLUTION, meta.occurred_at)
 
     # after the resolution
 
@@ -383,22 +331,7 @@ class Complaint(CareAggregate):
         self.closed_at = meta.occurred_at
         self._cancel_clocks(meta.occurred_at)
 
-    # escalation, links and merging
-
-    def escalate(self, meta: Meta) -> None:
-        self.require("escalate", OPEN_STATES)
-        if self.escalation_level >= MAX_ESCALATION_LEVEL:
-            raise ComplaintAtTopEscalationError(self.escalation_level)
-        self._escalated(meta=meta, level=self.escalation_level + 1,
-                        trigger=EscalationTrigger.MANUAL)
-
-    @recorded("ComplaintEscalated")
-    def _escalated(self, meta: Meta, level: int, trigger: EscalationTrigger) -> None:
-        self.escalation_level = level
-
-    def _escalate_if_urgent(self, meta: Meta) -> None:
-        if self.severity == Severity.URGENT and self.escalation_level < 1:
-            self._escalated(meta=meta, level=1, trigger=EscalationTrigger.SEVERITY)
+    # links and merging
 
     def link(self, meta: Meta, *, incident_id: UUID | None = None,
              order_id: UUID | None = None) -> None:
@@ -427,103 +360,3 @@ class Complaint(CareAggregate):
         self.status = S.MERGED
         self.merged_into = into
         self._cancel_clocks(meta.occurred_at)
-
-    # SLA clocks
-
-    @property
-    def next_sla_check_at(self) -> datetime | None:
-        """When a sweep could next record a warning or a breach (None: nothing pending)."""
-        if not self.is_open:
-            return None
-        times = [t for c in self.clocks.values() if (t := c.next_check_at()) is not None]
-        return min(times, default=None)
-
-    def check_sla(self, meta: Meta) -> None:
-        """Records the warnings and breaches due at `meta.occurred_at`; repeating it adds none."""
-        if not self.is_open:
-            return
-        at = meta.occurred_at
-        for name in ClockName:
-            clock = self.clocks.get(name)
-            if clock is not None and clock.warning_due(at):
-                self._sla_warning(meta=meta, clock=name, due_at=clock.due_at)
-            if clock is not None and clock.breach_due(at):
-                self._breach(meta, name)
-
-    def _clock_active(self, name: ClockName) -> bool:
-        clock = self.clocks.get(name)
-        return clock is not None and clock.is_active
-
-    def _start_clock(self, meta: Meta, name: ClockName) -> None:
-        policy = self.sla_policy
-        target_s = policy.target_s(name, self.severity)
-        warn_at, due_at = schedule(meta.occurred_at, target_s, 0, policy.warn_percent)
-        self._sla_clock_started(meta=meta, clock=name, due_at=due_at, warn_at=warn_at,
-                                target_s=target_s, policy_version=policy.version)
-
-    def _retarget_resolution(self, meta: Meta) -> None:
-        clock = self.clocks[ClockName.RESOLUTION]
-        policy = self.sla_policy
-        target_s = policy.target_s(ClockName.RESOLUTION, self.severity)
-        if not clock.is_active or target_s == clock.target_s:
-            return
-        # a paused clock's times leave out the current pause: resuming adds it
-        warn_at, due_at = schedule(clock.started_at, target_s, clock.paused_s,
-                                   policy.warn_percent)
-        self._sla_clock_retargeted(meta=meta, clock=ClockName.RESOLUTION, due_at=due_at,
-                                   warn_at=warn_at, target_s=target_s)
-
-    def _settle_clock(self, meta: Meta, name: ClockName) -> None:
-        """Records how a clock the last event stopped ended: met, or breached if not yet so."""
-        clock = self.clocks[name]
-        if clock.state == ClockState.MET:
-            self._sla_met(meta=meta, clock=name, elapsed_s=clock.elapsed_s(meta.occurred_at))
-        elif not clock.breached:
-            self._breach(meta, name)
-
-    def _breach(self, meta: Meta, name: ClockName) -> None:
-        late_by_s = self.clocks[name].late_by_s(meta.occurred_at)
-        self._sla_breached(meta=meta, clock=name, late_by_s=late_by_s)
-        if self.escalation_level < MAX_ESCALATION_LEVEL:
-            self._escalated(meta=meta, level=self.escalation_level + 1,
-                            trigger=EscalationTrigger.SLA)
-
-    def _cancel_clocks(self, at: datetime) -> None:
-        for clock in self.clocks.values():
-            if clock.is_active:
-                clock.cancel(at)
-
-    @recorded("SlaClockStarted")
-    def _sla_clock_started(self, meta: Meta, clock: ClockName, due_at: datetime,
-                           warn_at: datetime, target_s: int, policy_version: int) -> None:
-        name = ClockName(clock)
-        self.clocks[name] = SlaClock(
-            name=name, started_at=meta.occurred_at, target_s=target_s, warn_at=warn_at,
-            due_at=due_at, policy_version=policy_version,
-        )
-
-    @recorded("SlaClockRetargeted")
-    def _sla_clock_retargeted(self, meta: Meta, clock: ClockName, due_at: datetime,
-                              warn_at: datetime, target_s: int) -> None:
-        self.clocks[ClockName(clock)].retarget(meta.occurred_at, target_s, warn_at, due_at)
-
-    @recorded("SlaClockPaused")
-    def _sla_clock_paused(self, meta: Meta, clock: ClockName) -> None:
-        self.clocks[ClockName(clock)].pause(meta.occurred_at)
-
-    @recorded("SlaClockResumed")
-    def _sla_clock_resumed(self, meta: Meta, clock: ClockName, due_at: datetime,
-                           warn_at: datetime) -> None:
-        self.clocks[ClockName(clock)].resume(meta.occurred_at, warn_at, due_at)
-
-    @recorded("SlaWarning")
-    def _sla_warning(self, meta: Meta, clock: ClockName, due_at: datetime) -> None:
-        self.clocks[ClockName(clock)].warned = True
-
-    @recorded("SlaBreached")
-    def _sla_breached(self, meta: Meta, clock: ClockName, late_by_s: int) -> None:
-        self.clocks[ClockName(clock)].breached = True
-
-    @recorded("SlaMet")
-    def _sla_met(self, meta: Meta, clock: ClockName, elapsed_s: int) -> None:
-        pass

@@ -1,0 +1,232 @@
+"""The SLA clocks of a complaint (DESIGN §6) and its escalation: their events, and the mixin
+that records them.
+
+The events are explicit classes, not `@recorded` methods, because the library defines events only
+for methods of the aggregate class itself. Each keeps the topic `recorded` would give it
+(`careledger.<EventName>`); `Complaint` names each one as a class attribute, which registers it.
+They must subclass `ComplaintEvent` (it is `Complaint.Event`) and must not be attributes of a
+mixin: the library would then redefine them in `Complaint`, and that fails (topic clash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.base import CareAggregate, Meta
+from domain.complaint_types import (
+    MAX_ESCALATION_LEVEL,
+    OPEN_STATES,
+    ComplaintAtTopEscalationError,
+    EscalationTrigger,
+    Severity,
+)
+from domain.sla import ClockName, ClockState, SlaClock, SlaPolicy, policy_for, schedule
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import CanMutateAggregate
+
+
+class ComplaintEvent(CareAggregate.Event):
+    """The base of every complaint event (`Complaint.Event`)."""
+
+
+class SlaClockStarted(ComplaintEvent):
+    TOPIC = "careledger.SlaClockStarted"
+    clock: ClockName
+    due_at: datetime
+    warn_at: datetime
+    target_s: int
+    policy_version: int
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        name = ClockName(self.clock)
+        aggregate.clocks[name] = SlaClock(
+            name=name, started_at=self.meta.occurred_at, target_s=self.target_s,
+            warn_at=self.warn_at, due_at=self.due_at, policy_version=self.policy_version,
+        )
+
+
+class SlaClockRetargeted(ComplaintEvent):
+    TOPIC = "careledger.SlaClockRetargeted"
+    clock: ClockName
+    due_at: datetime
+    warn_at: datetime
+    target_s: int
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        aggregate.clocks[ClockName(self.clock)].retarget(
+            self.meta.occurred_at, self.target_s, self.warn_at, self.due_at
+        )
+
+
+class SlaClockPaused(ComplaintEvent):
+    TOPIC = "careledger.SlaClockPaused"
+    clock: ClockName
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        aggregate.clocks[ClockName(self.clock)].pause(self.meta.occurred_at)
+
+
+class SlaClockResumed(ComplaintEvent):
+    TOPIC = "careledger.SlaClockResumed"
+    clock: ClockName
+    due_at: datetime
+    warn_at: datetime
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        aggregate.clocks[ClockName(self.clock)].resume(
+            self.meta.occurred_at, self.warn_at, self.due_at
+        )
+
+
+class SlaWarning(ComplaintEvent):
+    TOPIC = "careledger.SlaWarning"
+    clock: ClockName
+    due_at: datetime
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        aggregate.clocks[ClockName(self.clock)].warned = True
+
+
+class SlaBreached(ComplaintEvent):
+    TOPIC = "careledger.SlaBreached"
+    clock: ClockName
+    late_by_s: int
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        aggregate.clocks[ClockName(self.clock)].breached = True
+
+
+class SlaMet(ComplaintEvent):
+    TOPIC = "careledger.SlaMet"
+    clock: ClockName
+    elapsed_s: int
+
+
+class ComplaintEscalated(ComplaintEvent):
+    TOPIC = "careledger.ComplaintEscalated"
+    level: int
+    trigger: EscalationTrigger
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        aggregate.escalation_level = self.level
+
+
+class ComplaintClocks:
+    """The SLA clocks of `Complaint` (starting, pausing, sweeping and settling them), and its
+    escalation: by hand, on an urgent severity, and on each breach."""
+
+    if TYPE_CHECKING:
+        clocks: dict[str, SlaClock]
+        escalation_level: int
+        severity: Severity | None
+        sla_policy_version: int
+
+        @property
+        def is_open(self) -> bool: ...
+
+        def trigger_event(
+            self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any
+        ) -> None: ...
+
+        def require(self, action: str, allowed: Collection[StrEnum]) -> None: ...
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        return policy_for(self.sla_policy_version)
+
+    @property
+    def next_sla_check_at(self) -> datetime | None:
+        """When a sweep could next record a warning or a breach (None: nothing pending)."""
+        if not self.is_open:
+            return None
+        times = [t for c in self.clocks.values() if (t := c.next_check_at()) is not None]
+        return min(times, default=None)
+
+    def check_sla(self, meta: Meta) -> None:
+        """Records the warnings and breaches due at `meta.occurred_at`; repeating it adds none."""
+        if not self.is_open:
+            return
+        at = meta.occurred_at
+        for name in ClockName:
+            clock = self.clocks.get(name)
+            if clock is not None and clock.warning_due(at):
+                self.trigger_event(SlaWarning, meta=meta, clock=name, due_at=clock.due_at)
+            if clock is not None and clock.breach_due(at):
+                self._breach(meta, name)
+
+    def _clock_active(self, name: ClockName) -> bool:
+        clock = self.clocks.get(name)
+        return clock is not None and clock.is_active
+
+    def _start_clock(self, meta: Meta, name: ClockName) -> None:
+        policy = self.sla_policy
+        target_s = policy.target_s(name, self.severity)
+        warn_at, due_at = schedule(meta.occurred_at, target_s, 0, policy.warn_percent)
+        self.trigger_event(SlaClockStarted, meta=meta, clock=name, due_at=due_at,
+                           warn_at=warn_at, target_s=target_s, policy_version=policy.version)
+
+    def _retarget_resolution(self, meta: Meta) -> None:
+        clock = self.clocks[ClockName.RESOLUTION]
+        policy = self.sla_policy
+        target_s = policy.target_s(ClockName.RESOLUTION, self.severity)
+        if not clock.is_active or target_s == clock.target_s:
+            return
+        # a paused clock's times leave out the current pause: resuming adds it
+        warn_at, due_at = schedule(clock.started_at, target_s, clock.paused_s,
+                                   policy.warn_percent)
+        self.trigger_event(SlaClockRetargeted, meta=meta, clock=ClockName.RESOLUTION,
+                           due_at=due_at, warn_at=warn_at, target_s=target_s)
+
+    def _pause_clock(self, meta: Meta, name: ClockName) -> None:
+        if self.clocks[name].is_running:
+            self.trigger_event(SlaClockPaused, meta=meta, clock=name)
+
+    def _resume_clock(self, meta: Meta, name: ClockName) -> None:
+        clock = self.clocks[name]
+        if clock.is_paused:
+            warn_at, due_at = clock.resumed_schedule(meta.occurred_at)
+            self.trigger_event(SlaClockResumed, meta=meta, clock=name, due_at=due_at,
+                               warn_at=warn_at)
+
+    def _settle_clock(self, meta: Meta, name: ClockName) -> None:
+        """Records how a clock the last event stopped ended: met, or breached if not yet so."""
+        clock = self.clocks[name]
+        if clock.state == ClockState.MET:
+            self.trigger_event(SlaMet, meta=meta, clock=name,
+                               elapsed_s=clock.elapsed_s(meta.occurred_at))
+        elif not clock.breached:
+            self._breach(meta, name)
+
+    def _breach(self, meta: Meta, name: ClockName) -> None:
+        late_by_s = self.clocks[name].late_by_s(meta.occurred_at)
+        self.trigger_event(SlaBreached, meta=meta, clock=name, late_by_s=late_by_s)
+        if self.escalation_level < MAX_ESCALATION_LEVEL:
+            self._escalate(meta, self.escalation_level + 1, EscalationTrigger.SLA)
+
+    def _stop_clock(self, name: ClockName, at: datetime) -> None:
+        """Stops the clock if it runs or is paused (in an event's body: records nothing)."""
+        if self._clock_active(name):
+            self.clocks[name].stop(at)
+
+    def _cancel_clocks(self, at: datetime) -> None:
+        for clock in self.clocks.values():
+            if clock.is_active:
+                clock.cancel(at)
+
+    def escalate(self, meta: Meta) -> None:
+        self.require("escalate", OPEN_STATES)
+        if self.escalation_level >= MAX_ESCALATION_LEVEL:
+            raise ComplaintAtTopEscalationError(self.escalation_level)
+        self._escalate(meta, self.escalation_level + 1, EscalationTrigger.MANUAL)
+
+    def _escalate_if_urgent(self, meta: Meta) -> None:
+        if self.severity == Severity.URGENT and self.escalation_level < 1:
+            self._escalate(meta, 1, EscalationTrigger.SEVERITY)
+
+    def _escalate(self, meta: Meta, level: int, trigger: EscalationTrigger) -> None:
+        self.trigger_event(ComplaintEscalated, meta=meta, level=level, trigger=trigger)
