@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from api import project_cli
 from api.scenario import describe, run_scenario
 from application.app import CareLedger
 from application.settings import Settings, SettingsError
 from domain.meta import Actor, ActorKind, Meta
+from projections.catalog import UnknownProjectionError
 
 
 def print_states(rows: list[tuple[str, str, str]]) -> None:
@@ -26,9 +28,12 @@ def scenario(settings: Settings, erase: bool) -> int:
         print(f"Scenario recorded on {'PostgreSQL' if settings.postgres else settings.sqlite_path}")
         print_states(describe(app, ids))
         if erase:
-            meta = Meta(actor=Actor(ActorKind.AGENT, "dpo-1", "compliance_officer"),
-                        occurred_at=datetime.now(UTC), command_id=str(uuid4()),
-                        correlation_id="erasure-request")
+            meta = Meta(
+                actor=Actor(ActorKind.AGENT, "dpo-1", "compliance_officer"),
+                occurred_at=datetime.now(UTC),
+                command_id=str(uuid4()),
+                correlation_id="erasure-request",
+            )
             app.erase_customer(meta, ids["customer"])
             print("After erasing the customer:")
             print_states(describe(app, ids))
@@ -41,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("scenario", help="record a short scripted day and print the states")
     run.add_argument("--no-erase", action="store_true", help="keep the customer's personal data")
+    project = commands.add_parser("project", help="run, inspect and rebuild read models")
+    actions = project.add_subparsers(dest="action", required=True)
+    follow = actions.add_parser("run", help="catch up, then follow the log live")
+    follow.add_argument("names", nargs="*", help="projections to run (default: all)")
+    follow.add_argument("--batch-size", type=int, default=1000)
+    actions.add_parser("status", help="position, lag and dead letters of every view")
+    again = actions.add_parser("rebuild", help="rebuild one view from the first event, then swap")
+    again.add_argument("name")
+    again.add_argument("--batch-size", type=int, default=1000)
     return parser
 
 
@@ -51,9 +65,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"careledger: configuration: {error}", file=sys.stderr)
         return 2
+    try:
+        return dispatch(args, settings)
+    except UnknownProjectionError as error:
+        print(f"careledger: {error.args[0]}", file=sys.stderr)
+        return 2
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "scenario":
         return scenario(settings, erase=not args.no_erase)
-    return 2
+    if args.action == "run":
+        return project_cli.run(settings, args.names, args.batch_size)
+    if args.action == "status":
+        return project_cli.status(settings)
+    return project_cli.rebuild_view(settings, args.name, args.batch_size)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
             "SELECT command_id, command, fingerprint, originator_id, originator_version"
             " FROM {}.{} WHERE command_id = %s"
         ).format(schema, table)
+        self.sql_count = SQL(
+            "SELECT COUNT(*) AS n FROM {}.{} WHERE notification_id > %s AND notification_id <= %s"
+        ).format(schema, Identifier(events_table_name))
         self.sql_select_position = SQL(
             "SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
         ).format(schema, Identifier(events_table_name))
@@ -74,6 +77,17 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
             curs.execute(self.sql_select_receipt, (command_id,), prepare=True)
             row = curs.fetchone()
         return None if row is None else Receipt(**row)
+
+    def count_notifications(self, after: int, stop: int, topics: Sequence[str] = ()) -> int:
+        """How many events lie in (after, stop], of the given topics if any."""
+        statement, params = self.sql_count, [after, stop]
+        if topics:
+            statement += SQL(" AND topic = ANY(%s)")
+            params.append(list(topics))  # type: ignore[arg-type]
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, params)
+            row = curs.fetchone()
+        return 0 if row is None else int(row["n"])
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         with self.datastore.transaction(commit=False) as curs:
@@ -128,6 +142,17 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
             originator_id=UUID(row["originator_id"]),
             originator_version=row["originator_version"],
         )
+
+    def count_notifications(self, after: int, stop: int, topics: Sequence[str] = ()) -> int:
+        """How many events lie in (after, stop], of the given topics if any."""
+        statement = f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ?"
+        params: list[object] = [after, stop]
+        if topics:
+            statement += f" AND topic IN ({', '.join('?' for _ in topics)})"
+            params.extend(topics)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return int(c.fetchone()[0])
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         with self.datastore.transaction(commit=False) as c:

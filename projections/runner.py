@@ -40,6 +40,7 @@ NOT_THE_EVENTS_FAULT: tuple[type[Exception], ...] = (PositionMovedError, *TRANSI
 class BatchResult:
     events: int
     position: int
+    caught_up: bool = False
 
 
 class Runner:
@@ -90,7 +91,7 @@ class Runner:
         start = self.position(generation)
         stop = self.app.recorder.max_notification_id() or 0 if stop is None else stop
         if start >= stop:
-            return BatchResult(0, start)
+            return BatchResult(0, start, caught_up=True)
         notes = self.app.recorder.select_notifications(
             start=start,
             limit=self.batch_size,
@@ -117,7 +118,7 @@ class Runner:
                 self._one_by_one(generation, start, end, batch)
         except PositionMovedError:
             return BatchResult(0, self.position(generation))
-        return BatchResult(len(batch), end)
+        return BatchResult(len(batch), end, caught_up=end >= stop)
 
     def _envelope(self, note: Notification) -> Envelope:
         event = self.app.mapper.to_domain_event(note) if self.projection.decodes else None

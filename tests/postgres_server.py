@@ -65,10 +65,15 @@ class PostgresServer:
                    "-c max_connections=200", "-c shared_buffers=256MB"]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w",
-                  "-t", "60", "-o", " ".join(options), "start")
-        self._wait_ready()
+        self.options = " ".join(options)
+        self._pg_ctl_start()
         return self
+
+    def _pg_ctl_start(self) -> None:
+        # The log file keeps the server's output off our pipes, which would otherwise stay open.
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w",
+                  "-t", "60", "-o", self.options, "start")
+        self._wait_ready()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 30
@@ -82,8 +87,8 @@ class PostgresServer:
                 time.sleep(0.1)
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "restart", "-m", "fast")
-        self._wait_ready()
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop", "-m", "fast")
+        self._pg_ctl_start()
 
     def stop(self) -> None:
         try:

@@ -1,0 +1,108 @@
+"""Keeps projections current: catch up in batches, then follow the log as it grows."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from application.app import CareLedger
+from projections.projection import Projection
+from projections.runner import TRANSIENT, Runner
+from projections.store import PostgresViewStore, ViewStore
+from projections.wakeup import ListenWakeup, PollWakeup
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 5.0
+
+
+class Follower:
+    """One projection, on a thread of its own: a slow view never holds up the others."""
+
+    def __init__(
+        self,
+        app: CareLedger,
+        store: ViewStore,
+        projection: Projection,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.projection = projection
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.thread: threading.Thread | None = None
+
+    def _wakeup(self) -> ListenWakeup | PollWakeup:
+        if isinstance(self.store, PostgresViewStore):
+            channel = getattr(self.app.recorder, "channel_name", "careledger_events")
+            return ListenWakeup(self.store.conninfo, channel)
+        return PollWakeup(self.poll_interval)
+
+    def run(self, stop: threading.Event) -> None:
+        wakeup = self._wakeup()
+        runner: Runner | None = None
+        backoff = 0.1
+        try:
+            while not stop.is_set():
+                try:
+                    runner = runner or Runner(
+                        self.app, self.store, self.projection, batch_size=self.batch_size
+                    )
+                    result = runner.run_batch()
+                    backoff = 0.1
+                except TRANSIENT as error:
+                    # The database is away (restart, failover): wait and carry on where we were.
+                    log.warning(
+                        "%s: database unavailable (%s); retrying in %.1fs",
+                        self.projection.name,
+                        error,
+                        backoff,
+                    )
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    continue
+                if result.caught_up:
+                    wakeup.wait(stop, timeout=1.0)
+        finally:
+            wakeup.close()
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        self.thread = threading.Thread(
+            target=self.run, args=(stop,), daemon=True, name=f"projection-{self.projection.name}"
+        )
+        self.thread.start()
+        return self.thread
+
+
+class Followers:
+    """Runs several projections in this process until stopped."""
+
+    def __init__(
+        self,
+        app: CareLedger,
+        store: ViewStore,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self.stop_event = threading.Event()
+        self.followers = [
+            Follower(app, store, p, batch_size=batch_size, poll_interval=poll_interval)
+            for p in projections
+        ]
+
+    def start(self) -> Followers:
+        for follower in self.followers:
+            follower.start(self.stop_event)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        for follower in self.followers:
+            if follower.thread is not None:
+                follower.thread.join(timeout)

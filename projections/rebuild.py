@@ -1,0 +1,108 @@
+"""Rebuilds a projection from the first event into a fresh generation, then swaps it in.
+
+The live generation keeps serving reads (and its follower keeps it current) until the new one
+has caught up; the swap is one update of the active generation, after which followers move on
+to the new generation from its own position.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from application.app import CareLedger
+from projections import tracking
+from projections.projection import Projection
+from projections.runner import Runner
+from projections.store import ViewStore
+
+
+@dataclass(frozen=True)
+class Progress:
+    position: int
+    head: int
+    events: int
+    elapsed_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.position / self.head) if self.head else 1.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.rate <= 0:
+            return None
+        return (
+            max(0.0, (self.head - self.position) / self.head * self.elapsed_s / self.fraction)
+            if self.fraction > 0
+            else None
+        )
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    name: str
+    old_generation: int
+    new_generation: int
+    events: int
+    elapsed_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+def prepare(store: ViewStore, projection: Projection) -> tuple[int, int]:
+    """Retires generations left by an interrupted rebuild and starts a fresh one."""
+    with store.transaction() as tx:
+        active = tracking.install(tx, projection)
+        rows = tx.all(
+            "SELECT generation FROM projection_tracking WHERE projection = ?", (projection.name,)
+        )
+        for (generation,) in rows:
+            if int(generation) != active:
+                tracking.retire(tx, projection, int(generation))
+        new = max([active, *(int(g) for (g,) in rows)]) + 1
+        tracking.start_generation(tx, projection, new)
+    return active, new
+
+
+def swap(store: ViewStore, projection: Projection, old: int, new: int) -> None:
+    with store.transaction() as tx:
+        moved = tx.execute(
+            "UPDATE projection_generations SET active = ? WHERE projection = ? AND active = ?",
+            (new, projection.name, old),
+        )
+        if moved != 1:
+            raise RuntimeError(f"{projection.name}: active generation changed during the rebuild")
+    with store.transaction() as tx:
+        tracking.retire(tx, projection, old)
+
+
+def rebuild(
+    app: CareLedger,
+    store: ViewStore,
+    projection: Projection,
+    *,
+    batch_size: int = 1000,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RebuildReport:
+    old, new = prepare(store, projection)
+    runner = Runner(app, store, projection, batch_size=batch_size, generation=new)
+    started = time.perf_counter()
+    done = 0
+    while True:
+        head = app.recorder.max_notification_id() or 0
+        result = runner.run_batch(stop=head)
+        done += result.events
+        if on_progress is not None:
+            on_progress(Progress(result.position, head, done, time.perf_counter() - started))
+        if result.caught_up:
+            break
+    swap(store, projection, old, new)
+    return RebuildReport(projection.name, old, new, done, time.perf_counter() - started)

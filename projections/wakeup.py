@@ -1,0 +1,61 @@
+"""How a follower learns that the log has grown: LISTEN/NOTIFY on PostgreSQL, a poll on SQLite."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+
+class PollWakeup:
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+
+    def wait(self, stop: threading.Event, timeout: float) -> None:
+        stop.wait(min(timeout, self.interval))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class ListenWakeup:
+    """Sleeps on the channel the event store NOTIFYs on every insert, reconnecting as needed.
+
+    The LISTEN is in place before the follower's first read, so a commit that lands between a
+    read and the wait still wakes it.
+    """
+
+    def __init__(self, conninfo: str, channel: str) -> None:
+        self.conninfo = conninfo
+        self.channel = channel
+        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._connect()
+
+    def _connect(self) -> None:
+        try:
+            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+            conn.execute(f'LISTEN "{self.channel}"')
+            self._conn = conn
+        except psycopg.OperationalError:
+            log.warning("cannot LISTEN on %s yet; polling until the database is back", self.channel)
+            self._conn = None
+
+    def wait(self, stop: threading.Event, timeout: float) -> None:
+        if self._conn is None:
+            stop.wait(min(timeout, 0.5))
+            self._connect()
+            return
+        try:
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                pass
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            log.warning("lost the LISTEN connection on %s; reconnecting", self.channel)
+            self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+
+from application.app import CareLedger
+from projections import tracking
+from projections.projection import Envelope, Projection
+from projections.reading import add_counts
+from projections.rebuild import rebuild
+from projections.runner import Runner
+from projections.satisfaction import SatisfactionProjection, satisfaction
+from projections.status import view_status
+from projections.store import Tx, ViewStore
+from tests.application.builders import customer
+from tests.support import T0, meta
+
+
+class SurveysByChannel(Projection):
+    """Counts surveys per channel; refuses the channel `email`, to exercise dead letters."""
+
+    name = "surveys_by_channel"
+    events = ("SurveySent",)
+
+    def tables(self) -> tuple[str, ...]:
+        return ("counts",)
+
+    def create_tables(self, tx: Tx, prefix: str) -> None:
+        tx.execute(f"CREATE TABLE {prefix}counts (via TEXT PRIMARY KEY, n BIGINT NOT NULL)")
+
+    def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
+        counts: dict[tuple[str], int] = {}
+        for envelope in batch:
+            if envelope.event.via == "email":
+                raise ValueError("this view cannot take email surveys")
+            key = (str(envelope.event.via),)
+            counts[key] = counts.get(key, 0) + 1
+        add_counts(tx, f"{prefix}counts", ("via",), counts)
+
+
+def counts(views: ViewStore, projection: Projection) -> dict[str, int]:
+    with views.transaction() as tx:
+        prefix = tracking.prefix(projection.name, tracking.active_generation(tx, projection.name)
+                                 or 1)
+        return {row[0]: int(row[1]) for row in tx.all(f"SELECT via, n FROM {prefix}counts")}
+
+
+def send_surveys(app: CareLedger, vias: Sequence[str]) -> None:
+    customer_id = customer(app)
+    for via in vias:
+        app.send_survey(meta(), customer_id, "order", customer_id, via)
+
+
+def test_a_runner_stopped_midway_resumes_without_counting_twice_or_missing(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given 20 surveys, and a runner that handles two batches of 3 and stops
+    send_surveys(app, ["sms"] * 12 + ["app"] * 8)
+    first = Runner(app, views, SurveysByChannel(), batch_size=3)
+    first.run_batch()
+    first.run_batch()
+    assert counts(views, SurveysByChannel()) == {"sms": 6}
+    # when a new runner (a restart) catches up
+    Runner(app, views, SurveysByChannel(), batch_size=7).catch_up()
+    # then every survey is counted exactly once
+    assert counts(views, SurveysByChannel()) == {"sms": 12, "app": 8}
+
+
+def test_two_runners_racing_on_one_projection_count_each_event_once(
+    app: CareLedger, views: ViewStore
+) -> None:
+    send_surveys(app, ["sms", "app"] * 30)
+    runners = [Runner(app, views, SurveysByChannel(), batch_size=4) for _ in range(2)]
+    threads = [threading.Thread(target=r.catch_up) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counts(views, SurveysByChannel()) == {"sms": 30, "app": 30}
+
+
+def test_an_event_that_keeps_failing_is_parked_and_the_projection_carries_on(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given five surveys, the third by email, which the view cannot take
+    send_surveys(app, ["sms", "app", "email", "sms", "sms"])
+    email_position = app.recorder.max_notification_id() or 0
+    email_position -= 2
+    # when the projection catches up in one batch
+    Runner(app, views, SurveysByChannel(), batch_size=100).catch_up()
+    # then the others are counted, the email survey is parked with its error, and the
+    # position is at the end of the log
+    assert counts(views, SurveysByChannel()) == {"sms": 3, "app": 1}
+    with views.transaction() as tx:
+        letters = tracking.dead_letters(tx, SurveysByChannel.name, 1)
+    assert [(d.position, d.topic, d.attempts) for d in letters] == [
+        (email_position, "careledger.SurveySent", 3)]
+    assert "cannot take email surveys" in letters[0].error
+    status = view_status(app, views, SurveysByChannel())
+    assert (status.lag_events, status.dead_letters) == (0, 1)
+    assert status.position == app.recorder.max_notification_id()
+
+
+def test_status_shows_the_lag_in_events_and_seconds(app: CareLedger, views: ViewStore) -> None:
+    send_surveys(app, ["sms"] * 5)
+    runner = Runner(app, views, SurveysByChannel(), batch_size=2)
+    runner.run_batch()
+    status = view_status(app, views, SurveysByChannel())
+    assert status.lag_events == 3
+    assert status.lag_seconds >= 0.0
+    assert status.head == app.recorder.max_notification_id()
+
+
+def test_a_rebuild_swaps_in_a_copy_equal_to_the_incremental_build(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given satisfaction built live, one event per batch, over 12 surveys
+    customer_id = customer(app)
+    ids = [app.send_survey(meta(T0 + timedelta(minutes=i)), customer_id, "order", customer_id,
+                           "sms").aggregate_id for i in range(12)]
+    for survey_id in ids[:5]:
+        app.expire_survey(meta(T0 + timedelta(hours=1)), survey_id)
+    live = Runner(app, views, SatisfactionProjection(), batch_size=1)
+    live.catch_up()
+    before = satisfaction(views, T0, T0 + timedelta(days=1))
+    # when it is rebuilt from the first event in batches of 1000, with progress reported
+    seen: list[float] = []
+    report = rebuild(app, views, SatisfactionProjection(), batch_size=1000,
+                     on_progress=lambda p: seen.append(p.fraction))
+    # then the new generation serves, with figures equal to the incremental build
+    assert (report.old_generation, report.new_generation) == (1, 2)
+    assert seen[-1] == 1.0
+    assert satisfaction(views, T0, T0 + timedelta(days=1)) == before
+    assert (before.sent, before.expired) == (12, 5)
+    # and the old generation's tables are gone, and the live runner follows the new one
+    with views.transaction() as tx:
+        assert tracking.active_generation(tx, "satisfaction") == 2
+        rows = tx.all("SELECT generation FROM projection_tracking WHERE projection = ?",
+                      ("satisfaction",))
+    assert rows == [(2,)]
+    app.send_survey(meta(T0), customer_id, "order", customer_id, "app")
+    live.catch_up()
+    assert satisfaction(views, T0, T0 + timedelta(days=1)).sent == 13
