@@ -11,24 +11,41 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 
 class DataclassAsDict(Transcoding):
-    """A dataclass value as a dict of its fields; enum-typed fields come back as their enum."""
+    """A dataclass value as a dict of its fields; enum-typed fields come back as their enum.
+
+    Decoding does not run `__post_init__`: the value was validated when it was first made, and
+    re-validating every stored value on every read would cost about half of decoding an event.
+    """
 
     def __init__(self, kind: type[Any]) -> None:
         self.type = kind
         self.name = kind.__name__
         self.kind = kind
-        self.fields = tuple(f.name for f in dataclasses.fields(kind))
+        fields = dataclasses.fields(kind)
+        self.fields = tuple(f.name for f in fields)
+        self.defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+        self.factories = [
+            (f.name, f.default_factory)
+            for f in fields
+            if f.default_factory is not dataclasses.MISSING
+        ]
         hints = get_type_hints(kind)
-        self.enums = {name: e for name in self.fields if (e := _enum_of(hints[name]))}
+        self.enums = [(name, e) for name in self.fields if (e := _enum_of(hints[name]))]
 
     def encode(self, obj: Any) -> dict[str, Any]:
         return {name: getattr(obj, name) for name in self.fields}
 
     def decode(self, data: dict[str, Any]) -> Any:
-        for name, kind in self.enums.items():
-            if data.get(name) is not None:
-                data[name] = kind(data[name])
-        return self.kind(**data)
+        for name, kind in self.enums:
+            value = data.get(name)
+            if value is not None:
+                data[name] = kind._value2member_map_.get(value) or kind(value)
+        for name, factory in self.factories:
+            if name not in data:
+                data[name] = factory()
+        value = object.__new__(self.kind)
+        value.__dict__.update(self.defaults, **data)
+        return value
 
 
 def _enum_of(hint: Any) -> type[StrEnum] | None:
