@@ -4,6 +4,7 @@ COPY pyproject.toml README.md ./
 COPY domain domain
 COPY application application
 COPY projections projections
+COPY policies policies
 COPY api api
 RUN pip install --no-cache-dir .
 USER nobody

@@ -101,6 +101,10 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
 class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_events_statement = (
+            f"INSERT INTO {self.events_table_name} (originator_id, originator_version, topic,"
+            " state) VALUES (?, ?, ?, ?)"
+        )
         self.sql_insert_receipt = (
             "INSERT INTO command_receipts (command_id, command, fingerprint, originator_id,"
             " originator_version) VALUES (?, ?, ?, ?, ?)"

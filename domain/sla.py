@@ -3,8 +3,9 @@
 A clock runs from its start until the event that meets it. Pausing moves its due and warning
 times by the paused duration. A clock that breached keeps running until it is stopped; stopped,
 it ends `met`, `breached`, or `cancelled` (its complaint was closed or merged while it ran).
-The sweeper breaches a clock at its due time exactly (`late_by_s` 0); stopping a clock breaches
-it only when stopped after its due time.
+A check breaches a clock once the check's time reaches its due time (`late_by_s` is how far
+past due the check ran: 0 for a check at the due time itself); stopping a clock breaches it only
+when stopped after its due time.
 """
 
 from __future__ import annotations

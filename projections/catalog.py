@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from projections.audit_chain import AuditChainProjection
 from projections.projection import Projection
+from projections.promise_watch import PromiseWatchProjection
 from projections.satisfaction import SatisfactionProjection
+from projections.sla_schedule import SlaScheduleProjection
 
 CATALOG: dict[str, Callable[[], Projection]] = {
-    SatisfactionProjection.name: SatisfactionProjection,
+    kind.name: kind
+    for kind in (
+        AuditChainProjection,
+        PromiseWatchProjection,
+        SatisfactionProjection,
+        SlaScheduleProjection,
+    )
 }
 
 

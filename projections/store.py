@@ -41,6 +41,20 @@ class Tx:
         if batch:
             self._cursor.executemany(self._sql(sql), batch)
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Appends new rows (no conflicts expected): COPY on PostgreSQL, several times faster
+        than executemany for the one-row-per-event views."""
+        names = ", ".join(columns)
+        if self.dialect == "postgres":
+            with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        self.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self._cursor.execute(self._sql(sql), params)
         return [tuple(row) for row in self._cursor.fetchall()]
