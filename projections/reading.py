@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from projections import tracking
-from projections.store import Tx
+from projections.store import Row, Tx
 
 HOUR = 3600
 
@@ -22,6 +22,11 @@ def active_prefix(tx: Tx, name: str) -> str:
 
 def epoch(moment: datetime) -> float:
     return moment.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    """The UTC time of epoch seconds stored by `epoch`."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def hour_of(moment: datetime) -> int:
@@ -43,3 +48,52 @@ def add_counts(tx: Tx, table: str, keys: Sequence[str], counts: Mapping[Any, int
         f" DO UPDATE SET n = {table}.n + excluded.n",
         [(*key, n) for key, n in counts.items() if n],
     )
+
+
+IDS_PER_QUERY = 500
+
+
+def rows_by_ids(
+    tx: Tx, table: str, columns: Sequence[str], key: str, ids: Iterable[str]
+) -> list[Row]:
+    """The rows of `table` whose `key` is one of `ids`: one query per 500 ids."""
+    wanted = sorted(set(ids))
+    rows: list[Row] = []
+    for i in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[i : i + IDS_PER_QUERY]
+        marks = ", ".join("?" for _ in chunk)
+        rows += tx.all(f"SELECT {', '.join(columns)} FROM {table} WHERE {key} IN ({marks})", chunk)
+    return rows
+
+
+def upsert_rows(
+    tx: Tx, table: str, columns: Sequence[str], keys: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Writes whole rows, replacing the row of the same key (`keys`, a prefix of `columns`)."""
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    tx.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+        rows,
+    )
+
+
+def adjust_counts(tx: Tx, table: str, keys: Sequence[str], deltas: Mapping[Any, int]) -> None:
+    """Like add_counts for counts that also go down (current totals); a row reaching 0 is
+    removed, so the table does not depend on how the events were batched."""
+    add_counts(tx, table, keys, deltas)
+    where = " AND ".join(f"{k} = ?" for k in keys)
+    tx.executemany(
+        f"DELETE FROM {table} WHERE {where} AND n = 0", [key for key, n in deltas.items() if n]
+    )
+
+
+MAX_PAGE = 200
+
+
+def page_size(limit: int) -> int:
+    """A page size checked against the bound every paged query shares (1 to 200)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be from 1 to {MAX_PAGE}, not {limit}")
+    return limit

@@ -1,0 +1,1 @@
+"""Process policies: the system's own reactions to time passing, recorded through commands."""

@@ -1,0 +1,32 @@
+"""Builds a projection again from zero in a fresh generation, to compare with the live one."""
+
+from __future__ import annotations
+
+from application.app import CareLedger
+from projections import tracking
+from projections.projection import Projection
+from projections.runner import Runner
+from projections.store import Row, ViewStore
+
+Dump = dict[str, list[Row]]
+
+
+def dump(views: ViewStore, projection: Projection, generation: int) -> Dump:
+    prefix = tracking.prefix(projection.name, generation)
+    with views.transaction() as tx:
+        return {
+            table: sorted(tx.all(f"SELECT * FROM {prefix}{table}"), key=repr)
+            for table in projection.tables()
+        }
+
+
+def live_and_rebuilt(
+    app: CareLedger, views: ViewStore, projection: Projection, batch_size: int = 1000
+) -> tuple[Dump, Dump]:
+    """The tables of the active generation, and of a new one built in batches of `batch_size`."""
+    with views.transaction() as tx:
+        live = tracking.active_generation(tx, projection.name)
+        assert live is not None
+        tracking.start_generation(tx, projection, live + 1)
+    Runner(app, views, projection, batch_size=batch_size, generation=live + 1).catch_up()
+    return dump(views, projection, live), dump(views, projection, live + 1)
