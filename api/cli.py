@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from api import project_cli
+from api import audit_cli, policies_cli, project_cli
 from api.scenario import describe, run_scenario
 from application.app import CareLedger
 from application.settings import Settings, SettingsError
@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     again = actions.add_parser("rebuild", help="rebuild one view from the first event, then swap")
     again.add_argument("name")
     again.add_argument("--batch-size", type=int, default=1000)
+    audit = commands.add_parser("audit", help="tamper evidence")
+    audit_actions = audit.add_subparsers(dest="action", required=True)
+    check = audit_actions.add_parser("verify", help="recompute the hash chain beside the log")
+    check.add_argument("--anchor", help="POSITION:LINK printed by an earlier verify, kept apart")
+    check.add_argument("--catch-up", action="store_true", help="chain new events first")
+    policy = commands.add_parser("policies", help="SLA sweeper and delay watchdog")
+    policy_actions = policy.add_subparsers(dest="action", required=True)
+    policy_actions.add_parser("run", help="run them until stopped")
     return parser
 
 
@@ -75,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "scenario":
         return scenario(settings, erase=not args.no_erase)
+    if args.command == "audit":
+        return audit_cli.verify_log(settings, args.anchor, args.catch_up)
+    if args.command == "policies":
+        return policies_cli.run(settings)
     if args.action == "run":
         return project_cli.run(settings, args.names, args.batch_size)
     if args.action == "status":

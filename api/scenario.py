@@ -33,22 +33,33 @@ class Script:
     def at(self, minutes: float, actor: Actor = AGENT, reason: str | None = None) -> Meta:
         self.now += timedelta(minutes=minutes)
         return Meta(
-            actor=actor, occurred_at=self.now, command_id=str(uuid4()),
-            correlation_id=self.correlation, channel=Channel.APP,
+            actor=actor,
+            occurred_at=self.now,
+            command_id=str(uuid4()),
+            correlation_id=self.correlation,
+            channel=Channel.APP,
             reason=Reason(reason) if reason else None,
         )
 
 
 def run_scenario(app: CareLedger, start: datetime | None = None) -> dict[str, UUID]:
     s = Script(start or datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6))
-    contact = ContactDetails("Li Wei", "+86 138 0013 8000", "li.wei@example.com",
-                             "88 Jianguo Road, Beijing")
+    contact = ContactDetails(
+        "Li Wei", "+86 138 0013 8000", "li.wei@example.com", "88 Jianguo Road, Beijing"
+    )
     customer = app.register_customer(s.at(0, CUSTOMER), contact).aggregate_id
     order = app.receive_order(
-        s.at(1, CUSTOMER), customer_id=customer, restaurant="Golden Dumpling",
-        region="chaoyang", items=[OrderItem("pork dumplings", 2, Decimal("24.00")),
-                                  OrderItem("hot and sour soup", 1, Decimal("10.00"))],
-        amount="58.00", promised_at=s.now + timedelta(minutes=40), address=contact.address or "",
+        s.at(1, CUSTOMER),
+        customer_id=customer,
+        restaurant="Golden Dumpling",
+        region="chaoyang",
+        items=[
+            OrderItem("pork dumplings", 2, Decimal("24.00")),
+            OrderItem("hot and sour soup", 1, Decimal("10.00")),
+        ],
+        amount="58.00",
+        promised_at=s.now + timedelta(minutes=40),
+        address=contact.address or "",
         channel="app",
     ).aggregate_id
     steps: list[Callable[[], object]] = [
@@ -66,7 +77,10 @@ def run_scenario(app: CareLedger, start: datetime | None = None) -> dict[str, UU
     for step in steps:
         step()
     complaint = app.file_complaint(
-        s.at(5, CUSTOMER), customer_id=customer, order_id=order, channel="app",
+        s.at(5, CUSTOMER),
+        customer_id=customer,
+        order_id=order,
+        channel="app",
         content="The soup arrived cold and 14 minutes late.",
     ).aggregate_id
     for step in [
@@ -79,15 +93,18 @@ def run_scenario(app: CareLedger, start: datetime | None = None) -> dict[str, UU
         lambda: app.record_refund(s.at(0, SYSTEM), order, "10.00", "complaint"),
         lambda: app.resolve_complaint(s.at(1), complaint, "compensated"),
         lambda: app.confirm_satisfied(s.at(30, CUSTOMER), complaint),
-        lambda: app.record_root_cause(s.at(5), complaint, "courier_overbooked",
-                                      "cap concurrent pickups per courier at 3"),
+        lambda: app.record_root_cause(
+            s.at(5), complaint, "courier_overbooked", "cap concurrent pickups per courier at 3"
+        ),
         lambda: app.close_complaint(s.at(1), complaint, "customer"),
     ]:
         step()
     survey = app.send_survey(s.at(1, SYSTEM), customer, "complaint", complaint, "app").aggregate_id
     app.respond_to_survey(s.at(20, CUSTOMER), survey, Scores(4, 5, 4, 3, 4), "Quick refund.")
     incident = app.report_incident(
-        s.at(30, SYSTEM), type="public_health", source="complaint_cluster",
+        s.at(30, SYSTEM),
+        type="public_health",
+        source="complaint_cluster",
         title="Three food-safety complaints about one kitchen",
         description="Three customers reported stomach pain after orders from one kitchen.",
     ).aggregate_id
@@ -101,13 +118,19 @@ def run_scenario(app: CareLedger, start: datetime | None = None) -> dict[str, UU
         lambda: app.mitigate_incident(s.at(30, COMMANDER), incident),
         lambda: app.resolve_incident(s.at(60, COMMANDER), incident),
         lambda: app.start_review(s.at(60, COMMANDER), incident),
-        lambda: app.complete_review(s.at(60, COMMANDER), incident, "fridge failure",
-                                    ["daily fridge log"]),
+        lambda: app.complete_review(
+            s.at(60, COMMANDER), incident, "fridge failure", ["daily fridge log"]
+        ),
         lambda: app.close_incident(s.at(5, COMMANDER), incident),
     ]:
         step()
-    return {"customer": customer, "order": order, "complaint": complaint, "survey": survey,
-            "incident": incident}
+    return {
+        "customer": customer,
+        "order": order,
+        "complaint": complaint,
+        "survey": survey,
+        "incident": incident,
+    }
 
 
 def describe(app: CareLedger, ids: dict[str, UUID]) -> list[tuple[str, str, str]]:
@@ -122,10 +145,18 @@ def describe(app: CareLedger, ids: dict[str, UUID]) -> list[tuple[str, str, str]
     scores = survey.scores.as_dict() if survey.scores else "-"
     return [
         ("customer", str(customer.status), f"phone {contact.phone}, tier {customer.tier}"),
-        ("order", str(order.status), f"v{order.version}, late {order.late_min} min, "
-         f"refunded {order.refunded_total}, address {app.vault.open(order.address)}"),
-        ("complaint", str(complaint.status), f"v{complaint.version}, {complaint.severity}, "
-         f"escalation {complaint.escalation_level}, clocks: {clocks}"),
+        (
+            "order",
+            str(order.status),
+            f"v{order.version}, late {order.late_min} min, "
+            f"refunded {order.refunded_total}, address {app.vault.open(order.address)}",
+        ),
+        (
+            "complaint",
+            str(complaint.status),
+            f"v{complaint.version}, {complaint.severity}, "
+            f"escalation {complaint.escalation_level}, clocks: {clocks}",
+        ),
         ("survey", str(survey.status), f"scores {scores}"),
         ("incident", str(incident.status), f"v{incident.version}, severity {incident.severity}"),
     ]

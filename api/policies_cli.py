@@ -1,0 +1,25 @@
+"""`careledger policies run`: the SLA sweeper and the delay watchdog, until stopped."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+from application.app import CareLedger
+from application.settings import Settings
+from policies.loop import PolicyLoop
+from projections.store import open_view_store
+
+
+def run(settings: Settings) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with CareLedger(settings) as app:
+        store = open_view_store(settings)
+        print("sweeping SLA clocks and watching promises; Ctrl-C stops", flush=True)
+        try:
+            PolicyLoop(app, store).run(stop)
+        finally:
+            store.close()
+    return 0
