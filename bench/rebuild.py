@@ -46,6 +46,10 @@ def read_rate(app: CareLedger, topics: tuple[str, ...], decode: bool) -> tuple[i
     return count, count / (time.perf_counter() - began)
 
 
+def best(app: CareLedger, topics: tuple[str, ...], decode: bool) -> tuple[int, float]:
+    return max((read_rate(app, topics, decode) for _ in range(2)), key=lambda r: r[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -71,10 +75,13 @@ def run(app: CareLedger, settings: Settings, args: argparse.Namespace) -> None:
     began = time.perf_counter()
     stored = fill(app, args.events)
     print(f"history: {stored:,} events stored in {time.perf_counter() - began:.0f}s")
+    # Warm the caches first, then take the best of two runs: the comparison must not flatter
+    # the rebuild by measuring the reads cold.
+    read_rate(app, (), decode=False)
     rows: list[tuple[str, int, float]] = []
-    rows.append(("read, all events (raw records)", *read_rate(app, (), decode=False)))
-    rows.append(("read + decode, all events", *read_rate(app, (), decode=True)))
-    decoded = read_rate(app, view.topics(), decode=True)
+    rows.append(("read, all events (raw records)", *best(app, (), decode=False)))
+    rows.append(("read + decode, all events", *best(app, (), decode=True)))
+    decoded = best(app, view.topics(), decode=True)
     rows.append((f"read + decode, the events {view.name} reads", *decoded))
     store = open_view_store(settings)
     report = rebuild(app, store, view, batch_size=args.batch_size)

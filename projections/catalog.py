@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from projections.audit_chain import AuditChainProjection
+from projections.complaint_dashboard import ComplaintDashboardProjection
 from projections.projection import Projection
 from projections.promise_watch import PromiseWatchProjection
 from projections.satisfaction import SatisfactionProjection
@@ -14,6 +15,7 @@ CATALOG: dict[str, Callable[[], Projection]] = {
     kind.name: kind
     for kind in (
         AuditChainProjection,
+        ComplaintDashboardProjection,
         PromiseWatchProjection,
         SatisfactionProjection,
         SlaScheduleProjection,

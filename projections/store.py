@@ -65,8 +65,30 @@ class Tx:
         return None if row is None else tuple(row)
 
 
+BOOKKEEPING = [
+    "CREATE TABLE IF NOT EXISTS projection_generations (projection TEXT PRIMARY KEY,"
+    " active INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS projection_tracking (projection TEXT NOT NULL,"
+    " generation INTEGER NOT NULL, position BIGINT NOT NULL, updated_at DOUBLE PRECISION,"
+    " PRIMARY KEY (projection, generation))",
+    "CREATE TABLE IF NOT EXISTS projection_dead_letters (projection TEXT NOT NULL,"
+    " generation INTEGER NOT NULL, position BIGINT NOT NULL, topic TEXT NOT NULL,"
+    " originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL, error TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL, failed_at DOUBLE PRECISION NOT NULL,"
+    " PRIMARY KEY (projection, generation, position))",
+]
+
+
 class ViewStore(ABC):
+    """The read models' database. Opening it creates the bookkeeping every projection shares
+    (generations, positions, dead letters), so readers never meet a missing table."""
+
     dialect: str
+
+    def install_bookkeeping(self) -> None:
+        with self.transaction() as tx:
+            for statement in BOOKKEEPING:
+                tx.execute(statement)
 
     @abstractmethod
     def transaction(self) -> Any:
@@ -153,12 +175,15 @@ def open_view_store(settings: Settings) -> ViewStore:
     pg = settings.postgres
     if pg is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return SQLiteViewStore(settings.data_dir / "views.db")
-    conninfo = psycopg.conninfo.make_conninfo(
-        host=pg.host,
-        port=pg.port,
-        dbname=pg.dbname,
-        user=pg.user,
-        password=pg.password or None,
-    )
-    return PostgresViewStore(conninfo, settings.db_schema, max_size=settings.db_pool_size)
+        store: ViewStore = SQLiteViewStore(settings.data_dir / "views.db")
+    else:
+        conninfo = psycopg.conninfo.make_conninfo(
+            host=pg.host,
+            port=pg.port,
+            dbname=pg.dbname,
+            user=pg.user,
+            password=pg.password or None,
+        )
+        store = PostgresViewStore(conninfo, settings.db_schema, max_size=settings.db_pool_size)
+    store.install_bookkeeping()
+    return store

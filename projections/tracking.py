@@ -10,20 +10,9 @@ import time
 from dataclasses import dataclass
 
 from projections.projection import Projection
-from projections.store import Tx
+from projections.store import BOOKKEEPING, Tx
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS projection_generations (projection TEXT PRIMARY KEY,"
-    " active INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS projection_tracking (projection TEXT NOT NULL,"
-    " generation INTEGER NOT NULL, position BIGINT NOT NULL, updated_at DOUBLE PRECISION,"
-    " PRIMARY KEY (projection, generation))",
-    "CREATE TABLE IF NOT EXISTS projection_dead_letters (projection TEXT NOT NULL,"
-    " generation INTEGER NOT NULL, position BIGINT NOT NULL, topic TEXT NOT NULL,"
-    " originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL, error TEXT NOT NULL,"
-    " attempts INTEGER NOT NULL, failed_at DOUBLE PRECISION NOT NULL,"
-    " PRIMARY KEY (projection, generation, position))",
-]
+SCHEMA = BOOKKEEPING
 
 
 class PositionMovedError(Exception):

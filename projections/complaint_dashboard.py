@@ -1,0 +1,296 @@
+"""Complaint dashboard: what came in, how it was classified, answered, resolved and escalated,
+and how the SLA clocks ended, over a window of business time.
+
+Counts live in hourly buckets (`counts`: hour, dimension, label). Channel, category, severity
+and department count at the hour the complaint was RECEIVED: a reclassification or a
+reassignment moves the complaint from its old label to its new one in that hour, which the
+per-complaint `facts` table makes possible. Outcomes, reopenings, SLA results and escalations
+count at the hour they happened. First-response and resolution times are hourly histograms
+(see complaint_dashboard_tables) counted at the hour of the response or the resolution.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.complaint_dashboard_tables import (
+    DurationStats,
+    Histograms,
+    create_histogram_table,
+    duration_stats,
+    milliseconds,
+    read_histograms,
+)
+from projections.projection import Envelope, Projection
+from projections.reading import (
+    HOUR,
+    active_prefix,
+    add_counts,
+    epoch,
+    hour_of,
+    hours_between,
+    rows_by_ids,
+    upsert_rows,
+)
+from projections.store import Tx, ViewStore
+
+LABELS = ("category", "severity", "department")  # known after receipt, counted at its hour
+NEEDS_FACTS = frozenset(
+    {
+        "ComplaintClassified",
+        "ComplaintReclassified",
+        "ResponsibilityAssigned",
+        "FirstResponseSent",
+        "ComplaintResolved",
+    }
+)
+SLA_DIMENSIONS = {"SlaMet": "sla_met", "SlaBreached": "sla_breached", "SlaWarning": "sla_warning"}
+FACT_COLUMNS = ("complaint_id", "received_hour", "received_at", *LABELS, "first_response_at")
+COUNT_KEYS = ("hour", "dimension", "label")
+
+
+@dataclass
+class Fact:
+    """What the dashboard remembers of one complaint."""
+
+    received_hour: int
+    received_at: float
+    labels: dict[str, str] = field(default_factory=dict)
+    first_response_at: float | None = None
+
+
+class ComplaintDashboardProjection(Projection):
+    name = "complaint_dashboard"
+    events = (
+        "ComplaintReceived",
+        "ComplaintClassified",
+        "ComplaintReclassified",
+        "ResponsibilityAssigned",
+        "FirstResponseSent",
+        "ComplaintResolved",
+        "ComplaintReopened",
+        "SlaMet",
+        "SlaBreached",
+        "SlaWarning",
+        "ComplaintEscalated",
+    )
+
+    def tables(self) -> tuple[str, ...]:
+        return ("facts", "counts", "durations")
+
+    def create_tables(self, tx: Tx, prefix: str) -> None:
+        tx.execute(
+            f"CREATE TABLE {prefix}facts (complaint_id TEXT PRIMARY KEY,"
+            " received_hour BIGINT NOT NULL, received_at DOUBLE PRECISION NOT NULL,"
+            " category TEXT, severity TEXT, department TEXT, first_response_at DOUBLE PRECISION)"
+        )
+        tx.execute(
+            f"CREATE TABLE {prefix}counts (hour BIGINT NOT NULL, dimension TEXT NOT NULL,"
+            " label TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (hour, dimension, label))"
+        )
+        create_histogram_table(tx, f"{prefix}durations")
+
+    def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
+        ids = {str(e.event.originator_id) for e in batch if e.name in NEEDS_FACTS}
+        tally = Tally(load_facts(tx, prefix, ids))
+        for envelope in batch:
+            tally.apply(envelope)
+        tally.write(tx, prefix)
+
+
+def load_facts(tx: Tx, prefix: str, ids: Iterable[str]) -> dict[str, Fact]:
+    facts: dict[str, Fact] = {}
+    for complaint_id, hour, received_at, *labels, first_response_at in rows_by_ids(
+        tx, f"{prefix}facts", FACT_COLUMNS, "complaint_id", ids
+    ):
+        known = {k: v for k, v in zip(LABELS, labels, strict=True) if v is not None}
+        facts[complaint_id] = Fact(int(hour), float(received_at), known, first_response_at)
+    return facts
+
+
+class Tally:
+    """One batch's changes, made in memory in event order, then written in a few statements."""
+
+    def __init__(self, facts: dict[str, Fact]) -> None:
+        self.facts = facts
+        self.changed: set[str] = set()
+        self.counts: Counter[tuple[int, str, str]] = Counter()
+        self.durations = Histograms()
+        self.handlers: dict[str, Callable[[Any, int], None]] = {
+            "ComplaintReceived": self.received,
+            "ComplaintClassified": self.classified,
+            "ComplaintReclassified": self.classified,
+            "ResponsibilityAssigned": self.assigned,
+            "FirstResponseSent": self.first_response,
+            "ComplaintResolved": self.resolved,
+            "ComplaintReopened": lambda _, hour: self.count(hour, "reopened", ""),
+            "ComplaintEscalated": self.escalated,
+        }
+
+    def apply(self, envelope: Envelope) -> None:
+        hour = hour_of(envelope.event.meta.occurred_at)
+        sla = SLA_DIMENSIONS.get(envelope.name)
+        if sla is not None:
+            self.count(hour, sla, str(envelope.event.clock))
+        else:
+            self.handlers[envelope.name](envelope.event, hour)
+
+    def count(self, hour: int, dimension: str, label: str, n: int = 1) -> None:
+        self.counts[hour, dimension, label] += n
+
+    def received(self, event: Any, hour: int) -> None:
+        complaint_id = str(event.originator_id)
+        self.facts[complaint_id] = Fact(hour, epoch(event.meta.occurred_at))
+        self.changed.add(complaint_id)
+        self.count(hour, "channel", str(event.channel))
+
+    def classified(self, event: Any, hour: int) -> None:
+        self.relabel(event, "category", str(event.category))
+        self.relabel(event, "severity", str(event.severity))
+
+    def assigned(self, event: Any, hour: int) -> None:
+        self.relabel(event, "department", str(event.department))
+
+    def relabel(self, event: Any, dimension: str, label: str) -> None:
+        """Moves the complaint to `label` in its received hour."""
+        complaint_id = str(event.originator_id)
+        fact = self.facts.get(complaint_id)
+        if fact is None or fact.labels.get(dimension) == label:
+            return
+        old = fact.labels.get(dimension)
+        if old is not None:
+            self.count(fact.received_hour, dimension, old, -1)
+        self.count(fact.received_hour, dimension, label)
+        fact.labels[dimension] = label
+        self.changed.add(complaint_id)
+
+    def first_response(self, event: Any, hour: int) -> None:
+        complaint_id = str(event.originator_id)
+        fact = self.facts.get(complaint_id)
+        if fact is None or fact.first_response_at is not None:
+            return
+        fact.first_response_at = epoch(event.meta.occurred_at)
+        self.changed.add(complaint_id)
+        self.durations.add(
+            hour, "first_response", milliseconds(fact.first_response_at - fact.received_at)
+        )
+
+    def resolved(self, event: Any, hour: int) -> None:
+        self.count(hour, "outcome", str(event.outcome))
+        fact = self.facts.get(str(event.originator_id))
+        if fact is not None:
+            elapsed = epoch(event.meta.occurred_at) - fact.received_at
+            self.durations.add(hour, "resolution", milliseconds(elapsed))
+
+    def escalated(self, event: Any, hour: int) -> None:
+        self.count(hour, "escalation_trigger", str(event.trigger))
+        self.count(hour, "escalation_level", str(event.level))
+
+    def write(self, tx: Tx, prefix: str) -> None:
+        facts = [self.fact_row(complaint_id) for complaint_id in sorted(self.changed)]
+        upsert_rows(tx, f"{prefix}facts", FACT_COLUMNS, FACT_COLUMNS[:1], facts)
+        table = f"{prefix}counts"
+        add_counts(tx, table, COUNT_KEYS, self.counts)
+        # a label a complaint left may be back to 0: drop the row, whatever the batch size
+        tx.executemany(
+            f"DELETE FROM {table} WHERE hour = ? AND dimension = ? AND label = ? AND n = 0",
+            [key for key, n in self.counts.items() if n < 0],
+        )
+        self.durations.write(tx, f"{prefix}durations")
+
+    def fact_row(self, complaint_id: str) -> tuple[Any, ...]:
+        fact = self.facts[complaint_id]
+        labels = [fact.labels.get(k) for k in LABELS]
+        return (complaint_id, fact.received_hour, fact.received_at, *labels, fact.first_response_at)
+
+
+@dataclass(frozen=True)
+class ComplaintDashboard:
+    """The figures of the whole hours [window_start, window_end) of business time.
+
+    Distributions map a label to its count and leave out labels counted 0.
+    """
+
+    window_start: datetime
+    window_end: datetime
+    by_channel: dict[str, int]
+    by_category: dict[str, int]
+    by_severity: dict[str, int]
+    by_department: dict[str, int]
+    by_outcome: dict[str, int]
+    reopened: int
+    first_response_time: DurationStats
+    resolution_time: DurationStats
+    sla_met: dict[str, int]  # clock -> count
+    sla_breached: dict[str, int]
+    sla_warnings: dict[str, int]
+    escalations_by_trigger: dict[str, int]
+    escalations_by_level: dict[int, int]
+
+    @property
+    def received(self) -> int:
+        return sum(self.by_channel.values())
+
+    @property
+    def unclassified(self) -> int:
+        """Complaints received in the window and not classified yet."""
+        return self.received - sum(self.by_category.values())
+
+    @property
+    def unassigned(self) -> int:
+        return self.received - sum(self.by_department.values())
+
+    @property
+    def resolved(self) -> int:
+        return sum(self.by_outcome.values())
+
+    @property
+    def reopen_rate(self) -> float | None:
+        """Reopenings over resolutions in the window; None without resolutions."""
+        return self.reopened / self.resolved if self.resolved else None
+
+    @property
+    def escalations(self) -> int:
+        return sum(self.escalations_by_trigger.values())
+
+
+def complaint_dashboard(store: ViewStore, start: datetime, end: datetime) -> ComplaintDashboard:
+    """The window [start, end), resolved to whole hours of business time."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    if end <= start:
+        raise ValueError("the window must end after it starts")
+    first, last = hours_between(start, end)
+    with store.transaction() as tx:
+        prefix = active_prefix(tx, ComplaintDashboardProjection.name)
+        rows = tx.all(
+            f"SELECT dimension, label, SUM(n) FROM {prefix}counts"
+            " WHERE hour BETWEEN ? AND ? GROUP BY dimension, label",
+            (first, last),
+        )
+        histograms = read_histograms(tx, f"{prefix}durations", first, last)
+    counts: dict[str, dict[str, int]] = {}
+    for dimension, label, n in rows:
+        if int(n):
+            counts.setdefault(dimension, {})[label] = int(n)
+    return ComplaintDashboard(
+        window_start=datetime.fromtimestamp(first, UTC),
+        window_end=datetime.fromtimestamp(last + HOUR, UTC),
+        by_channel=counts.get("channel", {}),
+        by_category=counts.get("category", {}),
+        by_severity=counts.get("severity", {}),
+        by_department=counts.get("department", {}),
+        by_outcome=counts.get("outcome", {}),
+        reopened=counts.get("reopened", {}).get("", 0),
+        first_response_time=duration_stats(histograms.get("first_response", [])),
+        resolution_time=duration_stats(histograms.get("resolution", [])),
+        sla_met=counts.get("sla_met", {}),
+        sla_breached=counts.get("sla_breached", {}),
+        sla_warnings=counts.get("sla_warning", {}),
+        escalations_by_trigger=counts.get("escalation_trigger", {}),
+        escalations_by_level={int(k): n for k, n in counts.get("escalation_level", {}).items()},
+    )

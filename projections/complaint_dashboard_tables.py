@@ -1,0 +1,103 @@
+"""Durations kept as hourly histograms with fixed log-spaced buckets, and their percentiles.
+
+A bucket spans a factor of 2 ** (1/16) (about 4.4 %); bucket 0 holds everything under one
+second. Each bucket keeps its count and the sum of its durations in whole milliseconds, and a
+percentile is the mean of the bucket that holds its rank (nearest-rank definition). The true
+percentile lies in that same bucket, so the answer is within 4.5 % of it (under one second
+below one second), and exact when the bucket holds a single distinct duration.
+Sums are integers, so the tables do not depend on the order the events were added in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from projections.store import Tx
+
+BUCKETS_PER_OCTAVE = 16
+PERCENTS = (50, 90, 99)
+
+Bucket = tuple[int, int, int]  # (bucket, count, total milliseconds)
+
+
+def milliseconds(seconds: float) -> int:
+    """A duration in whole milliseconds, never negative."""
+    return max(0, round(seconds * 1000))
+
+
+def bucket_of(ms: int) -> int:
+    if ms < 1000:
+        return 0
+    return 1 + int(math.log2(ms / 1000) * BUCKETS_PER_OCTAVE)
+
+
+class Histograms:
+    """What one batch adds to the hourly histograms: (hour, measure, bucket) -> [n, total ms]."""
+
+    def __init__(self) -> None:
+        self.added: dict[tuple[int, str, int], list[int]] = {}
+
+    def add(self, hour: int, measure: str, ms: int) -> None:
+        entry = self.added.setdefault((hour, measure, bucket_of(ms)), [0, 0])
+        entry[0] += 1
+        entry[1] += ms
+
+    def write(self, tx: Tx, table: str) -> None:
+        tx.executemany(
+            f"INSERT INTO {table} (hour, measure, bucket, n, total_ms) VALUES (?, ?, ?, ?, ?)"
+            f" ON CONFLICT (hour, measure, bucket) DO UPDATE SET n = {table}.n + excluded.n,"
+            f" total_ms = {table}.total_ms + excluded.total_ms",
+            [(*key, n, total) for key, (n, total) in self.added.items()],
+        )
+
+
+def create_histogram_table(tx: Tx, table: str) -> None:
+    tx.execute(
+        f"CREATE TABLE {table} (hour BIGINT NOT NULL, measure TEXT NOT NULL,"
+        " bucket INTEGER NOT NULL, n BIGINT NOT NULL, total_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (hour, measure, bucket))"
+    )
+
+
+def read_histograms(tx: Tx, table: str, first: int, last: int) -> dict[str, list[Bucket]]:
+    """Each measure's buckets summed over the hours first..last, in bucket order."""
+    rows = tx.all(
+        f"SELECT measure, bucket, SUM(n), SUM(total_ms) FROM {table}"
+        " WHERE hour BETWEEN ? AND ? GROUP BY measure, bucket ORDER BY measure, bucket",
+        (first, last),
+    )
+    measures: dict[str, list[Bucket]] = {}
+    for measure, bucket, n, total in rows:
+        measures.setdefault(measure, []).append((int(bucket), int(n), int(total)))
+    return measures
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """How many durations, and their percentiles in seconds (None when there are none)."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+    p99: float | None
+
+
+def percentile(buckets: Sequence[Bucket], percent: int) -> float | None:
+    """The nearest-rank percentile in seconds of buckets given in bucket order."""
+    count = sum(n for _, n, _ in buckets)
+    if not count:
+        return None
+    rank = max(1, (percent * count + 99) // 100)
+    seen = 0
+    for _, n, total in buckets:
+        seen += n
+        if seen >= rank:
+            return total / n / 1000
+    raise AssertionError("unreachable: the ranks fall inside the buckets")
+
+
+def duration_stats(buckets: Sequence[Bucket]) -> DurationStats:
+    p50, p90, p99 = (percentile(buckets, p) for p in PERCENTS)
+    return DurationStats(sum(n for _, n, _ in buckets), p50, p90, p99)

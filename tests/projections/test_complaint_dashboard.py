@@ -1,0 +1,306 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from application.app import CareLedger
+from projections import tracking
+from projections.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
+from projections.complaint_dashboard_tables import (
+    DurationStats,
+    bucket_of,
+    duration_stats,
+    milliseconds,
+    percentile,
+)
+from projections.satisfaction import SatisfactionProjection
+from projections.store import ViewStore
+from tests.application.builders import customer
+from tests.projections.batch_invariance import live_and_rebuilt
+from tests.projections.conftest import Project
+from tests.support import CUSTOMER, SYSTEM, T0, meta
+
+
+def at(hh: int, mm: int) -> datetime:
+    return T0.replace(hour=hh, minute=mm)
+
+
+class Desk:
+    """Drives complaints through the application's commands at given business times."""
+
+    def __init__(self, app: CareLedger) -> None:
+        self.app = app
+        self.customer = customer(app)
+
+    def file(self, when: datetime, channel: str) -> UUID:
+        return self.app.file_complaint(
+            meta(when, actor=CUSTOMER),
+            customer_id=self.customer,
+            order_id=None,
+            content="it went wrong",
+            channel=channel,
+        ).aggregate_id
+
+    def classify(self, when: datetime, c: UUID, category: str, severity: str) -> None:
+        self.app.classify_complaint(meta(when), c, category, "detail", severity)
+
+    def resolve(self, times: tuple[datetime, datetime, datetime], c: UUID, outcome: str) -> None:
+        """Starts work, proposes an apology and resolves, at the three given times."""
+        start, propose, resolve = times
+        self.app.start_work(meta(start), c)
+        self.app.propose_solution(meta(propose), c, "apology")
+        self.app.resolve_complaint(meta(resolve), c, outcome)
+
+
+def run_scenario(app: CareLedger) -> None:
+    desk = Desk(app)
+    # C0 (phone) 08:30, before both windows: answered 08:31, logistics/general, resolved 09:30
+    c0 = desk.file(at(8, 30), "phone")
+    app.send_first_response(meta(at(8, 31)), c0)
+    desk.classify(at(8, 40), c0, "logistics", "general")
+    app.assign_responsibility(meta(at(8, 45)), c0, "logistics", "p0")
+    desk.resolve((at(8, 50), at(9, 0), at(9, 30)), c0, "compensated")
+    # C1 (app) 09:05: answered 09:06, resolved 09:35, disputed 10:05, resolved again 10:25
+    c1 = desk.file(at(9, 5), "app")
+    app.send_first_response(meta(at(9, 6)), c1)
+    desk.classify(at(9, 10), c1, "product_quality", "general")
+    app.assign_responsibility(meta(at(9, 15)), c1, "quality", "p1")
+    desk.resolve((at(9, 20), at(9, 25), at(9, 35)), c1, "explained")
+    app.dispute_resolution(meta(at(10, 5), actor=CUSTOMER), c1)
+    desk.resolve((at(10, 10), at(10, 15), at(10, 25)), c1, "redelivered")
+    # C2 (phone) 09:10: answered late at 09:20 (breach + escalation), logistics/major, then
+    # reclassified food_safety/urgent at 09:50 and reassigned from logistics to quality at 10:20
+    c2 = desk.file(at(9, 10), "phone")
+    app.send_first_response(meta(at(9, 20)), c2)
+    desk.classify(at(9, 30), c2, "logistics", "major")
+    app.assign_responsibility(meta(at(9, 40)), c2, "logistics", "p2")
+    app.reclassify_complaint(meta(at(9, 50)), c2, "food_safety", "detail", "urgent")
+    app.assign_responsibility(meta(at(10, 20)), c2, "quality", "p2")
+    # C3 (email) 09:30: the sweep at 09:40 warns and breaches the first response (escalates)
+    c3 = desk.file(at(9, 30), "email")
+    app.check_complaint_sla(meta(at(9, 40), actor=SYSTEM), c3)
+    app.send_first_response(meta(at(9, 45)), c3)
+    desk.classify(at(9, 50), c3, "service_attitude", "general")
+    app.assign_responsibility(meta(at(9, 55)), c3, "customer_service", "p3")
+    desk.resolve((at(10, 0), at(10, 10), at(10, 40)), c3, "explained")
+    # C4 (web) 09:50: answered at exactly the 2-minute target, after_sales hand-back met 10:15
+    c4 = desk.file(at(9, 50), "web")
+    app.send_first_response(meta(at(9, 52)), c4)
+    desk.classify(at(9, 55), c4, "after_sales", "major")
+    app.assign_responsibility(meta(at(10, 5)), c4, "after_sales", "p4")
+    app.record_department_reply(meta(at(10, 15)), c4, "after_sales")
+    # C5 (chat) 10:00: urgent privacy (escalates), escalated by hand 10:30, technical hand-back
+    # (due 11:10) breached by the sweep at 11:15
+    c5 = desk.file(at(10, 0), "chat")
+    app.send_first_response(meta(at(10, 1)), c5)
+    desk.classify(at(10, 5), c5, "privacy", "urgent")
+    app.assign_responsibility(meta(at(10, 10)), c5, "technical", "p5")
+    app.escalate_complaint(meta(at(10, 30)), c5)
+    app.check_complaint_sla(meta(at(11, 15), actor=SYSTEM), c5)
+    # C6 (sms) 10:20: answered 10:21, resolved rejected 10:45
+    c6 = desk.file(at(10, 20), "sms")
+    app.send_first_response(meta(at(10, 21)), c6)
+    desk.classify(at(10, 25), c6, "product_quality", "general")
+    app.assign_responsibility(meta(at(10, 30)), c6, "merchant_relations", "p6")
+    desk.resolve((at(10, 35), at(10, 40), at(10, 45)), c6, "rejected")
+    # C7 (api) 10:40: nothing else happens to it
+    desk.file(at(10, 40), "api")
+
+
+def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given the scenario, projected one event per batch
+    run_scenario(app)
+    project(ComplaintDashboardProjection(), batch_size=1)
+    # when the window is 09:00-10:00
+    first = complaint_dashboard(views, at(9, 0), at(10, 0))
+    # then C1-C4 were received then, each counted with its current labels (C2 food_safety,
+    # urgent, quality after its reclassification and reassignment)
+    assert first.received == 4
+    assert first.by_channel == {"app": 1, "phone": 1, "email": 1, "web": 1}
+    assert first.by_category == {
+        "product_quality": 1,
+        "food_safety": 1,
+        "service_attitude": 1,
+        "after_sales": 1,
+    }
+    assert first.by_severity == {"general": 2, "urgent": 1, "major": 1}
+    assert first.by_department == {"quality": 2, "customer_service": 1, "after_sales": 1}
+    assert (first.unclassified, first.unassigned) == (0, 0)
+    # and C0 (09:30) and C1 (09:35) were resolved, none reopened: rate 0 / 2
+    assert first.by_outcome == {"compensated": 1, "explained": 1}
+    assert (first.resolved, first.reopened, first.reopen_rate) == (2, 0, 0.0)
+    # first responses 60 (C1), 600 (C2), 900 (C3), 120 (C4) s; sorted 60 120 600 900:
+    # p50 = rank ceil(0.5*4)=2 -> 120, p90 = rank ceil(3.6)=4 -> 900, p99 = rank 4 -> 900
+    assert first.first_response_time == DurationStats(4, 120.0, 900.0, 900.0)
+    # resolutions C0 08:30->09:30 = 3600 s, C1 09:05->09:35 = 1800 s:
+    # p50 = rank 1 -> 1800, p90 = rank ceil(1.8)=2 -> 3600, p99 -> 3600
+    assert first.resolution_time == DurationStats(2, 1800.0, 3600.0, 3600.0)
+    # SLA: first response met C1 and C4 (120 s is on time), breached C2 (late) and C3 (sweep);
+    # registration met by C1-C4's classifications; resolution met by C0 and C1
+    assert first.sla_met == {"first_response": 2, "registration": 4, "resolution": 2}
+    assert first.sla_breached == {"first_response": 2}
+    assert first.sla_warnings == {"first_response": 1}
+    # each first-response breach escalated to level 1
+    assert first.escalations_by_trigger == {"sla": 2}
+    assert first.escalations_by_level == {1: 2}
+
+    # when the window is 09:00-11:00
+    both = complaint_dashboard(views, at(9, 0), at(11, 0))
+    # then C1-C7 were received; C7 is neither classified nor assigned
+    assert both.received == 7
+    assert both.by_channel == {
+        "app": 1,
+        "phone": 1,
+        "email": 1,
+        "web": 1,
+        "chat": 1,
+        "sms": 1,
+        "api": 1,
+    }
+    assert both.by_category == {
+        "product_quality": 2,
+        "food_safety": 1,
+        "service_attitude": 1,
+        "after_sales": 1,
+        "privacy": 1,
+    }
+    assert both.by_severity == {"general": 3, "urgent": 2, "major": 1}
+    assert both.by_department == {
+        "quality": 2,
+        "customer_service": 1,
+        "after_sales": 1,
+        "technical": 1,
+        "merchant_relations": 1,
+    }
+    assert (both.unclassified, both.unassigned) == (1, 1)
+    # and resolutions: C0, C1, then C1 again (10:25), C3 (10:40), C6 (10:45); one reopening
+    assert both.by_outcome == {"compensated": 1, "explained": 2, "redelivered": 1, "rejected": 1}
+    assert (both.resolved, both.reopened, both.reopen_rate) == (5, 1, 1 / 5)
+    # first responses add C5 60 s and C6 60 s: sorted 60 60 60 120 600 900:
+    # p50 = rank 3 -> 60, p90 = rank ceil(5.4)=6 -> 900, p99 = rank ceil(5.94)=6 -> 900
+    assert both.first_response_time == DurationStats(6, 60.0, 900.0, 900.0)
+    # resolutions add C1 09:05->10:25 = 4800, C3 09:30->10:40 = 4200, C6 10:20->10:45 = 1500:
+    # sorted 1500 1800 3600 4200 4800: p50 = rank ceil(2.5)=3 -> 3600, p90/p99 = rank 5 -> 4800
+    assert both.resolution_time == DurationStats(5, 3600.0, 4800.0, 4800.0)
+    # SLA met: first response + C5, C6; registration + C5, C6; resolution + C1 again, C3, C6;
+    # the after-sales hand-back of C4
+    assert both.sla_met == {
+        "first_response": 4,
+        "registration": 6,
+        "resolution": 5,
+        "after_sales_handback": 1,
+    }
+    assert both.sla_breached == {"first_response": 2}
+    # escalations add C5's urgent severity (level 1) and the manual one (level 2)
+    assert both.escalations_by_trigger == {"sla": 2, "severity": 1, "manual": 1}
+    assert both.escalations_by_level == {1: 3, 2: 1}
+    assert both.escalations == 4
+
+    # and 11:00-12:00 holds only C5's hand-back sweep: warned, breached, escalated to level 3
+    late = complaint_dashboard(views, at(11, 0), at(12, 0))
+    assert (late.received, late.resolved, late.reopen_rate) == (0, 0, None)
+    assert late.sla_warnings == {"technical_handback": 1}
+    assert late.sla_breached == {"technical_handback": 1}
+    assert late.escalations_by_level == {3: 1}
+    assert late.first_response_time == DurationStats(0, None, None, None)
+    # and 08:00-09:00 keeps C0 where it was received, with its own labels
+    early = complaint_dashboard(views, at(8, 0), at(9, 0))
+    assert (early.by_category, early.by_department) == ({"logistics": 1}, {"logistics": 1})
+    assert early.first_response_time == DurationStats(1, 60.0, 60.0, 60.0)
+
+
+def test_a_window_resolves_to_whole_hours(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given the scenario
+    run_scenario(app)
+    project(ComplaintDashboardProjection())
+    # when the window is 09:30-10:15, then it covers the whole hours 09:00-11:00
+    window = complaint_dashboard(views, at(9, 30), at(10, 15))
+    assert (window.window_start, window.window_end) == (at(9, 0), at(11, 0))
+    assert window == complaint_dashboard(views, at(9, 0), at(11, 0))
+
+
+def test_tables_do_not_depend_on_batch_boundaries(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given the scenario, built live one event at a time
+    run_scenario(app)
+    project(ComplaintDashboardProjection(), batch_size=1)
+    # when it is rebuilt in batches of 1000 into a new generation
+    live, rebuilt = live_and_rebuilt(app, views, ComplaintDashboardProjection())
+    # then both hold the same rows, and no count was left at 0 by a reclassification
+    assert live == rebuilt
+    assert len(live["facts"]) == 8
+    assert all(row[-1] != 0 for row in live["counts"])
+
+
+def test_an_empty_window_has_no_figures(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given nothing happened yet
+    project(ComplaintDashboardProjection())
+    # when the dashboard is read, then it is all zeros and no rates or percentiles
+    empty = complaint_dashboard(views, T0, T0 + timedelta(days=1))
+    assert (empty.received, empty.unclassified, empty.resolved, empty.escalations) == (0, 0, 0, 0)
+    assert empty.reopen_rate is None
+    assert empty.resolution_time == DurationStats(0, None, None, None)
+    # and a window that does not move forward is refused
+    with pytest.raises(ValueError, match="must end after"):
+        complaint_dashboard(views, T0, T0)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        complaint_dashboard(views, T0.replace(tzinfo=None), T0.replace(tzinfo=None, hour=10))
+
+
+def test_the_view_must_be_installed_before_it_is_read(views: ViewStore) -> None:
+    # given another view installed, but not the dashboard
+    with views.transaction() as tx:
+        tracking.install(tx, SatisfactionProjection())
+    # when the dashboard is read, then it says it is not there
+    with pytest.raises(LookupError, match="complaint_dashboard"):
+        complaint_dashboard(views, T0, T0 + timedelta(hours=1))
+
+
+def test_buckets_are_log_spaced_sixteen_to_the_octave() -> None:
+    # under one second is bucket 0; then 16 buckets between each doubling
+    assert [bucket_of(ms) for ms in (0, 999, 1000, 1999, 2000, 4000)] == [0, 0, 1, 16, 17, 33]
+    assert milliseconds(-3.0) == 0
+    assert milliseconds(1.2345) == 1234
+
+
+def test_a_percentile_is_the_mean_of_the_bucket_holding_its_rank() -> None:
+    # given 100 s and 103 s (one bucket: 2 ** (1/16) is 4.4 % wide) and 1000 s
+    ms = [100_000, 103_000, 1_000_000]
+    assert bucket_of(ms[0]) == bucket_of(ms[1]) != bucket_of(ms[2])
+    buckets = [(bucket_of(ms[0]), 2, 203_000), (bucket_of(ms[2]), 1, 1_000_000)]
+    # then the median (rank 2) is the bucket's mean, 101.5 s: 1.5 % off the true 103 s
+    assert percentile(buckets, 50) == 101.5
+    assert duration_stats(buckets) == DurationStats(3, 101.5, 1000.0, 1000.0)
+    assert percentile([], 50) is None
+
+
+def test_the_reported_percentile_stays_within_the_bucket_width() -> None:
+    # given 1000 spread durations, each bucket reported by its mean
+    samples = sorted(1_000 + (i * 7919) % 500_000 for i in range(1000))
+    by_bucket: dict[int, list[int]] = {}
+    for ms in samples:
+        by_bucket.setdefault(bucket_of(ms), []).append(ms)
+    buckets = [(b, len(v), sum(v)) for b, v in sorted(by_bucket.items())]
+    # then every percentile is within 2 ** (1/16) - 1 of the exact nearest-rank value
+    for p in (1, 50, 90, 99, 100):
+        exact = samples[max(1, (p * len(samples) + 99) // 100) - 1] / 1000
+        reported = percentile(buckets, p)
+        assert reported is not None
+        assert abs(reported - exact) / exact < 2 ** (1 / 16) - 1
