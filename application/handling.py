@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from inspect import signature
 from typing import Any, ParamSpec, TypeVar, cast
@@ -97,6 +98,17 @@ class CommandHandling(Application[UUID]):
         if not isinstance(aggregate, kind):
             raise NotFoundError(kind.__name__, aggregate_id)
         return aggregate
+
+    def load_as_of(self, kind: type[A], aggregate_id: UUID, when: datetime) -> A:
+        """The aggregate as it was recorded at `when` (recorded time, not business time)."""
+        version = 0
+        for event in self.events.get(aggregate_id):
+            if event.timestamp > when:  # type: ignore[attr-defined]
+                break
+            version = event.originator_version
+        if version == 0:
+            raise NotFoundError(kind.__name__, aggregate_id)
+        return self.load(kind, aggregate_id, version)
 
     def create(self, meta: Meta, kind: type[A], build: Callable[[], A]) -> Outcome:
         return self._execute(meta, kind.__name__, build)

@@ -11,6 +11,10 @@ CARELEDGER_DB_LOCK_TIMEOUT    `5`: seconds a write waits for the event table's l
 CARELEDGER_SNAPSHOT_INTERVAL  `50`: events between snapshots of one aggregate
 CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it read (bounds how
                               long another process may still decrypt after an erasure)
+CARELEDGER_TOKEN_SECRET       base64 of 32+ bytes signing bearer tokens (production: required;
+                              development: generated into the data dir)
+CARELEDGER_ALLOWED_ORIGINS    comma-separated origins allowed to open a WebSocket (default: none
+                              but same-host requests without an Origin header)
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ class Settings:
     db_lock_timeout_s: int = 5
     snapshot_interval: int = 50
     key_cache_seconds: float = 5.0
+    token_secret: bytes | None = None
+    allowed_origins: tuple[str, ...] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -64,6 +70,12 @@ class Settings:
             db_lock_timeout_s=_int(env, "CARELEDGER_DB_LOCK_TIMEOUT", 5),
             snapshot_interval=_int(env, "CARELEDGER_SNAPSHOT_INTERVAL", 50),
             key_cache_seconds=float(env.get("CARELEDGER_KEY_CACHE_SECONDS", "5")),
+            token_secret=_decode_secret(env["CARELEDGER_TOKEN_SECRET"])
+            if env.get("CARELEDGER_TOKEN_SECRET")
+            else None,
+            allowed_origins=tuple(
+                o.strip() for o in env.get("CARELEDGER_ALLOWED_ORIGINS", "").split(",") if o.strip()
+            ),
         )
 
     @property
@@ -122,15 +134,27 @@ class Settings:
         """The key that wraps customer keys; in development one is generated and kept on disk."""
         if self.master_key is not None:
             return self.master_key
+        return _decode_key(self._dev_secret("CARELEDGER_MASTER_KEY", "master.key"))
+
+    def resolved_token_secret(self) -> bytes:
+        """The secret that signs bearer tokens; in development one is generated and kept."""
+        if self.token_secret is not None:
+            return self.token_secret
+        return _decode_secret(self._dev_secret("CARELEDGER_TOKEN_SECRET", "token.secret"))
+
+    def _dev_secret(self, variable: str, filename: str) -> str:
         if self.is_production:
-            raise SettingsError("CARELEDGER_MASTER_KEY is required in production")
-        path = self.data_dir / "master.key"
+            raise SettingsError(f"{variable} is required in production")
+        path = self.data_dir / filename
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return path.read_text().strip()
             with os.fdopen(fd, "w") as out:
                 out.write(base64.b64encode(secrets.token_bytes(32)).decode())
-        return _decode_key(path.read_text().strip())
+        return path.read_text().strip()
 
 
 def _decode_key(text: str) -> bytes:
@@ -141,6 +165,16 @@ def _decode_key(text: str) -> bytes:
     if len(key) != 32:
         raise SettingsError("CARELEDGER_MASTER_KEY must decode to 32 bytes")
     return key
+
+
+def _decode_secret(text: str) -> bytes:
+    try:
+        secret = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise SettingsError("CARELEDGER_TOKEN_SECRET must be base64") from None
+    if len(secret) < 32:
+        raise SettingsError("CARELEDGER_TOKEN_SECRET must decode to at least 32 bytes")
+    return secret
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -1,0 +1,112 @@
+"""The composition root: `create_app(settings)` builds the whole service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import uuid4
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.auth import AuthenticationError, principal_from_header
+from api.schema import build_schema
+from api.services import Services
+from api.view import CareLedgerGraphQL
+from application.app import CareLedger
+from application.settings import Settings
+from projections.store import open_view_store
+
+
+class Gate:
+    """Authenticates every GraphQL HTTP request before it runs; checks WebSocket origins.
+
+    The GraphiQL page itself (a browser GET asking for HTML, development only) needs no token.
+    """
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["careledger.request_id"] = uuid4().hex[:16]
+        if scope["type"] == "websocket" and not self._origin_allowed(scope):
+            await send({"type": "websocket.close", "code": 4403})
+            return
+        if scope["type"] != "http" or self._is_ide_page(scope):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        try:
+            scope["careledger.principal"] = principal_from_header(
+                self.services.settings, headers.get("authorization")
+            )
+        except AuthenticationError as error:
+            response = JSONResponse(
+                {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _is_ide_page(self, scope: Scope) -> bool:
+        if scope["method"] != "GET" or self.services.settings.is_production:
+            return False
+        headers = dict(scope["headers"])
+        return b"text/html" in headers.get(b"accept", b"")
+
+    def _origin_allowed(self, scope: Scope) -> bool:
+        origin = dict(scope["headers"]).get(b"origin")
+        if origin is None:
+            return True  # not a browser: the token decides
+        host = dict(scope["headers"]).get(b"host", b"").decode()
+        allowed = {*self.services.settings.allowed_origins, f"http://{host}", f"https://{host}"}
+        return origin.decode() in allowed
+
+
+def create_app(settings: Settings) -> Starlette:
+    ledger = CareLedger(settings)
+    services = Services(settings=settings, ledger=ledger, views=open_view_store(settings))
+    graphql = Gate(
+        CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services),
+        services,
+    )
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await run_in_threadpool(ledger.recorder.max_notification_id)
+        except Exception as error:  # any failure to reach the database means "not ready"
+            return JSONResponse({"ready": False, "error": type(error).__name__}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            services.views.close()
+            ledger.close()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """For `uvicorn --factory api.app:app_from_env` and `careledger serve`."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,96 @@
+"""Who is calling: signed bearer tokens carrying a role (DESIGN §8)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+import jwt
+
+from application.settings import Settings
+from domain.meta import Actor, ActorKind
+
+ISSUER = "careledger"
+ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    INCIDENT_COMMANDER = "incident_commander"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+ACTOR_KINDS = {
+    Role.CUSTOMER: ActorKind.CUSTOMER,
+    Role.SUPERVISOR: ActorKind.SUPERVISOR,
+    Role.INCIDENT_COMMANDER: ActorKind.SUPERVISOR,
+    Role.ADMIN: ActorKind.SUPERVISOR,
+}
+
+# Who may read personal data at all; a customer only ever their own.
+SEES_PERSONAL_DATA = frozenset({Role.AGENT, Role.SUPERVISOR, Role.COMPLIANCE_OFFICER, Role.ADMIN})
+
+
+class AuthenticationError(Exception):
+    """No token, or one that is not ours, expired or malformed."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(ACTOR_KINDS.get(self.role, ActorKind.AGENT), self.subject, self.role.value)
+
+    @property
+    def customer_id(self) -> UUID | None:
+        """The customer this caller is, for the customer role."""
+        if self.role is not Role.CUSTOMER:
+            return None
+        try:
+            return UUID(self.subject)
+        except ValueError:
+            return None
+
+    def is_customer(self, customer_id: UUID) -> bool:
+        return self.customer_id == customer_id
+
+    def may_see_personal_data_of(self, customer_id: UUID) -> bool:
+        return self.role in SEES_PERSONAL_DATA or self.is_customer(customer_id)
+
+
+def issue_token(settings: Settings, role: Role, subject: str, ttl_s: int = 8 * 3600) -> str:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "sub": subject, "role": role.value, "iat": now, "exp": now + ttl_s}
+    return jwt.encode(claims, settings.resolved_token_secret(), algorithm=ALGORITHM)
+
+
+def verify_token(settings: Settings, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.resolved_token_secret(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "iss"]},
+        )
+        return Principal(subject=str(claims["sub"]), role=Role(claims["role"]))
+    except (jwt.PyJWTError, KeyError, ValueError) as error:
+        raise AuthenticationError(f"invalid bearer token: {error}") from None
+
+
+def principal_from_header(settings: Settings, header: str | None) -> Principal:
+    if not header:
+        raise AuthenticationError("missing bearer token (Authorization: Bearer …)")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("the Authorization header must be `Bearer <token>`")
+    return verify_token(settings, token.strip())

@@ -1,0 +1,58 @@
+"""Top-level GraphQL errors: a stable code on every expected one; bugs masked, logged with an id."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from api.problems import ForbiddenError
+from domain.errors import DomainError
+
+log = logging.getLogger("careledger.api")
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives each error `extensions.code`; replaces an unexpected one (a bug) with a masked
+    message carrying the request id, under which the traceback is logged."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        show_bugs = not getattr(context.services.settings, "is_production", True)
+        result.errors = [self._coded(e, request_id, show_bugs) for e in result.errors]
+
+    @staticmethod
+    def _coded(error: GraphQLError, request_id: str, show_bugs: bool) -> GraphQLError:
+        original = error.original_error
+        extensions = dict(error.extensions or {})
+        if isinstance(original, DomainError | ForbiddenError):
+            extensions["code"] = original.code
+        elif original is None or isinstance(original, GraphQLError):
+            extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+        else:
+            log.error(
+                "request %s: unexpected error in %s", request_id, error.path, exc_info=original
+            )
+            message = str(original) if show_bugs else "Internal error"
+            return GraphQLError(
+                f"{message} (request id {request_id})",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INTERNAL", "requestId": request_id},
+            )
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=original,
+            extensions=extensions,
+        )

@@ -1,0 +1,96 @@
+"""Any entity's own history, read from its events: who did what, when, why, in order."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+from uuid import UUID
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.auth import Principal
+from application.app import CareLedger
+from domain.values import Sealed
+
+HIDDEN = {"meta", "originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+@strawberry.type
+class ActorView:
+    kind: str
+    id: str
+    role: str
+
+
+@strawberry.type(description="One recorded event of an entity, with who, when, why and how.")
+class HistoryEvent:
+    version: int
+    name: str
+    occurred_at: datetime = strawberry.field(description="Business time")
+    recorded_at: datetime
+    actor: ActorView
+    command_id: str
+    correlation_id: str
+    causation_id: str | None
+    channel: str | None
+    reason_code: str | None
+    reason_text: str | None
+    data: JSON = strawberry.field(
+        description="The event's own fields; personal data as"
+        " `{sealed: true}` unless the caller may read it"
+    )
+
+
+def plain(value: Any, reveal: Any) -> Any:
+    if isinstance(value, Sealed):
+        return reveal(value)
+    if isinstance(value, UUID | Decimal | datetime):
+        return str(value) if not isinstance(value, datetime) else value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name), reveal) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v, reveal) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v, reveal) for k, v in value.items()}
+    return value
+
+
+def history_of(
+    ledger: CareLedger,
+    aggregate_id: UUID,
+    principal: Principal,
+    customer_id: UUID | None,
+    after_version: int = 0,
+    limit: int = 100,
+) -> list[HistoryEvent]:
+    allowed = customer_id is not None and principal.may_see_personal_data_of(customer_id)
+
+    def reveal(sealed: Sealed) -> Any:
+        return ledger.vault.open(sealed) if allowed else {"sealed": True}
+
+    events = ledger.events.get(aggregate_id, gt=after_version, limit=limit)
+    return [_entry(event, reveal) for event in events]
+
+
+def _entry(event: Any, reveal: Any) -> HistoryEvent:
+    meta = event.meta
+    fields = {k: plain(v, reveal) for k, v in vars(event).items() if k not in HIDDEN}
+    json.dumps(fields)  # what cannot be sent is a bug here, not in the client
+    return HistoryEvent(
+        version=event.originator_version,
+        name=type(event).__name__,
+        occurred_at=meta.occurred_at,
+        recorded_at=event.timestamp,
+        actor=ActorView(kind=str(meta.actor.kind), id=meta.actor.id, role=meta.actor.role),
+        command_id=meta.command_id,
+        correlation_id=meta.correlation_id,
+        causation_id=meta.causation_id,
+        channel=None if meta.channel is None else str(meta.channel),
+        reason_code=meta.reason.code if meta.reason else None,
+        reason_text=meta.reason.text if meta.reason else None,
+        data=cast(JSON, fields),
+    )

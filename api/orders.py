@@ -1,0 +1,194 @@
+"""Orders over GraphQL: the order, its history, and every order command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from api.auth import Role
+from api.context import Context, parse_id
+from api.history import HistoryEvent, history_of
+from api.outcomes import Written
+from api.problems import (
+    Conflict,
+    Forbidden,
+    ForbiddenError,
+    NotFound,
+    RuleViolated,
+    TransitionRefused,
+    ValidationFailed,
+)
+from application.handling import Outcome
+from domain.errors import InvalidInputError
+from domain.order import Order
+
+Info = strawberry.Info[Context, None]
+STAFF = (Role.AGENT, Role.SUPERVISOR)
+READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST, Role.INCIDENT_COMMANDER)
+
+
+@strawberry.type(name="OrderItem")
+class OrderItemView:
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@strawberry.type(name="Order")
+class OrderView(relay.Node):
+    key: relay.NodeID[str]
+    order_id: str = strawberry.field(description="The order's own id (a UUID)")
+    version: int
+    status: str
+    customer_id: str
+    restaurant: str
+    region: str
+    channel: str
+    items: list[OrderItemView]
+    amount: Decimal
+    promised_at: datetime
+    eta: datetime | None
+    delay_risk: str
+    expected_late_min: int | None
+    late_min: int | None
+    late_attributed_to: str | None
+    refunded_total: Decimal
+    received_at: datetime
+    confirmed_at: datetime | None
+    picked_up_at: datetime | None
+    delivered_at: datetime | None
+    _order: strawberry.Private[Order]
+
+    @strawberry.field(description="Personal data: the customer, staff and compliance only")
+    async def address(self, info: Info) -> str:
+        caller = info.context.caller
+        if not caller.may_see_personal_data_of(self._order.customer_id):
+            raise ForbiddenError(f"the {caller.role} role may not read delivery addresses")
+        return await info.context.call(info.context.services.ledger.vault.open, self._order.address)
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        return cls(
+            key=str(order.id),
+            order_id=str(order.id),
+            version=order.version,
+            status=str(order.status),
+            customer_id=str(order.customer_id),
+            restaurant=order.restaurant,
+            region=order.region,
+            channel=str(order.channel),
+            items=[
+                OrderItemView(name=i.name, quantity=i.quantity, unit_price=i.unit_price)
+                for i in order.items
+            ],
+            amount=order.amount,
+            promised_at=order.promised_at,
+            eta=order.eta,
+            delay_risk=str(order.delay_risk),
+            expected_late_min=order.expected_late_min,
+            late_min=order.late_min,
+            late_attributed_to=_str(order.late_attributed_to),
+            refunded_total=order.refunded_total,
+            received_at=order.received_at,
+            confirmed_at=order.confirmed_at,
+            picked_up_at=order.picked_up_at,
+            delivered_at=order.delivered_at,
+            _order=order,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[OrderView | None]:
+        return [await load_order(info, parse_id("id", node_id)) for node_id in node_ids]
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+async def load_order(info: Info, order_id: UUID, version: int | None = None) -> OrderView:
+    context = info.context
+    caller = context.caller
+    order = await context.call(context.services.ledger.load, Order, order_id, version)
+    if caller.role is Role.CUSTOMER:
+        if not caller.is_customer(order.customer_id):
+            raise ForbiddenError("customers see only their own orders")
+    else:
+        context.require(*READERS)
+    return OrderView.of(order)
+
+
+@strawberry.type
+class OrderChanged:
+    order: OrderView
+    written: Written
+
+
+OrderResult = Annotated[
+    OrderChanged
+    | NotFound
+    | TransitionRefused
+    | ValidationFailed
+    | Conflict
+    | Forbidden
+    | RuleViolated,
+    strawberry.union("OrderResult"),
+]
+
+
+async def changed(info: Info, outcome: Outcome) -> OrderChanged:
+    ledger = info.context.services.ledger
+    order = await info.context.call(ledger.load, Order, outcome.aggregate_id, outcome.version)
+    return OrderChanged(
+        order=OrderView.of(order),
+        written=Written(
+            version=outcome.version, position=outcome.position, replayed=outcome.replayed
+        ),
+    )
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field(description="An order now, at a version, or as recorded at a time")
+    async def order(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> OrderView:
+        order_id = parse_id("id", id)
+        if as_of is None:
+            return await load_order(info, order_id, version)
+        ledger = info.context.services.ledger
+        past = await info.context.call(ledger.load_as_of, Order, order_id, as_of)
+        return await load_order(info, order_id, past.version)
+
+    @strawberry.field(description="Every event of the order, in order, with its metadata")
+    async def order_history(
+        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
+    ) -> list[HistoryEvent]:
+        order = await load_order(info, parse_id("id", id))
+        ledger = info.context.services.ledger
+        return await info.context.call(
+            history_of,
+            ledger,
+            UUID(order.order_id),
+            info.context.caller,
+            UUID(order.customer_id),
+            after_version,
+            bounded(limit),
+        )
+
+
+def bounded(limit: int, maximum: int = 200) -> int:
+    if not 1 <= limit <= maximum:
+        raise InvalidInputError("limit", f"must be from 1 to {maximum}")
+    return limit

@@ -1,0 +1,31 @@
+"""Running a command from a resolver: authorise, run off the event loop, answer as data."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from api.problems import ForbiddenError, problem_of
+from domain.errors import DomainError
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="Where a write landed: wait for it with `atPosition` on queries.")
+class Written:
+    version: int = strawberry.field(description="The entity's version after the command")
+    position: int | None = strawberry.field(description="The log position of the write")
+    replayed: bool = strawberry.field(description="True when the command id had been seen")
+
+
+async def answer(attempt: Callable[[], Awaitable[T]]) -> Any:
+    """The attempt's result, or the typed problem that explains why nothing was recorded."""
+    try:
+        return await attempt()
+    except (DomainError, ForbiddenError) as error:
+        problem = problem_of(error)
+        if problem is None:
+            raise
+        return problem

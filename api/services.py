@@ -1,0 +1,17 @@
+"""The long-lived pieces one process serves with: built once by create_app, closed at shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from application.app import CareLedger
+from application.settings import Settings
+from projections.store import ViewStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    ledger: CareLedger
+    views: ViewStore
+    started: list[object] = field(default_factory=list)
