@@ -7,13 +7,15 @@ to the new generation from its own position.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from application.app import CareLedger
 from projections import tracking
-from projections.projection import Projection
+from projections.projection import Envelope, Projection
 from projections.runner import Runner
 from projections.store import ViewStore
 
@@ -84,6 +86,33 @@ def swap(store: ViewStore, projection: Projection, old: int, new: int) -> None:
         tracking.retire(tx, projection, old)
 
 
+def prefetched(
+    runner: Runner, start: int, stop: int, depth: int = 2
+) -> Iterator[tuple[int, list[Envelope], int]]:
+    """The batches from `start` to `stop`, read and decoded one or two ahead on a thread of
+    its own, so the database's answers to reads and writes overlap instead of queueing."""
+    pages: queue.Queue[tuple[int, list[Envelope], int] | BaseException | None] = queue.Queue(depth)
+
+    def read() -> None:
+        position = start
+        try:
+            while position < stop:
+                batch, end = runner.read_batch(position, stop)
+                pages.put((position, batch, end))
+                position = end
+            pages.put(None)
+        except BaseException as error:  # handed to the consumer, which raises it
+            pages.put(error)
+
+    reader = threading.Thread(target=read, daemon=True, name="rebuild-reader")
+    reader.start()
+    while (page := pages.get()) is not None:
+        if isinstance(page, BaseException):
+            raise page
+        yield page
+    reader.join()
+
+
 def rebuild(
     app: CareLedger,
     store: ViewStore,
@@ -98,11 +127,13 @@ def rebuild(
     done = 0
     while True:
         head = app.recorder.max_notification_id() or 0
-        result = runner.run_batch(stop=head)
-        done += result.events
-        if on_progress is not None:
-            on_progress(Progress(result.position, head, done, time.perf_counter() - started))
-        if result.caught_up:
+        position = runner.position(new)
+        for start, batch, end in prefetched(runner, position, head):
+            result = runner.apply_batch(new, start, end, batch, head)
+            done += result.events
+            if on_progress is not None:
+                on_progress(Progress(result.position, head, done, time.perf_counter() - started))
+        if runner.position(new) >= (app.recorder.max_notification_id() or 0):
             break
     swap(store, projection, old, new)
     return RebuildReport(projection.name, old, new, done, time.perf_counter() - started)

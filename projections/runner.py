@@ -92,6 +92,12 @@ class Runner:
         stop = self.app.recorder.max_notification_id() or 0 if stop is None else stop
         if start >= stop:
             return BatchResult(0, start, caught_up=True)
+        batch, end = self.read_batch(start, stop)
+        return self.apply_batch(generation, start, end, batch, stop)
+
+    def read_batch(self, start: int, stop: int) -> tuple[list[Envelope], int]:
+        """The next batch after `start` (decoded if the projection decodes), and where it ends:
+        at its last event, or at `stop` when the log holds nothing more of interest."""
         notes = self.app.recorder.select_notifications(
             start=start,
             limit=self.batch_size,
@@ -100,7 +106,11 @@ class Runner:
             inclusive_of_start=False,
         )
         end = notes[-1].id if len(notes) == self.batch_size else stop
-        batch = [self._envelope(n) for n in notes]
+        return [self._envelope(n) for n in notes], end
+
+    def apply_batch(
+        self, generation: int, start: int, end: int, batch: Sequence[Envelope], stop: int
+    ) -> BatchResult:
         try:
             try:
                 self._apply(generation, start, end, batch)
@@ -126,7 +136,7 @@ class Runner:
 
     def _apply(self, generation: int, start: int, end: int, batch: Sequence[Envelope]) -> None:
         name = self.projection.name
-        with self.store.transaction() as tx:
+        with self.store.transaction(durable=False) as tx:
             tracking.advance(tx, name, generation, start, end)
             self.projection.process(tx, tracking.prefix(name, generation), batch)
 

@@ -91,8 +91,13 @@ class ViewStore(ABC):
                 tx.execute(statement)
 
     @abstractmethod
-    def transaction(self) -> Any:
-        """A context manager giving a Tx that commits on success and rolls back on error."""
+    def transaction(self, *, durable: bool = True) -> Any:
+        """A context manager giving a Tx that commits on success and rolls back on error.
+
+        `durable=False` lets the commit return before it is flushed to disk: for projection
+        batches, which are derived from the log and move their position in the same
+        transaction, a crash can only lose whole recent batches, which are then re-projected.
+        """
 
     @abstractmethod
     def close(self) -> None: ...
@@ -123,7 +128,7 @@ class SQLiteViewStore(ViewStore):
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Tx]:
         conn = self._connection()
         cursor = conn.cursor()
         cursor.execute("BEGIN IMMEDIATE")
@@ -163,8 +168,10 @@ class PostgresViewStore(ViewStore):
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Tx]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            if not durable:
+                cursor.execute("SET LOCAL synchronous_commit = off")
             yield Tx(cursor, self.dialect)
 
     def close(self) -> None:
