@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from projections.audit_chain import AuditChainProjection
+from projections.audit_trail import AuditTrailProjection
 from projections.complaint_dashboard import ComplaintDashboardProjection
+from projections.incident_board import IncidentBoardProjection
 from projections.projection import Projection
 from projections.promise_watch import PromiseWatchProjection
 from projections.satisfaction import SatisfactionProjection
@@ -15,7 +17,9 @@ CATALOG: dict[str, Callable[[], Projection]] = {
     kind.name: kind
     for kind in (
         AuditChainProjection,
+        AuditTrailProjection,
         ComplaintDashboardProjection,
+        IncidentBoardProjection,
         PromiseWatchProjection,
         SatisfactionProjection,
         SlaScheduleProjection,

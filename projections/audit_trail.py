@@ -1,0 +1,269 @@
+"""Audit trail: every event, in log order, with who did it, why, when and through what, read
+by entity, by actor or by correlation id.
+
+`events` holds one row per event of the log, keyed by its position; the event's own fields are
+kept as JSON text with personal data still SEALED (`{"sealed": token, "subject": subject}`):
+only `reveal`, given the vault's `open` by a caller allowed to see personal data, opens them.
+The entity type is the aggregate class that names the event's class (see `entity_of`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import domain
+from domain.base import CareAggregate
+from domain.values import Sealed
+from projections.projection import Envelope, Projection
+from projections.reading import active_prefix, from_epoch, page_size
+from projections.store import Row, Tx, ViewStore
+
+UNKNOWN = "unknown"  # the entity type of an event no aggregate class names
+NOT_PAYLOAD = frozenset(
+    {"meta", "timestamp", "originator_id", "originator_version", "originator_topic"}
+)
+COLUMNS = (
+    "position",
+    "entity_type",
+    "entity_id",
+    "version",
+    "event",
+    "actor_kind",
+    "actor_id",
+    "actor_role",
+    "command_id",
+    "correlation_id",
+    "causation_id",
+    "channel",
+    "reason_code",
+    "reason_text",
+    "occurred_at",
+    "recorded_at",
+    "payload",
+)
+
+
+class AuditTrailProjection(Projection):
+    name = "audit_trail"
+    events = ()  # all of them
+
+    def tables(self) -> tuple[str, ...]:
+        return ("events",)
+
+    def create_tables(self, tx: Tx, prefix: str) -> None:
+        # On SQLite an INTEGER PRIMARY KEY is the rowid itself (64 bits): no separate index.
+        key = "INTEGER" if tx.dialect == "sqlite" else "BIGINT"
+        tx.execute(
+            f"CREATE TABLE {prefix}events (position {key} PRIMARY KEY,"
+            " entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, version BIGINT NOT NULL,"
+            " event TEXT NOT NULL, actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL,"
+            " actor_role TEXT NOT NULL, command_id TEXT NOT NULL, correlation_id TEXT NOT NULL,"
+            " causation_id TEXT, channel TEXT, reason_code TEXT, reason_text TEXT,"
+            " occurred_at DOUBLE PRECISION NOT NULL, recorded_at DOUBLE PRECISION NOT NULL,"
+            " payload TEXT NOT NULL)"
+        )
+        tx.execute(
+            f"CREATE UNIQUE INDEX {prefix}events_entity ON {prefix}events (entity_id, version)"
+        )
+        tx.execute(f"CREATE INDEX {prefix}events_actor ON {prefix}events (actor_id, position)")
+        tx.execute(
+            f"CREATE INDEX {prefix}events_correlation ON {prefix}events (correlation_id, position)"
+        )
+
+    def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
+        tx.insert_rows(f"{prefix}events", COLUMNS, [entry_row(envelope) for envelope in batch])
+
+
+_entities: dict[type[Any], str] = {}
+
+
+def entity_of(kind: type[Any]) -> str:
+    """The aggregate an event class belongs to: the one that names it as a class attribute,
+    as the library requires of every event (those defined apart, like the SLA clock events,
+    included)."""
+    entity = _entities.get(kind)
+    if entity is None:
+        for module in pkgutil.iter_modules(domain.__path__):  # every aggregate, none missed
+            importlib.import_module(f"domain.{module.name}")
+        owners = [a for a in _aggregates(CareAggregate) if kind in vars(a).values()]
+        entity = _entities[kind] = owners[0].__name__ if owners else UNKNOWN
+    return entity
+
+
+def _aggregates(base: type[CareAggregate]) -> Iterator[type[CareAggregate]]:
+    for aggregate in base.__subclasses__():
+        yield aggregate
+        yield from _aggregates(aggregate)
+
+
+def entry_row(envelope: Envelope) -> tuple[Any, ...]:
+    event = envelope.event
+    meta = event.meta
+    actor, reason, channel = meta.actor, meta.reason, meta.channel
+    return (
+        envelope.position,
+        entity_of(type(event)),
+        str(event.originator_id),
+        event.originator_version,
+        envelope.name,
+        str(actor.kind),
+        actor.id,
+        actor.role,
+        meta.command_id,
+        meta.correlation_id,
+        meta.causation_id,
+        None if channel is None else str(channel),
+        None if reason is None else reason.code,
+        None if reason is None else reason.text,
+        meta.occurred_at.timestamp(),
+        event.timestamp.timestamp(),
+        payload_of(event),
+    )
+
+
+_payload_fields: dict[type[Any], tuple[str, ...]] = {}
+
+
+def payload_of(event: Any) -> str:
+    """The event's own fields as JSON text; Sealed values stay sealed."""
+    state = vars(event)
+    names = _payload_fields.get(type(event))
+    if names is None:
+        names = _payload_fields[type(event)] = tuple(k for k in state if k not in NOT_PAYLOAD)
+    if not names:
+        return "{}"
+    return _ENCODER.encode({name: state[name] for name in names})
+
+
+def _plain(value: Any) -> Any:
+    convert = _CONVERSIONS.get(type(value))
+    if convert is not None:
+        return convert(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    raise TypeError(f"an event field of type {type(value).__name__} has no JSON form")
+
+
+_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
+    Sealed: lambda sealed: {"sealed": sealed.token, "subject": sealed.subject},
+    UUID: str,
+    Decimal: str,
+    datetime: datetime.isoformat,
+}
+_ENCODER = json.JSONEncoder(default=_plain, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    position: int  # the event's place in the log
+    entity_type: str  # the aggregate: "Order", "Complaint", ...
+    entity_id: str
+    version: int
+    event: str  # its name, e.g. "ComplaintClassified"
+    actor_kind: str
+    actor_id: str
+    actor_role: str
+    command_id: str
+    correlation_id: str
+    causation_id: str | None
+    channel: str | None
+    reason_code: str | None
+    reason_text: str | None
+    occurred_at: datetime  # business time
+    recorded_at: datetime  # when it was stored
+    payload: str  # the event's own fields as JSON text, personal data sealed
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The payload with personal data still sealed."""
+        result: dict[str, Any] = json.loads(self.payload)
+        return result
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    after: int | None  # the cursor of the next page (a version or a position); None on the last
+
+
+def entity_history(
+    store: ViewStore, entity_id: UUID | str, *, after_version: int | None = None, limit: int = 100
+) -> AuditPage:
+    """The events of one entity in version order."""
+    return _page(store, "entity_id", str(entity_id), "version", after_version, limit)
+
+
+def actor_history(
+    store: ViewStore, actor_id: str, *, after_position: int | None = None, limit: int = 100
+) -> AuditPage:
+    """The events one actor caused, in log order."""
+    return _page(store, "actor_id", actor_id, "position", after_position, limit)
+
+
+def correlation_history(
+    store: ViewStore, correlation_id: str, *, after_position: int | None = None, limit: int = 100
+) -> AuditPage:
+    """The events of one correlation id, in log order."""
+    return _page(store, "correlation_id", correlation_id, "position", after_position, limit)
+
+
+def _page(
+    store: ViewStore, column: str, value: str, key: str, after: int | None, limit: int
+) -> AuditPage:
+    page_size(limit)
+    with store.transaction() as tx:
+        prefix = active_prefix(tx, AuditTrailProjection.name)
+        rows = tx.all(
+            f"SELECT {', '.join(COLUMNS)} FROM {prefix}events WHERE {column} = ? AND {key} > ?"
+            f" ORDER BY {key} LIMIT ?",
+            (value, -1 if after is None else after, limit + 1),
+        )
+    entries = [audit_entry(row) for row in rows[:limit]]
+    cursor = COLUMNS.index(key)
+    return AuditPage(entries, int(rows[limit - 1][cursor]) if len(rows) > limit else None)
+
+
+def audit_entry(row: Row) -> AuditEntry:
+    return AuditEntry(
+        int(row[0]),
+        row[1],
+        row[2],
+        int(row[3]),
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+        from_epoch(row[14]),
+        from_epoch(row[15]),
+        row[16],
+    )
+
+
+def reveal(entry: AuditEntry, open_sealed: Callable[[Sealed], str]) -> dict[str, Any]:
+    """The payload with every sealed value opened by `open_sealed` (e.g. the vault's `open`)."""
+    opened: dict[str, Any] = _opened(entry.data, open_sealed)
+    return opened
+
+
+def _opened(value: Any, open_sealed: Callable[[Sealed], str]) -> Any:
+    if isinstance(value, list):
+        return [_opened(item, open_sealed) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if value.keys() == {"sealed", "subject"}:
+        return open_sealed(Sealed(subject=value["subject"], token=value["sealed"]))
+    return {k: _opened(v, open_sealed) for k, v in value.items()}
