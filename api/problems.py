@@ -72,8 +72,13 @@ PROBLEM_TYPES = (NotFound, TransitionRefused, ValidationFailed, Conflict, Forbid
 
 
 def field_path(field: str) -> list[str]:
-    """`items[2].quantity` -> ["input", "items", "2", "quantity"]."""
-    return ["input", *[part for part in re.split(r"[.\[\]]+", field) if part]]
+    """`items[2].unit_price` -> ["input", "items", "2", "unitPrice"]: the client's own names."""
+    return ["input", *[_camel(part) for part in re.split(r"[.\[\]]+", field) if part]]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 def problem_of(error: Exception) -> Any:

@@ -1,0 +1,315 @@
+"""Every complaint command as a mutation: input in, `ComplaintResult` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import strawberry
+
+from api.auth import Principal, Role
+from api.complaints import ComplaintResult, changed
+from api.context import CommandInput, Context, parse_id
+from api.orders import STAFF
+from api.outcomes import answer
+from api.problems import ForbiddenError
+from domain.complaint import Complaint
+from domain.complaint_types import (
+    Category,
+    ClosedBy,
+    Department,
+    FundedBy,
+    Outcome,
+    Remedy,
+    Severity,
+    WaitingOn,
+)
+from domain.meta import Channel
+from domain.order import Order
+
+Info = strawberry.Info[Context, None]
+SWEEPERS = (Role.SUPERVISOR,)
+
+
+@strawberry.input
+class FileComplaintInput(CommandInput):
+    customer_id: strawberry.ID
+    order_id: strawberry.ID | None = None
+    content: str = strawberry.field(description="Personal data: stored sealed")
+    channel: Channel
+
+
+@strawberry.input
+class ComplaintInput(CommandInput):
+    complaint_id: strawberry.ID
+
+
+@strawberry.input
+class ClassifyComplaintInput(ComplaintInput):
+    category: Category
+    subcategory: str
+    severity: Severity
+
+
+@strawberry.input
+class AssignResponsibilityInput(ComplaintInput):
+    department: Department
+    person: str
+
+
+@strawberry.input
+class DepartmentReplyInput(ComplaintInput):
+    department: Department
+
+
+@strawberry.input
+class ComplaintMessageInput(ComplaintInput):
+    content: str = strawberry.field(description="Personal data: stored sealed")
+    channel: Channel | None = strawberry.field(
+        default=None, description="Where it came from, e.g. PHONE when staff record it"
+    )
+
+
+@strawberry.input
+class PutOnHoldInput(ComplaintInput):
+    waiting_on: WaitingOn
+
+
+@strawberry.input
+class ProposeSolutionInput(ComplaintInput):
+    remedy: Remedy
+    amount: Decimal | None = strawberry.field(
+        default=None, description="Above 0 for refunds and vouchers; none otherwise"
+    )
+
+
+@strawberry.input
+class IssueCompensationInput(ComplaintInput):
+    amount: Decimal
+    funded_by: FundedBy
+
+
+@strawberry.input
+class ResolveComplaintInput(ComplaintInput):
+    outcome: Outcome
+
+
+@strawberry.input
+class RecordRootCauseInput(ComplaintInput):
+    cause: str
+    corrective_action: str
+    incident_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class LinkComplaintInput(ComplaintInput):
+    incident_id: strawberry.ID | None = None
+    order_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class MergeComplaintInput(ComplaintInput):
+    into: strawberry.ID = strawberry.field(description="The complaint this one joins")
+
+
+@strawberry.input
+class CloseComplaintInput(ComplaintInput):
+    by: ClosedBy
+
+
+@dataclass(frozen=True)
+class _Id:
+    """An id argument, parsed inside the attempt so that a bad one answers ValidationFailed."""
+
+    field: str
+    value: strawberry.ID | None
+
+    def parsed(self) -> UUID | None:
+        return None if self.value is None else parse_id(self.field, self.value)
+
+
+def _arg(value: object) -> object:
+    return value.parsed() if isinstance(value, _Id) else value
+
+
+async def _command(
+    info: Info, input: ComplaintInput, name: str, *args: object, roles: tuple[Role, ...] = STAFF,
+    customer_own: bool = False, channel: str | None = None, **kwargs: object,
+) -> Any:
+    """One complaint, the named application command, for `roles` (and the complaint's own
+    customer when `customer_own`)."""
+
+    async def attempt() -> object:
+        context = info.context
+        allowed = (Role.CUSTOMER, *roles) if customer_own else roles
+        caller = context.require(*allowed)
+        complaint_id = parse_id("complaintId", input.complaint_id)
+        if caller.role is Role.CUSTOMER:
+            ledger = context.services.ledger
+            complaint = await context.call(ledger.load, Complaint, complaint_id)
+            if not caller.is_customer(complaint.customer_id):
+                raise ForbiddenError("customers may act only on their own complaints")
+        command = getattr(context.services.ledger, name)
+        parsed = [_arg(a) for a in args]
+        named = {k: _arg(v) for k, v in kwargs.items()}
+        meta = context.meta(input, channel)
+        return await changed(info, await context.run(command, meta, complaint_id, *parsed, **named))
+
+    return await answer(attempt)
+
+
+async def _check_filing(
+    info: Info, caller: Principal, customer_id: UUID, order_id: UUID | None
+) -> None:
+    """Customers file only for themselves, and only about their own orders."""
+    context = info.context
+    if caller.role is not Role.CUSTOMER:
+        return
+    if not caller.is_customer(customer_id):
+        raise ForbiddenError("customers may file complaints only for themselves")
+    if order_id is not None:
+        order = await context.call(context.services.ledger.load, Order, order_id)
+        if order.customer_id != customer_id:
+            raise ForbiddenError("customers may complain only about their own orders")
+
+
+@strawberry.type
+class ComplaintMutations:
+    @strawberry.mutation(description="Take a complaint from any channel; customers for themselves")
+    async def file_complaint(self, info: Info, input: FileComplaintInput) -> ComplaintResult:
+        async def attempt() -> object:
+            context = info.context
+            caller = context.require(Role.CUSTOMER, *STAFF)
+            customer_id = parse_id("customerId", input.customer_id)
+            order_id = _Id("orderId", input.order_id).parsed()
+            await _check_filing(info, caller, customer_id, order_id)
+            outcome = await context.run(
+                context.services.ledger.file_complaint, context.meta(input, input.channel),
+                customer_id=customer_id, order_id=order_id, content=input.content,
+                channel=input.channel,
+            )
+            return await changed(info, outcome)
+
+        return await answer(attempt)
+
+    @strawberry.mutation
+    async def classify_complaint(
+        self, info: Info, input: ClassifyComplaintInput
+    ) -> ComplaintResult:
+        return await _command(
+            info, input, "classify_complaint", input.category, input.subcategory, input.severity
+        )
+
+    @strawberry.mutation
+    async def reclassify_complaint(
+        self, info: Info, input: ClassifyComplaintInput
+    ) -> ComplaintResult:
+        return await _command(
+            info, input, "reclassify_complaint", input.category, input.subcategory, input.severity
+        )
+
+    @strawberry.mutation
+    async def assign_responsibility(
+        self, info: Info, input: AssignResponsibilityInput
+    ) -> ComplaintResult:
+        return await _command(
+            info, input, "assign_responsibility", input.department, input.person
+        )
+
+    @strawberry.mutation
+    async def record_department_reply(
+        self, info: Info, input: DepartmentReplyInput
+    ) -> ComplaintResult:
+        return await _command(info, input, "record_department_reply", input.department)
+
+    @strawberry.mutation
+    async def send_first_response(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "send_first_response")
+
+    @strawberry.mutation(
+        description="The customer, on their own complaint; or staff recording one (e.g. by phone)"
+    )
+    async def receive_customer_message(
+        self, info: Info, input: ComplaintMessageInput
+    ) -> ComplaintResult:
+        return await _command(
+            info, input, "receive_customer_message", input.content,
+            customer_own=True, channel=input.channel,
+        )
+
+    @strawberry.mutation
+    async def reply_to_customer(
+        self, info: Info, input: ComplaintMessageInput
+    ) -> ComplaintResult:
+        return await _command(
+            info, input, "reply_to_customer", input.content, channel=input.channel
+        )
+
+    @strawberry.mutation
+    async def start_work(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "start_work")
+
+    @strawberry.mutation
+    async def put_on_hold(self, info: Info, input: PutOnHoldInput) -> ComplaintResult:
+        return await _command(info, input, "put_on_hold", input.waiting_on)
+
+    @strawberry.mutation
+    async def resume_complaint(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "resume_complaint")
+
+    @strawberry.mutation
+    async def propose_solution(self, info: Info, input: ProposeSolutionInput) -> ComplaintResult:
+        return await _command(info, input, "propose_solution", input.remedy, input.amount)
+
+    @strawberry.mutation(description="Capped, with earlier compensation, by the order's amount")
+    async def issue_compensation(
+        self, info: Info, input: IssueCompensationInput
+    ) -> ComplaintResult:
+        return await _command(
+            info, input, "issue_compensation", input.amount, input.funded_by
+        )
+
+    @strawberry.mutation
+    async def resolve_complaint(self, info: Info, input: ResolveComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "resolve_complaint", input.outcome)
+
+    @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
+    async def confirm_satisfied(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "confirm_satisfied", customer_own=True)
+
+    @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
+    async def dispute_resolution(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "dispute_resolution", customer_own=True)
+
+    @strawberry.mutation(description="Required before a major or urgent complaint closes")
+    async def record_root_cause(self, info: Info, input: RecordRootCauseInput) -> ComplaintResult:
+        return await _command(
+            info, input, "record_root_cause", input.cause, input.corrective_action,
+            _Id("incidentId", input.incident_id),
+        )
+
+    @strawberry.mutation(description="One level up, by hand (at most level 3)")
+    async def escalate_complaint(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "escalate_complaint")
+
+    @strawberry.mutation(description="Link to an incident or an order: give exactly one")
+    async def link_complaint(self, info: Info, input: LinkComplaintInput) -> ComplaintResult:
+        return await _command(
+            info, input, "link_complaint",
+            incident_id=_Id("incidentId", input.incident_id),
+            order_id=_Id("orderId", input.order_id),
+        )
+
+    @strawberry.mutation
+    async def merge_complaint(self, info: Info, input: MergeComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "merge_complaint", _Id("into", input.into))
+
+    @strawberry.mutation(description="A major or urgent complaint needs its root cause first")
+    async def close_complaint(self, info: Info, input: CloseComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "close_complaint", input.by)
+
+    @strawberry.mutation(description="The SLA sweeper's check, by hand: records what is due now")
+    async def check_complaint_sla(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await _command(info, input, "check_complaint_sla", roles=SWEEPERS)
