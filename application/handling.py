@@ -10,7 +10,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
+from functools import cached_property, wraps
 from inspect import signature
 from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
@@ -19,6 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
+from application.committer import GroupCommitter
 from application.errors import ConcurrencyConflictError, IdempotencyKeyReusedError, NotFoundError
 from application.recorders import Receipt, ReceiptRecorder
 from domain.base import CareAggregate
@@ -90,6 +91,15 @@ class CommandHandling(Application[UUID]):
     def receipts(self) -> ReceiptRecorder:
         return cast(ReceiptRecorder, self.recorder)
 
+    @cached_property
+    def committer(self) -> GroupCommitter:
+        return GroupCommitter(self.receipts)
+
+    def close(self) -> None:
+        if "committer" in self.__dict__:
+            self.committer.close()
+        super().close()
+
     def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
             aggregate: Any = self.repository.get(aggregate_id, version=version)
@@ -153,17 +163,28 @@ class CommandHandling(Application[UUID]):
                 meta.command_id, name.name, name.fingerprint, aggregate.id, aggregate.version
             )
             try:
-                recordings = self.save(aggregate, receipts=[receipt])
+                position = self._commit(aggregate, receipt)
             except IntegrityError:
                 # Someone else wrote first: either this very command (the receipt tells on the
                 # next pass) or another command on the same aggregate (load again and retry).
                 time.sleep(random.uniform(0, 0.002 * 2**attempt_no))
                 continue
-            return Outcome(aggregate.id, aggregate.version, recordings[-1].notification.id)
+            return Outcome(aggregate.id, aggregate.version, position)
         earlier = self.receipts.select_receipt(meta.command_id)
         if earlier is not None:
             return self._replay(earlier, name)
         raise ConcurrencyConflictError(entity, aggregate_id or UUID(int=0), MAX_ATTEMPTS)
+
+    def _commit(self, aggregate: CareAggregate, receipt: Receipt) -> int | None:
+        """Stores the aggregate's new events with the command's receipt, sharing a transaction
+        with whatever other commands are committing at the same moment."""
+        events = aggregate.collect_events()
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        positions = self.committer.commit(stored, receipt)
+        interval = self.snapshotting_intervals.get(type(aggregate))
+        if interval and any(e.originator_version % interval == 0 for e in events):
+            self.take_snapshot(aggregate.id, version=aggregate.version)
+        return positions[-1] if positions else None
 
     def _replay(self, earlier: Receipt, name: CommandName) -> Outcome:
         if (earlier.command, earlier.fingerprint) != (name.name, name.fingerprint):
