@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from projections.agent_queue import AgentQueueProjection
+from projections.agent_queue import AgentQueueProjection
 from projections.audit_chain import AuditChainProjection
 from projections.audit_trail import AuditTrailProjection
 from projections.complaint_dashboard import ComplaintDashboardProjection
 from projections.incident_board import IncidentBoardProjection
+from projections.order_delays import OrderDelaysProjection
+from projections.order_delays import OrderDelaysProjection
 from projections.projection import Projection
 from projections.promise_watch import PromiseWatchProjection
 from projections.satisfaction import SatisfactionProjection
@@ -16,10 +20,14 @@ from projections.sla_schedule import SlaScheduleProjection
 CATALOG: dict[str, Callable[[], Projection]] = {
     kind.name: kind
     for kind in (
+        AgentQueueProjection,
+        AgentQueueProjection,
         AuditChainProjection,
         AuditTrailProjection,
         ComplaintDashboardProjection,
         IncidentBoardProjection,
+        OrderDelaysProjection,
+        OrderDelaysProjection,
         PromiseWatchProjection,
         SatisfactionProjection,
         SlaScheduleProjection,

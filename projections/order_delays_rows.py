@@ -1,0 +1,178 @@
+"""The order rows of the delay monitor and how each order event changes one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.order_types import CLOSED
+from projections.reading import epoch, hour_of
+from projections.store import Row
+
+COLUMNS = (
+    "order_id",
+    "region",
+    "restaurant",
+    "status",
+    "stage",
+    "promised_at",
+    "eta",
+    "delay_risk",
+    "expected_late_min",
+    "late_min",
+    "attributed_to",
+    "delivered_at",
+    "delay_notices",
+    "is_open",
+    "watched",
+)
+LateKey = tuple[int, str, str, str]  # hour, attributed_to, region, stage
+
+
+@dataclass(slots=True)
+class Tracked:
+    """One order as the monitor keeps it, changed in memory while a batch is applied."""
+
+    order_id: str
+    region: str
+    restaurant: str
+    status: str
+    stage: str | None
+    promised_at: float
+    eta: float | None = None
+    delay_risk: str = "on_track"
+    expected_late_min: int | None = None
+    late_min: int | None = None
+    attributed_to: str | None = None
+    delivered_at: float | None = None
+    delay_notices: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED
+
+    @property
+    def watched(self) -> bool:
+        return self.is_open and self.delay_risk != "on_track"
+
+    def counted(self) -> list[tuple[str, str, str]]:
+        if not self.watched:
+            return []
+        return [(self.stage or self.status, self.region, self.delay_risk)]
+
+    def row(self) -> tuple[Any, ...]:
+        return (
+            self.order_id,
+            self.region,
+            self.restaurant,
+            self.status,
+            self.stage,
+            self.promised_at,
+            self.eta,
+            self.delay_risk,
+            self.expected_late_min,
+            self.late_min,
+            self.attributed_to,
+            self.delivered_at,
+            self.delay_notices,
+            int(self.is_open),
+            int(self.watched),
+        )
+
+
+def from_row(row: Row) -> Tracked:
+    return Tracked(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        float(row[5]),
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        int(row[12]),
+    )
+
+
+@dataclass
+class Tally:
+    """What a batch adds to the hourly counters."""
+
+    detections: Counter[tuple[int, str, str]]
+    late: dict[LateKey, list[int]]  # -> [orders, late minutes, longest]
+
+    def add_late(self, key: LateKey, late_min: int) -> None:
+        counts = self.late.setdefault(key, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += late_min
+        counts[2] = max(counts[2], late_min)
+
+
+def received(event: Any) -> Tracked:
+    return Tracked(
+        str(event.originator_id),
+        event.region,
+        event.restaurant,
+        "Received",
+        None,
+        epoch(event.promised_at),
+    )
+
+
+def _status(status: str) -> Callable[[Tracked, Any, Tally], None]:
+    def apply(order: Tracked, event: Any, tally: Tally) -> None:
+        order.status = status
+
+    return apply
+
+
+def _delivered(order: Tracked, event: Any, tally: Tally) -> None:
+    order.status, order.delivered_at = "Delivered", epoch(event.meta.occurred_at)
+
+
+def _eta_updated(order: Tracked, event: Any, tally: Tally) -> None:
+    order.eta = epoch(event.eta)
+
+
+def _delay_detected(order: Tracked, event: Any, tally: Tally) -> None:
+    order.expected_late_min, order.stage = event.expected_late_min, event.stage
+    if order.delay_risk != "late":
+        order.delay_risk = "at_risk"
+    tally.detections[hour_of(event.meta.occurred_at), event.stage, order.region] += 1
+
+
+def _delay_notice_sent(order: Tracked, event: Any, tally: Tally) -> None:
+    order.delay_notices += 1
+
+
+def _late(order: Tracked, event: Any, tally: Tally) -> None:
+    order.late_min, order.attributed_to = event.late_min, event.attributed_to
+    order.delay_risk, order.stage = "late", order.stage or order.status
+    key = (hour_of(event.meta.occurred_at), event.attributed_to, order.region, order.stage)
+    tally.add_late(key, event.late_min)
+
+
+# Mirrors the order's transitions (domain/order.py); OrderReceived creates the row.
+CHANGES: dict[str, Callable[[Tracked, Any, Tally], None]] = {
+    "OrderConfirmed": _status("Confirmed"),
+    "PreparationStarted": _status("InPreparation"),
+    "OrderPacked": _status("Packed"),
+    "CourierAssigned": _status("CourierAssigned"),
+    "OrderPickedUp": _status("PickedUp"),
+    "OrderDelivered": _delivered,
+    "DeliveryFailed": _status("DeliveryFailed"),
+    "OrderReturned": _status("Returned"),
+    "OrderCancelled": _status("Cancelled"),
+    "OrderRejected": _status("Rejected"),
+    "OrderExpired": _status("Expired"),
+    "EtaUpdated": _eta_updated,
+    "DelayDetected": _delay_detected,
+    "DelayNoticeSent": _delay_notice_sent,
+    "OrderLate": _late,
+}

@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from application.app import CareLedger
+from domain.order_types import OrderItem
+from projections import tracking
+from projections.order_delays import (
+    DelayPage,
+    OrderDelaysProjection,
+    delay_summary,
+    order_delay,
+    orders_at_risk,
+)
+from projections.runner import Runner
+from projections.store import ViewStore
+from tests.application.builders import ADDRESS, customer
+from tests.projections.conftest import Project
+from tests.support import CUSTOMER, SYSTEM, T0, hours, meta, minutes
+
+
+def at(minute: int) -> datetime:
+    return T0 + minutes(minute)
+
+
+def ids(page: DelayPage) -> list[UUID]:
+    return [UUID(row.order_id) for row in page.rows]
+
+
+class Scenario:
+    """Six orders received at 09:00 (T0) in two regions; phase two adds lateness and endings."""
+
+    def __init__(self, app: CareLedger) -> None:
+        self.app = app
+        self.customer = customer(app)
+
+    def receive(self, region: str, promised_minute: int) -> UUID:
+        order_id = self.app.receive_order(
+            meta(actor=CUSTOMER), customer_id=self.customer, restaurant=f"Kitchen {region}",
+            region=region, items=[OrderItem("noodles", 1, Decimal("30.00"))], amount="30.00",
+            promised_at=at(promised_minute), address=ADDRESS, channel="app",
+        ).aggregate_id
+        self.app.confirm_order(meta(minutes(1)), order_id)
+        return order_id
+
+    def to_pick_up(self, order_id: UUID, prepared: int, packed: int, courier: int,
+                   picked_up: int) -> None:
+        """Preparation, packing, a courier and the pick-up, at the given minutes."""
+        app = self.app
+        app.start_preparation(meta(minutes(prepared)), order_id)
+        app.pack_order(meta(minutes(packed)), order_id)
+        app.assign_courier(meta(minutes(courier)), order_id, "courier-3", "fleet")
+        app.pick_up_order(meta(minutes(picked_up)), order_id)
+
+    def phase_one(self) -> None:
+        app = self.app
+        # O1 chaoyang, promised 09:40: in preparation 09:05, 15 min late expected at 09:10
+        self.o1 = self.receive("chaoyang", 40)
+        app.start_preparation(meta(minutes(5)), self.o1)
+        app.detect_delay(meta(minutes(10), actor=SYSTEM), self.o1, 15)
+        # O2 haidian, promised 09:50: picked up 09:30, 10 min expected at 09:40, notice 09:41
+        self.o2 = self.receive("haidian", 50)
+        self.to_pick_up(self.o2, 5, 20, 25, 30)
+        app.detect_delay(meta(minutes(40), actor=SYSTEM), self.o2, 10)
+        app.send_delay_notice(meta(minutes(41)), self.o2, "sms")
+        # O3 chaoyang, promised 10:30: 20 min expected while Confirmed at 09:20
+        self.o3 = self.receive("chaoyang", 90)
+        app.detect_delay(meta(minutes(20), actor=SYSTEM), self.o3, 20)
+        # O4 haidian, promised 10:00: on track
+        self.o4 = self.receive("haidian", 60)
+        # O5 chaoyang, promised 09:45: 5 min expected while Confirmed at 09:30
+        self.o5 = self.receive("chaoyang", 45)
+        app.detect_delay(meta(minutes(30), actor=SYSTEM), self.o5, 5)
+        # O6 haidian, promised 09:30: picked up 09:15, no detection
+        self.o6 = self.receive("haidian", 30)
+        self.to_pick_up(self.o6, 2, 10, 12, 15)
+
+    def phase_two(self) -> None:
+        app = self.app
+        # O1: picked up 09:35, ETA 09:55, delivered 09:55, recorded late at 10:05 on the
+        # merchant: 09:55 - 09:40 = 15 min
+        app.pack_order(meta(minutes(30)), self.o1)
+        app.assign_courier(meta(minutes(32)), self.o1, "courier-4", "fleet")
+        app.pick_up_order(meta(minutes(35)), self.o1)
+        app.update_eta(meta(minutes(36)), self.o1, at(55))
+        app.deliver_order(meta(minutes(55)), self.o1)
+        app.record_order_late(meta(minutes(65)), self.o1, "merchant")
+        # O2: late at 09:53 on the courier (3 min), a new detection at 09:54 keeps it late
+        app.record_order_late(meta(minutes(53)), self.o2, "courier")
+        app.detect_delay(meta(minutes(54), actor=SYSTEM), self.o2, 8)
+        # O5: cancelled by the customer at 09:35
+        app.cancel_order(meta(minutes(35), actor=CUSTOMER), self.o5, "too slow", "customer")
+        # O6: late at 09:40 on the platform (10 min), delivery failed 09:45
+        app.record_order_late(meta(minutes(40)), self.o6, "platform")
+        app.fail_delivery(meta(minutes(45)), self.o6, "address")
+
+
+def test_the_monitor_lists_open_orders_at_risk_by_promise(
+    app: CareLedger, views: ViewStore, project: Project,
+) -> None:
+    # given phase one, projected live one event at a time
+    s = Scenario(app)
+    s.phase_one()
+    project(OrderDelaysProjection(), batch_size=1)
+    # then the at-risk orders come by promise: O1 09:40, O5 09:45, O2 09:50, O3 10:30
+    page = orders_at_risk(views)
+    assert (ids(page), page.after) == ([s.o1, s.o5, s.o2, s.o3], None)
+    assert [(r.stage, r.delay_risk, r.expected_late_min) for r in page.rows] == [
+        ("InPreparation", "at_risk", 15), ("Confirmed", "at_risk", 5),
+        ("PickedUp", "at_risk", 10), ("Confirmed", "at_risk", 20)]
+    assert [r.delay_notices for r in page.rows] == [0, 0, 1, 0]
+    # and the open counts: at risk InPreparation 1, Confirmed 2, PickedUp 1; chaoyang 3,
+    # haidian 1; none late yet
+    summary = delay_summary(views, T0, T0 + hours(2))
+    assert summary.open_at_risk_by_stage == {"InPreparation": 1, "Confirmed": 2, "PickedUp": 1}
+    assert summary.open_at_risk_by_region == {"chaoyang": 3, "haidian": 1}
+    assert (summary.open_late_by_stage, summary.late, summary.mean_late_min) == ({}, 0, None)
+
+
+def test_late_orders_count_by_attribution_region_and_stage(
+    app: CareLedger, views: ViewStore, project: Project,
+) -> None:
+    # given both phases, projected live after each
+    s = Scenario(app)
+    s.phase_one()
+    project(OrderDelaysProjection(), batch_size=1)
+    s.phase_two()
+    project(OrderDelaysProjection(), batch_size=1)
+    # then 09:00-11:00 holds three late orders: O6 platform 10 min (09:40), O2 courier 3 min
+    # (09:53), O1 merchant 15 min (10:05); mean (10 + 3 + 15) / 3 = 28/3, max 15
+    summary = delay_summary(views, T0, T0 + hours(2))
+    assert summary.late == 3
+    assert summary.late_by_attribution == {"merchant": 1, "courier": 1, "platform": 1}
+    assert summary.late_by_region == {"chaoyang": 1, "haidian": 2}
+    # O1 was detected in preparation; O2 detected and O6 recorded late while picked up
+    assert summary.late_by_stage == {"InPreparation": 1, "PickedUp": 2}
+    assert (summary.mean_late_min, summary.max_late_min) == (28 / 3, 15)
+    # and five detections: O1 InPreparation, O3 and O5 Confirmed, O2 twice PickedUp
+    assert summary.detections == 5
+    assert summary.detections_by_stage == {"InPreparation": 1, "Confirmed": 2, "PickedUp": 2}
+    assert summary.detections_by_region == {"chaoyang": 3, "haidian": 2}
+    # and open now: O3 at risk (Confirmed, chaoyang), O2 and O6 late (PickedUp, haidian);
+    # O1 delivered and O5 cancelled are gone
+    assert (summary.open_at_risk_by_stage, summary.open_at_risk_by_region) == (
+        {"Confirmed": 1}, {"chaoyang": 1})
+    assert (summary.open_late_by_stage, summary.open_late_by_region) == (
+        {"PickedUp": 2}, {"haidian": 2})
+    # and 09:00-10:00 holds O6 and O2: mean (10 + 3) / 2 = 6.5; 10:00-11:00 only O1
+    first_hour = delay_summary(views, T0, T0 + hours(1))
+    assert (first_hour.late, first_hour.mean_late_min, first_hour.max_late_min) == (2, 6.5, 10)
+    assert first_hour.late_by_attribution == {"courier": 1, "platform": 1}
+    second_hour = delay_summary(views, T0 + hours(1), T0 + hours(2))
+    assert (second_hour.late, second_hour.mean_late_min, second_hour.max_late_min) == (1, 15, 15)
+    assert (second_hour.detections, second_hour.detections_by_stage) == (0, {})
+    # and a window 09:30-10:15 resolves to the whole hours 09:00-11:00
+    assert delay_summary(views, at(30), at(75)) == summary
+
+
+def test_rows_keep_status_stage_and_the_promise(
+    app: CareLedger, views: ViewStore, project: Project,
+) -> None:
+    # given both phases
+    s = Scenario(app)
+    s.phase_one()
+    s.phase_two()
+    project(OrderDelaysProjection())
+    # then the at-risk list is O6 (09:30), O2 (09:50), O3 (10:30)
+    page = orders_at_risk(views)
+    assert ids(page) == [s.o6, s.o2, s.o3]
+    o6, o2, o3 = page.rows
+    assert (o6.status, o6.stage, o6.delay_risk, o6.late_min, o6.attributed_to) == (
+        "DeliveryFailed", "PickedUp", "late", 10, "platform")
+    assert (o2.status, o2.expected_late_min, o2.late_min, o2.delay_notices) == (
+        "PickedUp", 8, 3, 1)
+    assert (o3.region, o3.restaurant, o3.promised_at, o3.eta, o3.is_open) == (
+        "chaoyang", "Kitchen chaoyang", at(90), None, True)
+    # and the delivered O1 keeps its figures, out of the list
+    o1 = order_delay(views, str(s.o1))
+    assert o1 is not None
+    assert (o1.status, o1.stage, o1.delay_risk, o1.late_min, o1.attributed_to) == (
+        "Delivered", "InPreparation", "late", 15, "merchant")
+    assert (o1.eta, o1.delivered_at, o1.is_open) == (at(55), at(55), False)
+    # and O4 is on track, not yet flagged at any stage
+    o4 = order_delay(views, str(s.o4))
+    assert o4 is not None
+    assert (o4.status, o4.stage, o4.delay_risk, o4.late_min) == (
+        "Confirmed", None, "on_track", None)
+    assert order_delay(views, "no-such-order") is None
+
+
+def test_filters_and_pages_of_the_at_risk_list(
+    app: CareLedger, views: ViewStore, project: Project,
+) -> None:
+    # given both phases
+    s = Scenario(app)
+    s.phase_one()
+    s.phase_two()
+    project(OrderDelaysProjection())
+    # then a region or a stage narrows the list, in promise order
+    assert ids(orders_at_risk(views, region="chaoyang")) == [s.o3]
+    assert ids(orders_at_risk(views, stage="PickedUp")) == [s.o6, s.o2]
+    assert orders_at_risk(views, region="haidian", stage="Confirmed") == DelayPage([], None)
+    # and pages of two follow the cursor: [O6, O2], then [O3]
+    first = orders_at_risk(views, limit=2)
+    assert (ids(first), first.after) == ([s.o6, s.o2], first.rows[1].sort_key)
+    second = orders_at_risk(views, after=first.after, limit=2)
+    assert (ids(second), second.after) == ([s.o3], None)
+    # and a page of 0 or over 200 rows is refused
+    for limit in (0, 201):
+        with pytest.raises(ValueError, match="limit"):
+            orders_at_risk(views, limit=limit)
+
+
+def test_orders_never_accepted_are_never_at_risk(
+    app: CareLedger, views: ViewStore, project: Project,
+) -> None:
+    # given one order rejected and one expired before confirmation
+    s = Scenario(app)
+    for close in (lambda o: app.reject_order(meta(minutes(2)), o, "closed kitchen"),
+                  lambda o: app.expire_order(meta(minutes(20), actor=SYSTEM), o)):
+        order_id = app.receive_order(
+            meta(actor=CUSTOMER), customer_id=s.customer, restaurant="Kitchen", region="xicheng",
+            items=[OrderItem("rice", 1, Decimal("9.00"))], amount="9.00",
+            promised_at=at(40), address=ADDRESS, channel="web",
+        ).aggregate_id
+        close(order_id)
+    project(OrderDelaysProjection())
+    # then nothing is at risk, counted, or late
+    assert orders_at_risk(views) == DelayPage([], None)
+    empty = delay_summary(views, T0, T0 + timedelta(days=1))
+    assert (empty.late, empty.detections, empty.max_late_min) == (0, 0, None)
+    assert (empty.open_at_risk_by_region, empty.open_late_by_region) == ({}, {})
+
+
+def dump(views: ViewStore, prefix: str, tables: tuple[str, ...]) -> list[list[tuple[object, ...]]]:
+    with views.transaction() as tx:
+        return [tx.all(f"SELECT * FROM {prefix}{t} ORDER BY 1, 2, 3") for t in tables]
+
+
+def test_tables_do_not_depend_on_batch_boundaries(app: CareLedger, views: ViewStore) -> None:
+    # given both phases, built live one event at a time into generation 1
+    s = Scenario(app)
+    projection = OrderDelaysProjection()
+    live = Runner(app, views, projection, batch_size=1)
+    s.phase_one()
+    live.catch_up()
+    s.phase_two()
+    live.catch_up()
+    # when rebuilt in batches of 1000 into generation 2
+    with views.transaction() as tx:
+        tracking.start_generation(tx, projection, 2)
+    Runner(app, views, projection, batch_size=1000, generation=2).catch_up()
+    # then both generations hold the same rows; the open counts left no row at 0
+    tables = projection.tables()
+    one_by_one = dump(views, tracking.prefix(projection.name, 1), tables)
+    assert one_by_one == dump(views, tracking.prefix(projection.name, 2), tables)
+    assert len(one_by_one[0]) == 6
+    assert sorted(row[3] for row in one_by_one[1]) == [1, 2]
