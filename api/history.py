@@ -10,10 +10,12 @@ from typing import Any, cast
 from uuid import UUID
 
 import strawberry
+from eventsourcing.utils import get_topic
 from strawberry.scalars import JSON
 
 from api.auth import Principal
 from application.app import CareLedger
+from domain.base import TOPIC_PREFIX
 from domain.values import Sealed
 
 HIDDEN = {"meta", "originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -82,7 +84,7 @@ def _entry(event: Any, reveal: Any) -> HistoryEvent:
     json.dumps(fields)  # what cannot be sent is a bug here, not in the client
     return HistoryEvent(
         version=event.originator_version,
-        name=type(event).__name__,
+        name=get_topic(type(event)).removeprefix(TOPIC_PREFIX),
         occurred_at=meta.occurred_at,
         recorded_at=event.timestamp,
         actor=ActorView(kind=str(meta.actor.kind), id=meta.actor.id, role=meta.actor.role),

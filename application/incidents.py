@@ -119,4 +119,5 @@ class IncidentCommands(CommandHandling):
 
     @command()
     def merge_incident(self, meta: Meta, incident_id: UUID, into: UUID) -> Outcome:
+        self.load(Incident, into)
         return self.change(meta, Incident, incident_id, lambda i: i.merge_into(meta, into))

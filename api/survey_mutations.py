@@ -1,0 +1,108 @@
+"""Every survey command as a mutation: input in, `SurveyResult` out."""
+
+from __future__ import annotations
+
+import strawberry
+
+import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
+from api.auth import Role
+from api.context import CommandInput, Context, parse_id
+from api.outcomes import answer
+from api.problems import ForbiddenError
+from api.surveys import STAFF, SurveyResult, changed
+from domain.survey import Scores, Survey, SurveySubject, SurveyVia
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input
+class SendSurveyInput(CommandInput):
+    customer_id: strawberry.ID
+    subject: SurveySubject
+    subject_id: strawberry.ID = strawberry.field(description="The order or complaint asked about")
+    via: SurveyVia
+
+
+@strawberry.input
+class SurveyInput(CommandInput):
+    survey_id: strawberry.ID
+
+
+@strawberry.input
+class SurveyScoresInput:
+    product_quality: int
+    service_attitude: int
+    after_sales: int
+    response_speed: int
+    problem_solving: int
+
+
+@strawberry.input
+class RespondToSurveyInput(SurveyInput):
+    scores: SurveyScoresInput = strawberry.field(description="1 to 5 on each dimension")
+    comment: str | None = strawberry.field(default=None, description="Personal data: sealed")
+
+
+@strawberry.type
+class SurveyMutations:
+    @strawberry.mutation(description="Ask a customer about an order or a complaint; staff only")
+    async def send_survey(self, info: Info, input: SendSurveyInput) -> SurveyResult:
+        async def attempt() -> object:
+            context = info.context
+            context.require(*STAFF)
+            outcome = await context.run(
+                context.services.ledger.send_survey,
+                context.meta(input),
+                parse_id("customerId", input.customer_id),
+                input.subject,
+                parse_id("subjectId", input.subject_id),
+                input.via,
+            )
+            return await changed(info, outcome)
+
+        return await answer(attempt)
+
+    @strawberry.mutation(description="The customer answers their own survey")
+    async def respond_to_survey(self, info: Info, input: RespondToSurveyInput) -> SurveyResult:
+        async def attempt() -> object:
+            context = info.context
+            caller = context.require(Role.CUSTOMER)
+            survey_id = parse_id("surveyId", input.survey_id)
+            survey = await context.call(context.services.ledger.load, Survey, survey_id)
+            if caller.role is Role.CUSTOMER and not caller.is_customer(survey.customer_id):
+                raise ForbiddenError("customers may answer only their own surveys")
+            scores = _scores(input.scores)
+            outcome = await context.run(
+                context.services.ledger.respond_to_survey,
+                context.meta(input),
+                survey_id,
+                scores,
+                input.comment,
+            )
+            return await changed(info, outcome)
+
+        return await answer(attempt)
+
+    @strawberry.mutation(description="Close an unanswered survey; staff only")
+    async def expire_survey(self, info: Info, input: SurveyInput) -> SurveyResult:
+        async def attempt() -> object:
+            context = info.context
+            context.require(*STAFF)
+            outcome = await context.run(
+                context.services.ledger.expire_survey,
+                context.meta(input),
+                parse_id("surveyId", input.survey_id),
+            )
+            return await changed(info, outcome)
+
+        return await answer(attempt)
+
+
+def _scores(given: SurveyScoresInput) -> Scores:
+    return Scores(
+        product_quality=given.product_quality,
+        service_attitude=given.service_attitude,
+        after_sales=given.after_sales,
+        response_speed=given.response_speed,
+        problem_solving=given.problem_solving,
+    )
