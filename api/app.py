@@ -14,6 +14,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import AuthenticationError, principal_from_header
+from api.embedded import EmbeddedWorkers
+from api.live import stop_live_feed
 from api.schema import build_schema
 from api.services import Services
 from api.view import CareLedgerGraphQL
@@ -73,10 +75,8 @@ class Gate:
 def create_app(settings: Settings) -> Starlette:
     ledger = CareLedger(settings)
     services = Services(settings=settings, ledger=ledger, views=open_view_store(settings))
-    graphql = Gate(
-        CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services),
-        services,
-    )
+    view = CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services)
+    graphql = Gate(view, services)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -90,21 +90,30 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        embedded = EmbeddedWorkers(ledger, services.views) if settings.postgres is None else None
+        if embedded is not None:
+            await run_in_threadpool(embedded.start)
         try:
             yield
         finally:
+            await stop_live_feed(services)
+            if embedded is not None:
+                await run_in_threadpool(embedded.stop)
             services.views.close()
             ledger.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # the view answers other methods with a coded 405
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", view.metrics.endpoint),
         ],
         lifespan=lifespan,
     )
+    app.state.services = services  # for tests and operations tooling
+    return app
 
 
 def app_from_env() -> Starlette:

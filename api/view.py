@@ -1,23 +1,73 @@
-"""The GraphQL endpoint: authentication, the per-request context, WebSocket admission."""
+"""The GraphQL endpoint: GraphQL over HTTP, the per-request context, WebSocket admission."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from time import perf_counter
 from typing import Any
 from uuid import uuid4
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from api.auth import AuthenticationError, Principal, principal_from_header
 from api.context import Context
+from api.http import (
+    GRAPHQL_JSON,
+    JSON,
+    MAX_BODY_BYTES,
+    Exchange,
+    RequestRefused,
+    content_type_header,
+    decode_request,
+    error_body,
+    inspect_document,
+    limit_code,
+    negotiate,
+    overlong_variable,
+    status_for,
+    too_long,
+)
+from api.metrics import Metrics
+from api.problems import problem_of
+from api.schema import MAX_TOKENS
 from api.services import Services
+from application.handling import Outcome
 
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+SUBSCRIPTIONS_HERE = "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql"
+
+
+@dataclass
+class MeasuredContext(Context):
+    """The request context, counting every application command it runs."""
+
+    metrics: Metrics | None = None
+
+    async def run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Outcome:
+        started, result = perf_counter(), "error"
+        try:
+            outcome = await super().run(command, *args, **kwargs)
+            result = "replayed" if outcome.replayed else "ok"
+            return outcome
+        except Exception as error:
+            problem = problem_of(error)
+            result = "error" if problem is None else type(problem).__name__
+            raise
+        finally:
+            if self.metrics is not None:
+                self.metrics.command(command.__name__, result, perf_counter() - started)
 
 
 class CareLedgerGraphQL(GraphQL[Context, None]):
@@ -29,20 +79,125 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
         )
         self.services = services
+        self.metrics = Metrics(services)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        exchange = Exchange(media=negotiate(headers.get("accept")))
+        scope["careledger.exchange"] = exchange
+        started = perf_counter()
+        try:
+            if _declared_length(headers) > MAX_BODY_BYTES:
+                raise _too_large()
+            response = await self.run(Request(scope, _bounded(receive)))
+        except RequestRefused as refusal:
+            response = _refusal(exchange, refusal)
+        except HTTPException as error:
+            code = HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+            allow = {"Allow": "GET, POST"} if error.status_code == 405 else {}
+            translated = RequestRefused(error.status_code, code, error.reason, allow)
+            response = _refusal(exchange, translated)
+        self.metrics.request(exchange, perf_counter() - started)
+        await response(scope, receive, send)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        if negotiate(request.headers.get("accept")) is None:
+            raise RequestRefused(
+                406,
+                "NOT_ACCEPTABLE",
+                f"this endpoint answers in {JSON} or application/graphql-response+json",
+            )
+        body = b"" if request.method == "GET" else await request.get_body()
+        return decode_request(request.method, request.content_type, request.query_params, body)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        exchange: Exchange = request.scope["careledger.exchange"]
+        inspection = inspect_document(
+            request_data.query or "", request_data.operation_name, MAX_TOKENS
+        )
+        exchange.operation = inspection.operation or "unknown"
+        if inspection.problem is not None:
+            return ExecutionResult(data=None, errors=[inspection.problem])
+        if inspection.operation == "subscription":
+            raise RequestRefused(400, "SUBSCRIPTION_NEEDS_WEBSOCKET", SUBSCRIPTIONS_HERE)
+        if request_adapter.method == "GET" and inspection.operation != "query":
+            raise RequestRefused(
+                405, "METHOD_NOT_ALLOWED", f"a {inspection.operation} needs POST", {"Allow": "POST"}
+            )
+        overlong = overlong_variable(request_data.variables)
+        if overlong is not None:
+            return ExecutionResult(data=None, errors=[too_long(f"variable {overlong}")])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
+    async def process_result(
+        self, request: Request | WebSocket, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        body = process_result(result)
+        exchange: Exchange | None = request.scope.get("careledger.exchange")
+        if exchange is None:
+            return body
+        started = result.data is not None or any(e.path is not None for e in result.errors or [])
+        if not started and exchange.media == GRAPHQL_JSON:
+            del body["data"]  # a request error: execution never began
+        errors: list[Any] = body.get("errors") or []
+        for error in errors:
+            extensions = error.setdefault("extensions", {})
+            if extensions.get("code") == "GRAPHQL_VALIDATION_FAILED":
+                extensions["code"] = limit_code(error["message"]) or "GRAPHQL_VALIDATION_FAILED"
+        exchange.codes = [error["extensions"]["code"] for error in errors]
+        exchange.outcome = ("errors" if errors else "ok") if started else "invalid"
+        return body
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        exchange: Exchange | None = request.scope.get("careledger.exchange")
+        sub_response.media_type = (exchange.media if exchange else None) or JSON
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        assert isinstance(response_data, dict), "batches are refused while parsing"
+        media = sub_response.media_type or JSON
+        response = Response(
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or status_for(media, response_data),
+            media_type=content_type_header(media),
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.background = sub_response.background
+        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
         principal: Principal | None = request.scope.get("careledger.principal")
         request_id = request.scope.get("careledger.request_id") or uuid4().hex[:16]
-        return Context(
+        return MeasuredContext(
             request=request,
             response=response,
             services=self.services,
             principal=principal,
             request_id=request_id,
+            metrics=self.metrics,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -56,3 +211,38 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             rejection: dict[str, object] = {"code": "UNAUTHENTICATED", "message": str(error)}
             raise ConnectionRejectionError(rejection) from None
         return {"role": context.principal.role.value}
+
+
+def _refusal(exchange: Exchange, refusal: RequestRefused) -> Response:
+    exchange.outcome, exchange.codes = "bad_request", [refusal.code]
+    media = exchange.media or JSON
+    return JSONResponse(
+        error_body(refusal.code, refusal.message),
+        status_code=refusal.status,
+        headers=refusal.headers,
+        media_type=content_type_header(media),
+    )
+
+
+def _too_large() -> RequestRefused:
+    return RequestRefused(413, "PAYLOAD_TOO_LARGE", f"the body exceeds {MAX_BODY_BYTES} bytes")
+
+
+def _declared_length(headers: dict[str, str]) -> int:
+    length = headers.get("content-length", "")
+    return int(length) if length.isdigit() else 0
+
+
+def _bounded(receive: Receive) -> Receive:
+    """Stops reading a body (sent without a length, or lying about it) past the limit."""
+    received = 0
+
+    async def bounded_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > MAX_BODY_BYTES:
+            raise _too_large()
+        return message
+
+    return bounded_receive

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from projections.agent_queue import AgentQueueProjection
-from projections.agent_queue import AgentQueueProjection
 from projections.audit_chain import AuditChainProjection
 from projections.audit_trail import AuditTrailProjection
 from projections.complaint_dashboard import ComplaintDashboardProjection
 from projections.incident_board import IncidentBoardProjection
-from projections.order_delays import OrderDelaysProjection
 from projections.order_delays import OrderDelaysProjection
 from projections.projection import Projection
 from projections.promise_watch import PromiseWatchProjection
@@ -21,12 +19,10 @@ CATALOG: dict[str, Callable[[], Projection]] = {
     kind.name: kind
     for kind in (
         AgentQueueProjection,
-        AgentQueueProjection,
         AuditChainProjection,
         AuditTrailProjection,
         ComplaintDashboardProjection,
         IncidentBoardProjection,
-        OrderDelaysProjection,
         OrderDelaysProjection,
         PromiseWatchProjection,
         SatisfactionProjection,

@@ -1,0 +1,209 @@
+"""The dashboards as flat GraphQL types: figures, and distributions as lists of {label, count}."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from projections.complaint_dashboard import ComplaintDashboard
+from projections.complaint_dashboard_tables import DurationStats
+from projections.incident_board import IncidentMetrics
+from projections.order_delays import DelaySummary
+from projections.satisfaction import SatisfactionReport
+
+
+@strawberry.type(description="How many carry one label")
+class LabelCount:
+    label: str
+    count: int
+
+
+def counts(by_label: Mapping[Any, int]) -> list[LabelCount]:
+    """Sorted by label, so the same figures always read the same."""
+    return [LabelCount(label=str(k), count=n) for k, n in sorted(by_label.items(), key=_label)]
+
+
+def _label(item: tuple[Any, int]) -> str:
+    return str(item[0])
+
+
+@strawberry.type(description="Durations in seconds: how many, and their percentiles")
+class Durations:
+    count: int
+    p50: float | None
+    p90: float | None
+    p99: float | None
+
+    @classmethod
+    def of(cls, stats: DurationStats) -> Durations:
+        return cls(count=stats.count, p50=stats.p50, p90=stats.p90, p99=stats.p99)
+
+
+@strawberry.type(
+    name="ComplaintDashboard",
+    description="Complaints over whole hours of business time [windowStart, windowEnd)",
+)
+class ComplaintDashboardView:
+    window_start: datetime
+    window_end: datetime
+    received: int
+    unclassified: int
+    unassigned: int
+    resolved: int
+    reopened: int
+    reopen_rate: float | None = strawberry.field(description="Reopened over resolved")
+    by_channel: list[LabelCount]
+    by_category: list[LabelCount]
+    by_severity: list[LabelCount]
+    by_department: list[LabelCount]
+    by_outcome: list[LabelCount]
+    first_response_time: Durations
+    resolution_time: Durations
+    sla_met: list[LabelCount] = strawberry.field(description="By clock")
+    sla_breached: list[LabelCount] = strawberry.field(description="By clock")
+    sla_warnings: list[LabelCount] = strawberry.field(description="By clock")
+    escalations: int
+    escalations_by_trigger: list[LabelCount]
+    escalations_by_level: list[LabelCount]
+
+    @classmethod
+    def of(cls, d: ComplaintDashboard) -> ComplaintDashboardView:
+        return cls(
+            window_start=d.window_start,
+            window_end=d.window_end,
+            received=d.received,
+            unclassified=d.unclassified,
+            unassigned=d.unassigned,
+            resolved=d.resolved,
+            reopened=d.reopened,
+            reopen_rate=d.reopen_rate,
+            by_channel=counts(d.by_channel),
+            by_category=counts(d.by_category),
+            by_severity=counts(d.by_severity),
+            by_department=counts(d.by_department),
+            by_outcome=counts(d.by_outcome),
+            first_response_time=Durations.of(d.first_response_time),
+            resolution_time=Durations.of(d.resolution_time),
+            sla_met=counts(d.sla_met),
+            sla_breached=counts(d.sla_breached),
+            sla_warnings=counts(d.sla_warnings),
+            escalations=d.escalations,
+            escalations_by_trigger=counts(d.escalations_by_trigger),
+            escalations_by_level=counts(d.escalations_by_level),
+        )
+
+
+@strawberry.type(description="One survey dimension: its scores 1-5 and CSAT")
+class DimensionScores:
+    dimension: str
+    responses: int
+    csat: float | None = strawberry.field(description="Share of 4 and 5 scores")
+    distribution: list[LabelCount] = strawberry.field(description="By score, 1 to 5")
+
+
+@strawberry.type(description="Surveys over whole hours of business time")
+class Satisfaction:
+    sent: int
+    responded: int
+    expired: int
+    response_rate: float | None = strawberry.field(description="Responded over sent")
+    dimensions: list[DimensionScores]
+
+    @classmethod
+    def of(cls, r: SatisfactionReport) -> Satisfaction:
+        dimensions = [
+            DimensionScores(
+                dimension=d.dimension,
+                responses=d.responses,
+                csat=d.csat,
+                distribution=counts(d.distribution),
+            )
+            for d in r.dimensions
+        ]
+        return cls(
+            sent=r.sent,
+            responded=r.responded,
+            expired=r.expired,
+            response_rate=r.response_rate,
+            dimensions=dimensions,
+        )
+
+
+@strawberry.type(
+    description="Late orders and delay detections in the window; open ones at risk or late now"
+)
+class OrderDelays:
+    late: int
+    late_by_attribution: list[LabelCount]
+    late_by_region: list[LabelCount]
+    late_by_stage: list[LabelCount]
+    mean_late_min: float | None
+    max_late_min: int | None
+    detections: int
+    detections_by_stage: list[LabelCount]
+    detections_by_region: list[LabelCount]
+    open_at_risk_by_stage: list[LabelCount]
+    open_at_risk_by_region: list[LabelCount]
+    open_late_by_stage: list[LabelCount]
+    open_late_by_region: list[LabelCount]
+
+    @classmethod
+    def of(cls, s: DelaySummary) -> OrderDelays:
+        return cls(
+            late=s.late,
+            late_by_attribution=counts(s.late_by_attribution),
+            late_by_region=counts(s.late_by_region),
+            late_by_stage=counts(s.late_by_stage),
+            mean_late_min=s.mean_late_min,
+            max_late_min=s.max_late_min,
+            detections=s.detections,
+            detections_by_stage=counts(s.detections_by_stage),
+            detections_by_region=counts(s.detections_by_region),
+            open_at_risk_by_stage=counts(s.open_at_risk_by_stage),
+            open_at_risk_by_region=counts(s.open_at_risk_by_region),
+            open_late_by_stage=counts(s.open_late_by_stage),
+            open_late_by_region=counts(s.open_late_by_region),
+        )
+
+
+@strawberry.type(
+    name="IncidentMetrics",
+    description="Incidents reported, acknowledged and resolved in the window; open ones now",
+)
+class IncidentMetricsView:
+    window_start: datetime
+    window_end: datetime
+    reported: int
+    reported_by_type: list[LabelCount]
+    reported_by_severity: list[LabelCount] = strawberry.field(
+        description="By current severity; `unassessed` before the first assessment"
+    )
+    acknowledged: int
+    mtta_seconds: float | None = strawberry.field(description="Mean time to acknowledge")
+    resolved: int
+    mttr_seconds: float | None = strawberry.field(description="Mean time to resolve")
+    open: int
+    open_by_status: list[LabelCount]
+    open_by_type: list[LabelCount]
+    open_by_severity: list[LabelCount]
+
+    @classmethod
+    def of(cls, m: IncidentMetrics) -> IncidentMetricsView:
+        return cls(
+            window_start=m.window_start,
+            window_end=m.window_end,
+            reported=m.reported,
+            reported_by_type=counts(m.reported_by_type),
+            reported_by_severity=counts(m.reported_by_severity),
+            acknowledged=m.acknowledged,
+            mtta_seconds=m.mtta_s,
+            resolved=m.resolved,
+            mttr_seconds=m.mttr_s,
+            open=m.open,
+            open_by_status=counts(m.open_by_status),
+            open_by_type=counts(m.open_by_type),
+            open_by_severity=counts(m.open_by_severity),
+        )

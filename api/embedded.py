@@ -1,0 +1,47 @@
+"""On the embedded default (SQLite) the service projects and runs the policies itself; on
+PostgreSQL they run as processes of their own (`careledger project run`, `policies run`)."""
+
+from __future__ import annotations
+
+import threading
+
+from application.app import CareLedger
+from policies.loop import PolicyLoop
+from projections import tracking
+from projections.catalog import projections
+from projections.follower import Followers
+from projections.projection import Projection
+from projections.store import ViewStore
+
+STOP_WAIT_S = 10.0
+
+
+class EmbeddedWorkers:
+    def __init__(self, ledger: CareLedger, views: ViewStore) -> None:
+        self.ledger = ledger
+        self.views = views
+        self.chosen = projections()
+        self.followers = Followers(ledger, views, self.chosen)
+        self.stop_event = threading.Event()
+        self.policies = threading.Thread(target=self._policies, daemon=True, name="policies")
+
+    def _policies(self) -> None:
+        PolicyLoop(self.ledger, self.views).run(self.stop_event)
+
+    def start(self) -> EmbeddedWorkers:
+        install_views(self.views, self.chosen)
+        self.followers.start()
+        self.policies.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.followers.stop(STOP_WAIT_S)
+        self.policies.join(STOP_WAIT_S)
+
+
+def install_views(views: ViewStore, chosen: list[Projection]) -> None:
+    """Creates the views not there yet, so the first queries find them (empty) at once."""
+    with views.transaction() as tx:
+        for projection in chosen:
+            tracking.install(tx, projection)

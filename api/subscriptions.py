@@ -1,0 +1,120 @@
+"""Subscriptions over graphql-transport-ws: the complaint dashboard as it moves, and one
+complaint or incident as it changes. Each first sends the current state, then the changes.
+
+Rights are checked when subscribing: a refusal is the protocol's `error` message, with its code,
+and nothing is started for the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+
+from api.complaints import ComplaintView, fetch_complaint
+from api.consistency import views_behind
+from api.context import Context, parse_id
+from api.dashboard_types import ComplaintDashboardView
+from api.dashboards import DASHBOARD_READERS, From, To, complaint_dashboard_view, window
+from api.incidents import IncidentView, load_incident
+from api.live import live_feed
+from api.problems import ForbiddenError
+from domain.errors import DomainError
+from projections.complaint_dashboard import ComplaintDashboardProjection
+
+Info = strawberry.Info[Context, None]
+T = TypeVar("T")
+V = TypeVar("V", ComplaintView, IncidentView)
+Load = Callable[[Info, UUID, "int | None"], Awaitable[V]]
+
+CATCH_UP_S = 2.0
+MAX_REPLAYED = 10  # versions sent one by one after a tick; beyond, only the newest
+
+
+async def admitted(check: Awaitable[T]) -> T:
+    """The check's answer; an expected refusal becomes an error with its code."""
+    try:
+        return await check
+    except (DomainError, ForbiddenError) as error:
+        message = getattr(error, "message", None) or str(error)
+        raise GraphQLError(message, extensions={"code": error.code}) from None
+
+
+async def _complaint(info: Info, complaint_id: UUID, version: int | None) -> ComplaintView:
+    return ComplaintView.of(await fetch_complaint(info, complaint_id, version))
+
+
+async def changes_of(info: Info, entity_id: UUID, load: Load[V]) -> AsyncGenerator[V, None]:
+    """The entity now, then each new version as it is recorded."""
+    async with live_feed(info.context.services).subscription() as mailbox:
+        latest = await load(info, entity_id, None)
+        yield latest
+        seen = latest.version
+        while (tick := await mailbox.next()) is not None:
+            if tick.changed is not None and str(entity_id) not in tick.changed:
+                continue
+            latest = await load(info, entity_id, None)
+            for version in range(max(seen + 1, latest.version - MAX_REPLAYED + 1), latest.version):
+                yield await load(info, entity_id, version)
+            if latest.version > seen:
+                yield latest
+                seen = latest.version
+
+
+async def dashboard_updates(
+    context: Context, start: datetime, end: datetime
+) -> AsyncGenerator[ComplaintDashboardView, None]:
+    """The dashboard now, then again each time the log moves and its figures changed."""
+    view = [ComplaintDashboardProjection.name]
+    async with live_feed(context.services).subscription() as mailbox:
+        shown = await complaint_dashboard_view(context, start, end)
+        yield shown
+        while (tick := await mailbox.next()) is not None:
+            await views_behind(context, view, tick.position, CATCH_UP_S)
+            board = await complaint_dashboard_view(context, start, end)
+            if board != shown:
+                yield board
+                shown = board
+
+
+@strawberry.type
+class LiveSubscriptions:
+    @strawberry.subscription(
+        description="The complaint dashboard now, then again whenever its figures change;"
+        " staff and analysts"
+    )
+    async def complaint_dashboard_updates(
+        self, info: Info, from_: From, to: To
+    ) -> AsyncGenerator[ComplaintDashboardView, None]:
+        async def check() -> tuple[datetime, datetime]:
+            info.context.require(*DASHBOARD_READERS)
+            return window(from_, to)
+
+        start, end = await admitted(check())
+        return dashboard_updates(info.context, start, end)
+
+    @strawberry.subscription(
+        description="The complaint now, then each new version of it; customers their own"
+    )
+    async def complaint_changes(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[ComplaintView, None]:
+        complaint_id = await admitted(_parsed(id))
+        await admitted(_complaint(info, complaint_id, None))
+        return changes_of(info, complaint_id, _complaint)
+
+    @strawberry.subscription(description="The incident now, then each new version of it")
+    async def incident_changes(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[IncidentView, None]:
+        incident_id = await admitted(_parsed(id))
+        await admitted(load_incident(info, incident_id))
+        return changes_of(info, incident_id, load_incident)
+
+
+async def _parsed(id: str) -> UUID:
+    return parse_id("id", id)

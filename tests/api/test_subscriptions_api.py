@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient, WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from api.auth import Role
+from api.view import MAX_SUBSCRIPTIONS_PER_CONNECTION
+from application.settings import Settings
+from tests.api.conftest import Gql
+from tests.api.live_views import (
+    CUSTOMER,
+    file_complaint,
+    projecting,
+    receive_within,
+    report_incident,
+    step,
+    window,
+)
+
+
+@pytest.fixture(autouse=True)
+def views(settings: Settings) -> Iterator[None]:
+    with projecting(settings):
+        yield
+
+
+Token = Callable[[Role, str], str]
+
+
+@contextmanager
+def connected(client: TestClient, token: Token, role: Role = Role.AGENT,
+              subject: str = "agent-1") -> Iterator[WebSocketTestSession]:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init",
+                      "payload": {"authorization": f"Bearer {token(role, subject)}"}})
+        assert receive_within(ws) == {"type": "connection_ack", "payload": {"role": role.value}}
+        yield ws
+
+
+def subscribe(ws: WebSocketTestSession, query: str, variables: dict[str, Any], id: str = "1"
+              ) -> None:
+    ws.send_json({"id": id, "type": "subscribe",
+                  "payload": {"query": query, "variables": variables}})
+
+
+def pushed(ws: WebSocketTestSession, id: str = "1") -> dict[str, Any]:
+    message = receive_within(ws)
+    assert message["type"] == "next" and message["id"] == id, message
+    data: dict[str, Any] = message["payload"]["data"]
+    return data
+
+
+COMPLAINT = """subscription($id: ID!) {
+  complaintChanges(id: $id) { complaintId version status severity }
+}"""
+
+
+def test_a_complaint_subscription_pushes_each_change(
+        client: TestClient, token: Token, gql: Gql) -> None:
+    complaint, _ = file_complaint(gql)
+    with connected(client, token) as ws:
+        # given a subscriber, who first gets the complaint as it is
+        subscribe(ws, COMPLAINT, {"id": complaint})
+        assert pushed(ws)["complaintChanges"] == {
+            "complaintId": complaint, "version": 4, "status": "RECEIVED", "severity": None}
+        # when it is classified over HTTP on the same client
+        step(gql, "classifyComplaint", "ClassifyComplaintInput",
+             {"complaintId": complaint, "category": "LOGISTICS", "subcategory": "late",
+              "severity": "URGENT"})
+        # then the subscriber gets both new versions: the classification, then the met clock
+        assert pushed(ws)["complaintChanges"]["version"] == 5
+        assert pushed(ws)["complaintChanges"] == {
+            "complaintId": complaint, "version": 6, "status": "CLASSIFIED", "severity": "URGENT"}
+        ws.send_json({"id": "1", "type": "complete"})
+
+
+DASHBOARD = """subscription($from: DateTime!, $to: DateTime!) {
+  complaintDashboardUpdates(from: $from, to: $to) { received byChannel { label count } }
+}"""
+
+
+def test_the_dashboard_subscription_pushes_new_figures(
+        client: TestClient, token: Token, gql: Gql) -> None:
+    with connected(client, token, Role.ANALYST) as ws:
+        subscribe(ws, DASHBOARD, window())
+        assert pushed(ws)["complaintDashboardUpdates"] == {"received": 0, "byChannel": []}
+        file_complaint(gql)
+        assert pushed(ws)["complaintDashboardUpdates"] == {
+            "received": 1, "byChannel": [{"label": "app", "count": 1}]}
+
+
+INCIDENT = "subscription($id: ID!) { incidentChanges(id: $id) { version status } }"
+
+
+def test_an_incident_subscription_pushes_its_changes(
+        client: TestClient, token: Token, gql: Gql) -> None:
+    incident = report_incident(gql)
+    with connected(client, token, Role.INCIDENT_COMMANDER) as ws:
+        subscribe(ws, INCIDENT, {"id": incident})
+        assert pushed(ws)["incidentChanges"] == {"version": 1, "status": "REPORTED"}
+        step(gql, "confirmIncident", "IncidentInput", {"incidentId": incident},
+             role=Role.SUPERVISOR, payload="IncidentChanged")
+        assert pushed(ws)["incidentChanges"] == {"version": 2, "status": "CONFIRMED"}
+
+
+def test_rights_are_checked_when_subscribing(
+        client: TestClient, token: Token, gql: Gql) -> None:
+    complaint, _ = file_complaint(gql)
+    with connected(client, token, Role.CUSTOMER, "0b6a1c7e-1111-4c1e-8d2f-3b5a6c7d8e9f") as ws:
+        # another customer's complaint, and the dashboard: refused, each with an error
+        subscribe(ws, COMPLAINT, {"id": complaint}, "1")
+        subscribe(ws, DASHBOARD, window(), "2")
+        refusals = sorted((receive_within(ws), receive_within(ws)), key=lambda m: m["id"])
+        assert [(m["id"], m["type"], [e["extensions"]["code"] for e in m["payload"]])
+                for m in refusals] == [("1", "error", ["FORBIDDEN"]), ("2", "error", ["FORBIDDEN"])]
+    with connected(client, token, Role.CUSTOMER, CUSTOMER) as ws:
+        # their own complaint: allowed
+        subscribe(ws, COMPLAINT, {"id": complaint})
+        assert pushed(ws)["complaintChanges"]["complaintId"] == complaint
+
+
+def test_a_connection_without_a_token_is_refused(client: TestClient) -> None:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        with pytest.raises(WebSocketDisconnect) as refused:
+            receive_within(ws)
+    assert refused.value.code == 4403
+
+
+def test_a_connection_holds_a_bounded_number_of_subscriptions(
+        client: TestClient, token: Token) -> None:
+    with connected(client, token, Role.ANALYST) as ws:
+        for n in range(MAX_SUBSCRIPTIONS_PER_CONNECTION):
+            subscribe(ws, DASHBOARD, window(), str(n))
+            assert "complaintDashboardUpdates" in pushed(ws, str(n))
+        subscribe(ws, DASHBOARD, window(), "one-too-many")
+        refused = receive_within(ws)
+        assert refused["type"] == "error" and refused["id"] == "one-too-many"
+        assert refused["payload"][0]["message"] == "Subscription limit reached"
