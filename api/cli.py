@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from api import audit_cli, policies_cli, project_cli
+from api import audit_cli, demo_cli, policies_cli, project_cli, schema_export, serve_cli, token_cli
 from api.scenario import describe, run_scenario
 from application.app import CareLedger
 from application.settings import Settings, SettingsError
@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     policy = commands.add_parser("policies", help="SLA sweeper and delay watchdog")
     policy_actions = policy.add_subparsers(dest="action", required=True)
     policy_actions.add_parser("run", help="run them until stopped")
+    serve_cli.add_parser(commands)
+    demo_cli.add_parser(commands)
+    token_cli.add_parser(commands)
+    schema_export.add_parser(commands)
     return parser
 
 
@@ -87,6 +91,14 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return audit_cli.verify_log(settings, args.anchor, args.catch_up)
     if args.command == "policies":
         return policies_cli.run(settings)
+    if args.command == "demo":
+        return demo_cli.run(settings, args)
+    if args.command == "serve":
+        return serve_cli.run(args)
+    if args.command == "token":
+        return token_cli.issue(settings, args)
+    if args.command == "schema":
+        return schema_export.export(args)
     if args.action == "run":
         return project_cli.run(settings, args.names, args.batch_size)
     if args.action == "status":

@@ -135,8 +135,14 @@ def _arg(value: object) -> object:
 
 
 async def _command(
-    info: Info, input: ComplaintInput, name: str, *args: object, roles: tuple[Role, ...] = STAFF,
-    customer_own: bool = False, channel: str | None = None, **kwargs: object,
+    info: Info,
+    input: ComplaintInput,
+    name: str,
+    *args: object,
+    roles: tuple[Role, ...] = STAFF,
+    customer_own: bool = False,
+    channel: str | None = None,
+    **kwargs: object,
 ) -> Any:
     """One complaint, the named application command, for `roles` (and the complaint's own
     customer when `customer_own`)."""
@@ -186,8 +192,11 @@ class ComplaintMutations:
             order_id = _Id("orderId", input.order_id).parsed()
             await _check_filing(info, caller, customer_id, order_id)
             outcome = await context.run(
-                context.services.ledger.file_complaint, context.meta(input, input.channel),
-                customer_id=customer_id, order_id=order_id, content=input.content,
+                context.services.ledger.file_complaint,
+                context.meta(input, input.channel),
+                customer_id=customer_id,
+                order_id=order_id,
+                content=input.content,
                 channel=input.channel,
             )
             return await changed(info, outcome)
@@ -214,9 +223,7 @@ class ComplaintMutations:
     async def assign_responsibility(
         self, info: Info, input: AssignResponsibilityInput
     ) -> ComplaintResult:
-        return await _command(
-            info, input, "assign_responsibility", input.department, input.person
-        )
+        return await _command(info, input, "assign_responsibility", input.department, input.person)
 
     @strawberry.mutation
     async def record_department_reply(
@@ -235,14 +242,16 @@ class ComplaintMutations:
         self, info: Info, input: ComplaintMessageInput
     ) -> ComplaintResult:
         return await _command(
-            info, input, "receive_customer_message", input.content,
-            customer_own=True, channel=input.channel,
+            info,
+            input,
+            "receive_customer_message",
+            input.content,
+            customer_own=True,
+            channel=input.channel,
         )
 
     @strawberry.mutation
-    async def reply_to_customer(
-        self, info: Info, input: ComplaintMessageInput
-    ) -> ComplaintResult:
+    async def reply_to_customer(self, info: Info, input: ComplaintMessageInput) -> ComplaintResult:
         return await _command(
             info, input, "reply_to_customer", input.content, channel=input.channel
         )
@@ -267,9 +276,7 @@ class ComplaintMutations:
     async def issue_compensation(
         self, info: Info, input: IssueCompensationInput
     ) -> ComplaintResult:
-        return await _command(
-            info, input, "issue_compensation", input.amount, input.funded_by
-        )
+        return await _command(info, input, "issue_compensation", input.amount, input.funded_by)
 
     @strawberry.mutation
     async def resolve_complaint(self, info: Info, input: ResolveComplaintInput) -> ComplaintResult:
@@ -286,7 +293,11 @@ class ComplaintMutations:
     @strawberry.mutation(description="Required before a major or urgent complaint closes")
     async def record_root_cause(self, info: Info, input: RecordRootCauseInput) -> ComplaintResult:
         return await _command(
-            info, input, "record_root_cause", input.cause, input.corrective_action,
+            info,
+            input,
+            "record_root_cause",
+            input.cause,
+            input.corrective_action,
             _Id("incidentId", input.incident_id),
         )
 
@@ -297,7 +308,9 @@ class ComplaintMutations:
     @strawberry.mutation(description="Link to an incident or an order: give exactly one")
     async def link_complaint(self, info: Info, input: LinkComplaintInput) -> ComplaintResult:
         return await _command(
-            info, input, "link_complaint",
+            info,
+            input,
+            "link_complaint",
             incident_id=_Id("incidentId", input.incident_id),
             order_id=_Id("orderId", input.order_id),
         )

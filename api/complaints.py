@@ -60,9 +60,15 @@ class SlaClockView:
     @classmethod
     def of(cls, clock: SlaClock) -> SlaClockView:
         return cls(
-            name=clock.name, state=clock.state, started_at=clock.started_at,
-            target_seconds=clock.target_s, warn_at=clock.warn_at, due_at=clock.due_at,
-            warned=clock.warned, breached=clock.breached, stopped_at=clock.stopped_at,
+            name=clock.name,
+            state=clock.state,
+            started_at=clock.started_at,
+            target_seconds=clock.target_s,
+            warn_at=clock.warn_at,
+            due_at=clock.due_at,
+            warned=clock.warned,
+            breached=clock.breached,
+            stopped_at=clock.stopped_at,
         )
 
 
@@ -124,26 +130,41 @@ class ComplaintView(relay.Node):
     @classmethod
     def of(cls, c: Complaint) -> ComplaintView:
         return cls(
-            key=str(c.id), complaint_id=str(c.id), version=c.version,
+            key=str(c.id),
+            complaint_id=str(c.id),
+            version=c.version,
             status=ComplaintStatus(c.status),
-            customer_id=str(c.customer_id), order_id=_str(c.order_id), channel=Channel(c.channel),
-            category=_maybe(Category, c.category), subcategory=c.subcategory,
+            customer_id=str(c.customer_id),
+            order_id=_str(c.order_id),
+            channel=Channel(c.channel),
+            category=_maybe(Category, c.category),
+            subcategory=c.subcategory,
             severity=_maybe(Severity, c.severity),
-            department=_maybe(Department, c.department), assignee=c.assignee,
+            department=_maybe(Department, c.department),
+            assignee=c.assignee,
             waiting_on=_maybe(WaitingOn, c.waiting_on),
-            escalation_level=c.escalation_level, received_at=c.received_at,
-            classified_at=c.classified_at, first_response_at=c.first_response_at,
-            resolved_at=c.resolved_at, closed_at=c.closed_at, remedy=_maybe(Remedy, c.remedy),
-            proposed_amount=c.proposed_amount, compensated_total=c.compensated_total,
-            outcome=_maybe(Outcome, c.outcome), customer_satisfied=c.customer_satisfied,
+            escalation_level=c.escalation_level,
+            received_at=c.received_at,
+            classified_at=c.classified_at,
+            first_response_at=c.first_response_at,
+            resolved_at=c.resolved_at,
+            closed_at=c.closed_at,
+            remedy=_maybe(Remedy, c.remedy),
+            proposed_amount=c.proposed_amount,
+            compensated_total=c.compensated_total,
+            outcome=_maybe(Outcome, c.outcome),
+            customer_satisfied=c.customer_satisfied,
             closed_by=_maybe(ClosedBy, c.closed_by),
-            reopen_count=c.reopen_count, root_cause=_root_cause(c),
+            reopen_count=c.reopen_count,
+            root_cause=_root_cause(c),
             linked_incident_ids=[str(i) for i in c.linked_incident_ids],
             linked_order_ids=[str(i) for i in c.linked_order_ids],
-            merged_into=_str(c.merged_into), message_count=c.message_count,
+            merged_into=_str(c.merged_into),
+            message_count=c.message_count,
             reply_count=c.reply_count,
             sla_clocks=[SlaClockView.of(c.clocks[n]) for n in ClockName if n in c.clocks],
-            next_sla_check_at=c.next_sla_check_at, _complaint=c,
+            next_sla_check_at=c.next_sla_check_at,
+            _complaint=c,
         )
 
     @classmethod
@@ -166,7 +187,8 @@ def _root_cause(c: Complaint) -> RootCause | None:
     if not c.root_cause_recorded:
         return None
     return RootCause(
-        cause=c.root_cause or "", corrective_action=c.corrective_action or "",
+        cause=c.root_cause or "",
+        corrective_action=c.corrective_action or "",
         incident_id=_str(c.root_cause_incident_id),
     )
 

@@ -11,6 +11,15 @@ import strawberry
 
 from api.auth import Role
 from api.context import CommandInput, Context, parse_id
+from api.enums import (
+    CancellingParty,
+    Channel,
+    ConfirmationVia,
+    FailureReason,
+    LateAttribution,
+    OrderDepartment,
+    RefundOrigin,
+)
 from api.orders import STAFF, OrderResult, changed
 from api.outcomes import answer
 from api.problems import ForbiddenError
@@ -37,7 +46,7 @@ class PlaceOrderInput(CommandInput):
     amount: Decimal
     promised_at: datetime
     address: str = strawberry.field(description="Personal data: stored sealed")
-    channel: str
+    channel: Channel
 
 
 @strawberry.input
@@ -47,7 +56,7 @@ class OrderInput(CommandInput):
 
 @strawberry.input
 class ViaInput(OrderInput):
-    via: str = strawberry.field(description="sms | email | app")
+    via: ConfirmationVia
 
 
 @strawberry.input
@@ -57,7 +66,7 @@ class RejectOrderInput(OrderInput):
 
 @strawberry.input
 class AssignDepartmentInput(OrderInput):
-    department: str = strawberry.field(description="kitchen | warehouse | delivery")
+    department: OrderDepartment
     assignee: str
 
 
@@ -69,13 +78,13 @@ class AssignCourierInput(OrderInput):
 
 @strawberry.input
 class FailDeliveryInput(OrderInput):
-    reason: str = strawberry.field(description="unreachable | refused | address | force_majeure")
+    reason: FailureReason
 
 
 @strawberry.input
 class CancelOrderInput(OrderInput):
     reason: str
-    cancelling_party: str = strawberry.field(description="customer | merchant | platform | courier")
+    cancelling_party: CancellingParty
 
 
 @strawberry.input
@@ -90,15 +99,13 @@ class DetectDelayInput(OrderInput):
 
 @strawberry.input
 class RecordLateInput(OrderInput):
-    attributed_to: str = strawberry.field(
-        description="merchant | courier | platform | force_majeure"
-    )
+    attributed_to: LateAttribution
 
 
 @strawberry.input
 class RecordRefundInput(OrderInput):
     amount: Decimal
-    origin: str = strawberry.field(description="complaint | guarantee | cancellation")
+    origin: RefundOrigin
 
 
 async def _staff_command(info: Info, input: OrderInput, name: str, *args: object) -> Any:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -13,6 +13,16 @@ from strawberry import relay
 
 from api.auth import Role
 from api.context import Context, parse_id
+from api.enums import (
+    CancellingParty,
+    Channel,
+    ConfirmationVia,
+    DelayRisk,
+    FailureReason,
+    LateAttribution,
+    OrderDepartment,
+    OrderStatus,
+)
 from api.history import HistoryEvent, history_of
 from api.outcomes import Written
 from api.problems import (
@@ -29,6 +39,7 @@ from domain.errors import InvalidInputError
 from domain.order import Order
 
 Info = strawberry.Info[Context, None]
+E = TypeVar("E")
 STAFF = (Role.AGENT, Role.SUPERVISOR)
 READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST, Role.INCIDENT_COMMANDER)
 
@@ -40,24 +51,38 @@ class OrderItemView:
     unit_price: Decimal
 
 
+@strawberry.type
+class DepartmentAssignment:
+    department: OrderDepartment
+    assignee: str
+
+
 @strawberry.type(name="Order")
 class OrderView(relay.Node):
     key: relay.NodeID[str]
     order_id: str = strawberry.field(description="The order's own id (a UUID)")
     version: int
-    status: str
+    status: OrderStatus
     customer_id: str
     restaurant: str
     region: str
-    channel: str
+    channel: Channel
     items: list[OrderItemView]
     amount: Decimal
     promised_at: datetime
     eta: datetime | None
-    delay_risk: str
+    confirmations_sent: list[ConfirmationVia]
+    departments: list[DepartmentAssignment]
+    courier: str | None
+    courier_provider: str | None
+    failure_reason: FailureReason | None
+    closing_reason: str | None
+    cancelling_party: CancellingParty | None
+    delay_risk: DelayRisk
     expected_late_min: int | None
+    delay_notices_sent: list[ConfirmationVia]
     late_min: int | None
-    late_attributed_to: str | None
+    late_attributed_to: LateAttribution | None
     refunded_total: Decimal
     received_at: datetime
     confirmed_at: datetime | None
@@ -78,11 +103,11 @@ class OrderView(relay.Node):
             key=str(order.id),
             order_id=str(order.id),
             version=order.version,
-            status=str(order.status),
+            status=OrderStatus(order.status),
             customer_id=str(order.customer_id),
             restaurant=order.restaurant,
             region=order.region,
-            channel=str(order.channel),
+            channel=Channel(order.channel),
             items=[
                 OrderItemView(name=i.name, quantity=i.quantity, unit_price=i.unit_price)
                 for i in order.items
@@ -90,10 +115,21 @@ class OrderView(relay.Node):
             amount=order.amount,
             promised_at=order.promised_at,
             eta=order.eta,
-            delay_risk=str(order.delay_risk),
+            confirmations_sent=[ConfirmationVia(v) for v in order.confirmations_sent],
+            departments=[
+                DepartmentAssignment(department=OrderDepartment(d), assignee=a)
+                for d, a in order.departments.items()
+            ],
+            courier=order.courier,
+            courier_provider=order.courier_provider,
+            failure_reason=_maybe(FailureReason, order.failure_reason),
+            closing_reason=order.closing_reason,
+            cancelling_party=_maybe(CancellingParty, order.cancelling_party),
+            delay_risk=DelayRisk(order.delay_risk),
             expected_late_min=order.expected_late_min,
+            delay_notices_sent=[ConfirmationVia(v) for v in order.delay_notices_sent],
             late_min=order.late_min,
-            late_attributed_to=_str(order.late_attributed_to),
+            late_attributed_to=_maybe(LateAttribution, order.late_attributed_to),
             refunded_total=order.refunded_total,
             received_at=order.received_at,
             confirmed_at=order.confirmed_at,
@@ -109,8 +145,8 @@ class OrderView(relay.Node):
         return [await load_order(info, parse_id("id", node_id)) for node_id in node_ids]
 
 
-def _str(value: object) -> str | None:
-    return None if value is None else str(value)
+def _maybe(kind: Callable[[str], E], value: str | None) -> E | None:
+    return None if value is None else kind(value)
 
 
 async def load_order(info: Info, order_id: UUID, version: int | None = None) -> OrderView:

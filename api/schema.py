@@ -14,17 +14,47 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.audit import AuditQueries
+from api.complaint_mutations import ComplaintMutations
+from api.complaints import ComplaintQueries
+from api.customer_export import CustomerExportQueries
+from api.customer_mutations import CustomerMutations
+from api.customers import CustomerQueries
+from api.dashboards import DashboardQueries
 from api.errors import ErrorCodes
+from api.incident_mutations import IncidentMutations
+from api.incidents import IncidentQueries
+from api.lists import ListQueries
 from api.order_mutations import OrderMutations
 from api.orders import OrderQueries
+from api.subscriptions import LiveSubscriptions
+from api.survey_mutations import SurveyMutations
+from api.surveys import SurveyQueries
 
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
 MAX_ALIASES = 20
 
 
-QUERIES: tuple[type, ...] = (OrderQueries,)
-MUTATIONS: tuple[type, ...] = (OrderMutations,)
+QUERIES: tuple[type, ...] = (
+    OrderQueries,
+    ComplaintQueries,
+    IncidentQueries,
+    SurveyQueries,
+    CustomerQueries,
+    CustomerExportQueries,
+    DashboardQueries,
+    ListQueries,
+    AuditQueries,
+)
+MUTATIONS: tuple[type, ...] = (
+    OrderMutations,
+    ComplaintMutations,
+    IncidentMutations,
+    SurveyMutations,
+    CustomerMutations,
+)
+SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
@@ -48,7 +78,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     return strawberry.Schema(
         query=merge_types("Query", (NodeQueries, *QUERIES)),
         mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=not introspection),
     )
-

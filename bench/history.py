@@ -106,7 +106,12 @@ def aggregates(seed: int) -> Iterator[Order | Complaint | Survey]:
     while True:
         at += timedelta(seconds=rng.uniform(5, 40))
         kind = rng.random()
-        yield order(rng, at) if kind < 0.5 else complaint(rng, at) if kind < 0.8 else survey(rng, at)
+        if kind < 0.5:
+            yield order(rng, at)
+        elif kind < 0.8:
+            yield complaint(rng, at)
+        else:
+            yield survey(rng, at)
 
 
 def fill(app: CareLedger, events: int, seed: int = 7, per_save: int = 200) -> int:

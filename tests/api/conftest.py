@@ -32,10 +32,19 @@ def token(settings: Settings) -> Callable[[Role, str], str]:
 def gql(client: TestClient, token: Callable[[Role, str], str]) -> Gql:
     """Posts a GraphQL document as the given role; returns the decoded JSON body."""
 
-    def post(query: str, variables: dict[str, Any] | None = None, *, role: Role = Role.AGENT,
-             subject: str = "agent-1", status: int = 200) -> dict[str, Any]:
-        response = client.post("/graphql", json={"query": query, "variables": variables or {}},
-                               headers={"Authorization": f"Bearer {token(role, subject)}"})
+    def post(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        role: Role = Role.AGENT,
+        subject: str = "agent-1",
+        status: int = 200,
+    ) -> dict[str, Any]:
+        response = client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token(role, subject)}"},
+        )
         assert response.status_code == status, response.text
         body: dict[str, Any] = response.json()
         return body

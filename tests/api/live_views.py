@@ -118,9 +118,16 @@ mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
 
 def place_order(gql: Gql, region: str = "chaoyang", promised_in_min: int = 40) -> str:
     promised = (datetime.now(UTC) + timedelta(minutes=promised_in_min)).isoformat()
-    data = {"customerId": CUSTOMER, "restaurant": "Golden Dumpling", "region": region,
-            "items": [{"name": "dumplings", "quantity": 2, "unitPrice": "12.50"}],
-            "amount": "25.00", "promisedAt": promised, "address": "1 Road", "channel": "APP"}
+    data = {
+        "customerId": CUSTOMER,
+        "restaurant": "Golden Dumpling",
+        "region": region,
+        "items": [{"name": "dumplings", "quantity": 2, "unitPrice": "12.50"}],
+        "amount": "25.00",
+        "promisedAt": promised,
+        "address": "1 Road",
+        "channel": "APP",
+    }
     result = gql(PLACE, {"input": data})["data"]["placeOrder"]
     assert result["__typename"] == "OrderChanged", result
     order_id: str = result["order"]["orderId"]
@@ -133,16 +140,28 @@ mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {
 
 
 def report_incident(gql: Gql, seconds: float = 0, type: str = "SYSTEM_FAILURE") -> str:
-    data = {"type": type, "source": "MONITOR", "title": "Payments down",
-            "description": "Checkout fails", "occurredAt": at(seconds)}
+    data = {
+        "type": type,
+        "source": "MONITOR",
+        "title": "Payments down",
+        "description": "Checkout fails",
+        "occurredAt": at(seconds),
+    }
     result = gql(REPORT, {"input": data}, role=Role.SUPERVISOR)["data"]["reportIncident"]
     assert result["__typename"] == "IncidentChanged", result
     incident_id: str = result["incident"]["incidentId"]
     return incident_id
 
 
-def step(gql: Gql, mutation: str, input_type: str, data: dict[str, Any], *,
-         role: Role = Role.AGENT, payload: str = "ComplaintChanged") -> int:
+def step(
+    gql: Gql,
+    mutation: str,
+    input_type: str,
+    data: dict[str, Any],
+    *,
+    role: Role = Role.AGENT,
+    payload: str = "ComplaintChanged",
+) -> int:
     """Runs one mutation that must succeed; the log position of its write."""
     result = gql(STEP % (input_type, mutation, payload), {"input": data}, role=role)
     assert result["data"][mutation]["__typename"] == payload, result

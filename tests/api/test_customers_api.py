@@ -14,11 +14,20 @@ from projections.runner import Runner
 from projections.store import open_view_store
 from tests.api.conftest import Gql
 
-CONTACT = {"name": "Li Wei", "phone": "+86 138 0013 8000", "email": "li.wei@example.com",
-           "address": "88 Jianguo Road, Beijing"}
+CONTACT = {
+    "name": "Li Wei",
+    "phone": "+86 138 0013 8000",
+    "email": "li.wei@example.com",
+    "address": "88 Jianguo Road, Beijing",
+}
 ERASED = {"name": "[erased]", "phone": "[erased]", "email": "[erased]", "address": "[erased]"}
-SCORES = {"productQuality": 4, "serviceAttitude": 5, "afterSales": 3, "responseSpeed": 2,
-          "problemSolving": 1}
+SCORES = {
+    "productQuality": 4,
+    "serviceAttitude": 5,
+    "afterSales": 3,
+    "responseSpeed": 2,
+    "problemSolving": 1,
+}
 COMPLIANCE = {"role": Role.COMPLIANCE_OFFICER, "subject": "co-1"}
 
 RESULT = """
@@ -30,8 +39,12 @@ RESULT = """
     ... on ValidationFailed { problems { path message } }
     ... on Problem { code message }
 """
-INPUT_TYPES = {"registerCustomer": "RegisterCustomerInput", "changeContact": "ChangeContactInput",
-               "assignTier": "AssignTierInput", "eraseCustomer": "CustomerInput"}
+INPUT_TYPES = {
+    "registerCustomer": "RegisterCustomerInput",
+    "changeContact": "ChangeContactInput",
+    "assignTier": "AssignTierInput",
+    "eraseCustomer": "CustomerInput",
+}
 CONTACT_QUERY = "query($id: ID!) { customer(id: $id) { contact { name phone email address } } }"
 EXPORT = """query($id: ID!, $at: Int) { customerExport(id: $id, atPosition: $at) {
   customerId customer { status tier contact { name phone } }
@@ -43,8 +56,7 @@ EXPORT = """query($id: ID!, $at: Int) { customerExport(id: $id, atPosition: $at)
 
 
 def run(gql: Gql, name: str, input: dict[str, Any], **who: Any) -> dict[str, Any]:
-    document = (f"mutation($input: {INPUT_TYPES[name]}!) {{ {name}(input: $input)"
-                f" {{ {RESULT} }} }}")
+    document = f"mutation($input: {INPUT_TYPES[name]}!) {{ {name}(input: $input) {{ {RESULT} }} }}"
     body = gql(document, {"input": input}, **who)
     assert "errors" not in body, body
     result: dict[str, Any] = body["data"][name]
@@ -62,11 +74,16 @@ def contact(gql: Gql, customer_id: str, **who: Any) -> Any:
     return gql(CONTACT_QUERY, {"id": customer_id}, **who)["data"]["customer"]["contact"]
 
 
-def mutate(gql: Gql, name: str, kind: str, input: dict[str, Any], select: str = "",
-           **who: Any) -> dict[str, Any]:
+def mutate(
+    gql: Gql, name: str, kind: str, input: dict[str, Any], select: str = "", **who: Any
+) -> dict[str, Any]:
     """Another slice's mutation, for the customer's orders, complaints and surveys."""
-    body = gql(f"mutation($input: {kind}!) {{ {name}(input: $input) {{ __typename {select}"
-               f" ... on Problem {{ code message }} }} }}", {"input": input}, **who)
+    body = gql(
+        f"mutation($input: {kind}!) {{ {name}(input: $input) {{ __typename {select}"
+        f" ... on Problem {{ code message }} }} }}",
+        {"input": input},
+        **who,
+    )
     assert "errors" not in body, body
     result: dict[str, Any] = body["data"][name]
     return result
@@ -74,23 +91,44 @@ def mutate(gql: Gql, name: str, kind: str, input: dict[str, Any], select: str = 
 
 def place_order(gql: Gql, customer_id: str) -> str:
     promised = (datetime.now(UTC) + timedelta(minutes=40)).isoformat()
-    placed = mutate(gql, "placeOrder", "PlaceOrderInput", {
-        "customerId": customer_id, "restaurant": "Golden Dumpling", "region": "chaoyang",
-        "items": [{"name": "soup", "quantity": 1, "unitPrice": "25.00"}], "amount": "25.00",
-        "promisedAt": promised, "address": CONTACT["address"], "channel": "APP"},
-        "... on OrderChanged { order { orderId } }")
+    placed = mutate(
+        gql,
+        "placeOrder",
+        "PlaceOrderInput",
+        {
+            "customerId": customer_id,
+            "restaurant": "Golden Dumpling",
+            "region": "chaoyang",
+            "items": [{"name": "soup", "quantity": 1, "unitPrice": "25.00"}],
+            "amount": "25.00",
+            "promisedAt": promised,
+            "address": CONTACT["address"],
+            "channel": "APP",
+        },
+        "... on OrderChanged { order { orderId } }",
+    )
     assert placed["__typename"] == "OrderChanged", placed
     order_id: str = placed["order"]["orderId"]
     return order_id
 
 
 def answered_survey(gql: Gql, customer_id: str, order_id: str) -> None:
-    sent = mutate(gql, "sendSurvey", "SendSurveyInput", {
-        "customerId": customer_id, "subject": "ORDER", "subjectId": order_id, "via": "APP"},
-        "... on SurveyChanged { survey { surveyId } }")
+    sent = mutate(
+        gql,
+        "sendSurvey",
+        "SendSurveyInput",
+        {"customerId": customer_id, "subject": "ORDER", "subjectId": order_id, "via": "APP"},
+        "... on SurveyChanged { survey { surveyId } }",
+    )
     answer = {"surveyId": sent["survey"]["surveyId"], "scores": SCORES, "comment": "Nice rider"}
-    answered = mutate(gql, "respondToSurvey", "RespondToSurveyInput", answer,
-                      role=Role.CUSTOMER, subject=customer_id)
+    answered = mutate(
+        gql,
+        "respondToSurvey",
+        "RespondToSurveyInput",
+        answer,
+        role=Role.CUSTOMER,
+        subject=customer_id,
+    )
     assert answered["__typename"] == "SurveyChanged", answered
 
 
@@ -111,8 +149,11 @@ def test_contact_details_are_guarded_by_role(gql: Gql) -> None:
     assert contact(gql, customer_id) == CONTACT
     assert contact(gql, customer_id, role=Role.CUSTOMER, subject=customer_id) == CONTACT
     # an analyst sees the customer, but never the contact details
-    status = gql("query($id: ID!) { customer(id: $id) { status tier } }", {"id": customer_id},
-                 role=Role.ANALYST)
+    status = gql(
+        "query($id: ID!) { customer(id: $id) { status tier } }",
+        {"id": customer_id},
+        role=Role.ANALYST,
+    )
     assert status["data"]["customer"] == {"status": "ACTIVE", "tier": "STANDARD"}
     refused = gql(CONTACT_QUERY, {"id": customer_id}, role=Role.ANALYST)
     assert refused["data"] is None
@@ -121,8 +162,9 @@ def test_contact_details_are_guarded_by_role(gql: Gql) -> None:
     other = gql(CONTACT_QUERY, {"id": customer_id}, role=Role.CUSTOMER, subject=str(uuid4()))
     assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     node = "query($id: ID!) { node(id: $id) { ... on Customer { status } } }"
-    global_id = gql("query($id: ID!) { customer(id: $id) { id } }",
-                    {"id": customer_id})["data"]["customer"]["id"]
+    global_id = gql("query($id: ID!) { customer(id: $id) { id } }", {"id": customer_id})["data"][
+        "customer"
+    ]["id"]
     assert gql(node, {"id": global_id}, role=Role.ANALYST)["data"]["node"] == {"status": "ACTIVE"}
     stranger = gql(node, {"id": global_id}, role=Role.CUSTOMER, subject=str(uuid4()))
     assert stranger["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -131,26 +173,41 @@ def test_contact_details_are_guarded_by_role(gql: Gql) -> None:
 def test_contact_and_tier_change_by_whom_they_may(gql: Gql) -> None:
     customer_id = register(gql)
     moved = {**CONTACT, "address": "2 Ritan Road, Beijing"}
-    stranger = run(gql, "changeContact", {"customerId": customer_id, "contact": moved},
-                   role=Role.CUSTOMER, subject=str(uuid4()))
+    stranger = run(
+        gql,
+        "changeContact",
+        {"customerId": customer_id, "contact": moved},
+        role=Role.CUSTOMER,
+        subject=str(uuid4()),
+    )
     assert stranger["__typename"] == "Forbidden"
-    own = run(gql, "changeContact", {"customerId": customer_id, "contact": moved},
-              role=Role.CUSTOMER, subject=customer_id)
+    own = run(
+        gql,
+        "changeContact",
+        {"customerId": customer_id, "contact": moved},
+        role=Role.CUSTOMER,
+        subject=customer_id,
+    )
     assert own["customer"]["version"] == 2
     assert contact(gql, customer_id)["address"] == "2 Ritan Road, Beijing"
     # the old address is still there at version 1
-    then = gql("query($id: ID!) { customer(id: $id, version: 1) { contact { address } } }",
-               {"id": customer_id})
+    then = gql(
+        "query($id: ID!) { customer(id: $id, version: 1) { contact { address } } }",
+        {"id": customer_id},
+    )
     assert then["data"]["customer"]["contact"]["address"] == CONTACT["address"]
     agent = run(gql, "assignTier", {"customerId": customer_id, "tier": "GOLD"})
     assert agent["__typename"] == "Forbidden"
-    tiered = run(gql, "assignTier", {"customerId": customer_id, "tier": "GOLD"},
-                 role=Role.SUPERVISOR)
+    tiered = run(
+        gql, "assignTier", {"customerId": customer_id, "tier": "GOLD"}, role=Role.SUPERVISOR
+    )
     assert tiered["customer"]["tier"] == "GOLD"
-    blank = run(gql, "changeContact", {"customerId": customer_id,
-                                       "contact": {**CONTACT, "name": " "}})
-    assert blank["problems"] == [{"path": ["input", "contact", "name"],
-                                  "message": "must not be blank"}]
+    blank = run(
+        gql, "changeContact", {"customerId": customer_id, "contact": {**CONTACT, "name": " "}}
+    )
+    assert blank["problems"] == [
+        {"path": ["input", "contact", "name"], "message": "must not be blank"}
+    ]
 
 
 @pytest.mark.parametrize("role", [Role.CUSTOMER, Role.ANALYST, Role.COMPLIANCE_OFFICER])
@@ -165,26 +222,39 @@ def test_erasure_makes_contact_unreadable_and_keeps_the_rest(gql: Gql) -> None:
     # only compliance officers (and admins) erase
     for role in (Role.AGENT, Role.SUPERVISOR, Role.ANALYST):
         refused = run(gql, "eraseCustomer", {"customerId": customer_id}, role=role)
-        assert refused == {"__typename": "Forbidden", "code": "FORBIDDEN",
-                           "message": f"the {role} role may not do this"}
-    self_erasure = run(gql, "eraseCustomer", {"customerId": customer_id}, role=Role.CUSTOMER,
-                       subject=customer_id)
+        assert refused == {
+            "__typename": "Forbidden",
+            "code": "FORBIDDEN",
+            "message": f"the {role} role may not do this",
+        }
+    self_erasure = run(
+        gql, "eraseCustomer", {"customerId": customer_id}, role=Role.CUSTOMER, subject=customer_id
+    )
     assert self_erasure["__typename"] == "Forbidden"
-    before = gql("query($id: ID!) { customer(id: $id) { tier registeredAt } }",
-                 {"id": customer_id})["data"]["customer"]
+    before = gql(
+        "query($id: ID!) { customer(id: $id) { tier registeredAt } }", {"id": customer_id}
+    )["data"]["customer"]
     erased = run(gql, "eraseCustomer", {"customerId": customer_id}, **COMPLIANCE)
-    assert erased["customer"] == {"customerId": customer_id, "status": "ERASED", "tier": "GOLD",
-                                  "version": 3}
+    assert erased["customer"] == {
+        "customerId": customer_id,
+        "status": "ERASED",
+        "tier": "GOLD",
+        "version": 3,
+    }
     # every contact field now reads "[erased]", for everyone who may read it
     assert contact(gql, customer_id) == ERASED
     assert contact(gql, customer_id, role=Role.CUSTOMER, subject=customer_id) == ERASED
-    history = gql("query($id: ID!) { customerHistory(id: $id) { name data } }",
-                  {"id": customer_id}, **COMPLIANCE)["data"]["customerHistory"]
+    history = gql(
+        "query($id: ID!) { customerHistory(id: $id) { name data } }",
+        {"id": customer_id},
+        **COMPLIANCE,
+    )["data"]["customerHistory"]
     assert [e["name"] for e in history] == ["CustomerRegistered", "TierAssigned", "CustomerErased"]
     assert history[0]["data"]["contact"] == "[erased]"
     # what is not personal stays as it was
-    after = gql("query($id: ID!) { customer(id: $id) { tier registeredAt erasedAt } }",
-                {"id": customer_id})["data"]["customer"]
+    after = gql(
+        "query($id: ID!) { customer(id: $id) { tier registeredAt erasedAt } }", {"id": customer_id}
+    )["data"]["customer"]
     assert after.pop("erasedAt")
     assert after == before
     # an erased customer accepts no new personal data, and is not erased twice
@@ -202,9 +272,14 @@ def test_the_export_holds_everything_recorded_about_the_customer(
     answered_survey(gql, customer_id, order_id)
     someone_else = str(uuid4())
     answered_survey(gql, someone_else, place_order(gql, someone_else))
-    filed = mutate(gql, "fileComplaint", "FileComplaintInput",
-                   {"customerId": customer_id, "content": "Cold soup", "channel": "APP"},
-                   role=Role.CUSTOMER, subject=customer_id)
+    filed = mutate(
+        gql,
+        "fileComplaint",
+        "FileComplaintInput",
+        {"customerId": customer_id, "content": "Cold soup", "channel": "APP"},
+        role=Role.CUSTOMER,
+        subject=customer_id,
+    )
     assert filed["__typename"] == "ComplaintChanged", filed
     # only compliance officers export
     for role in (Role.AGENT, Role.SUPERVISOR, Role.ANALYST):
@@ -212,14 +287,18 @@ def test_the_export_holds_everything_recorded_about_the_customer(
         assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", role
     refused = gql(EXPORT, {"id": customer_id}, role=Role.CUSTOMER, subject=customer_id)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    written = run(gql, "assignTier", {"customerId": customer_id, "tier": "SILVER"},
-                  role=Role.SUPERVISOR)["written"]
+    written = run(
+        gql, "assignTier", {"customerId": customer_id, "tier": "SILVER"}, role=Role.SUPERVISOR
+    )["written"]
     catch_up_audit_trail(settings)
     first = gql(EXPORT, {"id": customer_id, "at": written["position"]}, **COMPLIANCE)
     assert "errors" not in first, first
     data = first["data"]["customerExport"]
-    assert data["customer"] == {"status": "ACTIVE", "tier": "SILVER",
-                                "contact": {"name": "Li Wei", "phone": CONTACT["phone"]}}
+    assert data["customer"] == {
+        "status": "ACTIVE",
+        "tier": "SILVER",
+        "contact": {"name": "Li Wei", "phone": CONTACT["phone"]},
+    }
     assert [e["name"] for e in data["customerEvents"]] == ["CustomerRegistered", "TierAssigned"]
     assert data["customerEvents"][0]["data"]["contact"].startswith('{"name": "Li Wei"')
     [order] = data["orders"]
@@ -232,17 +311,25 @@ def test_the_export_holds_everything_recorded_about_the_customer(
     assert (survey["entity"], survey["status"], survey["version"]) == ("Survey", "Responded", 2)
     assert survey["events"][1]["data"]["comment"] == "Nice rider"
     assert survey["events"][1]["data"]["scores"] == {
-        "product_quality": 4, "service_attitude": 5, "after_sales": 3, "response_speed": 2,
-        "problem_solving": 1}
+        "product_quality": 4,
+        "service_attitude": 5,
+        "after_sales": 3,
+        "response_speed": 2,
+        "problem_solving": 1,
+    }
     # after erasure the same entities, states and counts remain; the personal data is gone
     run(gql, "eraseCustomer", {"customerId": customer_id}, **COMPLIANCE)
     catch_up_audit_trail(settings)
     later = gql(EXPORT, {"id": customer_id}, **COMPLIANCE)["data"]["customerExport"]
-    assert later["customer"] == {"status": "ERASED", "tier": "SILVER",
-                                 "contact": {"name": "[erased]", "phone": "[erased]"}}
+    assert later["customer"] == {
+        "status": "ERASED",
+        "tier": "SILVER",
+        "contact": {"name": "[erased]", "phone": "[erased]"},
+    }
     assert later["orders"] == data["orders"]
     assert [(c["id"], c["status"], c["version"]) for c in later["complaints"]] == [
-        (complaint["id"], complaint["status"], complaint["version"])]
+        (complaint["id"], complaint["status"], complaint["version"])
+    ]
     assert later["complaints"][0]["events"][0]["data"]["content"] == "[erased]"
     [later_survey] = later["surveys"]
     assert later_survey["events"][1]["data"]["comment"] == "[erased]"

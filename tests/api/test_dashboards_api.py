@@ -43,34 +43,60 @@ def test_the_complaint_dashboard_shows_every_figure_after_a_few_commands(gql: Gq
     # given two complaints through the app; one classified, assigned, answered after 30 s
     first = file_at(gql, 0)
     file_at(gql, 5)
-    step(gql, "classifyComplaint", "ClassifyComplaintInput",
-         {"complaintId": first, "category": "LOGISTICS", "subcategory": "late",
-          "severity": "MAJOR", "occurredAt": at(10)})
-    step(gql, "assignResponsibility", "AssignResponsibilityInput",
-         {"complaintId": first, "department": "LOGISTICS", "person": "li",
-          "occurredAt": at(20)})
-    position = step(gql, "sendFirstResponse", "ComplaintInput",
-                    {"complaintId": first, "occurredAt": at(30)})
+    step(
+        gql,
+        "classifyComplaint",
+        "ClassifyComplaintInput",
+        {
+            "complaintId": first,
+            "category": "LOGISTICS",
+            "subcategory": "late",
+            "severity": "MAJOR",
+            "occurredAt": at(10),
+        },
+    )
+    step(
+        gql,
+        "assignResponsibility",
+        "AssignResponsibilityInput",
+        {"complaintId": first, "department": "LOGISTICS", "person": "li", "occurredAt": at(20)},
+    )
+    position = step(
+        gql, "sendFirstResponse", "ComplaintInput", {"complaintId": first, "occurredAt": at(30)}
+    )
     # when an analyst reads the dashboard at the position of the last write
     board = gql(DASHBOARD, {**window(), "at": position}, role=Role.ANALYST)
     # then: 2 received, 1 of them classified and assigned, its first response 30 s after
     # receipt (a bucket holding one duration gives it exactly); classification met the
     # registration clock, the answer the first-response clock
-    assert board == {"data": {"complaintDashboard": {
-        "received": 2, "unclassified": 1, "unassigned": 1, "resolved": 0, "reopened": 0,
-        "reopenRate": None,
-        "byChannel": [{"label": "app", "count": 2}],
-        "byCategory": [{"label": "logistics", "count": 1}],
-        "bySeverity": [{"label": "major", "count": 1}],
-        "byDepartment": [{"label": "logistics", "count": 1}],
-        "byOutcome": [],
-        "firstResponseTime": {"count": 1, "p50": 30.0, "p90": 30.0, "p99": 30.0},
-        "resolutionTime": {"count": 0, "p50": None},
-        "slaMet": [{"label": "first_response", "count": 1},
-                   {"label": "registration", "count": 1}],
-        "slaBreached": [], "slaWarnings": [],
-        "escalations": 0, "escalationsByTrigger": [], "escalationsByLevel": [],
-    }}}
+    assert board == {
+        "data": {
+            "complaintDashboard": {
+                "received": 2,
+                "unclassified": 1,
+                "unassigned": 1,
+                "resolved": 0,
+                "reopened": 0,
+                "reopenRate": None,
+                "byChannel": [{"label": "app", "count": 2}],
+                "byCategory": [{"label": "logistics", "count": 1}],
+                "bySeverity": [{"label": "major", "count": 1}],
+                "byDepartment": [{"label": "logistics", "count": 1}],
+                "byOutcome": [],
+                "firstResponseTime": {"count": 1, "p50": 30.0, "p90": 30.0, "p99": 30.0},
+                "resolutionTime": {"count": 0, "p50": None},
+                "slaMet": [
+                    {"label": "first_response", "count": 1},
+                    {"label": "registration", "count": 1},
+                ],
+                "slaBreached": [],
+                "slaWarnings": [],
+                "escalations": 0,
+                "escalationsByTrigger": [],
+                "escalationsByLevel": [],
+            }
+        }
+    }
 
 
 SATISFACTION = """
@@ -84,19 +110,36 @@ query($from: DateTime!, $to: DateTime!, $at: Int) {
 
 def test_satisfaction_counts_surveys_and_scores(gql: Gql) -> None:
     complaint = file_at(gql, 0)
-    sent = gql("""mutation($input: SendSurveyInput!) { sendSurvey(input: $input) {
+    sent = gql(
+        """mutation($input: SendSurveyInput!) { sendSurvey(input: $input) {
                   ... on SurveyChanged { survey { surveyId } } } }""",
-               {"input": {"customerId": CUSTOMER, "subject": "COMPLAINT",
-                          "subjectId": complaint, "via": "SMS"}})
+        {
+            "input": {
+                "customerId": CUSTOMER,
+                "subject": "COMPLAINT",
+                "subjectId": complaint,
+                "via": "SMS",
+            }
+        },
+    )
     survey = sent["data"]["sendSurvey"]["survey"]["surveyId"]
-    scores = {"productQuality": 5, "serviceAttitude": 4, "afterSales": 3, "responseSpeed": 2,
-              "problemSolving": 4}
+    scores = {
+        "productQuality": 5,
+        "serviceAttitude": 4,
+        "afterSales": 3,
+        "responseSpeed": 2,
+        "problemSolving": 4,
+    }
     position = _respond(gql, survey, scores)
     report = gql(SATISFACTION, {**window(), "at": position}, role=Role.SUPERVISOR)
     dimensions = report["data"]["satisfaction"].pop("dimensions")
     # one sent, one answered: a response rate of 1/1
     assert report["data"]["satisfaction"] == {
-        "sent": 1, "responded": 1, "expired": 0, "responseRate": 1.0}
+        "sent": 1,
+        "responded": 1,
+        "expired": 0,
+        "responseRate": 1.0,
+    }
 
     def one(score: int) -> list[dict[str, Any]]:
         return [{"label": str(s), "count": int(s == score)} for s in range(1, 6)]
@@ -112,10 +155,13 @@ def test_satisfaction_counts_surveys_and_scores(gql: Gql) -> None:
 
 
 def _respond(gql: Gql, survey: str, scores: dict[str, int]) -> int:
-    result = gql("""mutation($input: RespondToSurveyInput!) { respondToSurvey(input: $input) {
+    result = gql(
+        """mutation($input: RespondToSurveyInput!) { respondToSurvey(input: $input) {
                     __typename ... on SurveyChanged { written { position } } } }""",
-                 {"input": {"surveyId": survey, "scores": scores}}, role=Role.CUSTOMER,
-                 subject=CUSTOMER)["data"]["respondToSurvey"]
+        {"input": {"surveyId": survey, "scores": scores}},
+        role=Role.CUSTOMER,
+        subject=CUSTOMER,
+    )["data"]["respondToSurvey"]
     assert result["__typename"] == "SurveyChanged", result
     position: int = result["written"]["position"]
     return position
@@ -133,8 +179,13 @@ query($from: DateTime!, $to: DateTime!, $at: Int) {
 
 def delay(gql: Gql, order_id: str, minutes: int) -> int:
     step(gql, "confirmOrder", "OrderInput", {"orderId": order_id}, payload="OrderChanged")
-    return step(gql, "detectDelay", "DetectDelayInput",
-                {"orderId": order_id, "expectedLateMin": minutes}, payload="OrderChanged")
+    return step(
+        gql,
+        "detectDelay",
+        "DetectDelayInput",
+        {"orderId": order_id, "expectedLateMin": minutes},
+        payload="OrderChanged",
+    )
 
 
 def test_order_delays_count_detections_and_open_orders_at_risk(gql: Gql) -> None:
@@ -144,8 +195,12 @@ def test_order_delays_count_detections_and_open_orders_at_risk(gql: Gql) -> None
     summary = gql(DELAYS, {**window(), "at": position}, role=Role.ANALYST)
     # then one detection at the Confirmed stage in haidian, and that order open at risk
     assert summary["data"]["orderDelays"] == {
-        "late": 0, "lateByAttribution": [], "meanLateMin": None, "maxLateMin": None,
-        "detections": 1, "detectionsByStage": [{"label": "Confirmed", "count": 1}],
+        "late": 0,
+        "lateByAttribution": [],
+        "meanLateMin": None,
+        "maxLateMin": None,
+        "detections": 1,
+        "detectionsByStage": [{"label": "Confirmed", "count": 1}],
         "detectionsByRegion": [{"label": "haidian", "count": 1}],
         "openAtRiskByStage": [{"label": "Confirmed", "count": 1}],
         "openAtRiskByRegion": [{"label": "haidian", "count": 1}],
@@ -165,28 +220,53 @@ query($from: DateTime!, $to: DateTime!, $at: Int) {
 def test_incident_metrics_time_the_acknowledgement(gql: Gql) -> None:
     # given an incident reported, then confirmed 40 s later and assessed severity II
     incident = report_incident(gql)
-    step(gql, "confirmIncident", "IncidentInput", {"incidentId": incident, "occurredAt": at(40)},
-         role=Role.SUPERVISOR, payload="IncidentChanged")
-    position = step(gql, "assessSeverity", "AssessSeverityInput",
-                    {"incidentId": incident, "level": "II", "reason": "all regions",
-                     "occurredAt": at(50)}, role=Role.SUPERVISOR, payload="IncidentChanged")
+    step(
+        gql,
+        "confirmIncident",
+        "IncidentInput",
+        {"incidentId": incident, "occurredAt": at(40)},
+        role=Role.SUPERVISOR,
+        payload="IncidentChanged",
+    )
+    position = step(
+        gql,
+        "assessSeverity",
+        "AssessSeverityInput",
+        {"incidentId": incident, "level": "II", "reason": "all regions", "occurredAt": at(50)},
+        role=Role.SUPERVISOR,
+        payload="IncidentChanged",
+    )
     # when an incident commander reads the metrics
     metrics = gql(INCIDENTS, {**window(), "at": position}, role=Role.INCIDENT_COMMANDER)
     # then one reported and acknowledged after 40 s; every label listed, 0 when none
     zero = {"label": "", "count": 0}
     assert metrics["data"]["incidentMetrics"] == {
         "reported": 1,
-        "reportedByType": [{**zero, "label": t} for t in
-                           ("accident", "natural_disaster", "public_health", "social_safety")]
+        "reportedByType": [
+            {**zero, "label": t}
+            for t in ("accident", "natural_disaster", "public_health", "social_safety")
+        ]
         + [{"label": "system_failure", "count": 1}],
-        "reportedBySeverity": [{**zero, "label": "I"}, {"label": "II", "count": 1},
-                               {**zero, "label": "III"}, {**zero, "label": "IV"},
-                               {**zero, "label": "unassessed"}],
-        "acknowledged": 1, "mttaSeconds": 40.0, "resolved": 0, "mttrSeconds": None,
+        "reportedBySeverity": [
+            {**zero, "label": "I"},
+            {"label": "II", "count": 1},
+            {**zero, "label": "III"},
+            {**zero, "label": "IV"},
+            {**zero, "label": "unassessed"},
+        ],
+        "acknowledged": 1,
+        "mttaSeconds": 40.0,
+        "resolved": 0,
+        "mttrSeconds": None,
         "open": 1,
-        "openByStatus": [{"label": "Confirmed", "count": 1}, {**zero, "label": "InReview"},
-                         {**zero, "label": "Mitigated"}, {**zero, "label": "Reported"},
-                         {**zero, "label": "Resolved"}, {**zero, "label": "Responding"}],
+        "openByStatus": [
+            {"label": "Confirmed", "count": 1},
+            {**zero, "label": "InReview"},
+            {**zero, "label": "Mitigated"},
+            {**zero, "label": "Reported"},
+            {**zero, "label": "Resolved"},
+            {**zero, "label": "Responding"},
+        ],
     }
 
 
@@ -204,18 +284,28 @@ def test_incident_commanders_read_incident_metrics_only(gql: Gql) -> None:
     assert allowed["data"]["incidentMetrics"]["reported"] == 0
 
 
-@pytest.mark.parametrize(("bad", "field"), [
-    ({"from": "2026-01-02T00:00:00+00:00", "to": "2026-01-01T00:00:00+00:00"},
-     "`to` must be after `from`"),
-    ({"from": "2026-01-01T00:00:00", "to": "2026-01-02T00:00:00+00:00"},
-     "`from` must carry a time zone"),
-    ({"from": "2020-01-01T00:00:00+00:00", "to": "2022-01-01T00:00:00+00:00"},
-     "the window may span at most 366 days"),
-])
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (
+            {"from": "2026-01-02T00:00:00+00:00", "to": "2026-01-01T00:00:00+00:00"},
+            "`to` must be after `from`",
+        ),
+        (
+            {"from": "2026-01-01T00:00:00", "to": "2026-01-02T00:00:00+00:00"},
+            "`from` must carry a time zone",
+        ),
+        (
+            {"from": "2020-01-01T00:00:00+00:00", "to": "2022-01-01T00:00:00+00:00"},
+            "the window may span at most 366 days",
+        ),
+    ],
+)
 def test_a_bad_window_is_refused(gql: Gql, bad: dict[str, str], field: str) -> None:
     refused = gql(DASHBOARD, bad, role=Role.ANALYST)
     assert [(e["extensions"]["code"], e["message"]) for e in refused["errors"]] == [
-        ("VALIDATION_FAILED", field)]
+        ("VALIDATION_FAILED", field)
+    ]
 
 
 def test_a_position_the_views_never_reach_is_not_caught_up(gql: Gql) -> None:

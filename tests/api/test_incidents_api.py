@@ -22,13 +22,20 @@ RESULT = """
 """
 
 INPUT_TYPES = {
-    "reportIncident": "ReportIncidentInput", "issueWarning": "IssueWarningInput",
-    "assessSeverity": "AssessSeverityInput", "reportToSuperior": "ReportToSuperiorInput",
-    "establishCommand": "EstablishCommandInput", "assignRole": "AssignIncidentRoleInput",
-    "allocateResource": "AllocateResourceInput", "takeAction": "TakeActionInput",
-    "publishStatusUpdate": "PublishStatusUpdateInput", "recordImpact": "RecordImpactInput",
-    "linkOrders": "LinkOrdersInput", "linkComplaints": "LinkComplaintsInput",
-    "completeReview": "CompleteReviewInput", "mergeIncident": "MergeIncidentInput",
+    "reportIncident": "ReportIncidentInput",
+    "issueWarning": "IssueWarningInput",
+    "assessSeverity": "AssessSeverityInput",
+    "reportToSuperior": "ReportToSuperiorInput",
+    "establishCommand": "EstablishCommandInput",
+    "assignRole": "AssignIncidentRoleInput",
+    "allocateResource": "AllocateResourceInput",
+    "takeAction": "TakeActionInput",
+    "publishStatusUpdate": "PublishStatusUpdateInput",
+    "recordImpact": "RecordImpactInput",
+    "linkOrders": "LinkOrdersInput",
+    "linkComplaints": "LinkComplaintsInput",
+    "completeReview": "CompleteReviewInput",
+    "mergeIncident": "MergeIncidentInput",
 }
 
 FULL = """
@@ -41,8 +48,12 @@ query($id: ID!) {
   }
 }"""
 
-REPORT = {"type": "PUBLIC_HEALTH", "source": "COMPLAINT_CLUSTER", "title": "Food poisoning",
-          "description": "Eleven customers of one kitchen report vomiting"}
+REPORT = {
+    "type": "PUBLIC_HEALTH",
+    "source": "COMPLAINT_CLUSTER",
+    "title": "Food poisoning",
+    "description": "Eleven customers of one kitchen report vomiting",
+}
 
 
 def run(gql: Gql, name: str, input: dict[str, Any], **who: Any) -> dict[str, Any]:
@@ -75,8 +86,7 @@ def test_an_incident_goes_from_report_to_closed_review_over_http(gql: Gql) -> No
         ("assignRole", {"role": "COMMS_LEAD", "person": "comms-li"}, "RESPONDING"),
         ("allocateResource", {"resource": "food safety team"}, "RESPONDING"),
         ("takeAction", {"kind": "RECALL", "detail": "pull the kitchen's menu"}, "RESPONDING"),
-        ("publishStatusUpdate", {"audience": "CUSTOMERS", "message": "menu paused"},
-         "RESPONDING"),
+        ("publishStatusUpdate", {"audience": "CUSTOMERS", "message": "menu paused"}, "RESPONDING"),
         ("recordImpact", {"orders": 40, "customers": 11, "regions": ["chaoyang"]}, "RESPONDING"),
         ("linkOrders", {"orderIds": [order_id]}, "RESPONDING"),
         ("linkComplaints", {"complaintIds": [complaint_id]}, "RESPONDING"),
@@ -90,40 +100,68 @@ def test_an_incident_goes_from_report_to_closed_review_over_http(gql: Gql) -> No
         assert done["written"] == {"version": version, "replayed": False}, name
     # a severity II incident may not close before its review is completed
     refused = run(gql, "closeIncident", {"incidentId": incident_id}, **COMMANDER)
-    assert refused == {"__typename": "RuleViolated", "code": "REVIEW_REQUIRED",
-                       "message": refused["message"]}
+    assert refused == {
+        "__typename": "RuleViolated",
+        "code": "REVIEW_REQUIRED",
+        "message": refused["message"],
+    }
     assert "II" in refused["message"]
     for name, arguments, status in [
         ("startReview", {}, "IN_REVIEW"),
-        ("completeReview", {"rootCause": "a broken fridge", "followUps": ["daily fridge log"]},
-         "IN_REVIEW"),
+        (
+            "completeReview",
+            {"rootCause": "a broken fridge", "followUps": ["daily fridge log"]},
+            "IN_REVIEW",
+        ),
         ("closeIncident", {}, "CLOSED"),
     ]:
         done = run(gql, name, {"incidentId": incident_id, **arguments}, **COMMANDER)
         assert done["incident"]["status"] == status, (name, done)
     # the whole story reads back, for an analyst too
     seen = gql(FULL, {"id": incident_id}, role=Role.ANALYST)["data"]["incident"]
-    times = {k: seen.pop(k) for k in ("reportedAt", "acknowledgedAt", "reportedUpAt",
-                                       "resolvedAt", "lastUpdateAt")}
+    times = {
+        k: seen.pop(k)
+        for k in ("reportedAt", "acknowledgedAt", "reportedUpAt", "resolvedAt", "lastUpdateAt")
+    }
     assert all(times.values()), times
     assert seen == {
-        "incidentId": incident_id, "version": 19, "type": "PUBLIC_HEALTH",
-        "source": "COMPLAINT_CLUSTER", "title": "Food poisoning",
-        "description": REPORT["description"], "status": "CLOSED", "severity": "II",
+        "incidentId": incident_id,
+        "version": 19,
+        "type": "PUBLIC_HEALTH",
+        "source": "COMPLAINT_CLUSTER",
+        "title": "Food poisoning",
+        "description": REPORT["description"],
+        "status": "CLOSED",
+        "severity": "II",
         "warningColour": "ORANGE",
-        "roles": [{"role": "COMMANDER", "person": "ic-zhou"},
-                  {"role": "OPS_LEAD", "person": "ops-wang"},
-                  {"role": "COMMS_LEAD", "person": "comms-li"}],
+        "roles": [
+            {"role": "COMMANDER", "person": "ic-zhou"},
+            {"role": "OPS_LEAD", "person": "ops-wang"},
+            {"role": "COMMS_LEAD", "person": "comms-li"},
+        ],
         "impact": {"orders": 40, "customers": 11, "regions": ["chaoyang"]},
-        "orderIds": [order_id], "complaintIds": [complaint_id], "reviewCompleted": True,
-        "rootCause": "a broken fridge", "followUps": ["daily fridge log"], "mergedInto": None,
+        "orderIds": [order_id],
+        "complaintIds": [complaint_id],
+        "reviewCompleted": True,
+        "rootCause": "a broken fridge",
+        "followUps": ["daily fridge log"],
+        "mergedInto": None,
     }
-    history = gql("query($id: ID!) { incidentHistory(id: $id) { version name actor { id role } } }",
-                  {"id": incident_id}, role=Role.COMPLIANCE_OFFICER)["data"]["incidentHistory"]
-    assert [e["name"] for e in history][:3] == ["IncidentReported", "WarningIssued",
-                                                "IncidentConfirmed"]
-    assert [e["name"] for e in history][-3:] == ["PostIncidentReviewStarted",
-                                                 "PostIncidentReviewCompleted", "IncidentClosed"]
+    history = gql(
+        "query($id: ID!) { incidentHistory(id: $id) { version name actor { id role } } }",
+        {"id": incident_id},
+        role=Role.COMPLIANCE_OFFICER,
+    )["data"]["incidentHistory"]
+    assert [e["name"] for e in history][:3] == [
+        "IncidentReported",
+        "WarningIssued",
+        "IncidentConfirmed",
+    ]
+    assert [e["name"] for e in history][-3:] == [
+        "PostIncidentReviewStarted",
+        "PostIncidentReviewCompleted",
+        "IncidentClosed",
+    ]
     assert history[0]["actor"] == {"id": "agent-1", "role": "agent"}
     assert history[1]["actor"] == {"id": "ic-zhou", "role": "incident_commander"}
 
@@ -136,14 +174,17 @@ def test_an_incident_can_be_seen_as_it_was(gql: Gql) -> None:
     assert then["data"]["incident"] == {"status": "REPORTED", "version": 1}
 
 
-@pytest.mark.parametrize(("role", "name", "allowed"), [
-    (Role.AGENT, "confirmIncident", False),
-    (Role.ANALYST, "confirmIncident", False),
-    (Role.COMPLIANCE_OFFICER, "confirmIncident", False),
-    (Role.CUSTOMER, "confirmIncident", False),
-    (Role.SUPERVISOR, "confirmIncident", True),
-    (Role.ADMIN, "declineIncident", True),
-])
+@pytest.mark.parametrize(
+    ("role", "name", "allowed"),
+    [
+        (Role.AGENT, "confirmIncident", False),
+        (Role.ANALYST, "confirmIncident", False),
+        (Role.COMPLIANCE_OFFICER, "confirmIncident", False),
+        (Role.CUSTOMER, "confirmIncident", False),
+        (Role.SUPERVISOR, "confirmIncident", True),
+        (Role.ADMIN, "declineIncident", True),
+    ],
+)
 def test_only_responders_run_incidents(gql: Gql, role: Role, name: str, allowed: bool) -> None:
     incident_id = report(gql)
     done = run(gql, name, {"incidentId": incident_id}, role=role, subject=str(uuid4()))
@@ -153,8 +194,12 @@ def test_only_responders_run_incidents(gql: Gql, role: Role, name: str, allowed:
 @pytest.mark.parametrize("role", [Role.AGENT, Role.CUSTOMER])
 def test_neither_agents_nor_customers_read_incidents(gql: Gql, role: Role) -> None:
     incident_id = report(gql)
-    seen = gql("query($id: ID!) { incident(id: $id) { status } }", {"id": incident_id},
-               role=role, subject=str(uuid4()))
+    seen = gql(
+        "query($id: ID!) { incident(id: $id) { status } }",
+        {"id": incident_id},
+        role=role,
+        subject=str(uuid4()),
+    )
     assert seen["data"] is None
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
@@ -163,13 +208,23 @@ def test_a_duplicate_is_merged_only_into_an_incident_that_exists(gql: Gql) -> No
     first, duplicate = report(gql), report(gql)
     nowhere = str(uuid4())
     missing = run(gql, "mergeIncident", {"incidentId": duplicate, "into": nowhere}, **COMMANDER)
-    assert missing == {"__typename": "NotFound", "entity": "Incident", "id": nowhere,
-                       "code": "NOT_FOUND", "message": f"no Incident with id {nowhere}"}
+    assert missing == {
+        "__typename": "NotFound",
+        "entity": "Incident",
+        "id": nowhere,
+        "code": "NOT_FOUND",
+        "message": f"no Incident with id {nowhere}",
+    }
     merged = run(gql, "mergeIncident", {"incidentId": duplicate, "into": first}, **COMMANDER)
     assert merged["incident"]["status"] == "MERGED"
     refused = run(gql, "confirmIncident", {"incidentId": duplicate}, **COMMANDER)
-    assert refused == {"__typename": "TransitionRefused", "state": "Merged", "action": "confirm",
-                       "code": "TRANSITION_REFUSED", "message": refused["message"]}
+    assert refused == {
+        "__typename": "TransitionRefused",
+        "state": "Merged",
+        "action": "confirm",
+        "code": "TRANSITION_REFUSED",
+        "message": refused["message"],
+    }
 
 
 def test_bad_incident_input_records_nothing(gql: Gql) -> None:
@@ -180,10 +235,14 @@ def test_bad_incident_input_records_nothing(gql: Gql) -> None:
     body = gql(document, {"input": {"incidentId": incident_id, "colour": "PURPLE"}}, **COMMANDER)
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     # a malformed id in a list names its place
-    bad = run(gql, "linkOrders", {"incidentId": incident_id, "orderIds": [str(uuid4()), "x"]},
-              **COMMANDER)
+    bad = run(
+        gql, "linkOrders", {"incidentId": incident_id, "orderIds": [str(uuid4()), "x"]}, **COMMANDER
+    )
     assert bad["__typename"] == "ValidationFailed"
     assert bad["problems"] == [{"path": ["input", "orderIds", "1"], "message": "'x' is not an id"}]
-    seen = gql("query($id: ID!) { incident(id: $id) { version orderIds warningColour } }",
-               {"id": incident_id}, **COMMANDER)
+    seen = gql(
+        "query($id: ID!) { incident(id: $id) { version orderIds warningColour } }",
+        {"id": incident_id},
+        **COMMANDER,
+    )
     assert seen["data"]["incident"] == {"version": 1, "orderIds": [], "warningColour": None}

@@ -35,8 +35,9 @@ query($first: Int!, $after: String, $at: Int, $severity: ComplaintSeverity,
 }""" % (PAGE % "complaintId status severity nextClock nextDueAt")
 
 
-def pages(gql: Gql, query: str, field: str, variables: dict[str, Any], role: Role = Role.AGENT
-          ) -> list[dict[str, Any]]:
+def pages(
+    gql: Gql, query: str, field: str, variables: dict[str, Any], role: Role = Role.AGENT
+) -> list[dict[str, Any]]:
     """Every page of a list, following endCursor until hasNextPage is false."""
     found, after = [], None
     for _ in range(10):
@@ -58,30 +59,54 @@ def test_the_complaint_queue_pages_by_due_time_without_gaps_or_repeats(gql: Gql)
     # given five complaints received ten seconds apart: their first-response clocks fall due
     # in that order
     filed = [file_at(gql, 10 * n) for n in range(5)]
-    position = step(gql, "classifyComplaint", "ClassifyComplaintInput",
-                    {"complaintId": filed[4], "category": "LOGISTICS", "subcategory": "late",
-                     "severity": "MAJOR", "occurredAt": at(45)})
+    position = step(
+        gql,
+        "classifyComplaint",
+        "ClassifyComplaintInput",
+        {
+            "complaintId": filed[4],
+            "category": "LOGISTICS",
+            "subcategory": "late",
+            "severity": "MAJOR",
+            "occurredAt": at(45),
+        },
+    )
     # when an agent pages through the queue two at a time
     found = pages(gql, QUEUE, "complaintQueue", {"first": 2, "at": position})
     # then three pages hold the five, in order, each once
     assert ids(found, "complaintId") == [filed[0:2], filed[2:4], filed[4:5]]
     first = found[0]["edges"][0]["node"]
-    assert first == {"complaintId": filed[0], "status": "RECEIVED", "severity": None,
-                     "nextClock": "FIRST_RESPONSE",
-                     "nextDueAt": (datetime.fromisoformat(at(0)) + timedelta(minutes=2))
-                     .isoformat()}
+    assert first == {
+        "complaintId": filed[0],
+        "status": "RECEIVED",
+        "severity": None,
+        "nextClock": "FIRST_RESPONSE",
+        "nextDueAt": (datetime.fromisoformat(at(0)) + timedelta(minutes=2)).isoformat(),
+    }
 
 
 def test_the_complaint_queue_filters_and_counts(gql: Gql) -> None:
     # given three complaints: one classified major, one general and assigned to logistics
     major, general, _ = (file_at(gql, n) for n in range(3))
     for complaint, severity in ((major, "MAJOR"), (general, "GENERAL")):
-        step(gql, "classifyComplaint", "ClassifyComplaintInput",
-             {"complaintId": complaint, "category": "LOGISTICS", "subcategory": "late",
-              "severity": severity, "occurredAt": at(5)})
-    position = step(gql, "assignResponsibility", "AssignResponsibilityInput",
-                    {"complaintId": general, "department": "LOGISTICS", "person": "li",
-                     "occurredAt": at(6)})
+        step(
+            gql,
+            "classifyComplaint",
+            "ClassifyComplaintInput",
+            {
+                "complaintId": complaint,
+                "category": "LOGISTICS",
+                "subcategory": "late",
+                "severity": severity,
+                "occurredAt": at(5),
+            },
+        )
+    position = step(
+        gql,
+        "assignResponsibility",
+        "AssignResponsibilityInput",
+        {"complaintId": general, "department": "LOGISTICS", "person": "li", "occurredAt": at(6)},
+    )
     base = {"first": 20, "at": position}
 
     def only(**filters: str) -> list[list[str]]:
@@ -93,15 +118,24 @@ def test_the_complaint_queue_filters_and_counts(gql: Gql) -> None:
     assert only(assignee="li") == [[general]]
     assert only(status="ASSIGNED") == [[general]]
     assert only(status="CLOSED") == [[]]
-    counts = gql("""query($at: Int) { complaintQueueCounts(atPosition: $at) {
+    counts = gql(
+        """query($at: Int) { complaintQueueCounts(atPosition: $at) {
                     total byStatus { label count } bySeverity { label count } } }""",
-                 {"at": position}, role=Role.ANALYST)
+        {"at": position},
+        role=Role.ANALYST,
+    )
     assert counts["data"]["complaintQueueCounts"] == {
         "total": 3,
-        "byStatus": [{"label": "Assigned", "count": 1}, {"label": "Classified", "count": 1},
-                     {"label": "Received", "count": 1}],
-        "bySeverity": [{"label": "general", "count": 1}, {"label": "major", "count": 1},
-                       {"label": "unclassified", "count": 1}],
+        "byStatus": [
+            {"label": "Assigned", "count": 1},
+            {"label": "Classified", "count": 1},
+            {"label": "Received", "count": 1},
+        ],
+        "bySeverity": [
+            {"label": "general", "count": 1},
+            {"label": "major", "count": 1},
+            {"label": "unclassified", "count": 1},
+        ],
     }
 
 
@@ -113,19 +147,31 @@ query($first: Int!, $after: String, $at: Int, $region: String) {
 
 def test_orders_at_risk_page_by_promised_time(gql: Gql) -> None:
     # given three orders promised in 30, 50 and 40 minutes, each found running late
-    orders = [place_order(gql, region, minutes)
-              for region, minutes in (("chaoyang", 30), ("haidian", 50), ("chaoyang", 40))]
+    orders = [
+        place_order(gql, region, minutes)
+        for region, minutes in (("chaoyang", 30), ("haidian", 50), ("chaoyang", 40))
+    ]
     for order in orders:
         step(gql, "confirmOrder", "OrderInput", {"orderId": order}, payload="OrderChanged")
-        position = step(gql, "detectDelay", "DetectDelayInput",
-                        {"orderId": order, "expectedLateMin": 10}, payload="OrderChanged")
+        position = step(
+            gql,
+            "detectDelay",
+            "DetectDelayInput",
+            {"orderId": order, "expectedLateMin": 10},
+            payload="OrderChanged",
+        )
     # when a supervisor pages through them two at a time
     found = pages(gql, AT_RISK, "ordersAtRisk", {"first": 2, "at": position}, Role.SUPERVISOR)
     # then by promised time: 30, 40, 50 minutes
     assert ids(found, "orderId") == [[orders[0], orders[2]], [orders[1]]]
     assert found[1]["edges"][0]["node"] == {
-        "orderId": orders[1], "region": "haidian", "stage": "CONFIRMED",
-        "delayRisk": "AT_RISK", "expectedLateMin": 10, "order": {"status": "CONFIRMED"}}
+        "orderId": orders[1],
+        "region": "haidian",
+        "stage": "CONFIRMED",
+        "delayRisk": "AT_RISK",
+        "expectedLateMin": 10,
+        "order": {"status": "CONFIRMED"},
+    }
     in_haidian = gql(AT_RISK, {"first": 5, "region": "haidian"}, role=Role.ANALYST)
     assert ids([in_haidian["data"]["ordersAtRisk"]], "orderId") == [[orders[1]]]
 
@@ -139,43 +185,66 @@ query($first: Int!, $after: String, $at: Int, $severity: IncidentSeverity, $type
 
 def test_open_incidents_page_gravest_first(gql: Gql) -> None:
     # given three incidents: severity III, severity I, and one not assessed yet
-    third, first, unassessed = (report_incident(gql, n, t) for n, t in
-                                ((0, "SYSTEM_FAILURE"), (1, "ACCIDENT"), (2, "SYSTEM_FAILURE")))
+    third, first, unassessed = (
+        report_incident(gql, n, t)
+        for n, t in ((0, "SYSTEM_FAILURE"), (1, "ACCIDENT"), (2, "SYSTEM_FAILURE"))
+    )
     for incident, level in ((third, "III"), (first, "I")):
-        position = step(gql, "assessSeverity", "AssessSeverityInput",
-                        {"incidentId": incident, "level": level, "reason": "scope"},
-                        role=Role.SUPERVISOR, payload="IncidentChanged")
+        position = step(
+            gql,
+            "assessSeverity",
+            "AssessSeverityInput",
+            {"incidentId": incident, "level": level, "reason": "scope"},
+            role=Role.SUPERVISOR,
+            payload="IncidentChanged",
+        )
     # when an incident commander pages through the board two at a time
-    found = pages(gql, BOARD, "openIncidents", {"first": 2, "at": position},
-                  Role.INCIDENT_COMMANDER)
+    found = pages(
+        gql, BOARD, "openIncidents", {"first": 2, "at": position}, Role.INCIDENT_COMMANDER
+    )
     # then the gravest first, the unassessed last
     assert ids(found, "incidentId") == [[first, third], [unassessed]]
     assert found[1]["edges"][0]["node"] == {
-        "incidentId": unassessed, "severity": None, "status": "REPORTED", "roles": []}
+        "incidentId": unassessed,
+        "severity": None,
+        "status": "REPORTED",
+        "roles": [],
+    }
     graves = gql(BOARD, {"first": 5, "severity": "I"}, role=Role.ANALYST)
     assert ids([graves["data"]["openIncidents"]], "incidentId") == [[first]]
     systems = gql(BOARD, {"first": 5, "type": "SYSTEM_FAILURE"}, role=Role.ANALYST)
     assert ids([systems["data"]["openIncidents"]], "incidentId") == [[third, unassessed]]
 
 
-@pytest.mark.parametrize(("variables", "message"), [
-    ({"first": 0}, "`first` must be from 1 to 100"),
-    ({"first": 101}, "`first` must be from 1 to 100"),
-    ({"first": 5, "after": "not a cursor"}, "`after` is not a cursor"),
-    # a cursor of another list (YXQtcmlzazpbMS41LCJ4Il0= is at-risk:[1.5,"x"])
-    ({"first": 5, "after": "YXQtcmlzazpbMS41LCJ4Il0="},
-     "`after` is not a cursor of this list (queue)"),
-])
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"first": 0}, "`first` must be from 1 to 100"),
+        ({"first": 101}, "`first` must be from 1 to 100"),
+        ({"first": 5, "after": "not a cursor"}, "`after` is not a cursor"),
+        # a cursor of another list (YXQtcmlzazpbMS41LCJ4Il0= is at-risk:[1.5,"x"])
+        (
+            {"first": 5, "after": "YXQtcmlzazpbMS41LCJ4Il0="},
+            "`after` is not a cursor of this list (queue)",
+        ),
+    ],
+)
 def test_bad_paging_is_refused(gql: Gql, variables: dict[str, Any], message: str) -> None:
     refused = gql(QUEUE, variables)
     assert [(e["extensions"]["code"], e["message"]) for e in refused["errors"]] == [
-        ("VALIDATION_FAILED", message)]
+        ("VALIDATION_FAILED", message)
+    ]
 
 
-@pytest.mark.parametrize(("query", "role"), [
-    (QUEUE, Role.CUSTOMER), (AT_RISK, Role.CUSTOMER), (BOARD, Role.CUSTOMER),
-    (BOARD, Role.AGENT),
-])
+@pytest.mark.parametrize(
+    ("query", "role"),
+    [
+        (QUEUE, Role.CUSTOMER),
+        (AT_RISK, Role.CUSTOMER),
+        (BOARD, Role.CUSTOMER),
+        (BOARD, Role.AGENT),
+    ],
+)
 def test_lists_refuse_who_may_not_read_them(gql: Gql, query: str, role: Role) -> None:
     refused = gql(query, {"first": 5}, role=role, subject=CUSTOMER)
     assert refused["data"] is None

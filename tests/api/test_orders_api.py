@@ -8,11 +8,15 @@ from starlette.testclient import TestClient
 from api.auth import Role
 from tests.api.conftest import Gql
 
+ALICE = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
+
 PLACE = """
 mutation Place($input: PlaceOrderInput!) {
   placeOrder(input: $input) {
     __typename
-    ... on OrderChanged { order { id orderId status amount } written { version position replayed } }
+    ... on OrderChanged {
+      order { id orderId status channel amount } written { version position replayed }
+    }
     ... on Problem { code message }
     ... on ValidationFailed { problems { path message } }
   }
@@ -28,32 +32,163 @@ mutation Step($input: OrderInput!) {
   }
 }"""
 
+INPUT_TYPES = {
+    "sendOrderConfirmation": "ViaInput",
+    "sendDelayNotice": "ViaInput",
+    "assignOrderDepartment": "AssignDepartmentInput",
+    "assignCourier": "AssignCourierInput",
+    "failDelivery": "FailDeliveryInput",
+    "cancelOrder": "CancelOrderInput",
+    "detectDelay": "DetectDelayInput",
+    "recordOrderLate": "RecordLateInput",
+    "recordRefund": "RecordRefundInput",
+    "rejectOrder": "RejectOrderInput",
+    "updateEta": "UpdateEtaInput",
+}
+
+ORDER_FIELDS = """status channel confirmationsSent departments { department assignee }
+  courier courierProvider failureReason closingReason cancellingParty delayRisk
+  expectedLateMin delayNoticesSent lateMin lateAttributedTo refundedTotal"""
+
 
 def place_input(customer_id: str, **changes: Any) -> dict[str, Any]:
     promised = (datetime.now(UTC) + timedelta(minutes=40)).isoformat()
-    data = {"customerId": customer_id, "restaurant": "Golden Dumpling", "region": "chaoyang",
-            "items": [{"name": "dumplings", "quantity": 2, "unitPrice": "12.50"}],
-            "amount": "25.00", "promisedAt": promised, "address": "1 Road", "channel": "app"}
+    data = {
+        "customerId": customer_id,
+        "restaurant": "Golden Dumpling",
+        "region": "chaoyang",
+        "items": [{"name": "dumplings", "quantity": 2, "unitPrice": "12.50"}],
+        "amount": "25.00",
+        "promisedAt": promised,
+        "address": "1 Road",
+        "channel": "APP",
+    }
     return {**data, **changes}
 
 
+def command(gql: Gql, name: str, input: dict[str, Any], **who: Any) -> dict[str, Any]:
+    kind = INPUT_TYPES.get(name, "OrderInput")
+    document = f"""mutation($input: {kind}!) {{ {name}(input: $input) {{
+      __typename ... on OrderChanged {{ order {{ {ORDER_FIELDS} }} }}
+      ... on Problem {{ code message }} }} }}"""
+    body = gql(document, {"input": input}, **who)
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"][name]
+    return result
+
+
 def test_an_order_goes_from_intake_to_delivery_over_http(gql: Gql) -> None:
-    customer = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
-    placed = gql(PLACE, {"input": place_input(customer)})["data"]["placeOrder"]
+    placed = gql(PLACE, {"input": place_input(ALICE)})["data"]["placeOrder"]
     assert placed["__typename"] == "OrderChanged", placed
+    assert placed["order"]["status"] == "RECEIVED"
+    assert placed["order"]["channel"] == "APP"
     order_id = placed["order"]["orderId"]
-    for step, status in [("confirmOrder", "Confirmed"), ("startPreparation", "InPreparation"),
-                         ("packOrder", "Packed")]:
+    for step, status in [
+        ("confirmOrder", "CONFIRMED"),
+        ("startPreparation", "IN_PREPARATION"),
+        ("packOrder", "PACKED"),
+    ]:
         result = gql(STEP % step, {"input": {"orderId": order_id}})["data"][step]
         assert result["order"]["status"] == status
     refused = gql(STEP % "confirmOrder", {"input": {"orderId": order_id}})["data"]["confirmOrder"]
-    assert refused == {"__typename": "TransitionRefused", "code": "TRANSITION_REFUSED",
-                       "state": "Packed", "action": "confirm",
-                       "message": "Order is Packed: cannot confirm"}
+    assert refused == {
+        "__typename": "TransitionRefused",
+        "code": "TRANSITION_REFUSED",
+        "state": "Packed",
+        "action": "confirm",
+        "message": "Order is Packed: cannot confirm",
+    }
+
+
+def test_a_late_order_with_a_failed_delivery_carries_every_enum_over_http(gql: Gql) -> None:
+    # given an order placed 50 minutes ago, promised 30 seconds from now (in real time, so the
+    # embedded delay watchdog leaves it alone while the test runs)
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=50)
+
+    def at(minutes: float) -> str:
+        return (t0 + timedelta(minutes=minutes)).isoformat()
+
+    placed = gql(
+        PLACE, {"input": place_input(ALICE, occurredAt=at(0), promisedAt=at(50.5), channel="PHONE")}
+    )["data"]["placeOrder"]
+    order_id = placed["order"]["orderId"]
+    # when it is prepared with a delay, fails delivery once and arrives 30 seconds late
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("confirmOrder", {}),
+        ("sendOrderConfirmation", {"via": "SMS"}),
+        ("assignOrderDepartment", {"department": "KITCHEN", "assignee": "chef-1"}),
+        ("startPreparation", {}),
+        ("detectDelay", {"expectedLateMin": 15}),
+        ("sendDelayNotice", {"via": "APP"}),
+        ("packOrder", {}),
+        ("assignCourier", {"courier": "courier-9", "provider": "fleet"}),
+        ("pickUpOrder", {}),
+        ("failDelivery", {"reason": "UNREACHABLE"}),
+        ("pickUpOrder", {}),
+        ("deliverOrder", {}),
+        ("recordOrderLate", {"attributedTo": "COURIER"}),
+        ("recordRefund", {"amount": "5.00", "origin": "GUARANTEE"}),
+    ]
+    results = [
+        command(gql, name, {"orderId": order_id, "occurredAt": at(minute), **data})
+        for minute, (name, data) in enumerate(steps, start=40)
+    ]
+    # then every step succeeded, and the order reads back with its enums
+    assert [r["__typename"] for r in results] == ["OrderChanged"] * len(steps), results
+    assert results[9]["order"]["failureReason"] == "UNREACHABLE"
+    assert results[9]["order"]["status"] == "DELIVERY_FAILED"
+    assert results[-1]["order"] == {
+        "status": "DELIVERED",
+        "channel": "PHONE",
+        "confirmationsSent": ["SMS"],
+        "departments": [{"department": "KITCHEN", "assignee": "chef-1"}],
+        "courier": "courier-9",
+        "courierProvider": "fleet",
+        "failureReason": "UNREACHABLE",
+        "closingReason": None,
+        "cancellingParty": None,
+        "delayRisk": "LATE",
+        "expectedLateMin": 15,
+        "delayNoticesSent": ["APP"],
+        "lateMin": 1,
+        "lateAttributedTo": "COURIER",
+        "refundedTotal": "5.00",
+    }
+
+
+def test_a_customer_cancels_their_own_order_naming_the_party(gql: Gql) -> None:
+    order_id = gql(PLACE, {"input": place_input(ALICE)})["data"]["placeOrder"]["order"]["orderId"]
+    command(gql, "confirmOrder", {"orderId": order_id})
+    cancelled = command(
+        gql,
+        "cancelOrder",
+        {"orderId": order_id, "reason": "changed my mind", "cancellingParty": "CUSTOMER"},
+        role=Role.CUSTOMER,
+        subject=ALICE,
+    )
+    assert cancelled["order"]["status"] == "CANCELLED"
+    assert cancelled["order"]["cancellingParty"] == "CUSTOMER"
+    assert cancelled["order"]["closingReason"] == "changed my mind"
+
+
+def test_an_unknown_enum_value_is_refused_before_anything_is_recorded(
+    client: TestClient, gql: Gql
+) -> None:
+    order_id = gql(PLACE, {"input": place_input(ALICE)})["data"]["placeOrder"]["order"]["orderId"]
+    recorder = client.app.state.services.ledger.recorder  # type: ignore[attr-defined]
+    head = recorder.max_notification_id()
+    body = gql(
+        "mutation($input: ViaInput!) { sendOrderConfirmation(input: $input) { __typename } }",
+        {"input": {"orderId": order_id, "via": "sms"}},
+    )
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "NoticeVia" in body["errors"][0]["message"]
+    assert recorder.max_notification_id() == head
 
 
 def test_a_repeated_command_id_replays_the_first_outcome(gql: Gql) -> None:
-    placed = gql(PLACE, {"input": place_input("6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f")})
+    placed = gql(PLACE, {"input": place_input(ALICE)})
     order_id = placed["data"]["placeOrder"]["order"]["orderId"]
     first = gql(STEP % "confirmOrder", {"input": {"orderId": order_id, "commandId": "c-1"}})
     again = gql(STEP % "confirmOrder", {"input": {"orderId": order_id, "commandId": "c-1"}})
@@ -65,20 +200,22 @@ def test_requests_without_a_valid_token_are_refused(client: TestClient) -> None:
     response = client.post("/graphql", json={"query": "{ __typename }"})
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    bad = client.post("/graphql", json={"query": "{ __typename }"},
-                      headers={"Authorization": "Bearer not-a-token"})
+    bad = client.post(
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
     assert bad.status_code == 401
 
 
 def test_an_analyst_may_not_place_orders_nor_read_addresses(gql: Gql) -> None:
-    customer = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
-    refused = gql(PLACE, {"input": place_input(customer)}, role=Role.ANALYST)
+    refused = gql(PLACE, {"input": place_input(ALICE)}, role=Role.ANALYST)
     assert refused["data"]["placeOrder"]["__typename"] == "Forbidden"
-    order_id = gql(PLACE, {"input": place_input(customer)})["data"]["placeOrder"]["order"][
-        "orderId"]
-    seen = gql("query($id: ID!) { order(id: $id) { status address } }", {"id": order_id},
-               role=Role.ANALYST)
+    order_id = gql(PLACE, {"input": place_input(ALICE)})["data"]["placeOrder"]["order"]["orderId"]
+    seen = gql(
+        "query($id: ID!) { order(id: $id) { status address } }", {"id": order_id}, role=Role.ANALYST
+    )
     assert seen["data"] is None or seen["data"]["order"] is None
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     agent = gql("query($id: ID!) { order(id: $id) { status address } }", {"id": order_id})
-    assert agent["data"]["order"] == {"status": "Received", "address": "1 Road"}
+    assert agent["data"]["order"] == {"status": "RECEIVED", "address": "1 Road"}

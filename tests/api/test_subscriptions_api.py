@@ -33,19 +33,26 @@ Token = Callable[[Role, str], str]
 
 
 @contextmanager
-def connected(client: TestClient, token: Token, role: Role = Role.AGENT,
-              subject: str = "agent-1") -> Iterator[WebSocketTestSession]:
+def connected(
+    client: TestClient, token: Token, role: Role = Role.AGENT, subject: str = "agent-1"
+) -> Iterator[WebSocketTestSession]:
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init",
-                      "payload": {"authorization": f"Bearer {token(role, subject)}"}})
+        ws.send_json(
+            {
+                "type": "connection_init",
+                "payload": {"authorization": f"Bearer {token(role, subject)}"},
+            }
+        )
         assert receive_within(ws) == {"type": "connection_ack", "payload": {"role": role.value}}
         yield ws
 
 
-def subscribe(ws: WebSocketTestSession, query: str, variables: dict[str, Any], id: str = "1"
-              ) -> None:
-    ws.send_json({"id": id, "type": "subscribe",
-                  "payload": {"query": query, "variables": variables}})
+def subscribe(
+    ws: WebSocketTestSession, query: str, variables: dict[str, Any], id: str = "1"
+) -> None:
+    ws.send_json(
+        {"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}
+    )
 
 
 def pushed(ws: WebSocketTestSession, id: str = "1") -> dict[str, Any]:
@@ -61,21 +68,38 @@ COMPLAINT = """subscription($id: ID!) {
 
 
 def test_a_complaint_subscription_pushes_each_change(
-        client: TestClient, token: Token, gql: Gql) -> None:
+    client: TestClient, token: Token, gql: Gql
+) -> None:
     complaint, _ = file_complaint(gql)
     with connected(client, token) as ws:
         # given a subscriber, who first gets the complaint as it is
         subscribe(ws, COMPLAINT, {"id": complaint})
         assert pushed(ws)["complaintChanges"] == {
-            "complaintId": complaint, "version": 4, "status": "RECEIVED", "severity": None}
+            "complaintId": complaint,
+            "version": 4,
+            "status": "RECEIVED",
+            "severity": None,
+        }
         # when it is classified over HTTP on the same client
-        step(gql, "classifyComplaint", "ClassifyComplaintInput",
-             {"complaintId": complaint, "category": "LOGISTICS", "subcategory": "late",
-              "severity": "URGENT"})
+        step(
+            gql,
+            "classifyComplaint",
+            "ClassifyComplaintInput",
+            {
+                "complaintId": complaint,
+                "category": "LOGISTICS",
+                "subcategory": "late",
+                "severity": "URGENT",
+            },
+        )
         # then the subscriber gets both new versions: the classification, then the met clock
         assert pushed(ws)["complaintChanges"]["version"] == 5
         assert pushed(ws)["complaintChanges"] == {
-            "complaintId": complaint, "version": 6, "status": "CLASSIFIED", "severity": "URGENT"}
+            "complaintId": complaint,
+            "version": 6,
+            "status": "CLASSIFIED",
+            "severity": "URGENT",
+        }
         ws.send_json({"id": "1", "type": "complete"})
 
 
@@ -85,39 +109,49 @@ DASHBOARD = """subscription($from: DateTime!, $to: DateTime!) {
 
 
 def test_the_dashboard_subscription_pushes_new_figures(
-        client: TestClient, token: Token, gql: Gql) -> None:
+    client: TestClient, token: Token, gql: Gql
+) -> None:
     with connected(client, token, Role.ANALYST) as ws:
         subscribe(ws, DASHBOARD, window())
         assert pushed(ws)["complaintDashboardUpdates"] == {"received": 0, "byChannel": []}
         file_complaint(gql)
         assert pushed(ws)["complaintDashboardUpdates"] == {
-            "received": 1, "byChannel": [{"label": "app", "count": 1}]}
+            "received": 1,
+            "byChannel": [{"label": "app", "count": 1}],
+        }
 
 
 INCIDENT = "subscription($id: ID!) { incidentChanges(id: $id) { version status } }"
 
 
 def test_an_incident_subscription_pushes_its_changes(
-        client: TestClient, token: Token, gql: Gql) -> None:
+    client: TestClient, token: Token, gql: Gql
+) -> None:
     incident = report_incident(gql)
     with connected(client, token, Role.INCIDENT_COMMANDER) as ws:
         subscribe(ws, INCIDENT, {"id": incident})
         assert pushed(ws)["incidentChanges"] == {"version": 1, "status": "REPORTED"}
-        step(gql, "confirmIncident", "IncidentInput", {"incidentId": incident},
-             role=Role.SUPERVISOR, payload="IncidentChanged")
+        step(
+            gql,
+            "confirmIncident",
+            "IncidentInput",
+            {"incidentId": incident},
+            role=Role.SUPERVISOR,
+            payload="IncidentChanged",
+        )
         assert pushed(ws)["incidentChanges"] == {"version": 2, "status": "CONFIRMED"}
 
 
-def test_rights_are_checked_when_subscribing(
-        client: TestClient, token: Token, gql: Gql) -> None:
+def test_rights_are_checked_when_subscribing(client: TestClient, token: Token, gql: Gql) -> None:
     complaint, _ = file_complaint(gql)
     with connected(client, token, Role.CUSTOMER, "0b6a1c7e-1111-4c1e-8d2f-3b5a6c7d8e9f") as ws:
         # another customer's complaint, and the dashboard: refused, each with an error
         subscribe(ws, COMPLAINT, {"id": complaint}, "1")
         subscribe(ws, DASHBOARD, window(), "2")
         refusals = sorted((receive_within(ws), receive_within(ws)), key=lambda m: m["id"])
-        assert [(m["id"], m["type"], [e["extensions"]["code"] for e in m["payload"]])
-                for m in refusals] == [("1", "error", ["FORBIDDEN"]), ("2", "error", ["FORBIDDEN"])]
+        assert [
+            (m["id"], m["type"], [e["extensions"]["code"] for e in m["payload"]]) for m in refusals
+        ] == [("1", "error", ["FORBIDDEN"]), ("2", "error", ["FORBIDDEN"])]
     with connected(client, token, Role.CUSTOMER, CUSTOMER) as ws:
         # their own complaint: allowed
         subscribe(ws, COMPLAINT, {"id": complaint})
@@ -133,7 +167,8 @@ def test_a_connection_without_a_token_is_refused(client: TestClient) -> None:
 
 
 def test_a_connection_holds_a_bounded_number_of_subscriptions(
-        client: TestClient, token: Token) -> None:
+    client: TestClient, token: Token
+) -> None:
     with connected(client, token, Role.ANALYST) as ws:
         for n in range(MAX_SUBSCRIPTIONS_PER_CONNECTION):
             subscribe(ws, DASHBOARD, window(), str(n))

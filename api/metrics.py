@@ -1,0 +1,113 @@
+"""Prometheus metrics of one service: requests, errors, commands, and how far each view lags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.http import Exchange
+from api.services import Services
+from projections.catalog import CATALOG
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+VIEW_POSITIONS = (
+    "SELECT g.projection, t.position FROM projection_generations g"
+    " JOIN projection_tracking t ON t.projection = g.projection AND t.generation = g.active"
+)
+
+
+class Metrics:
+    """One registry per app, so every app a process builds (tests build many) counts alone."""
+
+    def __init__(self, services: Services) -> None:
+        self.registry = CollectorRegistry()
+        labels = ["operation_type", "outcome"]
+        self.requests = Counter(
+            "careledger_graphql_requests",
+            "GraphQL HTTP requests by operation type and outcome",
+            labels,
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "careledger_graphql_request_seconds",
+            "Time to answer a GraphQL HTTP request",
+            labels,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "careledger_graphql_errors",
+            "Top-level GraphQL errors by code",
+            ["code"],
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "careledger_commands",
+            "Application commands by name and result (ok, replayed, or the problem's type)",
+            ["command", "result"],
+            registry=self.registry,
+        )
+        self.command_latency = Histogram(
+            "careledger_command_seconds",
+            "Time an application command took, in the thread pool",
+            ["command"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(LogPositions(services))
+
+    def request(self, exchange: Exchange, seconds: float) -> None:
+        if exchange.outcome is None:
+            return  # not a GraphQL request (the GraphiQL page)
+        self.requests.labels(exchange.operation, exchange.outcome).inc()
+        self.latency.labels(exchange.operation, exchange.outcome).observe(seconds)
+        for code in exchange.codes:
+            self.errors.labels(code).inc()
+
+    def command(self, name: str, result: str, seconds: float) -> None:
+        self.commands.labels(name, result).inc()
+        self.command_latency.labels(name).observe(seconds)
+
+    async def endpoint(self, request: Request) -> Response:
+        body = await run_in_threadpool(generate_latest, self.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+class LogPositions(Collector):
+    """Read at scrape time: the event log's head, and each view's position and lag behind it.
+    A view the store has never seen stands at 0."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        head = self.services.ledger.recorder.max_notification_id() or 0
+        with self.services.views.transaction() as tx:
+            positions = {str(name): int(position) for name, position in tx.all(VIEW_POSITIONS)}
+        yield GaugeMetricFamily(
+            "careledger_event_log_head", "Position of the last event in the log", value=head
+        )
+        position = GaugeMetricFamily(
+            "careledger_projection_position",
+            "Last log position a view has applied",
+            labels=["view"],
+        )
+        lag = GaugeMetricFamily(
+            "careledger_projection_lag_events",
+            "Log positions a view is behind the head",
+            labels=["view"],
+        )
+        for name in sorted({*CATALOG, *positions}):
+            at = positions.get(name, 0)
+            position.add_metric([name], at)
+            lag.add_metric([name], max(head - at, 0))
+        yield position
+        yield lag

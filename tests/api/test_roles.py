@@ -1,0 +1,300 @@
+"""Who may do what (DESIGN §8), as a table: allowed operations succeed, refused ones are a
+Forbidden member (mutations) or a FORBIDDEN error (queries), never empty data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from api.auth import Role
+from tests.api.conftest import Gql
+from tests.api.test_orders_api import ALICE, PLACE, place_input
+
+BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+# "owner" is the customer the entity belongs to, "other" another customer
+CALLERS = (
+    "owner",
+    "other",
+    "agent",
+    "supervisor",
+    "incident_commander",
+    "compliance_officer",
+    "analyst",
+    "admin",
+)
+Y, N = True, False
+
+RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
+    # slice       operation               owner other agent super ic    dpo   analyst admin
+    ("orders", "placeOrder", (Y, N, Y, Y, N, N, N, Y)),
+    ("orders", "confirmOrder", (N, N, Y, Y, N, N, N, Y)),
+    ("orders", "recordRefund", (N, N, Y, Y, N, N, N, Y)),
+    ("orders", "cancelOrder", (Y, N, Y, Y, N, N, N, Y)),
+    ("orders", "order", (Y, N, Y, Y, Y, Y, Y, Y)),
+    ("orders", "orderHistory", (Y, N, Y, Y, Y, Y, Y, Y)),
+    ("orders", "order.address", (Y, N, Y, Y, N, Y, N, Y)),
+    ("complaints", "fileComplaint", (Y, N, Y, Y, N, N, N, Y)),
+    ("complaints", "classifyComplaint", (N, N, Y, Y, N, N, N, Y)),
+    ("complaints", "complaint", (Y, N, Y, Y, Y, Y, Y, Y)),
+    ("complaints", "complaint.content", (Y, N, Y, Y, N, Y, N, Y)),
+    ("incidents", "reportIncident", (N, N, Y, Y, Y, N, N, Y)),
+    ("incidents", "confirmIncident", (N, N, N, Y, Y, N, N, Y)),
+    ("incidents", "incident", (N, N, N, Y, Y, Y, Y, Y)),
+    ("surveys", "sendSurvey", (N, N, Y, Y, N, N, N, Y)),
+    ("surveys", "respondToSurvey", (Y, N, N, N, N, N, N, Y)),
+    ("surveys", "survey", (Y, N, Y, Y, N, Y, Y, Y)),
+    ("surveys", "survey.comment", (Y, N, Y, Y, N, Y, N, Y)),
+    ("customers", "registerCustomer", (N, N, Y, Y, N, N, N, Y)),
+    ("customers", "changeContact", (Y, N, Y, Y, N, N, N, Y)),
+    ("customers", "assignTier", (N, N, N, Y, N, N, N, Y)),
+    ("customers", "eraseCustomer", (N, N, N, N, N, Y, N, Y)),
+    ("customers", "customer", (Y, N, Y, Y, N, Y, Y, Y)),
+    ("customers", "customer.contact", (Y, N, Y, Y, N, Y, N, Y)),
+    ("customers", "customerExport", (N, N, N, N, N, Y, N, Y)),
+    ("reads", "complaintDashboard", (N, N, Y, Y, N, Y, Y, Y)),
+    ("reads", "incidentMetrics", (N, N, Y, Y, Y, Y, Y, Y)),
+    ("reads", "complaintQueue", (N, N, Y, Y, N, Y, Y, Y)),
+    ("reads", "auditTrail", (N, N, Y, Y, Y, Y, Y, Y)),
+    ("reads", "verifyAuditChain", (N, N, N, N, N, Y, N, Y)),
+]
+
+RESULT = "{ __typename ... on Problem { code message } }"
+STAFF = {"role": Role.AGENT, "subject": "agent-9"}
+COMMANDER = {"role": Role.INCIDENT_COMMANDER, "subject": "ic-9"}
+CONTACT = {"name": "Alice", "phone": "+86 10 5555 0100"}
+WINDOW = "(from: $from, to: $to)"
+
+
+def who(caller: str, owner: str) -> dict[str, Any]:
+    if caller in ("owner", "other"):
+        return {"role": Role.CUSTOMER, "subject": owner if caller == "owner" else BOB}
+    return {"role": Role(caller), "subject": f"{caller}-1"}
+
+
+def mutate(gql: Gql, name: str, kind: str, input: dict[str, Any], **as_: Any) -> str:
+    body = gql(
+        f"mutation($input: {kind}!) {{ {name}(input: $input) {RESULT} }}", {"input": input}, **as_
+    )
+    assert "errors" not in body, body
+    result = body["data"][name]
+    if result["__typename"] == "Forbidden":
+        assert result["code"] == "FORBIDDEN"
+        return "refused"
+    return "done" if result["__typename"].endswith("Changed") else str(result)
+
+
+def query(gql: Gql, document: str, variables: dict[str, Any], **as_: Any) -> str:
+    body = gql(document, variables, **as_)
+    codes = [error["extensions"]["code"] for error in body.get("errors", [])]
+    if codes:
+        # an unfilled read model still says who may read it: authorised, not yet ready
+        assert codes in (["FORBIDDEN"], ["VIEW_NOT_READY"]), body
+        return "refused" if codes == ["FORBIDDEN"] else "done"
+    assert all(value is not None for value in body["data"].values()), body
+    return "done"
+
+
+def created(gql: Gql, name: str, kind: str, input: dict[str, Any], field: str, **as_: Any) -> str:
+    body = gql(
+        f"mutation($input: {kind}!) {{ {name}(input: $input) {{ ... on {field.title()}"
+        f"Changed {{ {field} {{ {field}Id }} }} }} }}",
+        {"input": input},
+        **as_,
+    )
+    entity_id: str = body["data"][name][field][f"{field}Id"]
+    return entity_id
+
+
+def an_order(gql: Gql, confirmed: bool = False) -> str:
+    order_id: str = gql(PLACE, {"input": place_input(ALICE)})["data"]["placeOrder"]["order"][
+        "orderId"
+    ]
+    if confirmed:
+        assert mutate(gql, "confirmOrder", "OrderInput", {"orderId": order_id}) == "done"
+    return order_id
+
+
+def a_complaint(gql: Gql) -> str:
+    data = {"customerId": ALICE, "content": "cold soup", "channel": "APP"}
+    return created(gql, "fileComplaint", "FileComplaintInput", data, "complaint", **STAFF)
+
+
+def an_incident(gql: Gql) -> str:
+    data = {
+        "type": "SYSTEM_FAILURE",
+        "source": "STAFF",
+        "title": "Payments down",
+        "description": "Card payments fail",
+    }
+    return created(gql, "reportIncident", "ReportIncidentInput", data, "incident", **COMMANDER)
+
+
+def a_survey(gql: Gql) -> str:
+    data = {"customerId": ALICE, "subject": "ORDER", "subjectId": an_order(gql), "via": "APP"}
+    return created(gql, "sendSurvey", "SendSurveyInput", data, "survey", **STAFF)
+
+
+def a_customer(gql: Gql) -> str:
+    data = {"contact": CONTACT}
+    return created(gql, "registerCustomer", "RegisterCustomerInput", data, "customer", **STAFF)
+
+
+def read(field: str, selection: str, make: Callable[[Gql], str]) -> Operation:
+    document = f"query($id: ID!) {{ {field}(id: $id) {{ {selection} }} }}"
+    return lambda gql, caller: query(gql, document, {"id": make(gql)}, **who(caller, ALICE))
+
+
+def window_read(field: str, selection: str) -> Operation:
+    now = datetime.now(UTC)
+    window = {"from": (now - timedelta(hours=1)).isoformat(), "to": now.isoformat()}
+    document = f"query($from: DateTime!, $to: DateTime!) {{ {field}{WINDOW} {{ {selection} }} }}"
+    return lambda gql, caller: query(gql, document, window, **who(caller, ALICE))
+
+
+def on_customer(name: str, kind: str, extra: dict[str, Any]) -> Operation:
+    def run(gql: Gql, caller: str) -> str:
+        customer_id = a_customer(gql)
+        input = {"customerId": customer_id, **extra}
+        return mutate(gql, name, kind, input, **who(caller, customer_id))
+
+    return run
+
+
+def read_customer(selection: str) -> Operation:
+    def run(gql: Gql, caller: str) -> str:
+        customer_id = a_customer(gql)
+        document = f"query($id: ID!) {{ customer(id: $id) {{ {selection} }} }}"
+        return query(gql, document, {"id": customer_id}, **who(caller, customer_id))
+
+    return run
+
+
+Operation = Callable[[Gql, str], str]
+SCORES = {
+    "productQuality": 5,
+    "serviceAttitude": 4,
+    "afterSales": 4,
+    "responseSpeed": 5,
+    "problemSolving": 3,
+}
+
+OPERATIONS: dict[str, Operation] = {
+    "placeOrder": lambda gql, c: mutate(
+        gql, "placeOrder", "PlaceOrderInput", place_input(ALICE), **who(c, ALICE)
+    ),
+    "confirmOrder": lambda gql, c: mutate(
+        gql, "confirmOrder", "OrderInput", {"orderId": an_order(gql)}, **who(c, ALICE)
+    ),
+    "recordRefund": lambda gql, c: mutate(
+        gql,
+        "recordRefund",
+        "RecordRefundInput",
+        {"orderId": an_order(gql, confirmed=True), "amount": "1.00", "origin": "COMPLAINT"},
+        **who(c, ALICE),
+    ),
+    "cancelOrder": lambda gql, c: mutate(
+        gql,
+        "cancelOrder",
+        "CancelOrderInput",
+        {
+            "orderId": an_order(gql, confirmed=True),
+            "reason": "changed plans",
+            "cancellingParty": "CUSTOMER",
+        },
+        **who(c, ALICE),
+    ),
+    "order": read("order", "status", an_order),
+    "orderHistory": read("orderHistory", "name", an_order),
+    "order.address": read("order", "address", an_order),
+    "fileComplaint": lambda gql, c: mutate(
+        gql,
+        "fileComplaint",
+        "FileComplaintInput",
+        {"customerId": ALICE, "content": "late again", "channel": "APP"},
+        **who(c, ALICE),
+    ),
+    "classifyComplaint": lambda gql, c: mutate(
+        gql,
+        "classifyComplaint",
+        "ClassifyComplaintInput",
+        {
+            "complaintId": a_complaint(gql),
+            "category": "LOGISTICS",
+            "subcategory": "late",
+            "severity": "GENERAL",
+        },
+        **who(c, ALICE),
+    ),
+    "complaint": read("complaint", "status", a_complaint),
+    "complaint.content": read("complaint", "content", a_complaint),
+    "reportIncident": lambda gql, c: mutate(
+        gql,
+        "reportIncident",
+        "ReportIncidentInput",
+        {"type": "ACCIDENT", "source": "STAFF", "title": "Crash", "description": "A courier"},
+        **who(c, ALICE),
+    ),
+    "confirmIncident": lambda gql, c: mutate(
+        gql, "confirmIncident", "IncidentInput", {"incidentId": an_incident(gql)}, **who(c, ALICE)
+    ),
+    "incident": read("incident", "status", an_incident),
+    "sendSurvey": lambda gql, c: mutate(
+        gql,
+        "sendSurvey",
+        "SendSurveyInput",
+        {"customerId": ALICE, "subject": "ORDER", "subjectId": an_order(gql), "via": "SMS"},
+        **who(c, ALICE),
+    ),
+    "respondToSurvey": lambda gql, c: mutate(
+        gql,
+        "respondToSurvey",
+        "RespondToSurveyInput",
+        {"surveyId": a_survey(gql), "scores": SCORES, "comment": "fine"},
+        **who(c, ALICE),
+    ),
+    "survey": read("survey", "status", a_survey),
+    "survey.comment": read("survey", "comment", a_survey),
+    "registerCustomer": lambda gql, c: mutate(
+        gql, "registerCustomer", "RegisterCustomerInput", {"contact": CONTACT}, **who(c, ALICE)
+    ),
+    "changeContact": on_customer("changeContact", "ChangeContactInput", {"contact": CONTACT}),
+    "assignTier": on_customer("assignTier", "AssignTierInput", {"tier": "GOLD"}),
+    "eraseCustomer": on_customer("eraseCustomer", "CustomerInput", {}),
+    "customer": read_customer("status"),
+    "customer.contact": read_customer("contact { name }"),
+    "customerExport": read("customerExport", "customerId", a_customer),
+    "complaintDashboard": window_read("complaintDashboard", "received"),
+    "incidentMetrics": window_read("incidentMetrics", "reported"),
+    "complaintQueue": lambda gql, c: query(
+        gql, "{ complaintQueue { pageInfo { hasNextPage } } }", {}, **who(c, ALICE)
+    ),
+    "auditTrail": lambda gql, c: query(
+        gql,
+        "query($id: ID!) { auditTrail(entityId: $id) { pageInfo { hasNextPage } } }",
+        {"id": an_order(gql)},
+        **who(c, ALICE),
+    ),
+    "verifyAuditChain": lambda gql, c: query(
+        gql, "{ verifyAuditChain { ok } }", {}, **who(c, ALICE)
+    ),
+}
+
+
+@pytest.mark.parametrize("slice_", sorted({slice_ for slice_, _, _ in RIGHTS}))
+def test_each_role_may_do_what_its_rights_say_and_nothing_else(gql: Gql, slice_: str) -> None:
+    cases = [
+        (caller, operation, allowed)
+        for s, operation, flags in RIGHTS
+        if s == slice_
+        for caller, allowed in zip(CALLERS, flags, strict=True)
+    ]
+    for caller, operation, allowed in cases:
+        outcome = OPERATIONS[operation](gql, caller)
+        assert outcome == ("done" if allowed else "refused"), (caller, operation, outcome)
+
+
+def test_every_operation_in_the_table_has_a_runner() -> None:
+    assert sorted(OPERATIONS) == sorted(operation for _, operation, _ in RIGHTS)
