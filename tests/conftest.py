@@ -23,14 +23,19 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
-def make_settings(backend: str, data_dir: Path, request: pytest.FixtureRequest, **extra: object
-                  ) -> Settings:
+def make_settings(
+    backend: str, data_dir: Path, request: pytest.FixtureRequest, **extra: object
+) -> Settings:
     if backend == "sqlite":
         return Settings(data_dir=data_dir, master_key=MASTER_KEY, **extra)  # type: ignore[arg-type]
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return Settings(  # type: ignore[arg-type]
-        database_url=server.url, db_schema=f"t_{uuid4().hex[:12]}", data_dir=data_dir,
-        master_key=MASTER_KEY, db_pool_size=4, **extra,
+        database_url=server.url,
+        db_schema=f"t_{uuid4().hex[:12]}",
+        data_dir=data_dir,
+        master_key=MASTER_KEY,
+        db_pool_size=4,
+        **extra,
     )
 
 

@@ -59,10 +59,24 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.root}",
-                   "-c max_connections=200", "-c shared_buffers=256MB"]
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        options = [
+            f"-p {self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-k {self.root}",
+            "-c max_connections=200",
+            "-c shared_buffers=256MB",
+        ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         self.options = " ".join(options)
@@ -71,8 +85,19 @@ class PostgresServer:
 
     def _pg_ctl_start(self) -> None:
         # The log file keeps the server's output off our pipes, which would otherwise stay open.
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w",
-                  "-t", "60", "-o", self.options, "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            self.options,
+            "start",
+        )
         self._wait_ready()
 
     def _wait_ready(self) -> None:

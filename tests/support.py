@@ -25,8 +25,12 @@ def meta(
     """Metadata for one command; `at` may be an offset from T0."""
     when = T0 + at if isinstance(at, timedelta) else at
     return Meta(
-        actor=actor, occurred_at=when, command_id=command_id or f"cmd-{next(_ids)}",
-        correlation_id="corr-1", channel=channel, reason=reason,
+        actor=actor,
+        occurred_at=when,
+        command_id=command_id or f"cmd-{next(_ids)}",
+        correlation_id="corr-1",
+        channel=channel,
+        reason=reason,
     )
 
 

@@ -22,7 +22,13 @@ def customer(app: CareLedger) -> UUID:
 
 def order(app: CareLedger, customer_id: UUID, amount: str = "58.00") -> UUID:
     return app.receive_order(
-        meta(actor=CUSTOMER), customer_id=customer_id, restaurant="Golden Dumpling",
-        region="chaoyang", items=[OrderItem("dumplings", 2, Decimal(amount) / 2)],
-        amount=amount, promised_at=T0 + timedelta(minutes=40), address=ADDRESS, channel="app",
+        meta(actor=CUSTOMER),
+        customer_id=customer_id,
+        restaurant="Golden Dumpling",
+        region="chaoyang",
+        items=[OrderItem("dumplings", 2, Decimal(amount) / 2)],
+        amount=amount,
+        promised_at=T0 + timedelta(minutes=40),
+        address=ADDRESS,
+        channel="app",
     ).aggregate_id

@@ -29,9 +29,13 @@ def test_eight_writers_on_one_complaint_apply_each_command_once_or_get_a_conflic
 ) -> None:
     # given one complaint and eight threads that each send six commands at once
     customer_id = customer(app)
-    complaint_id = app.file_complaint(meta(actor=CUSTOMER), customer_id=customer_id,
-                                      order_id=order(app, customer_id), content="cold",
-                                      channel="app").aggregate_id
+    complaint_id = app.file_complaint(
+        meta(actor=CUSTOMER),
+        customer_id=customer_id,
+        order_id=order(app, customer_id),
+        content="cold",
+        channel="app",
+    ).aggregate_id
     start = threading.Barrier(THREADS)
     results: Counter[str] = Counter()
     lock = threading.Lock()
@@ -44,8 +48,9 @@ def test_eight_writers_on_one_complaint_apply_each_command_once_or_get_a_conflic
                     app.escalate_complaint(meta(command_id=f"esc-{n}"), complaint_id)
                     outcome = "escalated"
                 else:
-                    app.receive_customer_message(meta(command_id=f"msg-{n}-{i}"), complaint_id,
-                                                 f"message {n}.{i}")
+                    app.receive_customer_message(
+                        meta(command_id=f"msg-{n}-{i}"), complaint_id, f"message {n}.{i}"
+                    )
                     outcome = "message"
             except ConcurrencyConflictError:
                 outcome = "conflict"
@@ -91,9 +96,13 @@ def test_a_command_that_always_loses_the_race_ends_in_a_typed_conflict(
     with RacingLedger(settings) as app:
         # given a complaint, and a command whose every attempt is overtaken by another writer
         customer_id = customer(app)
-        complaint_id = app.file_complaint(meta(actor=CUSTOMER), customer_id=customer_id,
-                                          order_id=None, content="late",
-                                          channel="web").aggregate_id
+        complaint_id = app.file_complaint(
+            meta(actor=CUSTOMER),
+            customer_id=customer_id,
+            order_id=None,
+            content="late",
+            channel="web",
+        ).aggregate_id
         # when it runs, then it gives up with a typed conflict after a bounded number of tries
         with pytest.raises(ConcurrencyConflictError) as conflict:
             app.escalate_overtaken(meta(), complaint_id)

@@ -21,8 +21,10 @@ def test_concurrent_commands_share_transactions_and_each_is_stored_once(app: Car
     def work(order_id: object) -> list[int]:
         start.wait()
         app.confirm_order(meta(), order_id)  # type: ignore[arg-type]
-        return [app.send_order_confirmation(meta(), order_id, "sms").version  # type: ignore[arg-type]
-                for _ in range(EACH - 1)]
+        return [
+            app.send_order_confirmation(meta(), order_id, "sms").version  # type: ignore[arg-type]
+            for _ in range(EACH - 1)
+        ]
 
     # when all sixteen threads send six commands at once
     with ThreadPoolExecutor(THREADS) as pool:
@@ -38,6 +40,7 @@ def test_concurrent_commands_share_transactions_and_each_is_stored_once(app: Car
     assert units == THREADS * EACH
     assert transactions < units
     # and positions are unique and increasing within each order
-    positions = [e for o in orders for e in
-                 [app.receipts.position_of(o, v) for v in range(1, EACH + 2)]]
+    positions = [
+        e for o in orders for e in [app.receipts.position_of(o, v) for v in range(1, EACH + 2)]
+    ]
     assert len(set(positions)) == len(positions) == THREADS * (EACH + 1)

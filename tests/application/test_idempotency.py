@@ -27,7 +27,10 @@ def test_a_repeated_command_id_returns_the_first_outcome_and_records_nothing(
     again = app.confirm_order(meta(command_id="confirm-1"), order_id)
     # then the second is the first outcome, marked replayed, and nothing new is stored
     assert (again.aggregate_id, again.version, again.position) == (
-        first.aggregate_id, first.version, first.position)
+        first.aggregate_id,
+        first.version,
+        first.position,
+    )
     assert again.replayed and not first.replayed
     assert event_count(app) == before
     assert len(list(app.events.get(order_id))) == 2
@@ -35,10 +38,8 @@ def test_a_repeated_command_id_returns_the_first_outcome_and_records_nothing(
 
 def test_a_repeated_create_returns_the_same_new_aggregate(app: CareLedger) -> None:
     customer_id = customer(app)
-    first = app.send_survey(meta(command_id="survey-1"), customer_id, "order",
-                            customer_id, "sms")
-    again = app.send_survey(meta(command_id="survey-1"), customer_id, "order",
-                            customer_id, "sms")
+    first = app.send_survey(meta(command_id="survey-1"), customer_id, "order", customer_id, "sms")
+    again = app.send_survey(meta(command_id="survey-1"), customer_id, "order", customer_id, "sms")
     assert again.aggregate_id == first.aggregate_id and again.replayed
 
 

@@ -27,14 +27,22 @@ SECRETS = [PHONE, ADDRESS, COMPLAINT_TEXT, COMMENT, "li.wei@example.com"]
 def record_personal_data(app: CareLedger) -> dict[str, UUID]:
     customer_id = customer(app)
     order_id = order(app, customer_id)
-    complaint_id = app.file_complaint(meta(actor=CUSTOMER), customer_id=customer_id,
-                                      order_id=order_id, content=COMPLAINT_TEXT,
-                                      channel="app").aggregate_id
+    complaint_id = app.file_complaint(
+        meta(actor=CUSTOMER),
+        customer_id=customer_id,
+        order_id=order_id,
+        content=COMPLAINT_TEXT,
+        channel="app",
+    ).aggregate_id
     app.reply_to_customer(meta(), complaint_id, f"We will call {PHONE}")
     survey_id = app.send_survey(meta(), customer_id, "order", order_id, "sms").aggregate_id
     app.respond_to_survey(meta(actor=CUSTOMER), survey_id, Scores(2, 3, 4, 5, 1), COMMENT)
-    return {"customer": customer_id, "order": order_id, "complaint": complaint_id,
-            "survey": survey_id}
+    return {
+        "customer": customer_id,
+        "order": order_id,
+        "complaint": complaint_id,
+        "survey": survey_id,
+    }
 
 
 def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None) -> bytes:
@@ -45,8 +53,21 @@ def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None
         conn.execute("CHECKPOINT")
     schema = app.settings.db_schema
     dump = subprocess.run(
-        [str(server.bin / "pg_dump"), "-h", "127.0.0.1", "-p", str(server.port), "-U",
-         "postgres", "-n", schema, "postgres"], check=True, capture_output=True).stdout
+        [
+            str(server.bin / "pg_dump"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            "postgres",
+            "-n",
+            schema,
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     files = b"".join(p.read_bytes() for p in sorted(server.data.rglob("*")) if p.is_file())
     return dump + files
 
@@ -85,7 +106,10 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_rest(app: Care
     assert survey.comment is not None and app.vault.open(survey.comment) == ERASED
     # and states, amounts, scores and counts are intact
     assert (order_after.status, order_after.amount, order_after.version) == (
-        order_before.status, order_before.amount, order_before.version)
+        order_before.status,
+        order_before.amount,
+        order_before.version,
+    )
     assert survey.scores == Scores(2, 3, 4, 5, 1)
     assert str(complaint.status) == "Received" and complaint.version >= 3
 
@@ -95,8 +119,9 @@ def test_an_erased_customer_accepts_no_new_personal_data(app: CareLedger) -> Non
     app.erase_customer(meta(), ids["customer"])
     before = app.recorder.max_notification_id()
     with pytest.raises(CustomerErasedError):
-        app.file_complaint(meta(), customer_id=ids["customer"], order_id=None,
-                           content="again", channel="web")
+        app.file_complaint(
+            meta(), customer_id=ids["customer"], order_id=None, content="again", channel="web"
+        )
     with pytest.raises(TransitionRefusedError) as refused:
         app.erase_customer(meta(), ids["customer"])
     assert refused.value.state == "Erased"

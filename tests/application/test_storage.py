@@ -57,10 +57,16 @@ def test_an_old_shaped_event_is_upcast_when_read(app: CareLedger) -> None:
     assert state.pop("class_version") == 2
     state["channel"] = state.pop("via")
     old_id = uuid4()
-    app.recorder.insert_events([StoredEvent(
-        originator_id=old_id, originator_version=1, topic=stored.topic,
-        state=json.dumps(state).encode(),
-    )])
+    app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=old_id,
+                originator_version=1,
+                topic=stored.topic,
+                state=json.dumps(state).encode(),
+            )
+        ]
+    )
     # when it is read by today's code
     survey = app.load(Survey, old_id)
     # then it arrives in today's shape

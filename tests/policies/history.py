@@ -21,7 +21,7 @@ class History:
 
     def new(self) -> list[Any]:
         events = self.all()
-        fresh, self.seen = events[self.seen:], len(events)
+        fresh, self.seen = events[self.seen :], len(events)
         return fresh
 
     def count(self, name: str) -> int:

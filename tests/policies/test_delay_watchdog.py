@@ -35,7 +35,8 @@ def picked_up(app: CareLedger) -> UUID:
 
 
 def test_an_order_past_its_promise_is_recorded_late_and_notified_once(
-    app: CareLedger, views: ViewStore,
+    app: CareLedger,
+    views: ViewStore,
 ) -> None:
     # given an order promised for 09:40, confirmed, still in the kitchen
     order_id = confirmed(app)
@@ -76,7 +77,8 @@ def test_an_order_delivered_on_time_is_never_touched(app: CareLedger, views: Vie
 
 
 def test_an_eta_beyond_the_promise_is_a_delay_and_a_notice_before_lateness(
-    app: CareLedger, views: ViewStore,
+    app: CareLedger,
+    views: ViewStore,
 ) -> None:
     # given a picked-up order whose ETA moves at 09:21 to 09:47:30, 7.5 min past the promise
     order_id = picked_up(app)
@@ -87,7 +89,10 @@ def test_an_eta_beyond_the_promise_is_a_delay_and_a_notice_before_lateness(
     assert watchdog.watch(at("09:22")) == 2
     delay, notice = history.new()
     assert (type(delay).__name__, delay.expected_late_min, delay.stage) == (
-        "DelayDetected", 8, "PickedUp")
+        "DelayDetected",
+        8,
+        "PickedUp",
+    )
     assert type(notice).__name__ == "DelayNoticeSent"
     assert watchdog.watch(at("09:23")) == 0
     # when the promise passes, then it is recorded late, without a second notice
@@ -97,7 +102,8 @@ def test_an_eta_beyond_the_promise_is_a_delay_and_a_notice_before_lateness(
 
 
 def test_what_a_person_already_recorded_is_not_recorded_again(
-    app: CareLedger, views: ViewStore,
+    app: CareLedger,
+    views: ViewStore,
 ) -> None:
     # given an order an agent recorded late at 09:41, on the platform, without a notice
     order_id = confirmed(app)
@@ -110,7 +116,9 @@ def test_what_a_person_already_recorded_is_not_recorded_again(
 
 
 def test_refusals_on_a_view_overtaken_by_events_are_skipped(
-    app: CareLedger, views: ViewStore, monkeypatch: pytest.MonkeyPatch,
+    app: CareLedger,
+    views: ViewStore,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given a watchdog whose view was read at 09:30, when three orders were all still open
     cancelled, delivered, already_late = confirmed(app), picked_up(app), confirmed(app)

@@ -23,8 +23,9 @@ def test_one_run_sweeps_complaints_and_watches_orders(app: CareLedger, views: Vi
     # given a complaint received at 09:00 (first response due 09:02) and an order confirmed
     # at 09:01 promised for 09:40
     customer_id = customer(app)
-    cid = app.file_complaint(meta(T0), customer_id=customer_id, order_id=None,
-                             content="late again", channel="app").aggregate_id
+    cid = app.file_complaint(
+        meta(T0), customer_id=customer_id, order_id=None, content="late again", channel="app"
+    ).aggregate_id
     order_id = order(app, customer_id)
     app.confirm_order(meta(T0 + timedelta(minutes=1)), order_id)
     complaint, promise = History(app, cid), History(app, order_id)
@@ -51,8 +52,9 @@ def test_one_run_sweeps_complaints_and_watches_orders(app: CareLedger, views: Vi
 
 def test_run_acts_until_stopped(app: CareLedger, views: ViewStore) -> None:
     # given a complaint whose first response is overdue, and a clock that stops the loop
-    cid = app.file_complaint(meta(T0), customer_id=customer(app), order_id=None,
-                             content="late again", channel="app").aggregate_id
+    cid = app.file_complaint(
+        meta(T0), customer_id=customer(app), order_id=None, content="late again", channel="app"
+    ).aggregate_id
     stop = threading.Event()
 
     def clock() -> datetime:

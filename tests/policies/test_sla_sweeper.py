@@ -22,15 +22,20 @@ def seconds(n: float) -> timedelta:
 
 def urgent_complaint(app: CareLedger) -> UUID:
     """Received at T0, classified urgent 10 s later (escalated to level 1 on severity)."""
-    cid = app.file_complaint(meta(T0), customer_id=customer(app), order_id=None,
-                             content="food poisoning after the fish", channel="phone")
-    app.classify_complaint(meta(seconds(10)), cid.aggregate_id, "food_safety", "illness",
-                           "urgent")
+    cid = app.file_complaint(
+        meta(T0),
+        customer_id=customer(app),
+        order_id=None,
+        content="food poisoning after the fish",
+        channel="phone",
+    )
+    app.classify_complaint(meta(seconds(10)), cid.aggregate_id, "food_safety", "illness", "urgent")
     return cid.aggregate_id
 
 
 def test_the_first_response_clock_warns_at_96_s_and_breaches_after_120_s_once(
-    app: CareLedger, views: ViewStore,
+    app: CareLedger,
+    views: ViewStore,
 ) -> None:
     # given an urgent complaint: first response warns at +96 s (80 % of 120 s), due at +120 s
     cid = urgent_complaint(app)
@@ -51,9 +56,15 @@ def test_the_first_response_clock_warns_at_96_s_and_breaches_after_120_s_once(
     assert sweeper.sweep(T0 + seconds(121)) == 1
     breach, escalation = history.new()
     assert (type(breach).__name__, breach.clock, breach.late_by_s) == (
-        "SlaBreached", "first_response", 1)
+        "SlaBreached",
+        "first_response",
+        1,
+    )
     assert (type(escalation).__name__, escalation.level, escalation.trigger) == (
-        "ComplaintEscalated", 2, "sla")
+        "ComplaintEscalated",
+        2,
+        "sla",
+    )
     # when swept again at the same time, and by a restarted sweeper, then nothing more
     assert sweeper.sweep(T0 + seconds(121)) == 0
     assert SlaSweeper(app, views).sweep(T0 + seconds(121)) == 0
@@ -64,7 +75,8 @@ def test_the_first_response_clock_warns_at_96_s_and_breaches_after_120_s_once(
 
 
 def test_a_late_sweep_records_the_warning_and_the_breach_together(
-    app: CareLedger, views: ViewStore,
+    app: CareLedger,
+    views: ViewStore,
 ) -> None:
     # given an urgent complaint nobody swept until +5 min
     cid = urgent_complaint(app)
@@ -76,7 +88,9 @@ def test_a_late_sweep_records_the_warning_and_the_breach_together(
 
 
 def test_a_second_sweeper_repeating_a_check_is_recognised_by_its_command_id(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given two sweepers that both read the warning due at +96 s
     cid = urgent_complaint(app)
@@ -94,8 +108,9 @@ def test_a_second_sweeper_repeating_a_check_is_recognised_by_its_command_id(
 def test_a_paused_resolution_clock_is_not_swept(app: CareLedger, views: ViewStore) -> None:
     # given a general complaint answered and classified at once, worked, and put on hold for
     # the customer at +1 h: only its resolution clock runs (warn +19 h 12 min, due +24 h)
-    cid = app.file_complaint(meta(T0), customer_id=customer(app), order_id=None,
-                             content="wrong dish", channel="app").aggregate_id
+    cid = app.file_complaint(
+        meta(T0), customer_id=customer(app), order_id=None, content="wrong dish", channel="app"
+    ).aggregate_id
     app.reply_to_customer(meta(minutes(1)), cid, "we are sorry")
     app.classify_complaint(meta(minutes(2)), cid, "product_quality", "wrong_item", "general")
     app.assign_responsibility(meta(minutes(3)), cid, "customer_service", "agent-7")
@@ -117,8 +132,9 @@ def test_a_paused_resolution_clock_is_not_swept(app: CareLedger, views: ViewStor
 
 def test_a_closed_complaint_leaves_the_schedule(app: CareLedger, views: ViewStore) -> None:
     # given a general complaint worked to its close within 10 min
-    cid = app.file_complaint(meta(T0), customer_id=customer(app), order_id=None,
-                             content="cold soup", channel="web").aggregate_id
+    cid = app.file_complaint(
+        meta(T0), customer_id=customer(app), order_id=None, content="cold soup", channel="web"
+    ).aggregate_id
     app.classify_complaint(meta(minutes(1)), cid, "product_quality", "temperature", "general")
     app.assign_responsibility(meta(minutes(2)), cid, "customer_service", "agent-7")
     app.start_work(meta(minutes(3)), cid)

@@ -37,8 +37,11 @@ class Scenario:
 
     def file(self, minute: int, channel: str, with_order: bool = True) -> UUID:
         return self.app.file_complaint(
-            meta(minutes(minute), actor=CUSTOMER), customer_id=self.customer,
-            order_id=self.order if with_order else None, content="cold soup", channel=channel,
+            meta(minutes(minute), actor=CUSTOMER),
+            customer_id=self.customer,
+            order_id=self.order if with_order else None,
+            content="cold soup",
+            channel=channel,
         ).aggregate_id
 
     def work(self, complaint: UUID, start: int, category: str, severity: str) -> None:
@@ -47,8 +50,9 @@ class Scenario:
         app = self.app
         app.send_first_response(meta(minutes(start)), complaint)
         app.classify_complaint(meta(minutes(start + 1)), complaint, category, "other", severity)
-        app.assign_responsibility(meta(minutes(start + 2)), complaint, "customer_service",
-                                  "agent-7")
+        app.assign_responsibility(
+            meta(minutes(start + 2)), complaint, "customer_service", "agent-7"
+        )
         app.start_work(meta(minutes(start + 3)), complaint)
 
     def phase_one(self) -> None:
@@ -104,7 +108,9 @@ class Scenario:
 
 
 def test_the_queue_orders_open_complaints_by_their_next_due_time(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given phase one, projected live one event at a time
     s = Scenario(app)
@@ -117,21 +123,35 @@ def test_the_queue_orders_open_complaints_by_their_next_due_time(
     assert queue.after is None
     due = [(row.next_due_at, row.next_clock) for row in queue.rows]
     assert due == [
-        (at(9, 2), "first_response"), (at(9, 5), "first_response"),
-        (at(9, 17), "first_response"), (at(10, 10), "technical_handback"),
-        (tomorrow(9, 50), "resolution"), (None, None),
+        (at(9, 2), "first_response"),
+        (at(9, 5), "first_response"),
+        (at(9, 17), "first_response"),
+        (at(10, 10), "technical_handback"),
+        (tomorrow(9, 50), "resolution"),
+        (None, None),
     ]
     # and C's row carries the linked order, its classification and the two escalations
     c = queue.rows[1]
     assert (c.customer_id, c.order_id, c.channel) == (str(s.customer), str(s.order), "web")
     assert (c.status, c.category, c.subcategory, c.severity) == (
-        "Classified", "logistics", "late", "urgent")
+        "Classified",
+        "logistics",
+        "late",
+        "urgent",
+    )
     assert (c.department, c.assignee, c.escalation_level, c.received_at) == (
-        None, None, 2, at(9, 3))
+        None,
+        None,
+        2,
+        at(9, 3),
+    )
     # and D waits on the customer, B is Assigned to technical/agent-9
     assert (queue.rows[5].status, queue.rows[5].waiting_on) == ("OnHold", "customer")
     assert (queue.rows[3].status, queue.rows[3].department, queue.rows[3].assignee) == (
-        "Assigned", "technical", "agent-9")
+        "Assigned",
+        "technical",
+        "agent-9",
+    )
     # and the counts: A and E Received, C Classified, B Assigned, D OnHold, G Reopened
     assert queue_counts(views) == {
         "by_status": {"Received": 2, "Classified": 1, "Assigned": 1, "OnHold": 1, "Reopened": 1},
@@ -140,7 +160,9 @@ def test_the_queue_orders_open_complaints_by_their_next_due_time(
 
 
 def test_clocks_met_resumed_and_retargeted_move_the_queue(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given both phases, projected live after each
     s = Scenario(app)
@@ -152,14 +174,24 @@ def test_clocks_met_resumed_and_retargeted_move_the_queue(
     queue = agent_queue(views)
     assert ids(queue) == [s.a, s.b, s.c, s.g, s.d]
     assert [row.next_due_at for row in queue.rows] == [
-        at(9, 2), at(21, 1), at(21, 3), tomorrow(9, 50), tomorrow(10, 10)]
+        at(9, 2),
+        at(21, 1),
+        at(21, 3),
+        tomorrow(9, 50),
+        tomorrow(10, 10),
+    ]
     assert [row.next_clock for row in queue.rows] == ["first_response", *["resolution"] * 4]
     assert [row.escalation_level for row in queue.rows] == [1, 0, 2, 0, 0]
     assert (queue.rows[4].status, queue.rows[4].waiting_on) == ("InProgress", None)
     # and the counts: A Received, C Classified, B Assigned, D InProgress, G Reopened
     assert queue_counts(views) == {
-        "by_status": {"Received": 1, "Classified": 1, "Assigned": 1, "InProgress": 1,
-                      "Reopened": 1},
+        "by_status": {
+            "Received": 1,
+            "Classified": 1,
+            "Assigned": 1,
+            "InProgress": 1,
+            "Reopened": 1,
+        },
         "by_severity": {"unclassified": 1, "major": 2, "general": 2},
     }
     # and the filters keep the order
@@ -172,7 +204,9 @@ def test_clocks_met_resumed_and_retargeted_move_the_queue(
 
 
 def test_pages_follow_the_keyset_cursor(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given both phases
     s = Scenario(app)
@@ -195,7 +229,9 @@ def test_pages_follow_the_keyset_cursor(
 
 
 def test_a_hold_pauses_only_for_the_customer(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given two complaints filed at 09:00 and worked from 09:01, on hold from 09:10
     s = Scenario(app)
@@ -209,7 +245,9 @@ def test_a_hold_pauses_only_for_the_customer(
     queue = agent_queue(views)
     assert ids(queue) == [restaurant, customer_hold]
     assert [(r.next_due_at, r.waiting_on) for r in queue.rows] == [
-        (at(13), "restaurant"), (None, "customer")]
+        (at(13), "restaurant"),
+        (None, "customer"),
+    ]
 
 
 def test_page_size_is_bounded(app: CareLedger, views: ViewStore, project: Project) -> None:

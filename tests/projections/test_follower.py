@@ -50,8 +50,13 @@ def test_a_follower_catches_up_then_projects_new_events_as_they_come(
 def test_a_follower_survives_a_database_restart_without_being_restarted(tmp_path: Path) -> None:
     # given a server of our own, and a follower projecting from it
     server = PostgresServer().start()
-    settings = Settings(database_url=server.url, db_schema="restart", data_dir=tmp_path,
-                        master_key=MASTER_KEY, db_pool_size=4)
+    settings = Settings(
+        database_url=server.url,
+        db_schema="restart",
+        data_dir=tmp_path,
+        master_key=MASTER_KEY,
+        db_pool_size=4,
+    )
     app = CareLedger(settings)
     views = open_view_store(settings)
     followers = Followers(app, views, [SurveysByChannel()]).start()

@@ -40,15 +40,22 @@ class Scenario:
 
     def receive(self, region: str, promised_minute: int) -> UUID:
         order_id = self.app.receive_order(
-            meta(actor=CUSTOMER), customer_id=self.customer, restaurant=f"Kitchen {region}",
-            region=region, items=[OrderItem("noodles", 1, Decimal("30.00"))], amount="30.00",
-            promised_at=at(promised_minute), address=ADDRESS, channel="app",
+            meta(actor=CUSTOMER),
+            customer_id=self.customer,
+            restaurant=f"Kitchen {region}",
+            region=region,
+            items=[OrderItem("noodles", 1, Decimal("30.00"))],
+            amount="30.00",
+            promised_at=at(promised_minute),
+            address=ADDRESS,
+            channel="app",
         ).aggregate_id
         self.app.confirm_order(meta(minutes(1)), order_id)
         return order_id
 
-    def to_pick_up(self, order_id: UUID, prepared: int, packed: int, courier: int,
-                   picked_up: int) -> None:
+    def to_pick_up(
+        self, order_id: UUID, prepared: int, packed: int, courier: int, picked_up: int
+    ) -> None:
         """Preparation, packing, a courier and the pick-up, at the given minutes."""
         app = self.app
         app.start_preparation(meta(minutes(prepared)), order_id)
@@ -100,7 +107,9 @@ class Scenario:
 
 
 def test_the_monitor_lists_open_orders_at_risk_by_promise(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given phase one, projected live one event at a time
     s = Scenario(app)
@@ -110,8 +119,11 @@ def test_the_monitor_lists_open_orders_at_risk_by_promise(
     page = orders_at_risk(views)
     assert (ids(page), page.after) == ([s.o1, s.o5, s.o2, s.o3], None)
     assert [(r.stage, r.delay_risk, r.expected_late_min) for r in page.rows] == [
-        ("InPreparation", "at_risk", 15), ("Confirmed", "at_risk", 5),
-        ("PickedUp", "at_risk", 10), ("Confirmed", "at_risk", 20)]
+        ("InPreparation", "at_risk", 15),
+        ("Confirmed", "at_risk", 5),
+        ("PickedUp", "at_risk", 10),
+        ("Confirmed", "at_risk", 20),
+    ]
     assert [r.delay_notices for r in page.rows] == [0, 0, 1, 0]
     # and the open counts: at risk InPreparation 1, Confirmed 2, PickedUp 1; chaoyang 3,
     # haidian 1; none late yet
@@ -122,7 +134,9 @@ def test_the_monitor_lists_open_orders_at_risk_by_promise(
 
 
 def test_late_orders_count_by_attribution_region_and_stage(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given both phases, projected live after each
     s = Scenario(app)
@@ -146,9 +160,13 @@ def test_late_orders_count_by_attribution_region_and_stage(
     # and open now: O3 at risk (Confirmed, chaoyang), O2 and O6 late (PickedUp, haidian);
     # O1 delivered and O5 cancelled are gone
     assert (summary.open_at_risk_by_stage, summary.open_at_risk_by_region) == (
-        {"Confirmed": 1}, {"chaoyang": 1})
+        {"Confirmed": 1},
+        {"chaoyang": 1},
+    )
     assert (summary.open_late_by_stage, summary.open_late_by_region) == (
-        {"PickedUp": 2}, {"haidian": 2})
+        {"PickedUp": 2},
+        {"haidian": 2},
+    )
     # and 09:00-10:00 holds O6 and O2: mean (10 + 3) / 2 = 6.5; 10:00-11:00 only O1
     first_hour = delay_summary(views, T0, T0 + hours(1))
     assert (first_hour.late, first_hour.mean_late_min, first_hour.max_late_min) == (2, 6.5, 10)
@@ -161,7 +179,9 @@ def test_late_orders_count_by_attribution_region_and_stage(
 
 
 def test_rows_keep_status_stage_and_the_promise(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given both phases
     s = Scenario(app)
@@ -173,27 +193,47 @@ def test_rows_keep_status_stage_and_the_promise(
     assert ids(page) == [s.o6, s.o2, s.o3]
     o6, o2, o3 = page.rows
     assert (o6.status, o6.stage, o6.delay_risk, o6.late_min, o6.attributed_to) == (
-        "DeliveryFailed", "PickedUp", "late", 10, "platform")
-    assert (o2.status, o2.expected_late_min, o2.late_min, o2.delay_notices) == (
-        "PickedUp", 8, 3, 1)
+        "DeliveryFailed",
+        "PickedUp",
+        "late",
+        10,
+        "platform",
+    )
+    assert (o2.status, o2.expected_late_min, o2.late_min, o2.delay_notices) == ("PickedUp", 8, 3, 1)
     assert (o3.region, o3.restaurant, o3.promised_at, o3.eta, o3.is_open) == (
-        "chaoyang", "Kitchen chaoyang", at(90), None, True)
+        "chaoyang",
+        "Kitchen chaoyang",
+        at(90),
+        None,
+        True,
+    )
     # and the delivered O1 keeps its figures, out of the list
     o1 = order_delay(views, str(s.o1))
     assert o1 is not None
     assert (o1.status, o1.stage, o1.delay_risk, o1.late_min, o1.attributed_to) == (
-        "Delivered", "InPreparation", "late", 15, "merchant")
+        "Delivered",
+        "InPreparation",
+        "late",
+        15,
+        "merchant",
+    )
     assert (o1.eta, o1.delivered_at, o1.is_open) == (at(55), at(55), False)
     # and O4 is on track, not yet flagged at any stage
     o4 = order_delay(views, str(s.o4))
     assert o4 is not None
     assert (o4.status, o4.stage, o4.delay_risk, o4.late_min) == (
-        "Confirmed", None, "on_track", None)
+        "Confirmed",
+        None,
+        "on_track",
+        None,
+    )
     assert order_delay(views, "no-such-order") is None
 
 
 def test_filters_and_pages_of_the_at_risk_list(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given both phases
     s = Scenario(app)
@@ -216,16 +256,26 @@ def test_filters_and_pages_of_the_at_risk_list(
 
 
 def test_orders_never_accepted_are_never_at_risk(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given one order rejected and one expired before confirmation
     s = Scenario(app)
-    for close in (lambda o: app.reject_order(meta(minutes(2)), o, "closed kitchen"),
-                  lambda o: app.expire_order(meta(minutes(20), actor=SYSTEM), o)):
+    for close in (
+        lambda o: app.reject_order(meta(minutes(2)), o, "closed kitchen"),
+        lambda o: app.expire_order(meta(minutes(20), actor=SYSTEM), o),
+    ):
         order_id = app.receive_order(
-            meta(actor=CUSTOMER), customer_id=s.customer, restaurant="Kitchen", region="xicheng",
-            items=[OrderItem("rice", 1, Decimal("9.00"))], amount="9.00",
-            promised_at=at(40), address=ADDRESS, channel="web",
+            meta(actor=CUSTOMER),
+            customer_id=s.customer,
+            restaurant="Kitchen",
+            region="xicheng",
+            items=[OrderItem("rice", 1, Decimal("9.00"))],
+            amount="9.00",
+            promised_at=at(40),
+            address=ADDRESS,
+            channel="web",
         ).aggregate_id
         close(order_id)
     project(OrderDelaysProjection())

@@ -35,7 +35,9 @@ def ids(orders: list[WatchedOrder]) -> list[UUID]:
 
 
 def test_the_watch_holds_each_open_order_against_its_promise(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     view = PromiseWatchProjection()
 
@@ -45,7 +47,8 @@ def test_the_watch_holds_each_open_order_against_its_promise(
     # given seven orders received at 09:00, each promised for 09:40
     customer_id = customer(app)
     waiting, riding, rejected, unconfirmed, delivered, cancelled, back_on_time = (
-        order(app, customer_id) for _ in range(7))
+        order(app, customer_id) for _ in range(7)
+    )
     # and: one confirmed at 09:01 and left waiting; one picked up at 09:20 whose ETA moves to
     # 09:47:30; one rejected; one never confirmed; one delivered at 09:30; one cancelled;
     # one whose ETA moves to 09:50 and back to 09:35
@@ -67,9 +70,17 @@ def test_the_watch_holds_each_open_order_against_its_promise(
     overdue = overdue_orders(views, at("09:40:01"))
     assert sorted(ids(overdue), key=str) == sorted([waiting, riding, back_on_time], key=str)
     # and only the ridden order's ETA is beyond its promise, by 7.5 min
-    assert eta_beyond_promise(views) == [WatchedOrder(
-        riding, at("09:40"), picked_up=True, delay_detected=False, late=False,
-        notice_sent=False, eta=at("09:47:30"))]
+    assert eta_beyond_promise(views) == [
+        WatchedOrder(
+            riding,
+            at("09:40"),
+            picked_up=True,
+            delay_detected=False,
+            late=False,
+            notice_sent=False,
+            eta=at("09:47:30"),
+        )
+    ]
     # when its delay is detected, it waits for its notice; once notified it leaves that list
     app.detect_delay(meta(at("09:22")), riding, 8)
     step()
@@ -100,7 +111,9 @@ def test_the_watch_holds_each_open_order_against_its_promise(
 
 
 def test_events_after_delivery_do_not_bring_an_order_back(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given an order delivered late at 09:45
     order_id = order(app, customer(app))

@@ -41,8 +41,9 @@ class SurveysByChannel(Projection):
 
 def counts(views: ViewStore, projection: Projection) -> dict[str, int]:
     with views.transaction() as tx:
-        prefix = tracking.prefix(projection.name, tracking.active_generation(tx, projection.name)
-                                 or 1)
+        prefix = tracking.prefix(
+            projection.name, tracking.active_generation(tx, projection.name) or 1
+        )
         return {row[0]: int(row[1]) for row in tx.all(f"SELECT via, n FROM {prefix}counts")}
 
 
@@ -95,7 +96,8 @@ def test_an_event_that_keeps_failing_is_parked_and_the_projection_carries_on(
     with views.transaction() as tx:
         letters = tracking.dead_letters(tx, SurveysByChannel.name, 1)
     assert [(d.position, d.topic, d.attempts) for d in letters] == [
-        (email_position, "careledger.SurveySent", 3)]
+        (email_position, "careledger.SurveySent", 3)
+    ]
     assert "cannot take email surveys" in letters[0].error
     status = view_status(app, views, SurveysByChannel())
     assert (status.lag_events, status.dead_letters) == (0, 1)
@@ -117,8 +119,12 @@ def test_a_rebuild_swaps_in_a_copy_equal_to_the_incremental_build(
 ) -> None:
     # given satisfaction built live, one event per batch, over 12 surveys
     customer_id = customer(app)
-    ids = [app.send_survey(meta(T0 + timedelta(minutes=i)), customer_id, "order", customer_id,
-                           "sms").aggregate_id for i in range(12)]
+    ids = [
+        app.send_survey(
+            meta(T0 + timedelta(minutes=i)), customer_id, "order", customer_id, "sms"
+        ).aggregate_id
+        for i in range(12)
+    ]
     for survey_id in ids[:5]:
         app.expire_survey(meta(T0 + timedelta(hours=1)), survey_id)
     live = Runner(app, views, SatisfactionProjection(), batch_size=1)
@@ -126,8 +132,13 @@ def test_a_rebuild_swaps_in_a_copy_equal_to_the_incremental_build(
     before = satisfaction(views, T0, T0 + timedelta(days=1))
     # when it is rebuilt from the first event in batches of 1000, with progress reported
     seen: list[float] = []
-    report = rebuild(app, views, SatisfactionProjection(), batch_size=1000,
-                     on_progress=lambda p: seen.append(p.fraction))
+    report = rebuild(
+        app,
+        views,
+        SatisfactionProjection(),
+        batch_size=1000,
+        on_progress=lambda p: seen.append(p.fraction),
+    )
     # then the new generation serves, with figures equal to the incremental build
     assert (report.old_generation, report.new_generation) == (1, 2)
     assert seen[-1] == 1.0
@@ -136,8 +147,9 @@ def test_a_rebuild_swaps_in_a_copy_equal_to_the_incremental_build(
     # and the old generation's tables are gone, and the live runner follows the new one
     with views.transaction() as tx:
         assert tracking.active_generation(tx, "satisfaction") == 2
-        rows = tx.all("SELECT generation FROM projection_tracking WHERE projection = ?",
-                      ("satisfaction",))
+        rows = tx.all(
+            "SELECT generation FROM projection_tracking WHERE projection = ?", ("satisfaction",)
+        )
     assert rows == [(2,)]
     app.send_survey(meta(T0), customer_id, "order", customer_id, "app")
     live.catch_up()

@@ -12,12 +12,16 @@ from tests.support import CUSTOMER, T0, hours, meta, minutes
 
 
 def test_satisfaction_counts_each_dimension_and_the_share_of_fours_and_fives(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given four surveys sent at 09:00: answered at 09:10, 09:40 and 10:10, one expired at 11:30
     customer_id = customer(app)
-    sent = [app.send_survey(meta(T0), customer_id, "order", customer_id, "sms").aggregate_id
-            for _ in range(4)]
+    sent = [
+        app.send_survey(meta(T0), customer_id, "order", customer_id, "sms").aggregate_id
+        for _ in range(4)
+    ]
     answers = [Scores(5, 4, 3, 2, 1), Scores(4, 4, 4, 4, 4), Scores(1, 5, 5, 5, 2)]
     for i, (survey_id, scores) in enumerate(zip(sent, answers, strict=False)):
         app.respond_to_survey(meta(minutes(10 + 30 * i), actor=CUSTOMER), survey_id, scores)

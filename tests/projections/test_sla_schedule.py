@@ -23,18 +23,35 @@ from tests.unit.complaint_builders import at
 
 
 def file_at(app: CareLedger, customer_id: UUID, when: str) -> UUID:
-    return app.file_complaint(meta(at(when)), customer_id=customer_id, order_id=None,
-                              content="the rider threw the bag", channel="app").aggregate_id
+    return app.file_complaint(
+        meta(at(when)),
+        customer_id=customer_id,
+        order_id=None,
+        content="the rider threw the bag",
+        channel="app",
+    ).aggregate_id
 
 
-def clock(name: str, warn: str, due: str, *, warned: bool = False, breached: bool = False,
-          paused: bool = False, day: int = 0, due_day: int | None = None) -> ScheduledClock:
-    return ScheduledClock(name, at(warn, day), at(due, day if due_day is None else due_day),
-                          warned, breached, paused)
+def clock(
+    name: str,
+    warn: str,
+    due: str,
+    *,
+    warned: bool = False,
+    breached: bool = False,
+    paused: bool = False,
+    day: int = 0,
+    due_day: int | None = None,
+) -> ScheduledClock:
+    return ScheduledClock(
+        name, at(warn, day), at(due, day if due_day is None else due_day), warned, breached, paused
+    )
 
 
 def test_the_schedule_follows_each_clock_from_start_to_breach(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     view = SlaScheduleProjection()
 
@@ -72,8 +89,7 @@ def test_the_schedule_follows_each_clock_from_start_to_breach(
     # so the clock is not warned any more
     app.reclassify_complaint(meta(at("12:30")), cid, "logistics", "late_delivery", "general")
     step()
-    assert scheduled_clocks(views, cid) == [
-        clock("resolution", "04:12", "09:00", day=1)]
+    assert scheduled_clocks(views, cid) == [clock("resolution", "04:12", "09:00", day=1)]
     # when put on hold for the customer 13:00-15:00 the clock is paused: nothing pending
     app.put_on_hold(meta(at("13:00")), cid, "customer")
     step()
@@ -92,7 +108,8 @@ def test_the_schedule_follows_each_clock_from_start_to_breach(
     app.check_complaint_sla(meta(at("11:00", day=1)), cid)
     step()
     assert scheduled_clocks(views, cid) == [
-        clock("resolution", "06:12", "11:00", day=1, warned=True, breached=True)]
+        clock("resolution", "06:12", "11:00", day=1, warned=True, breached=True)
+    ]
     assert next_check_at(views) is None
     assert due_checks(views, at("12:00", day=9)) == []
     # and a rebuild in batches of 1000 (ids loaded 2 at a time) gives the same tables
@@ -101,7 +118,9 @@ def test_the_schedule_follows_each_clock_from_start_to_breach(
 
 
 def test_a_retarget_keeps_a_warning_whose_new_time_has_passed(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given a general complaint, answered and classified at once, warned at 04:12 the next day
     cid = file_at(app, customer(app), "09:00")
@@ -109,8 +128,7 @@ def test_a_retarget_keeps_a_warning_whose_new_time_has_passed(
     app.reply_to_customer(meta(at("09:00")), cid, "on it")
     app.check_complaint_sla(meta(at("04:12", day=1)), cid)
     # when reclassified major at 04:30: 12 h, warn 18:36 (passed: still warned), due 21:00
-    app.reclassify_complaint(meta(at("04:30", day=1)), cid, "logistics", "late_delivery",
-                             "major")
+    app.reclassify_complaint(meta(at("04:30", day=1)), cid, "logistics", "late_delivery", "major")
     project(SlaScheduleProjection())
     # then the breach is due at once, at the new due time
     assert scheduled_clocks(views, cid) == [clock("resolution", "18:36", "21:00", warned=True)]
@@ -118,7 +136,9 @@ def test_a_retarget_keeps_a_warning_whose_new_time_has_passed(
 
 
 def test_closed_and_merged_complaints_leave_the_schedule(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given three complaints received at 09:00, 09:10 and 09:20
     customer_id = customer(app)
@@ -140,7 +160,9 @@ def test_closed_and_merged_complaints_leave_the_schedule(
 
 
 def test_a_department_reply_stops_only_its_hand_back_clock(
-    app: CareLedger, views: ViewStore, project: Project,
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
 ) -> None:
     # given a complaint handed to the technical department at 09:05 (1 h: warn 09:53, due 10:05)
     cid = file_at(app, customer(app), "09:00")

@@ -36,8 +36,12 @@ def at(clock: str, day: int = 0) -> datetime:
 
 def received(when: datetime = T0, order_id: UUID | None = ORDER_ID) -> Complaint:
     return Complaint.receive(
-        meta(when), id=COMPLAINT_ID, customer_id=CUSTOMER_ID, order_id=order_id,
-        content=sealed(), channel="app",
+        meta(when),
+        id=COMPLAINT_ID,
+        customer_id=CUSTOMER_ID,
+        order_id=order_id,
+        content=sealed(),
+        channel="app",
     )
 
 

@@ -21,9 +21,15 @@ RAMEN = OrderItem("ramen", 2, Decimal("9.50"))
 
 def received_order(**changes: Any) -> Order:
     fields: dict[str, Any] = {
-        "id": uuid4(), "customer_id": CUSTOMER_ID, "restaurant": "Noodle Bar", "region": "north",
-        "items": [RAMEN], "amount": "19.00", "promised_at": PROMISED_AT,
-        "address": Sealed(str(CUSTOMER_ID), "sealed-address"), "channel": "app",
+        "id": uuid4(),
+        "customer_id": CUSTOMER_ID,
+        "restaurant": "Noodle Bar",
+        "region": "north",
+        "items": [RAMEN],
+        "amount": "19.00",
+        "promised_at": PROMISED_AT,
+        "address": Sealed(str(CUSTOMER_ID), "sealed-address"),
+        "channel": "app",
     }
     fields.update(changes)
     return Order.receive(meta(), **fields)

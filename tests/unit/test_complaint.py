@@ -27,36 +27,70 @@ Command = Callable[[Complaint, Meta], None]
 
 # command: (action named in the refusal, states that accept it, a call with valid input)
 COMMANDS: dict[str, tuple[str, frozenset[ComplaintStatus], Command]] = {
-    "classify": ("classify", frozenset({S.RECEIVED}),
-                 lambda c, m: c.classify(m, "logistics", "late", "major")),
-    "reclassify": ("reclassify", CLASSIFIED_OPEN_STATES,
-                   lambda c, m: c.reclassify(m, "food_safety", "sick", "urgent")),
-    "assign_responsibility": ("assign responsibility", ASSIGNABLE_STATES,
-                              lambda c, m: c.assign_responsibility(m, "technical", "t-1")),
-    "record_department_reply": ("record a department reply", OPEN_STATES,
-                                lambda c, m: c.record_department_reply(m, "technical")),
-    "send_first_response": ("send the first response", OPEN_STATES,
-                            lambda c, m: c.send_first_response(m)),
-    "receive_customer_message": ("record a customer message", OPEN_STATES,
-                                 lambda c, m: c.receive_customer_message(m, sealed("more"))),
+    "classify": (
+        "classify",
+        frozenset({S.RECEIVED}),
+        lambda c, m: c.classify(m, "logistics", "late", "major"),
+    ),
+    "reclassify": (
+        "reclassify",
+        CLASSIFIED_OPEN_STATES,
+        lambda c, m: c.reclassify(m, "food_safety", "sick", "urgent"),
+    ),
+    "assign_responsibility": (
+        "assign responsibility",
+        ASSIGNABLE_STATES,
+        lambda c, m: c.assign_responsibility(m, "technical", "t-1"),
+    ),
+    "record_department_reply": (
+        "record a department reply",
+        OPEN_STATES,
+        lambda c, m: c.record_department_reply(m, "technical"),
+    ),
+    "send_first_response": (
+        "send the first response",
+        OPEN_STATES,
+        lambda c, m: c.send_first_response(m),
+    ),
+    "receive_customer_message": (
+        "record a customer message",
+        OPEN_STATES,
+        lambda c, m: c.receive_customer_message(m, sealed("more")),
+    ),
     "reply": ("reply", OPEN_STATES, lambda c, m: c.reply(m, sealed("answer"))),
-    "start_work": ("start work", frozenset({S.ASSIGNED, S.REOPENED}),
-                   lambda c, m: c.start_work(m)),
-    "put_on_hold": ("put on hold", frozenset({S.IN_PROGRESS}),
-                    lambda c, m: c.put_on_hold(m, "courier")),
+    "start_work": ("start work", frozenset({S.ASSIGNED, S.REOPENED}), lambda c, m: c.start_work(m)),
+    "put_on_hold": (
+        "put on hold",
+        frozenset({S.IN_PROGRESS}),
+        lambda c, m: c.put_on_hold(m, "courier"),
+    ),
     "resume": ("resume", frozenset({S.ON_HOLD}), lambda c, m: c.resume(m)),
-    "propose_solution": ("propose a solution", frozenset({S.IN_PROGRESS}),
-                         lambda c, m: c.propose_solution(m, "full_refund", "40", ORDER_AMOUNT)),
-    "issue_compensation": ("issue compensation", COMPENSABLE_STATES,
-                           lambda c, m: c.issue_compensation(m, "5", "merchant", ORDER_AMOUNT)),
-    "resolve": ("resolve", frozenset({S.SOLUTION_PROPOSED}),
-                lambda c, m: c.resolve(m, "refunded")),
-    "confirm_satisfied": ("confirm satisfaction", frozenset({S.RESOLVED}),
-                          lambda c, m: c.confirm_satisfied(m)),
-    "dispute_resolution": ("dispute the resolution", frozenset({S.RESOLVED}),
-                           lambda c, m: c.dispute_resolution(m)),
-    "record_root_cause": ("record a root cause", CLASSIFIED_OPEN_STATES,
-                          lambda c, m: c.record_root_cause(m, "oven fault", "repair", None)),
+    "propose_solution": (
+        "propose a solution",
+        frozenset({S.IN_PROGRESS}),
+        lambda c, m: c.propose_solution(m, "full_refund", "40", ORDER_AMOUNT),
+    ),
+    "issue_compensation": (
+        "issue compensation",
+        COMPENSABLE_STATES,
+        lambda c, m: c.issue_compensation(m, "5", "merchant", ORDER_AMOUNT),
+    ),
+    "resolve": ("resolve", frozenset({S.SOLUTION_PROPOSED}), lambda c, m: c.resolve(m, "refunded")),
+    "confirm_satisfied": (
+        "confirm satisfaction",
+        frozenset({S.RESOLVED}),
+        lambda c, m: c.confirm_satisfied(m),
+    ),
+    "dispute_resolution": (
+        "dispute the resolution",
+        frozenset({S.RESOLVED}),
+        lambda c, m: c.dispute_resolution(m),
+    ),
+    "record_root_cause": (
+        "record a root cause",
+        CLASSIFIED_OPEN_STATES,
+        lambda c, m: c.record_root_cause(m, "oven fault", "repair", None),
+    ),
     "escalate": ("escalate", OPEN_STATES, lambda c, m: c.escalate(m)),
     "link": ("link", OPEN_STATES, lambda c, m: c.link(m, incident_id=OTHER_ID)),
     "merge_into": ("merge", OPEN_STATES, lambda c, m: c.merge_into(m, OTHER_ID)),
@@ -65,14 +99,22 @@ COMMANDS: dict[str, tuple[str, frozenset[ComplaintStatus], Command]] = {
 
 # where each accepted command leads (None: the status does not change)
 LEADS_TO: dict[str, ComplaintStatus | None] = {
-    "classify": S.CLASSIFIED, "start_work": S.IN_PROGRESS, "put_on_hold": S.ON_HOLD,
-    "resume": S.IN_PROGRESS, "propose_solution": S.SOLUTION_PROPOSED, "resolve": S.RESOLVED,
-    "dispute_resolution": S.REOPENED, "merge_into": S.MERGED, "close": S.CLOSED,
+    "classify": S.CLASSIFIED,
+    "start_work": S.IN_PROGRESS,
+    "put_on_hold": S.ON_HOLD,
+    "resume": S.IN_PROGRESS,
+    "propose_solution": S.SOLUTION_PROPOSED,
+    "resolve": S.RESOLVED,
+    "dispute_resolution": S.REOPENED,
+    "merge_into": S.MERGED,
+    "close": S.CLOSED,
 }
 
 ACCEPTED = [(state, name) for name, (_, allowed, _) in COMMANDS.items() for state in allowed]
 REFUSED = [
-    (state, name) for name, (_, allowed, _) in COMMANDS.items() for state in S
+    (state, name)
+    for name, (_, allowed, _) in COMMANDS.items()
+    for state in S
     if state not in allowed
 ]
 
@@ -117,7 +159,10 @@ def test_a_command_outside_its_states_is_refused_and_records_nothing(
     with pytest.raises(TransitionRefusedError) as refused:
         COMMANDS[name][2](complaint, later())
     assert (refused.value.entity, refused.value.state, refused.value.action) == (
-        "Complaint", str(state), action)
+        "Complaint",
+        str(state),
+        action,
+    )
     # and the complaint is untouched
     assert len(complaint.pending_events) == before
     assert state_of(complaint) == snapshot
@@ -132,7 +177,9 @@ def test_the_first_response_goes_out_once() -> None:
     with pytest.raises(TransitionRefusedError) as refused:
         complaint.send_first_response(later())
     assert (refused.value.state, refused.value.action) == (
-        "InProgress", "send the first response again")
+        "InProgress",
+        "send the first response again",
+    )
     assert len(complaint.pending_events) == before
 
 

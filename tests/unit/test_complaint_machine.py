@@ -78,14 +78,20 @@ class ComplaintMachine(RuleBasedStateMachine):
     def advance(self, severity: str, branch: bool) -> None:
         """Takes the next step of a complaint's usual life, with valid input."""
         c = self.complaint
-        hold_or_propose = (lambda m: c.put_on_hold(m, "customer")) if branch else (
-            lambda m: c.propose_solution(m, "partial_refund", "7.50", ORDER_AMOUNT))
+        hold_or_propose = (
+            (lambda m: c.put_on_hold(m, "customer"))
+            if branch
+            else (lambda m: c.propose_solution(m, "partial_refund", "7.50", ORDER_AMOUNT))
+        )
         steps: dict[str, Callable[[Meta], None]] = {
             S.RECEIVED: lambda m: c.classify(m, "product_quality", "cold", severity),
             S.CLASSIFIED: lambda m: c.assign_responsibility(
-                m, "technical" if branch else "after_sales", "p-1"),
-            S.ASSIGNED: c.start_work, S.REOPENED: c.start_work,
-            S.IN_PROGRESS: hold_or_propose, S.ON_HOLD: c.resume,
+                m, "technical" if branch else "after_sales", "p-1"
+            ),
+            S.ASSIGNED: c.start_work,
+            S.REOPENED: c.start_work,
+            S.IN_PROGRESS: hold_or_propose,
+            S.ON_HOLD: c.resume,
             S.SOLUTION_PROPOSED: lambda m: c.resolve(m, "refunded"),
             S.RESOLVED: self.close_or_dispute(branch),
         }
@@ -139,23 +145,31 @@ class ComplaintMachine(RuleBasedStateMachine):
     def work(self, waiting_on: str, action: str) -> None:
         c = self.complaint
         commands: dict[str, Callable[[Meta], None]] = {
-            "start": c.start_work, "resume": c.resume,
+            "start": c.start_work,
+            "resume": c.resume,
             "hold": lambda m: c.put_on_hold(m, waiting_on),
         }
         self.attempt(commands[action])
 
-    @rule(remedy=with_invalid(["full_refund", "voucher", "apology", "redelivery"], "cash"),
-          amount=AMOUNTS, capped=st.booleans())
+    @rule(
+        remedy=with_invalid(["full_refund", "voucher", "apology", "redelivery"], "cash"),
+        amount=AMOUNTS,
+        capped=st.booleans(),
+    )
     def propose(self, remedy: str, amount: str | None, capped: bool) -> None:
         limit = ORDER_AMOUNT if capped else None
         self.attempt(lambda m: self.complaint.propose_solution(m, remedy, amount, limit))
 
-    @rule(amount=AMOUNTS, funded_by=with_invalid(["platform", "merchant"], "customer"),
-          capped=st.booleans())
+    @rule(
+        amount=AMOUNTS,
+        funded_by=with_invalid(["platform", "merchant"], "customer"),
+        capped=st.booleans(),
+    )
     def compensate(self, amount: str | None, funded_by: str, capped: bool) -> None:
         limit = ORDER_AMOUNT if capped else None
-        self.attempt(lambda m: self.complaint.issue_compensation(
-            m, amount or "0", funded_by, limit))
+        self.attempt(
+            lambda m: self.complaint.issue_compensation(m, amount or "0", funded_by, limit)
+        )
 
     @rule(outcome=with_invalid(["refunded", "explained"], "maybe"))
     def resolve(self, outcome: str) -> None:
@@ -170,8 +184,11 @@ class ComplaintMachine(RuleBasedStateMachine):
 
     @rule(incident=st.booleans())
     def record_root_cause(self, incident: bool) -> None:
-        self.attempt(lambda m: self.complaint.record_root_cause(
-            m, "cause", "action", OTHER_ID if incident else None))
+        self.attempt(
+            lambda m: self.complaint.record_root_cause(
+                m, "cause", "action", OTHER_ID if incident else None
+            )
+        )
 
     @rule(by=with_invalid(["customer", "timeout", "agent"], "robot"))
     def close(self, by: str) -> None:
@@ -209,8 +226,11 @@ class ComplaintMachine(RuleBasedStateMachine):
         assert c.severity != Severity.URGENT or c.escalation_level >= 1
         assert Decimal("0.00") <= c.compensated_total <= ORDER_AMOUNT
         assert not c.customer_satisfied or c.status in {S.RESOLVED, S.CLOSED, S.MERGED}
-        assert c.status != S.CLOSED or c.severity not in ROOT_CAUSE_SEVERITIES or (
-            c.root_cause_recorded)
+        assert (
+            c.status != S.CLOSED
+            or c.severity not in ROOT_CAUSE_SEVERITIES
+            or (c.root_cause_recorded)
+        )
         assert c.reopen_count == self.reopened
         contents = [e.content for e in c.pending_events if hasattr(e, "content")]
         assert {s.subject for s in contents} == {str(CUSTOMER_ID)}
@@ -220,11 +240,11 @@ class ComplaintMachine(RuleBasedStateMachine):
         c = self.complaint
         active = {name for name, clock in c.clocks.items() if clock.is_active}
         assert (ClockName.REGISTRATION in active) == (c.status == S.RECEIVED)
-        assert (ClockName.FIRST_RESPONSE in active) == (
-            c.is_open and c.first_response_at is None)
+        assert (ClockName.FIRST_RESPONSE in active) == (c.is_open and c.first_response_at is None)
         assert (ClockName.RESOLUTION in active) == (c.is_open and c.status != S.RESOLVED)
         assert c.clocks[ClockName.RESOLUTION].is_paused == (
-            c.status == S.ON_HOLD and c.waiting_on == WaitingOn.CUSTOMER)
+            c.status == S.ON_HOLD and c.waiting_on == WaitingOn.CUSTOMER
+        )
         assert c.is_open == (c.status in OPEN_STATES)
         assert c.is_open or (not active and c.next_sla_check_at is None)
 
@@ -240,8 +260,7 @@ class ComplaintMachine(RuleBasedStateMachine):
             assert clock.state != ClockState.BREACHED or clock.breached
         resolution = c.clocks[ClockName.RESOLUTION]
         if resolution.is_active:
-            assert resolution.target_s == SLA_POLICY_V1.target_s(
-                ClockName.RESOLUTION, c.severity)
+            assert resolution.target_s == SLA_POLICY_V1.target_s(ClockName.RESOLUTION, c.severity)
 
     @invariant()
     def replay_rebuilds_an_equal_complaint(self) -> None:
@@ -249,5 +268,6 @@ class ComplaintMachine(RuleBasedStateMachine):
 
 
 ComplaintMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=25, deadline=None)
+    max_examples=60, stateful_step_count=25, deadline=None
+)
 TestComplaintMachine = ComplaintMachine.TestCase

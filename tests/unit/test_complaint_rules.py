@@ -79,18 +79,32 @@ INVALID: list[tuple[ComplaintStatus, str, Command]] = [
     (S.IN_PROGRESS, "amount", lambda c, m: c.propose_solution(m, "voucher", "0", None)),
     (S.IN_PROGRESS, "amount", lambda c, m: c.propose_solution(m, "apology", "5", None)),
     (S.IN_PROGRESS, "amount", lambda c, m: c.propose_solution(m, "redelivery", "x", None)),
-    (S.IN_PROGRESS, "amount",
-     lambda c, m: c.propose_solution(m, "partial_refund", "1.234", None)),
-    (S.IN_PROGRESS, "order_amount",
-     lambda c, m: c.propose_solution(m, "voucher", "5", Decimal("-1"))),
-    (S.SOLUTION_PROPOSED, "amount",
-     lambda c, m: c.issue_compensation(m, "0", "platform", ORDER_AMOUNT)),
-    (S.SOLUTION_PROPOSED, "amount",
-     lambda c, m: c.issue_compensation(m, "-5", "platform", ORDER_AMOUNT)),
-    (S.SOLUTION_PROPOSED, "funded_by",
-     lambda c, m: c.issue_compensation(m, "5", "customer", ORDER_AMOUNT)),
-    (S.SOLUTION_PROPOSED, "order_amount",
-     lambda c, m: c.issue_compensation(m, "5", "platform", Decimal("NaN"))),
+    (S.IN_PROGRESS, "amount", lambda c, m: c.propose_solution(m, "partial_refund", "1.234", None)),
+    (
+        S.IN_PROGRESS,
+        "order_amount",
+        lambda c, m: c.propose_solution(m, "voucher", "5", Decimal("-1")),
+    ),
+    (
+        S.SOLUTION_PROPOSED,
+        "amount",
+        lambda c, m: c.issue_compensation(m, "0", "platform", ORDER_AMOUNT),
+    ),
+    (
+        S.SOLUTION_PROPOSED,
+        "amount",
+        lambda c, m: c.issue_compensation(m, "-5", "platform", ORDER_AMOUNT),
+    ),
+    (
+        S.SOLUTION_PROPOSED,
+        "funded_by",
+        lambda c, m: c.issue_compensation(m, "5", "customer", ORDER_AMOUNT),
+    ),
+    (
+        S.SOLUTION_PROPOSED,
+        "order_amount",
+        lambda c, m: c.issue_compensation(m, "5", "platform", Decimal("NaN")),
+    ),
     (S.SOLUTION_PROPOSED, "outcome", lambda c, m: c.resolve(m, "maybe")),
     (S.ASSIGNED, "cause", lambda c, m: c.record_root_cause(m, "", "fix", None)),
     (S.ASSIGNED, "corrective_action", lambda c, m: c.record_root_cause(m, "oven", " ", None)),
@@ -101,8 +115,11 @@ INVALID: list[tuple[ComplaintStatus, str, Command]] = [
 ]
 
 
-@pytest.mark.parametrize(("state", "field", "command"), INVALID,
-                         ids=[f"{s}-{f}-{i}" for i, (s, f, _) in enumerate(INVALID)])
+@pytest.mark.parametrize(
+    ("state", "field", "command"),
+    INVALID,
+    ids=[f"{s}-{f}-{i}" for i, (s, f, _) in enumerate(INVALID)],
+)
 def test_invalid_input_names_its_field_and_records_nothing(
     state: ComplaintStatus, field: str, command: Command
 ) -> None:
@@ -124,14 +141,21 @@ def test_input_is_validated_before_the_state_is_checked() -> None:
     assert invalid.value.field == "category"
 
 
-@pytest.mark.parametrize(("field", "kwargs"), [
-    ("channel", {"channel": "pigeon"}),
-    ("content", {"content": STRANGER}),
-])
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("channel", {"channel": "pigeon"}),
+        ("content", {"content": STRANGER}),
+    ],
+)
 def test_receiving_validates_channel_and_content(field: str, kwargs: dict[str, Any]) -> None:
     arguments: dict[str, Any] = {
-        "id": COMPLAINT_ID, "customer_id": CUSTOMER_ID, "order_id": None,
-        "content": sealed(), "channel": "phone", **kwargs,
+        "id": COMPLAINT_ID,
+        "customer_id": CUSTOMER_ID,
+        "order_id": None,
+        "content": sealed(),
+        "channel": "phone",
+        **kwargs,
     }
     with pytest.raises(InvalidInputError) as invalid:
         Complaint.receive(meta(), **arguments)
@@ -141,15 +165,22 @@ def test_receiving_validates_channel_and_content(field: str, kwargs: dict[str, A
 def test_a_received_complaint_keeps_who_what_and_when() -> None:
     # when a complaint arrives by phone about an order
     complaint = Complaint.receive(
-        meta(), id=COMPLAINT_ID, customer_id=CUSTOMER_ID, order_id=ORDER_ID, content=sealed(),
+        meta(),
+        id=COMPLAINT_ID,
+        customer_id=CUSTOMER_ID,
+        order_id=ORDER_ID,
+        content=sealed(),
         channel="phone",
     )
     # then its event carries the sealed content and the policy version
     created = complaint.pending_events[0]
     assert type(created).__name__ == "ComplaintReceived"
     assert event_fields(created) == {
-        "customer_id": CUSTOMER_ID, "order_id": ORDER_ID, "content": sealed(),
-        "channel": Channel.PHONE, "policy_version": 1,
+        "customer_id": CUSTOMER_ID,
+        "order_id": ORDER_ID,
+        "content": sealed(),
+        "channel": Channel.PHONE,
+        "policy_version": 1,
     }
     assert (complaint.id, complaint.status, complaint.received_at) == (COMPLAINT_ID, S.RECEIVED, T0)
     assert (complaint.severity, complaint.category, complaint.escalation_level) == (None, None, 0)
@@ -159,10 +190,15 @@ def test_a_received_complaint_keeps_who_what_and_when() -> None:
 def test_classifying_keeps_category_and_severity() -> None:
     complaint = received()
     complaint.classify(later(10), "privacy", "leaked_phone", "major")
-    assert last_events(complaint, 3)[0] == ("ComplaintClassified", {
-        "category": Category.PRIVACY, "subcategory": "leaked_phone", "severity": Severity.MAJOR})
+    assert last_events(complaint, 3)[0] == (
+        "ComplaintClassified",
+        {"category": Category.PRIVACY, "subcategory": "leaked_phone", "severity": Severity.MAJOR},
+    )
     assert (complaint.category, complaint.subcategory, complaint.severity) == (
-        Category.PRIVACY, "leaked_phone", Severity.MAJOR)
+        Category.PRIVACY,
+        "leaked_phone",
+        Severity.MAJOR,
+    )
     assert (complaint.status, complaint.classified_at) == (S.CLASSIFIED, T0 + timedelta(minutes=10))
     assert complaint.escalation_level == 0
 
@@ -182,12 +218,24 @@ def test_reclassifying_records_the_previous_severity() -> None:
     complaint = in_state(S.ASSIGNED)
     complaint.reclassify(later(), "food_safety", "sick", "major")
     assert last_events(complaint, 2) == [
-        ("ComplaintReclassified", {"category": Category.FOOD_SAFETY, "subcategory": "sick",
-                                   "severity": Severity.MAJOR,
-                                   "previous_severity": Severity.GENERAL}),
-        ("SlaClockRetargeted", {"clock": "resolution", "due_at": T0 + timedelta(hours=12),
-                                "warn_at": T0 + timedelta(hours=9, minutes=36),
-                                "target_s": 43200}),
+        (
+            "ComplaintReclassified",
+            {
+                "category": Category.FOOD_SAFETY,
+                "subcategory": "sick",
+                "severity": Severity.MAJOR,
+                "previous_severity": Severity.GENERAL,
+            },
+        ),
+        (
+            "SlaClockRetargeted",
+            {
+                "clock": "resolution",
+                "due_at": T0 + timedelta(hours=12),
+                "warn_at": T0 + timedelta(hours=9, minutes=36),
+                "target_s": 43200,
+            },
+        ),
     ]
     assert (complaint.severity, complaint.status) == (Severity.MAJOR, S.ASSIGNED)
 
@@ -202,7 +250,10 @@ def test_assigning_keeps_department_and_person_and_a_reopened_complaint_stays_re
     complaint = in_state(S.REOPENED)
     complaint.assign_responsibility(later(), "merchant_relations", "m-4")
     assert (complaint.department, complaint.assignee, complaint.status) == (
-        Department.MERCHANT_RELATIONS, "m-4", S.REOPENED)
+        Department.MERCHANT_RELATIONS,
+        "m-4",
+        S.REOPENED,
+    )
 
 
 def test_customer_messages_and_replies_are_recorded_sealed() -> None:
@@ -228,20 +279,24 @@ def test_a_hold_keeps_who_it_waits_on_until_resumed() -> None:
     assert (complaint.status, complaint.waiting_on) == (S.IN_PROGRESS, None)
 
 
-@pytest.mark.parametrize(("remedy", "amount", "stored"), [
-    ("full_refund", "40", Decimal("40.00")),
-    ("partial_refund", Decimal("12.5"), Decimal("12.50")),
-    ("voucher", "5", Decimal("5.00")),
-    ("redelivery", None, None),
-    ("apology", "0", None),
-])
+@pytest.mark.parametrize(
+    ("remedy", "amount", "stored"),
+    [
+        ("full_refund", "40", Decimal("40.00")),
+        ("partial_refund", Decimal("12.5"), Decimal("12.50")),
+        ("voucher", "5", Decimal("5.00")),
+        ("redelivery", None, None),
+        ("apology", "0", None),
+    ],
+)
 def test_a_proposed_solution_keeps_its_remedy_and_amount(
     remedy: str, amount: str | Decimal | None, stored: Decimal | None
 ) -> None:
     complaint = in_state(S.IN_PROGRESS)
     complaint.propose_solution(later(), remedy, amount, ORDER_AMOUNT)
     assert last_events(complaint, 1) == [
-        ("SolutionProposed", {"remedy": Remedy(remedy), "amount": stored})]
+        ("SolutionProposed", {"remedy": Remedy(remedy), "amount": stored})
+    ]
     assert (complaint.remedy, complaint.proposed_amount) == (Remedy(remedy), stored)
 
 
@@ -262,14 +317,17 @@ def test_compensation_adds_up_to_the_order_amount_and_no_further() -> None:
     complaint.issue_compensation(later(), "30", "merchant", ORDER_AMOUNT)
     complaint.issue_compensation(later(), Decimal("10.00"), "courier", ORDER_AMOUNT)
     assert last_events(complaint, 1) == [
-        ("CompensationIssued", {"amount": Decimal("10.00"), "funded_by": "courier"})]
+        ("CompensationIssued", {"amount": Decimal("10.00"), "funded_by": "courier"})
+    ]
     before = len(complaint.pending_events)
     # when one more cent is asked, then it is refused with the total it would reach
     with pytest.raises(CompensationExceedsOrderAmountError) as refused:
         complaint.issue_compensation(later(), "0.01", "platform", ORDER_AMOUNT)
     assert (refused.value.requested, refused.value.limit) == ("40.01", "40.00")
     assert (complaint.compensated_total, len(complaint.pending_events)) == (
-        Decimal("40.00"), before)
+        Decimal("40.00"),
+        before,
+    )
 
 
 def test_compensation_without_an_order_amount_is_refused() -> None:
@@ -284,7 +342,9 @@ def test_resolving_keeps_the_outcome_and_time() -> None:
     complaint = in_state(S.SOLUTION_PROPOSED)
     complaint.resolve(later(), "redelivered")
     assert (complaint.outcome, complaint.resolved_at) == (
-        Outcome.REDELIVERED, T0 + timedelta(minutes=30))
+        Outcome.REDELIVERED,
+        T0 + timedelta(minutes=30),
+    )
 
 
 def test_a_satisfied_customer_who_disputes_reopens_the_complaint() -> None:
@@ -296,9 +356,15 @@ def test_a_satisfied_customer_who_disputes_reopens_the_complaint() -> None:
     complaint.dispute_resolution(later(50))
     # then it is reopened, counted, and no longer satisfied
     assert (complaint.status, complaint.reopen_count, complaint.customer_satisfied) == (
-        S.REOPENED, 1, False)
+        S.REOPENED,
+        1,
+        False,
+    )
     assert [name for name, _ in last_events(complaint, 3)] == [
-        "ResolutionDisputed", "ComplaintReopened", "SlaClockStarted"]
+        "ResolutionDisputed",
+        "ComplaintReopened",
+        "SlaClockStarted",
+    ]
 
 
 @pytest.mark.parametrize("severity", ["major", "urgent"])
@@ -313,11 +379,22 @@ def test_a_serious_complaint_closes_only_after_its_root_cause(severity: str) -> 
     assert complaint.status == S.RESOLVED
     # when the root cause is recorded, then it closes
     complaint.record_root_cause(later(), "fridge broke", "replace fridge", OTHER_ID)
-    assert last_events(complaint, 1) == [("RootCauseRecorded", {
-        "cause": "fridge broke", "corrective_action": "replace fridge", "incident_id": OTHER_ID})]
+    assert last_events(complaint, 1) == [
+        (
+            "RootCauseRecorded",
+            {
+                "cause": "fridge broke",
+                "corrective_action": "replace fridge",
+                "incident_id": OTHER_ID,
+            },
+        )
+    ]
     complaint.close(later(60), "timeout")
     assert (complaint.status, complaint.closed_by, complaint.closed_at) == (
-        S.CLOSED, ClosedBy.TIMEOUT, T0 + timedelta(minutes=60))
+        S.CLOSED,
+        ClosedBy.TIMEOUT,
+        T0 + timedelta(minutes=60),
+    )
     assert (complaint.root_cause_recorded, complaint.is_open) == (True, False)
 
 
@@ -326,7 +403,8 @@ def test_escalation_climbs_to_level_three_and_no_further() -> None:
     for level in (1, 2, 3):
         complaint.escalate(later())
         assert last_events(complaint, 1) == [
-            ("ComplaintEscalated", {"level": level, "trigger": "manual"})]
+            ("ComplaintEscalated", {"level": level, "trigger": "manual"})
+        ]
     with pytest.raises(ComplaintAtTopEscalationError) as refused:
         complaint.escalate(later())
     assert (refused.value.level, complaint.escalation_level) == (3, 3)
@@ -342,7 +420,8 @@ def test_links_keep_incidents_and_give_an_orderless_complaint_its_order() -> Non
     # then the incident is kept once and the order becomes the complaint's
     assert (complaint.linked_incident_ids, complaint.order_id) == ([OTHER_ID], ORDER_ID)
     assert last_events(complaint, 1) == [
-        ("ComplaintLinked", {"incident_id": None, "order_id": ORDER_ID})]
+        ("ComplaintLinked", {"incident_id": None, "order_id": ORDER_ID})
+    ]
 
 
 def test_linking_another_order_keeps_the_complaints_own() -> None:
@@ -356,6 +435,9 @@ def test_a_merged_complaint_names_the_one_it_joined() -> None:
     complaint = in_state(S.ON_HOLD)
     complaint.merge_into(later(), OTHER_ID)
     assert (complaint.status, complaint.merged_into, complaint.is_open) == (
-        S.MERGED, OTHER_ID, False)
+        S.MERGED,
+        OTHER_ID,
+        False,
+    )
     assert last_events(complaint, 1) == [("ComplaintMerged", {"into": OTHER_ID})]
     assert_replays_equal(complaint)

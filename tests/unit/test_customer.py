@@ -89,7 +89,8 @@ def test_the_contact_can_be_changed() -> None:
 def test_a_changed_contact_sealed_for_someone_else_is_invalid() -> None:
     customer = registered()
     invalid = assert_untouched(
-        customer, lambda: customer.change_contact(meta(), sealed_for(uuid4())))
+        customer, lambda: customer.change_contact(meta(), sealed_for(uuid4()))
+    )
     assert isinstance(invalid, InvalidInputError) and invalid.field == "contact"
 
 
@@ -99,7 +100,9 @@ def test_a_tier_can_be_assigned(tier: str) -> None:
     customer.assign_tier(meta(), tier)
     assert customer.tier == Tier(tier)
     assert (type(last_event(customer)).__name__, last_event(customer).tier) == (
-        "TierAssigned", tier)
+        "TierAssigned",
+        tier,
+    )
 
 
 def test_an_unknown_tier_is_invalid() -> None:
@@ -191,6 +194,5 @@ class CustomerMachine(RuleBasedStateMachine):
         assert_replays_equal(self.customer)
 
 
-CustomerMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25,
-                                             deadline=None)
+CustomerMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
 TestCustomerMachine = CustomerMachine.TestCase

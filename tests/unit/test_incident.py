@@ -39,21 +39,31 @@ COMMANDS: dict[str, tuple[str, Command]] = {
     "confirm": ("confirm", lambda i, at: i.confirm(meta(at))),
     "decline": ("decline", lambda i, at: i.decline(meta(at))),
     "assess_severity": (
-        "assess severity", lambda i, at: i.assess_severity(meta(at), "III", "one region")),
+        "assess severity",
+        lambda i, at: i.assess_severity(meta(at), "III", "one region"),
+    ),
     "report_to_superior": (
-        "report to a superior", lambda i, at: i.report_to_superior(meta(at), "duty director")),
+        "report to a superior",
+        lambda i, at: i.report_to_superior(meta(at), "duty director"),
+    ),
     "establish_command": (
-        "establish command", lambda i, at: i.establish_command(meta(at), "ops-anna")),
+        "establish command",
+        lambda i, at: i.establish_command(meta(at), "ops-anna"),
+    ),
     "assign_role": ("assign a role", lambda i, at: i.assign_role(meta(at), "scribe", "bo")),
     "allocate_resource": (
-        "allocate a resource", lambda i, at: i.allocate_resource(meta(at), "backup gateway")),
+        "allocate a resource",
+        lambda i, at: i.allocate_resource(meta(at), "backup gateway"),
+    ),
     "take_action": (
-        "take an action", lambda i, at: i.take_action(meta(at), "restore", "fail over")),
+        "take an action",
+        lambda i, at: i.take_action(meta(at), "restore", "fail over"),
+    ),
     "publish_status_update": (
         "publish a status update",
-        lambda i, at: i.publish_status_update(meta(at), "customers", "We are on it")),
-    "record_impact": (
-        "record impact", lambda i, at: i.record_impact(meta(at), 120, 95, ["east"])),
+        lambda i, at: i.publish_status_update(meta(at), "customers", "We are on it"),
+    ),
+    "record_impact": ("record impact", lambda i, at: i.record_impact(meta(at), 120, 95, ["east"])),
     "link_orders": ("link orders", lambda i, at: i.link_orders(meta(at), [OTHER])),
     "link_complaints": ("link complaints", lambda i, at: i.link_complaints(meta(at), [OTHER])),
     "mitigate": ("mitigate", lambda i, at: i.mitigate(meta(at))),
@@ -61,7 +71,8 @@ COMMANDS: dict[str, tuple[str, Command]] = {
     "start_review": ("start the review", lambda i, at: i.start_review(meta(at))),
     "complete_review": (
         "complete the review",
-        lambda i, at: i.complete_review(meta(at), "expired certificate", ["renew alerts"])),
+        lambda i, at: i.complete_review(meta(at), "expired certificate", ["renew alerts"]),
+    ),
     "close": ("close", lambda i, at: i.close(meta(at))),
     "merge_into": ("merge", lambda i, at: i.merge_into(meta(at), OTHER)),
 }
@@ -108,7 +119,11 @@ REFUSED = [(state, name) for state, name in PAIRS if state not in TRANSITIONS[na
 
 def reported(at: timedelta = timedelta(0)) -> Incident:
     return Incident.report(
-        meta(at), id=uuid4(), type="system_failure", source="monitor", title="Payments down",
+        meta(at),
+        id=uuid4(),
+        type="system_failure",
+        source="monitor",
+        title="Payments down",
         description="Card payments fail in the east region",
     )
 
@@ -169,28 +184,43 @@ def test_a_report_keeps_what_was_reported_and_when() -> None:
     # then the incident is open, unassessed and unstaffed
     assert (incident.type, incident.source) == ("system_failure", "monitor")
     assert (incident.title, incident.description) == (
-        "Payments down", "Card payments fail in the east region")
+        "Payments down",
+        "Card payments fail in the east region",
+    )
     assert incident.status == S.REPORTED
     assert incident.reported_at == T0 + minutes(3)
     assert incident.is_open is True
     assert incident.severity is None
     assert incident.roles == {}
     assert (incident.acknowledged_at, incident.resolved_at, incident.last_update_at) == (
-        None, None, None)
+        None,
+        None,
+        None,
+    )
     event = last_event(incident)
     assert type(event).__name__ == "IncidentReported"
     assert (event.type, event.source, event.title) == ("system_failure", "monitor", "Payments down")
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("type", "meteor"), ("source", "rumour"), ("title", ""), ("title", "t" * 201),
-    ("description", "   "), ("description", "d" * 4001),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("type", "meteor"),
+        ("source", "rumour"),
+        ("title", ""),
+        ("title", "t" * 201),
+        ("description", "   "),
+        ("description", "d" * 4001),
+    ],
+)
 def test_an_invalid_report_names_the_field(field: str, value: str) -> None:
     # given valid report arguments but one
     arguments = {
-        "type": "public_health", "source": "complaint_cluster", "title": "Food poisoning",
-        "description": "Seven customers of one kitchen", field: value,
+        "type": "public_health",
+        "source": "complaint_cluster",
+        "title": "Food poisoning",
+        "description": "Seven customers of one kitchen",
+        field: value,
     }
     # when reported, then the field is named
     with pytest.raises(InvalidInputError) as invalid:
@@ -200,7 +230,11 @@ def test_an_invalid_report_names_the_field(field: str, value: str) -> None:
 
 def test_longest_title_and_description_are_accepted() -> None:
     incident = Incident.report(
-        meta(), id=uuid4(), type="accident", source="staff", title="t" * 200,
+        meta(),
+        id=uuid4(),
+        type="accident",
+        source="staff",
+        title="t" * 200,
         description="d" * 4000,
     )
     assert (len(incident.title), len(incident.description)) == (200, 4000)
@@ -285,7 +319,9 @@ def test_a_status_update_sets_the_last_update_time() -> None:
     incident.publish_status_update(meta(minutes(40)), "regulator", "Contained")
     assert incident.last_update_at == T0 + minutes(40)
     assert (last_event(incident).audience, last_event(incident).message) == (
-        "regulator", "Contained")
+        "regulator",
+        "Contained",
+    )
 
 
 def test_the_latest_impact_estimate_is_kept() -> None:
@@ -325,7 +361,8 @@ def test_a_completed_review_keeps_root_cause_and_follow_ups_and_cannot_be_comple
     assert incident.review_completed is True
     assert (incident.root_cause, incident.follow_ups) == ("expired certificate", ["renew", "alert"])
     again = assert_untouched(
-        incident, lambda: incident.complete_review(meta(minutes(61)), "other", []))
+        incident, lambda: incident.complete_review(meta(minutes(61)), "other", [])
+    )
     assert isinstance(again, ReviewAlreadyCompletedError)
     assert again.code == "REVIEW_ALREADY_COMPLETED"
 
@@ -375,37 +412,43 @@ def test_a_merged_incident_keeps_where_it_went() -> None:
     assert last_event(incident).into == OTHER
 
 
-@pytest.mark.parametrize(("state", "command", "field"), [
-    (S.REPORTED, lambda i: i.issue_warning(meta(), "purple"), "colour"),
-    (S.REPORTED, lambda i: i.assess_severity(meta(), "V", "why"), "level"),
-    (S.REPORTED, lambda i: i.assess_severity(meta(), "I", " "), "reason"),
-    (S.REPORTED, lambda i: i.assess_severity(meta(), "I", "r" * 2001), "reason"),
-    (S.REPORTED, lambda i: i.report_to_superior(meta(), ""), "to"),
-    (S.CONFIRMED, lambda i: i.establish_command(meta(), ""), "commander"),
-    (S.RESPONDING, lambda i: i.assign_role(meta(), "observer", "bo"), "role"),
-    (S.RESPONDING, lambda i: i.assign_role(meta(), "scribe", ""), "person"),
-    (S.RESPONDING, lambda i: i.allocate_resource(meta(), " "), "resource"),
-    (S.RESPONDING, lambda i: i.take_action(meta(), "pray", "x"), "kind"),
-    (S.RESPONDING, lambda i: i.take_action(meta(), "contain", ""), "detail"),
-    (S.RESPONDING, lambda i: i.publish_status_update(meta(), "press", "x"), "audience"),
-    (S.RESPONDING, lambda i: i.publish_status_update(meta(), "internal", ""), "message"),
-    (S.REPORTED, lambda i: i.record_impact(meta(), -1, 0, []), "orders"),
-    (S.REPORTED, lambda i: i.record_impact(meta(), 0, True, []), "customers"),
-    (S.REPORTED, lambda i: i.record_impact(meta(), 0, 0, "east"), "regions"),
-    (S.REPORTED, lambda i: i.record_impact(meta(), 0, 0, ["east", ""]), "regions[1]"),
-    (S.REPORTED, lambda i: i.record_impact(meta(), 0, 0, ["east", "east"]), "regions[1]"),
-    (S.REPORTED, lambda i: i.link_orders(meta(), []), "order_ids"),
-    (S.REPORTED, lambda i: i.link_orders(meta(), [uuid4()] * 1001), "order_ids"),
-    (S.REPORTED, lambda i: i.link_orders(meta(), [uuid4(), "o-2"]), "order_ids[1]"),
-    (S.REPORTED, lambda i: i.link_complaints(meta(), []), "complaint_ids"),
-    (S.REPORTED, lambda i: i.link_complaints(meta(), ["c-1"]), "complaint_ids[0]"),
-    (S.IN_REVIEW, lambda i: i.complete_review(meta(), "", []), "root_cause"),
-    (S.IN_REVIEW, lambda i: i.complete_review(meta(), "x", ["a", " "]), "follow_ups[1]"),
-    (S.IN_REVIEW, lambda i: i.complete_review(meta(), "x", [str(n) for n in range(51)]),
-     "follow_ups"),
-    (S.REPORTED, lambda i: i.merge_into(meta(), "incident-2"), "into"),
-    (S.REPORTED, lambda i: i.merge_into(meta(), i.id), "into"),
-])
+@pytest.mark.parametrize(
+    ("state", "command", "field"),
+    [
+        (S.REPORTED, lambda i: i.issue_warning(meta(), "purple"), "colour"),
+        (S.REPORTED, lambda i: i.assess_severity(meta(), "V", "why"), "level"),
+        (S.REPORTED, lambda i: i.assess_severity(meta(), "I", " "), "reason"),
+        (S.REPORTED, lambda i: i.assess_severity(meta(), "I", "r" * 2001), "reason"),
+        (S.REPORTED, lambda i: i.report_to_superior(meta(), ""), "to"),
+        (S.CONFIRMED, lambda i: i.establish_command(meta(), ""), "commander"),
+        (S.RESPONDING, lambda i: i.assign_role(meta(), "observer", "bo"), "role"),
+        (S.RESPONDING, lambda i: i.assign_role(meta(), "scribe", ""), "person"),
+        (S.RESPONDING, lambda i: i.allocate_resource(meta(), " "), "resource"),
+        (S.RESPONDING, lambda i: i.take_action(meta(), "pray", "x"), "kind"),
+        (S.RESPONDING, lambda i: i.take_action(meta(), "contain", ""), "detail"),
+        (S.RESPONDING, lambda i: i.publish_status_update(meta(), "press", "x"), "audience"),
+        (S.RESPONDING, lambda i: i.publish_status_update(meta(), "internal", ""), "message"),
+        (S.REPORTED, lambda i: i.record_impact(meta(), -1, 0, []), "orders"),
+        (S.REPORTED, lambda i: i.record_impact(meta(), 0, True, []), "customers"),
+        (S.REPORTED, lambda i: i.record_impact(meta(), 0, 0, "east"), "regions"),
+        (S.REPORTED, lambda i: i.record_impact(meta(), 0, 0, ["east", ""]), "regions[1]"),
+        (S.REPORTED, lambda i: i.record_impact(meta(), 0, 0, ["east", "east"]), "regions[1]"),
+        (S.REPORTED, lambda i: i.link_orders(meta(), []), "order_ids"),
+        (S.REPORTED, lambda i: i.link_orders(meta(), [uuid4()] * 1001), "order_ids"),
+        (S.REPORTED, lambda i: i.link_orders(meta(), [uuid4(), "o-2"]), "order_ids[1]"),
+        (S.REPORTED, lambda i: i.link_complaints(meta(), []), "complaint_ids"),
+        (S.REPORTED, lambda i: i.link_complaints(meta(), ["c-1"]), "complaint_ids[0]"),
+        (S.IN_REVIEW, lambda i: i.complete_review(meta(), "", []), "root_cause"),
+        (S.IN_REVIEW, lambda i: i.complete_review(meta(), "x", ["a", " "]), "follow_ups[1]"),
+        (
+            S.IN_REVIEW,
+            lambda i: i.complete_review(meta(), "x", [str(n) for n in range(51)]),
+            "follow_ups",
+        ),
+        (S.REPORTED, lambda i: i.merge_into(meta(), "incident-2"), "into"),
+        (S.REPORTED, lambda i: i.merge_into(meta(), i.id), "into"),
+    ],
+)
 def test_invalid_input_names_the_field_and_changes_nothing(
     state: IncidentStatus, command: Callable[[Incident], None], field: str
 ) -> None:

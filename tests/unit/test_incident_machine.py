@@ -51,8 +51,12 @@ class IncidentMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.incident = Incident.report(
-            meta(), id=uuid4(), type="public_health", source="complaint_cluster",
-            title="Food poisoning", description="Seven customers of one kitchen",
+            meta(),
+            id=uuid4(),
+            type="public_health",
+            source="complaint_cluster",
+            title="Food poisoning",
+            description="Seven customers of one kitchen",
         )
         self.clock = 0
 
@@ -106,8 +110,10 @@ class IncidentMachine(RuleBasedStateMachine):
     def establish_command(self, commander: str) -> None:
         self.attempt(lambda i, m: i.establish_command(m, commander))
 
-    @rule(role=one_of_or_bogus("commander", "ops_lead", "comms_lead", "scribe", "liaison"),
-          person=text)
+    @rule(
+        role=one_of_or_bogus("commander", "ops_lead", "comms_lead", "scribe", "liaison"),
+        person=text,
+    )
     def assign_role(self, role: str, person: str) -> None:
         self.attempt(lambda i, m: i.assign_role(m, role, person))
 
@@ -115,18 +121,21 @@ class IncidentMachine(RuleBasedStateMachine):
     def allocate_resource(self, resource: str) -> None:
         self.attempt(lambda i, m: i.allocate_resource(m, resource))
 
-    @rule(kind=one_of_or_bogus("contain", "restore", "troubleshoot", "recall", "rescue"),
-          detail=text)
+    @rule(
+        kind=one_of_or_bogus("contain", "restore", "troubleshoot", "recall", "rescue"), detail=text
+    )
     def take_action(self, kind: str, detail: str) -> None:
         self.attempt(lambda i, m: i.take_action(m, kind, detail))
 
-    @rule(audience=one_of_or_bogus("internal", "customers", "merchants", "regulator"),
-          message=text)
+    @rule(audience=one_of_or_bogus("internal", "customers", "merchants", "regulator"), message=text)
     def publish_status_update(self, audience: str, message: str) -> None:
         self.attempt(lambda i, m: i.publish_status_update(m, audience, message))
 
-    @rule(orders=st.integers(-1, 50), customers=st.integers(-1, 50),
-          regions=st.lists(text, max_size=3))
+    @rule(
+        orders=st.integers(-1, 50),
+        customers=st.integers(-1, 50),
+        regions=st.lists(text, max_size=3),
+    )
     def record_impact(self, orders: int, customers: int, regions: list[str]) -> None:
         self.attempt(lambda i, m: i.record_impact(m, orders, customers, regions))
 
@@ -210,6 +219,5 @@ class IncidentMachine(RuleBasedStateMachine):
         assert_replays_equal(self.incident)
 
 
-IncidentMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25,
-                                             deadline=None)
+IncidentMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
 TestIncidentMachine = IncidentMachine.TestCase

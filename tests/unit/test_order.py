@@ -47,57 +47,109 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "confirm": Command(
-        "confirm", "OrderConfirmed", lambda o, m: o.confirm(m), frozenset({S.RECEIVED}),
-        S.CONFIRMED),
+        "confirm", "OrderConfirmed", lambda o, m: o.confirm(m), frozenset({S.RECEIVED}), S.CONFIRMED
+    ),
     "send_confirmation": Command(
-        "send a confirmation", "ConfirmationSent", lambda o, m: o.send_confirmation(m, "sms"),
-        UNDER_WAY),
+        "send a confirmation",
+        "ConfirmationSent",
+        lambda o, m: o.send_confirmation(m, "sms"),
+        UNDER_WAY,
+    ),
     "reject": Command(
-        "reject", "OrderRejected", lambda o, m: o.reject(m, "busy"), frozenset({S.RECEIVED}),
-        S.REJECTED),
+        "reject",
+        "OrderRejected",
+        lambda o, m: o.reject(m, "busy"),
+        frozenset({S.RECEIVED}),
+        S.REJECTED,
+    ),
     "expire": Command(
-        "expire", "OrderExpired", lambda o, m: o.expire(m), frozenset({S.RECEIVED}), S.EXPIRED),
+        "expire", "OrderExpired", lambda o, m: o.expire(m), frozenset({S.RECEIVED}), S.EXPIRED
+    ),
     "assign_department": Command(
-        "assign a department", "AssignedToDepartment",
-        lambda o, m: o.assign_department(m, "kitchen", "chef-2"), BEFORE_PICK_UP),
+        "assign a department",
+        "AssignedToDepartment",
+        lambda o, m: o.assign_department(m, "kitchen", "chef-2"),
+        BEFORE_PICK_UP,
+    ),
     "start_preparation": Command(
-        "start preparation", "PreparationStarted", lambda o, m: o.start_preparation(m),
-        frozenset({S.CONFIRMED}), S.IN_PREPARATION),
+        "start preparation",
+        "PreparationStarted",
+        lambda o, m: o.start_preparation(m),
+        frozenset({S.CONFIRMED}),
+        S.IN_PREPARATION,
+    ),
     "pack": Command(
-        "pack", "OrderPacked", lambda o, m: o.pack(m), frozenset({S.IN_PREPARATION}), S.PACKED),
+        "pack", "OrderPacked", lambda o, m: o.pack(m), frozenset({S.IN_PREPARATION}), S.PACKED
+    ),
     "assign_courier": Command(
-        "assign a courier", "CourierAssigned",
+        "assign a courier",
+        "CourierAssigned",
         lambda o, m: o.assign_courier(m, "courier-3", "fleetco"),
-        frozenset({S.PACKED, S.COURIER_ASSIGNED}), S.COURIER_ASSIGNED),
+        frozenset({S.PACKED, S.COURIER_ASSIGNED}),
+        S.COURIER_ASSIGNED,
+    ),
     "pick_up": Command(
-        "pick up", "OrderPickedUp", lambda o, m: o.pick_up(m),
-        frozenset({S.COURIER_ASSIGNED, S.DELIVERY_FAILED}), S.PICKED_UP),
+        "pick up",
+        "OrderPickedUp",
+        lambda o, m: o.pick_up(m),
+        frozenset({S.COURIER_ASSIGNED, S.DELIVERY_FAILED}),
+        S.PICKED_UP,
+    ),
     "deliver": Command(
-        "deliver", "OrderDelivered", lambda o, m: o.deliver(m), frozenset({S.PICKED_UP}),
-        S.DELIVERED),
+        "deliver",
+        "OrderDelivered",
+        lambda o, m: o.deliver(m),
+        frozenset({S.PICKED_UP}),
+        S.DELIVERED,
+    ),
     "fail_delivery": Command(
-        "fail delivery", "DeliveryFailed", lambda o, m: o.fail_delivery(m, "refused"),
-        frozenset({S.PICKED_UP}), S.DELIVERY_FAILED),
+        "fail delivery",
+        "DeliveryFailed",
+        lambda o, m: o.fail_delivery(m, "refused"),
+        frozenset({S.PICKED_UP}),
+        S.DELIVERY_FAILED,
+    ),
     "mark_returned": Command(
-        "mark returned", "OrderReturned", lambda o, m: o.mark_returned(m),
-        frozenset({S.DELIVERY_FAILED}), S.RETURNED),
+        "mark returned",
+        "OrderReturned",
+        lambda o, m: o.mark_returned(m),
+        frozenset({S.DELIVERY_FAILED}),
+        S.RETURNED,
+    ),
     "cancel": Command(
-        "cancel", "OrderCancelled", lambda o, m: o.cancel(m, "too_slow", "customer"),
-        BEFORE_PICK_UP, S.CANCELLED),
+        "cancel",
+        "OrderCancelled",
+        lambda o, m: o.cancel(m, "too_slow", "customer"),
+        BEFORE_PICK_UP,
+        S.CANCELLED,
+    ),
     "update_eta": Command(
-        "update the ETA", "EtaUpdated", lambda o, m: o.update_eta(m, m.occurred_at + minutes(9)),
-        TRACKED),
+        "update the ETA",
+        "EtaUpdated",
+        lambda o, m: o.update_eta(m, m.occurred_at + minutes(9)),
+        TRACKED,
+    ),
     "detect_delay": Command(
-        "detect a delay", "DelayDetected", lambda o, m: o.detect_delay(m, 15), TRACKED),
+        "detect a delay", "DelayDetected", lambda o, m: o.detect_delay(m, 15), TRACKED
+    ),
     "send_delay_notice": Command(
-        "send a delay notice", "DelayNoticeSent", lambda o, m: o.send_delay_notice(m, "app"),
-        OPEN | {S.DELIVERED}),
+        "send a delay notice",
+        "DelayNoticeSent",
+        lambda o, m: o.send_delay_notice(m, "app"),
+        OPEN | {S.DELIVERED},
+    ),
     "record_late": Command(
-        "record lateness", "OrderLate", lambda o, m: o.record_late(m, "courier"),
-        TRACKED | {S.DELIVERED}),
+        "record lateness",
+        "OrderLate",
+        lambda o, m: o.record_late(m, "courier"),
+        TRACKED | {S.DELIVERED},
+    ),
     "record_refund": Command(
-        "record a refund", "RefundRecorded", lambda o, m: o.record_refund(m, "5.00", "complaint"),
-        frozenset(S) - {S.RECEIVED, S.REJECTED, S.EXPIRED}),
+        "record a refund",
+        "RefundRecorded",
+        lambda o, m: o.record_refund(m, "5.00", "complaint"),
+        frozenset(S) - {S.RECEIVED, S.REJECTED, S.EXPIRED},
+    ),
 }
 
 # accepted states where a rule still refuses a late command: tested on their own below
@@ -107,11 +159,15 @@ RULED_OUT = {
     ("record_late", S.DELIVERED),  # delivered on time
 }
 ACCEPTED = [
-    (name, status) for name, command in COMMANDS.items() for status in S
+    (name, status)
+    for name, command in COMMANDS.items()
+    for status in S
     if status in command.accepted_in and (name, status) not in RULED_OUT
 ]
 REFUSED = [
-    (name, status) for name, command in COMMANDS.items() for status in S
+    (name, status)
+    for name, command in COMMANDS.items()
+    for status in S
     if status not in command.accepted_in
 ]
 
@@ -156,14 +212,18 @@ def test_an_order_is_open_until_it_reaches_a_final_state(status: S, is_open: boo
 
 # --- receiving ------------------------------------------------------------------------------
 
+
 def test_a_received_order_records_what_was_ordered() -> None:
     # when an order comes in through the app
     order = received_order(amount="19")
     # then it is received with its items, its amount in cents and an idle promise clock
     assert event_names(order) == ["OrderReceived"]
     assert order.status == S.RECEIVED
-    assert (order.customer_id, order.restaurant, order.region) == (CUSTOMER_ID, "Noodle Bar",
-                                                                   "north")
+    assert (order.customer_id, order.restaurant, order.region) == (
+        CUSTOMER_ID,
+        "Noodle Bar",
+        "north",
+    )
     assert order.items == [RAMEN]
     assert order.amount == Decimal("19.00")
     assert order.channel is Channel.APP
@@ -179,7 +239,8 @@ def test_events_are_stored_under_stable_topics() -> None:
     order = received_order()
     order.confirm(meta(minutes(1)))
     assert [get_topic(type(event)) for event in order.pending_events] == [
-        "careledger.OrderReceived", "careledger.OrderConfirmed",
+        "careledger.OrderReceived",
+        "careledger.OrderConfirmed",
     ]
 
 
@@ -247,6 +308,7 @@ def test_items_built_from_input_rows_name_the_row_at_fault() -> None:
 
 # --- the way to the door --------------------------------------------------------------------
 
+
 def test_an_order_delivered_keeps_the_time_of_each_stage() -> None:
     # given a received order
     order = received_order()
@@ -260,13 +322,32 @@ def test_an_order_delivered_keeps_the_time_of_each_stage() -> None:
     # then it is delivered, closed, and each stage kept its business time
     assert order.status == S.DELIVERED
     assert event_names(order) == [
-        "OrderReceived", "OrderConfirmed", "PreparationStarted", "OrderPacked", "CourierAssigned",
-        "OrderPickedUp", "OrderDelivered",
+        "OrderReceived",
+        "OrderConfirmed",
+        "PreparationStarted",
+        "OrderPacked",
+        "CourierAssigned",
+        "OrderPickedUp",
+        "OrderDelivered",
     ]
-    assert [order.received_at, order.confirmed_at, order.preparation_started_at, order.packed_at,
-            order.courier_assigned_at, order.picked_up_at, order.delivered_at, order.closed_at] == [
-        T0, T0 + minutes(1), T0 + minutes(2), T0 + minutes(10), T0 + minutes(11),
-        T0 + minutes(15), T0 + minutes(40), T0 + minutes(40),
+    assert [
+        order.received_at,
+        order.confirmed_at,
+        order.preparation_started_at,
+        order.packed_at,
+        order.courier_assigned_at,
+        order.picked_up_at,
+        order.delivered_at,
+        order.closed_at,
+    ] == [
+        T0,
+        T0 + minutes(1),
+        T0 + minutes(2),
+        T0 + minutes(10),
+        T0 + minutes(11),
+        T0 + minutes(15),
+        T0 + minutes(40),
+        T0 + minutes(40),
     ]
     assert (order.courier, order.courier_provider) == ("courier-9", "inhouse")
     assert order.is_open is False

@@ -46,7 +46,8 @@ class OrderMachine(RuleBasedStateMachine):
         # random sequences alone seldom get past the first stages: start anywhere
         self.order = order_in(start)
         self.now = max(
-            event.meta.occurred_at for event in self.order.pending_events
+            event.meta.occurred_at
+            for event in self.order.pending_events
             if isinstance(event, Order.Event)
         )
 
@@ -86,8 +87,11 @@ class OrderMachine(RuleBasedStateMachine):
     def expire(self, advance: int) -> None:
         self.attempt(advance, self.order.expire)
 
-    @rule(advance=ADVANCE, department=st.sampled_from(["kitchen", "delivery", "bakery"]),
-          assignee=TEXT)
+    @rule(
+        advance=ADVANCE,
+        department=st.sampled_from(["kitchen", "delivery", "bakery"]),
+        assignee=TEXT,
+    )
     def assign_department(self, advance: int, department: str, assignee: str) -> None:
         self.attempt(advance, lambda m: self.order.assign_department(m, department, assignee))
 
@@ -139,8 +143,11 @@ class OrderMachine(RuleBasedStateMachine):
     def record_late(self, advance: int, attributed_to: str) -> None:
         self.attempt(advance, lambda m: self.order.record_late(m, attributed_to))
 
-    @rule(advance=ADVANCE, amount=st.decimals(-1, 12, places=2),
-          origin=st.sampled_from(["complaint", "guarantee", "gift"]))
+    @rule(
+        advance=ADVANCE,
+        amount=st.decimals(-1, 12, places=2),
+        origin=st.sampled_from(["complaint", "guarantee", "gift"]),
+    )
     def record_refund(self, advance: int, amount: Decimal, origin: str) -> None:
         self.attempt(advance, lambda m: self.order.record_refund(m, amount, origin))
 

@@ -22,6 +22,7 @@ from tests.unit.replay import assert_replays_equal
 
 # --- the promise, delays and lateness -------------------------------------------------------
 
+
 def test_confirmation_starts_the_promise_clock_and_an_eta_does_not_move_it() -> None:
     # given a confirmed order
     order = order_in(S.CONFIRMED)
@@ -112,8 +113,8 @@ def test_a_delivered_order_is_late_by_its_delivery_time() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "at"), [(S.PICKED_UP, PROMISED_AT), (S.DELIVERY_FAILED, T0 + minutes(44)),
-                       (S.DELIVERED, T0 + LATE)],
+    ("status", "at"),
+    [(S.PICKED_UP, PROMISED_AT), (S.DELIVERY_FAILED, T0 + minutes(44)), (S.DELIVERED, T0 + LATE)],
 )
 def test_an_order_that_kept_its_promise_is_not_late(status: S, at: datetime) -> None:
     order = order_in(status)
@@ -143,6 +144,7 @@ def test_a_delay_detected_after_lateness_keeps_the_order_late() -> None:
 
 
 # --- refunds --------------------------------------------------------------------------------
+
 
 def test_refunds_add_up_to_at_most_the_order_amount() -> None:
     # given a delivered order of 19.00, refunded 5.00 after a complaint

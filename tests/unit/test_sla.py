@@ -41,9 +41,15 @@ def test_policy_v1_holds_the_targets_of_the_service_plans() -> None:
     assert SLA_POLICY_V1.warn_percent == 80
 
 
-@pytest.mark.parametrize(("severity", "target_s"), [
-    ("urgent", 14400), ("major", 43200), ("general", 86400), (None, 86400),
-])
+@pytest.mark.parametrize(
+    ("severity", "target_s"),
+    [
+        ("urgent", 14400),
+        ("major", 43200),
+        ("general", 86400),
+        (None, 86400),
+    ],
+)
 def test_the_resolution_target_depends_on_severity(severity: str | None, target_s: int) -> None:
     assert SLA_POLICY_V1.target_s(ClockName.RESOLUTION, severity) == target_s
 
@@ -62,8 +68,13 @@ def test_an_unregistered_policy_is_invalid() -> None:
 def test_a_complaint_refuses_an_unregistered_policy_and_records_nothing() -> None:
     with pytest.raises(InvalidInputError) as invalid:
         Complaint.receive(
-            meta(), id=CUSTOMER_ID, customer_id=CUSTOMER_ID, order_id=None, content=sealed(),
-            channel="web", policy=replace(SLA_POLICY_V1, version=2),
+            meta(),
+            id=CUSTOMER_ID,
+            customer_id=CUSTOMER_ID,
+            order_id=None,
+            content=sealed(),
+            channel="web",
+            policy=replace(SLA_POLICY_V1, version=2),
         )
     assert invalid.value.field == "policy"
 
@@ -90,10 +101,15 @@ def test_elapsed_time_leaves_out_pauses() -> None:
     assert (sla.paused_s, sla.warn_at, sla.due_at) == (3600, at("13:12"), at("14:00"))
 
 
-@pytest.mark.parametrize(("when", "warning", "breach"), [
-    ("12:11:59", False, False), ("12:12", True, False), ("12:59:59", True, False),
-    ("13:00", True, True),
-])
+@pytest.mark.parametrize(
+    ("when", "warning", "breach"),
+    [
+        ("12:11:59", False, False),
+        ("12:12", True, False),
+        ("12:59:59", True, False),
+        ("13:00", True, True),
+    ],
+)
 def test_warning_and_breach_fall_due_at_their_exact_times(
     when: str, warning: bool, breach: bool
 ) -> None:
@@ -110,12 +126,15 @@ def test_a_paused_or_stopped_clock_has_nothing_due() -> None:
         assert sla.next_check_at() is None
 
 
-@pytest.mark.parametrize(("stop", "breached_before", "state"), [
-    ("12:59", False, ClockState.MET),
-    ("13:00", False, ClockState.MET),
-    ("13:00:01", False, ClockState.BREACHED),
-    ("12:00", True, ClockState.BREACHED),
-])
+@pytest.mark.parametrize(
+    ("stop", "breached_before", "state"),
+    [
+        ("12:59", False, ClockState.MET),
+        ("13:00", False, ClockState.MET),
+        ("13:00:01", False, ClockState.BREACHED),
+        ("12:00", True, ClockState.BREACHED),
+    ],
+)
 def test_stopping_a_clock_meets_it_unless_late_or_already_breached(
     stop: str, breached_before: bool, state: ClockState
 ) -> None:
@@ -130,7 +149,10 @@ def test_a_clock_stopped_while_paused_counts_the_pause_out() -> None:
     sla.pause(at("10:00"))
     sla.stop(at("12:00"))
     assert (sla.state, sla.elapsed_s(at("18:00")), sla.due_at) == (
-        ClockState.MET, 3600, at("15:00"))
+        ClockState.MET,
+        3600,
+        at("15:00"),
+    )
 
 
 def test_a_warned_clock_is_warned_again_when_retargeted_to_a_later_warning() -> None:
@@ -187,61 +209,123 @@ def test_receiving_starts_three_clocks() -> None:
 
 
 def test_an_urgent_complaint_on_hold_for_the_customer_breaches_an_hour_later() -> None:
-    complaint = run([
-        # given an urgent complaint answered and classified one minute after it arrived
-        (at("09:01"), lambda c, m: c.reply(m, sealed()),
-         ["AgentReplied", "FirstResponseSent", "SlaMet first_response 60s"], at("04:12", 1)),
-        (at("09:01"), lambda c, m: c.classify(m, "food_safety", "foreign_object", "urgent"),
-         ["ComplaintClassified", "SlaMet registration 60s",
-          "SlaClockRetargeted resolution due 13:00 warn 12:12",
-          "ComplaintEscalated 1 severity"], at("12:12")),
-        (at("09:05"), lambda c, m: c.assign_responsibility(m, "quality", "q-1"),
-         ["ResponsibilityAssigned"], at("12:12")),
-        (at("09:06"), lambda c, m: c.start_work(m), ["WorkStarted"], at("12:12")),
-        # when it waits on the customer from 10:00 to 11:00
-        (at("10:00"), lambda c, m: c.put_on_hold(m, "customer"),
-         ["PutOnHold", "SlaClockPaused resolution"], None),
-        (at("10:30"), check, [], None),
-        (at("11:00"), lambda c, m: c.resume(m),
-         ["Resumed", "SlaClockResumed resolution due 14:00 warn 13:12"], at("13:12")),
-        # then the warning comes at 13:12 and the breach at 14:00 exactly, each once
-        (at("13:11:59"), check, [], at("13:12")),
-        (at("13:12"), check, ["SlaWarning resolution due 14:00"], at("14:00")),
-        (at("13:59"), check, [], at("14:00")),
-        (at("14:00"), check, ["SlaBreached resolution late 0s", "ComplaintEscalated 2 sla"],
-         None),
-        (at("14:00"), check, [], None),
-        # and resolving it later records nothing more for that clock
-        (at("14:30"), lambda c, m: c.propose_solution(m, "apology", None, None),
-         ["SolutionProposed"], None),
-        (at("14:45"), lambda c, m: c.resolve(m, "explained"), ["ComplaintResolved"], None),
-    ])
+    complaint = run(
+        [
+            # given an urgent complaint answered and classified one minute after it arrived
+            (
+                at("09:01"),
+                lambda c, m: c.reply(m, sealed()),
+                ["AgentReplied", "FirstResponseSent", "SlaMet first_response 60s"],
+                at("04:12", 1),
+            ),
+            (
+                at("09:01"),
+                lambda c, m: c.classify(m, "food_safety", "foreign_object", "urgent"),
+                [
+                    "ComplaintClassified",
+                    "SlaMet registration 60s",
+                    "SlaClockRetargeted resolution due 13:00 warn 12:12",
+                    "ComplaintEscalated 1 severity",
+                ],
+                at("12:12"),
+            ),
+            (
+                at("09:05"),
+                lambda c, m: c.assign_responsibility(m, "quality", "q-1"),
+                ["ResponsibilityAssigned"],
+                at("12:12"),
+            ),
+            (at("09:06"), lambda c, m: c.start_work(m), ["WorkStarted"], at("12:12")),
+            # when it waits on the customer from 10:00 to 11:00
+            (
+                at("10:00"),
+                lambda c, m: c.put_on_hold(m, "customer"),
+                ["PutOnHold", "SlaClockPaused resolution"],
+                None,
+            ),
+            (at("10:30"), check, [], None),
+            (
+                at("11:00"),
+                lambda c, m: c.resume(m),
+                ["Resumed", "SlaClockResumed resolution due 14:00 warn 13:12"],
+                at("13:12"),
+            ),
+            # then the warning comes at 13:12 and the breach at 14:00 exactly, each once
+            (at("13:11:59"), check, [], at("13:12")),
+            (at("13:12"), check, ["SlaWarning resolution due 14:00"], at("14:00")),
+            (at("13:59"), check, [], at("14:00")),
+            (
+                at("14:00"),
+                check,
+                ["SlaBreached resolution late 0s", "ComplaintEscalated 2 sla"],
+                None,
+            ),
+            (at("14:00"), check, [], None),
+            # and resolving it later records nothing more for that clock
+            (
+                at("14:30"),
+                lambda c, m: c.propose_solution(m, "apology", None, None),
+                ["SolutionProposed"],
+                None,
+            ),
+            (at("14:45"), lambda c, m: c.resolve(m, "explained"), ["ComplaintResolved"], None),
+        ]
+    )
     resolution = complaint.clocks["resolution"]
     assert (resolution.state, resolution.paused_s, complaint.escalation_level) == (
-        ClockState.BREACHED, 3600, 2)
+        ClockState.BREACHED,
+        3600,
+        2,
+    )
 
 
 def test_waiting_on_the_restaurant_does_not_pause_the_resolution_clock() -> None:
-    run([
-        (at("09:01"), lambda c, m: c.classify(m, "logistics", "late", "major"),
-         ["ComplaintClassified", "SlaMet registration 60s",
-          "SlaClockRetargeted resolution due 21:00 warn 18:36"], at("09:01:36")),
-        (at("09:01:30"), lambda c, m: c.send_first_response(m),
-         ["FirstResponseSent", "SlaMet first_response 90s"], at("18:36")),
-        (at("09:02"), lambda c, m: c.assign_responsibility(m, "logistics", "l-1"),
-         ["ResponsibilityAssigned"], at("18:36")),
-        (at("09:03"), lambda c, m: c.start_work(m), ["WorkStarted"], at("18:36")),
-        (at("10:00"), lambda c, m: c.put_on_hold(m, "restaurant"), ["PutOnHold"], at("18:36")),
-        (at("18:36"), check, ["SlaWarning resolution due 21:00"], at("21:00")),
-    ])
+    run(
+        [
+            (
+                at("09:01"),
+                lambda c, m: c.classify(m, "logistics", "late", "major"),
+                [
+                    "ComplaintClassified",
+                    "SlaMet registration 60s",
+                    "SlaClockRetargeted resolution due 21:00 warn 18:36",
+                ],
+                at("09:01:36"),
+            ),
+            (
+                at("09:01:30"),
+                lambda c, m: c.send_first_response(m),
+                ["FirstResponseSent", "SlaMet first_response 90s"],
+                at("18:36"),
+            ),
+            (
+                at("09:02"),
+                lambda c, m: c.assign_responsibility(m, "logistics", "l-1"),
+                ["ResponsibilityAssigned"],
+                at("18:36"),
+            ),
+            (at("09:03"), lambda c, m: c.start_work(m), ["WorkStarted"], at("18:36")),
+            (at("10:00"), lambda c, m: c.put_on_hold(m, "restaurant"), ["PutOnHold"], at("18:36")),
+            (at("18:36"), check, ["SlaWarning resolution due 21:00"], at("21:00")),
+        ]
+    )
 
 
-@pytest.mark.parametrize(("when", "expected"), [
-    (at("09:01:59"), ["FirstResponseSent", "SlaMet first_response 119s"]),
-    (at("09:02"), ["FirstResponseSent", "SlaMet first_response 120s"]),
-    (at("09:03"), ["FirstResponseSent", "SlaBreached first_response late 60s",
-                   "ComplaintEscalated 1 sla"]),
-])
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (at("09:01:59"), ["FirstResponseSent", "SlaMet first_response 119s"]),
+        (at("09:02"), ["FirstResponseSent", "SlaMet first_response 120s"]),
+        (
+            at("09:03"),
+            [
+                "FirstResponseSent",
+                "SlaBreached first_response late 60s",
+                "ComplaintEscalated 1 sla",
+            ],
+        ),
+    ],
+)
 def test_the_first_response_is_met_within_two_minutes_and_breached_after(
     when: datetime, expected: list[str]
 ) -> None:
@@ -254,126 +338,282 @@ def test_the_first_response_is_met_within_two_minutes_and_breached_after(
 
 
 def test_the_sweeper_breaches_the_first_response_and_the_late_reply_adds_nothing() -> None:
-    run([
-        (at("09:01:35"), check, [], at("09:01:36")),
-        (at("09:01:36"), check, ["SlaWarning first_response due 09:02"], at("09:02")),
-        (at("09:02"), check, ["SlaBreached first_response late 0s", "ComplaintEscalated 1 sla"],
-         at("04:12", 1)),
-        (at("09:05"), lambda c, m: c.reply(m, sealed()), ["AgentReplied", "FirstResponseSent"],
-         at("04:12", 1)),
-    ])
+    run(
+        [
+            (at("09:01:35"), check, [], at("09:01:36")),
+            (at("09:01:36"), check, ["SlaWarning first_response due 09:02"], at("09:02")),
+            (
+                at("09:02"),
+                check,
+                ["SlaBreached first_response late 0s", "ComplaintEscalated 1 sla"],
+                at("04:12", 1),
+            ),
+            (
+                at("09:05"),
+                lambda c, m: c.reply(m, sealed()),
+                ["AgentReplied", "FirstResponseSent"],
+                at("04:12", 1),
+            ),
+        ]
+    )
 
 
 def test_a_late_sweep_records_the_warning_and_the_breach_together() -> None:
-    run([
-        (at("09:10"), check, ["SlaWarning first_response due 09:02",
-                              "SlaBreached first_response late 480s",
-                              "ComplaintEscalated 1 sla"], at("04:12", 1)),
-    ])
+    run(
+        [
+            (
+                at("09:10"),
+                check,
+                [
+                    "SlaWarning first_response due 09:02",
+                    "SlaBreached first_response late 480s",
+                    "ComplaintEscalated 1 sla",
+                ],
+                at("04:12", 1),
+            ),
+        ]
+    )
 
 
 def classified_and_answered() -> Scenario:
     return [
-        (at("09:01"), lambda c, m: c.reply(m, sealed()),
-         ["AgentReplied", "FirstResponseSent", "SlaMet first_response 60s"], at("04:12", 1)),
-        (at("09:10"), lambda c, m: c.classify(m, "after_sales", "broken_box", "general"),
-         ["ComplaintClassified", "SlaMet registration 600s"], at("04:12", 1)),
+        (
+            at("09:01"),
+            lambda c, m: c.reply(m, sealed()),
+            ["AgentReplied", "FirstResponseSent", "SlaMet first_response 60s"],
+            at("04:12", 1),
+        ),
+        (
+            at("09:10"),
+            lambda c, m: c.classify(m, "after_sales", "broken_box", "general"),
+            ["ComplaintClassified", "SlaMet registration 600s"],
+            at("04:12", 1),
+        ),
     ]
 
 
 def test_the_technical_hand_back_clock_runs_one_hour_from_assignment_to_reply() -> None:
-    run([
-        *classified_and_answered(),
-        (at("09:20"), lambda c, m: c.assign_responsibility(m, "technical", "t-1"),
-         ["ResponsibilityAssigned", "SlaClockStarted technical_handback due 10:20 warn 10:08"],
-         at("10:08")),
-        # reassigning within technical does not restart its clock
-        (at("09:30"), lambda c, m: c.assign_responsibility(m, "technical", "t-2"),
-         ["ResponsibilityAssigned"], at("10:08")),
-        (at("10:00"), lambda c, m: c.record_department_reply(m, "technical"),
-         ["DepartmentReplied", "SlaMet technical_handback 2400s"], at("04:12", 1)),
-        # a department without a running clock replies: nothing to stop
-        (at("10:05"), lambda c, m: c.record_department_reply(m, "technical"),
-         ["DepartmentReplied"], at("04:12", 1)),
-        # a new hand-back to technical starts a fresh clock
-        (at("11:00"), lambda c, m: c.assign_responsibility(m, "technical", "t-3"),
-         ["ResponsibilityAssigned", "SlaClockStarted technical_handback due 12:00 warn 11:48"],
-         at("11:48")),
-        (at("12:30"), lambda c, m: c.record_department_reply(m, "technical"),
-         ["DepartmentReplied", "SlaBreached technical_handback late 1800s",
-          "ComplaintEscalated 1 sla"], at("04:12", 1)),
-    ])
+    run(
+        [
+            *classified_and_answered(),
+            (
+                at("09:20"),
+                lambda c, m: c.assign_responsibility(m, "technical", "t-1"),
+                [
+                    "ResponsibilityAssigned",
+                    "SlaClockStarted technical_handback due 10:20 warn 10:08",
+                ],
+                at("10:08"),
+            ),
+            # reassigning within technical does not restart its clock
+            (
+                at("09:30"),
+                lambda c, m: c.assign_responsibility(m, "technical", "t-2"),
+                ["ResponsibilityAssigned"],
+                at("10:08"),
+            ),
+            (
+                at("10:00"),
+                lambda c, m: c.record_department_reply(m, "technical"),
+                ["DepartmentReplied", "SlaMet technical_handback 2400s"],
+                at("04:12", 1),
+            ),
+            # a department without a running clock replies: nothing to stop
+            (
+                at("10:05"),
+                lambda c, m: c.record_department_reply(m, "technical"),
+                ["DepartmentReplied"],
+                at("04:12", 1),
+            ),
+            # a new hand-back to technical starts a fresh clock
+            (
+                at("11:00"),
+                lambda c, m: c.assign_responsibility(m, "technical", "t-3"),
+                [
+                    "ResponsibilityAssigned",
+                    "SlaClockStarted technical_handback due 12:00 warn 11:48",
+                ],
+                at("11:48"),
+            ),
+            (
+                at("12:30"),
+                lambda c, m: c.record_department_reply(m, "technical"),
+                [
+                    "DepartmentReplied",
+                    "SlaBreached technical_handback late 1800s",
+                    "ComplaintEscalated 1 sla",
+                ],
+                at("04:12", 1),
+            ),
+        ]
+    )
 
 
 def test_the_after_sales_hand_back_clock_breaches_after_24_hours() -> None:
-    run([
-        *classified_and_answered(),
-        (at("09:20"), lambda c, m: c.assign_responsibility(m, "after_sales", "a-1"),
-         ["ResponsibilityAssigned",
-          "SlaClockStarted after_sales_handback due 09:20+1d warn 04:32+1d"], at("04:12", 1)),
-        (at("04:12", 1), check, ["SlaWarning resolution due 09:00+1d"], at("04:32", 1)),
-        (at("04:32", 1), check, ["SlaWarning after_sales_handback due 09:20+1d"],
-         at("09:00", 1)),
-        (at("09:00", 1), check, ["SlaBreached resolution late 0s", "ComplaintEscalated 1 sla"],
-         at("09:20", 1)),
-        (at("09:20", 1), check, ["SlaBreached after_sales_handback late 0s",
-                                 "ComplaintEscalated 2 sla"], None),
-        (at("10:00", 1), lambda c, m: c.record_department_reply(m, "after_sales"),
-         ["DepartmentReplied"], None),
-    ])
+    run(
+        [
+            *classified_and_answered(),
+            (
+                at("09:20"),
+                lambda c, m: c.assign_responsibility(m, "after_sales", "a-1"),
+                [
+                    "ResponsibilityAssigned",
+                    "SlaClockStarted after_sales_handback due 09:20+1d warn 04:32+1d",
+                ],
+                at("04:12", 1),
+            ),
+            (at("04:12", 1), check, ["SlaWarning resolution due 09:00+1d"], at("04:32", 1)),
+            (
+                at("04:32", 1),
+                check,
+                ["SlaWarning after_sales_handback due 09:20+1d"],
+                at("09:00", 1),
+            ),
+            (
+                at("09:00", 1),
+                check,
+                ["SlaBreached resolution late 0s", "ComplaintEscalated 1 sla"],
+                at("09:20", 1),
+            ),
+            (
+                at("09:20", 1),
+                check,
+                ["SlaBreached after_sales_handback late 0s", "ComplaintEscalated 2 sla"],
+                None,
+            ),
+            (
+                at("10:00", 1),
+                lambda c, m: c.record_department_reply(m, "after_sales"),
+                ["DepartmentReplied"],
+                None,
+            ),
+        ]
+    )
 
 
 def test_a_reopened_complaint_starts_a_fresh_resolution_clock_by_its_severity() -> None:
-    complaint = run([
-        (at("09:01"), lambda c, m: c.send_first_response(m),
-         ["FirstResponseSent", "SlaMet first_response 60s"], at("04:12", 1)),
-        (at("09:10"), lambda c, m: c.classify(m, "product_quality", "cold_food", "major"),
-         ["ComplaintClassified", "SlaMet registration 600s",
-          "SlaClockRetargeted resolution due 21:00 warn 18:36"], at("18:36")),
-        (at("09:20"), lambda c, m: c.assign_responsibility(m, "quality", "q-1"),
-         ["ResponsibilityAssigned"], at("18:36")),
-        (at("09:30"), lambda c, m: c.start_work(m), ["WorkStarted"], at("18:36")),
-        (at("11:00"), lambda c, m: c.propose_solution(m, "partial_refund", "8.50", ORDER_AMOUNT),
-         ["SolutionProposed"], at("18:36")),
-        (at("12:00"), lambda c, m: c.resolve(m, "refunded"),
-         ["ComplaintResolved", "SlaMet resolution 10800s"], None),
-        (at("13:00"), lambda c, m: c.dispute_resolution(m),
-         ["ResolutionDisputed", "ComplaintReopened",
-          "SlaClockStarted resolution due 01:00+1d warn 22:36"], at("22:36")),
-    ])
+    complaint = run(
+        [
+            (
+                at("09:01"),
+                lambda c, m: c.send_first_response(m),
+                ["FirstResponseSent", "SlaMet first_response 60s"],
+                at("04:12", 1),
+            ),
+            (
+                at("09:10"),
+                lambda c, m: c.classify(m, "product_quality", "cold_food", "major"),
+                [
+                    "ComplaintClassified",
+                    "SlaMet registration 600s",
+                    "SlaClockRetargeted resolution due 21:00 warn 18:36",
+                ],
+                at("18:36"),
+            ),
+            (
+                at("09:20"),
+                lambda c, m: c.assign_responsibility(m, "quality", "q-1"),
+                ["ResponsibilityAssigned"],
+                at("18:36"),
+            ),
+            (at("09:30"), lambda c, m: c.start_work(m), ["WorkStarted"], at("18:36")),
+            (
+                at("11:00"),
+                lambda c, m: c.propose_solution(m, "partial_refund", "8.50", ORDER_AMOUNT),
+                ["SolutionProposed"],
+                at("18:36"),
+            ),
+            (
+                at("12:00"),
+                lambda c, m: c.resolve(m, "refunded"),
+                ["ComplaintResolved", "SlaMet resolution 10800s"],
+                None,
+            ),
+            (
+                at("13:00"),
+                lambda c, m: c.dispute_resolution(m),
+                [
+                    "ResolutionDisputed",
+                    "ComplaintReopened",
+                    "SlaClockStarted resolution due 01:00+1d warn 22:36",
+                ],
+                at("22:36"),
+            ),
+        ]
+    )
     assert (complaint.reopen_count, complaint.clocks["resolution"].started_at) == (1, at("13:00"))
 
 
 def test_reclassifying_moves_a_paused_clock_and_resuming_adds_the_pause() -> None:
-    run([
-        *classified_and_answered(),
-        (at("09:20"), lambda c, m: c.assign_responsibility(m, "customer_service", "c-1"),
-         ["ResponsibilityAssigned"], at("04:12", 1)),
-        (at("09:30"), lambda c, m: c.start_work(m), ["WorkStarted"], at("04:12", 1)),
-        (at("10:00"), lambda c, m: c.put_on_hold(m, "customer"),
-         ["PutOnHold", "SlaClockPaused resolution"], None),
-        # reclassified as urgent during the pause: due at 13:00 before the pause is added
-        (at("10:30"), lambda c, m: c.reclassify(m, "food_safety", "sick", "urgent"),
-         ["ComplaintReclassified", "SlaClockRetargeted resolution due 13:00 warn 12:12",
-          "ComplaintEscalated 1 severity"], None),
-        (at("11:00"), lambda c, m: c.resume(m),
-         ["Resumed", "SlaClockResumed resolution due 14:00 warn 13:12"], at("13:12")),
-    ])
+    run(
+        [
+            *classified_and_answered(),
+            (
+                at("09:20"),
+                lambda c, m: c.assign_responsibility(m, "customer_service", "c-1"),
+                ["ResponsibilityAssigned"],
+                at("04:12", 1),
+            ),
+            (at("09:30"), lambda c, m: c.start_work(m), ["WorkStarted"], at("04:12", 1)),
+            (
+                at("10:00"),
+                lambda c, m: c.put_on_hold(m, "customer"),
+                ["PutOnHold", "SlaClockPaused resolution"],
+                None,
+            ),
+            # reclassified as urgent during the pause: due at 13:00 before the pause is added
+            (
+                at("10:30"),
+                lambda c, m: c.reclassify(m, "food_safety", "sick", "urgent"),
+                [
+                    "ComplaintReclassified",
+                    "SlaClockRetargeted resolution due 13:00 warn 12:12",
+                    "ComplaintEscalated 1 severity",
+                ],
+                None,
+            ),
+            (
+                at("11:00"),
+                lambda c, m: c.resume(m),
+                ["Resumed", "SlaClockResumed resolution due 14:00 warn 13:12"],
+                at("13:12"),
+            ),
+        ]
+    )
 
 
 def test_a_warned_clock_retargeted_later_is_warned_again_at_its_new_time() -> None:
-    run([
-        (at("09:01"), lambda c, m: c.send_first_response(m),
-         ["FirstResponseSent", "SlaMet first_response 60s"], at("04:12", 1)),
-        (at("09:05"), lambda c, m: c.classify(m, "food_safety", "sick", "urgent"),
-         ["ComplaintClassified", "SlaMet registration 300s",
-          "SlaClockRetargeted resolution due 13:00 warn 12:12",
-          "ComplaintEscalated 1 severity"], at("12:12")),
-        (at("12:30"), check, ["SlaWarning resolution due 13:00"], at("13:00")),
-        (at("12:40"), lambda c, m: c.reclassify(m, "logistics", "late", "general"),
-         ["ComplaintReclassified", "SlaClockRetargeted resolution due 09:00+1d warn 04:12+1d"],
-         at("04:12", 1)),
-    ])
+    run(
+        [
+            (
+                at("09:01"),
+                lambda c, m: c.send_first_response(m),
+                ["FirstResponseSent", "SlaMet first_response 60s"],
+                at("04:12", 1),
+            ),
+            (
+                at("09:05"),
+                lambda c, m: c.classify(m, "food_safety", "sick", "urgent"),
+                [
+                    "ComplaintClassified",
+                    "SlaMet registration 300s",
+                    "SlaClockRetargeted resolution due 13:00 warn 12:12",
+                    "ComplaintEscalated 1 severity",
+                ],
+                at("12:12"),
+            ),
+            (at("12:30"), check, ["SlaWarning resolution due 13:00"], at("13:00")),
+            (
+                at("12:40"),
+                lambda c, m: c.reclassify(m, "logistics", "late", "general"),
+                [
+                    "ComplaintReclassified",
+                    "SlaClockRetargeted resolution due 09:00+1d warn 04:12+1d",
+                ],
+                at("04:12", 1),
+            ),
+        ]
+    )
 
 
 def test_a_breach_at_the_top_level_records_no_further_escalation() -> None:
@@ -384,8 +624,7 @@ def test_a_breach_at_the_top_level_records_no_further_escalation() -> None:
     # when its first response breaches
     recorded = recorded_by(complaint, lambda: complaint.check_sla(meta(at("09:02"))))
     # then only the warning and the breach are recorded
-    assert recorded == ["SlaWarning first_response due 09:02",
-                        "SlaBreached first_response late 0s"]
+    assert recorded == ["SlaWarning first_response due 09:02", "SlaBreached first_response late 0s"]
     assert complaint.escalation_level == 3
 
 
@@ -401,15 +640,16 @@ def test_merging_or_closing_stops_running_clocks_silently(ending: str) -> None:
         complaint.resolve(meta(at("09:01")), "explained")
     # when it is merged or closed, then no SLA event is recorded
     end: Callable[[], None] = (
-        (lambda: complaint.merge_into(meta(at("09:01:30")), OTHER_ID)) if ending == "merge"
+        (lambda: complaint.merge_into(meta(at("09:01:30")), OTHER_ID))
+        if ending == "merge"
         else (lambda: complaint.close(meta(at("09:01:30")), "agent"))
     )
     assert recorded_by(complaint, end) == [
-        "ComplaintMerged" if ending == "merge" else "ComplaintClosed"]
+        "ComplaintMerged" if ending == "merge" else "ComplaintClosed"
+    ]
     # and its clocks are cancelled: a sweep records nothing and schedules nothing
     assert recorded_by(complaint, lambda: complaint.check_sla(meta(at("23:00")))) == []
     assert complaint.next_sla_check_at is None
-    assert {c.state for c in complaint.clocks.values()} <= {
-        ClockState.MET, ClockState.CANCELLED}
+    assert {c.state for c in complaint.clocks.values()} <= {ClockState.MET, ClockState.CANCELLED}
     assert complaint.clocks["first_response"].state == ClockState.CANCELLED
     assert_replays_equal(complaint)

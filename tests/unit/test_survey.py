@@ -56,9 +56,7 @@ def test_scores_outside_one_to_five_are_invalid(bad: object) -> None:
 
 def test_unknown_channel_is_invalid_and_records_nothing() -> None:
     with pytest.raises(InvalidInputError) as invalid:
-        Survey.send(
-            meta(), uuid4(), subject="order", subject_id=uuid4(), via="pigeon", id=uuid4()
-        )
+        Survey.send(meta(), uuid4(), subject="order", subject_id=uuid4(), via="pigeon", id=uuid4())
     assert invalid.value.field == "via"
 
 
