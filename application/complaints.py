@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command
+from application.handling import CommandHandling, Outcome, command, new_id
 from application.vault import Vault
 from domain.complaint import Complaint
 from domain.meta import Meta
@@ -28,7 +28,7 @@ class ComplaintCommands(CommandHandling):
             Complaint,
             lambda: Complaint.receive(
                 meta,
-                id=uuid4(),
+                id=new_id(meta, Complaint),
                 customer_id=customer_id,
                 order_id=order_id,
                 channel=channel,

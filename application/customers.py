@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command
+from application.handling import CommandHandling, Outcome, command, new_id
 from application.keystore import KeyStore
 from application.vault import ERASED, Vault
 from domain.customer import Customer
@@ -40,7 +40,7 @@ class CustomerCommands(CommandHandling):
 
     @command(personal=("contact",))
     def register_customer(self, meta: Meta, contact: ContactDetails) -> Outcome:
-        customer_id = uuid4()
+        customer_id = new_id(meta, Customer)
         return self.create(
             meta,
             Customer,

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cached_property, wraps
 from inspect import signature
 from typing import Any, ParamSpec, TypeVar, cast
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -30,6 +30,13 @@ A = TypeVar("A", bound=CareAggregate)
 P = ParamSpec("P")
 
 MAX_ATTEMPTS = 8
+ID_NAMESPACE = UUID("9f0c4a8e-3d2b-5c1a-9e7f-4b6d8a2c1e05")
+
+
+def new_id(meta: Meta, kind: type[CareAggregate]) -> UUID:
+    """The id of the aggregate a command creates, derived from the command id: a retried or
+    repeated creation names the same aggregate, and a replayed day gets the same ids."""
+    return uuid5(ID_NAMESPACE, f"{kind.__name__}/{meta.command_id}")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command
+from application.handling import CommandHandling, Outcome, command, new_id
 from domain.incident import Incident
 from domain.meta import Meta
 
@@ -17,7 +17,7 @@ class IncidentCommands(CommandHandling):
             Incident,
             lambda: Incident.report(
                 meta,
-                id=uuid4(),
+                id=new_id(meta, Incident),
                 type=type,
                 source=source,
                 title=title,

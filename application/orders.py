@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command
+from application.handling import CommandHandling, Outcome, command, new_id
 from application.vault import Vault
 from domain.meta import Meta
 from domain.order import Order
@@ -38,7 +38,7 @@ class OrderCommands(CommandHandling):
             Order,
             lambda: Order.receive(
                 meta,
-                id=uuid4(),
+                id=new_id(meta, Order),
                 customer_id=customer_id,
                 restaurant=restaurant,
                 region=region,

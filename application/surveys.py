@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command
+from application.handling import CommandHandling, Outcome, command, new_id
 from application.vault import Vault
 from domain.meta import Meta
 from domain.survey import Scores, Survey
@@ -27,7 +27,7 @@ class SurveyCommands(CommandHandling):
                 subject=subject,
                 subject_id=subject_id,
                 via=via,
-                id=uuid4(),
+                id=new_id(meta, Survey),
             ),
         )
 

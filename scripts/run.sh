@@ -1,8 +1,25 @@
 #!/usr/bin/env bash
-# Sets up CareLedger on a fresh machine and runs it on the embedded default (SQLite in ./data).
+# Sets up CareLedger on a fresh machine and runs it on the embedded default (SQLite in ./data):
+# the first time, records a realistic day of operations through the commands, then serves the
+# GraphQL API (projections and the SLA/delay policies run in-process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e .
-exec .venv/bin/careledger "${@:-scenario}"
+export CARELEDGER_DATA_DIR=${CARELEDGER_DATA_DIR:-data}
+if [ ! -f "$CARELEDGER_DATA_DIR/careledger.db" ]; then
+    .venv/bin/careledger demo --size small
+fi
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+TOKEN=$(.venv/bin/careledger token issue --role admin --subject newcomer --ttl-hours 12)
+cat <<MSG
+
+GraphiQL: http://$HOST:$PORT/graphql  (open it in a browser)
+In GraphiQL's Headers tab, paste:  {"Authorization": "Bearer $TOKEN"}
+Other roles: .venv/bin/careledger token issue --role analyst --subject someone
+Health: http://$HOST:$PORT/healthz   Metrics: http://$HOST:$PORT/metrics
+
+MSG
+exec .venv/bin/careledger serve --host "$HOST" --port "$PORT"

@@ -1,0 +1,51 @@
+"""Who acts in the demo: customers, merchants, couriers, agents, supervisors and the system."""
+
+from __future__ import annotations
+
+from domain.meta import Actor, ActorKind
+
+AGENT_NAMES = (
+    "agent-lin",
+    "agent-chen",
+    "agent-wang",
+    "agent-zhao",
+    "agent-sun",
+    "agent-huang",
+    "agent-he",
+    "agent-ma",
+)
+AGENTS = tuple(Actor(ActorKind.AGENT, name, "agent") for name in AGENT_NAMES)
+SUPERVISOR = Actor(ActorKind.SUPERVISOR, "sup-zhou", "supervisor")
+COMMANDER = Actor(ActorKind.SUPERVISOR, "sup-zhou", "incident_commander")
+SRE_LEAD = Actor(ActorKind.SUPERVISOR, "sre-guo", "incident_commander")
+DISPATCH_DESK = Actor(ActorKind.AGENT, "dispatch-desk", "dispatcher")
+
+
+def system(name: str) -> Actor:
+    return Actor(ActorKind.SYSTEM, name, "system")
+
+
+NOTIFIER = system("notifier")
+ORDER_TIMEOUT = system("order-timeout")
+DISPATCH = system("dispatch")
+ETA_ESTIMATOR = system("eta-estimator")
+PAYMENTS = system("payments")
+GUARANTEE = system("ontime-guarantee")
+LOYALTY = system("loyalty")
+SURVEYS = system("survey-mailer")
+CLUSTER_MONITOR = system("complaint-cluster-monitor")
+UPTIME_MONITOR = system("uptime-monitor")
+WEATHER_FEED = Actor(ActorKind.INTEGRATION, "cma-weather-feed", "integration")
+
+
+def customer(index: int) -> Actor:
+    return Actor(ActorKind.CUSTOMER, f"customer-{index:06d}", "customer")
+
+
+def merchant(restaurant: str) -> Actor:
+    slug = restaurant.lower().replace(" · ", "-").replace(" ", "-")
+    return Actor(ActorKind.MERCHANT, f"merchant-{slug}", "merchant")
+
+
+def courier(number: int) -> Actor:
+    return Actor(ActorKind.COURIER, f"courier-{number:04d}", "courier")
