@@ -238,9 +238,7 @@ async def changed(info: Info, outcome: handling.Outcome) -> ComplaintChanged:
     )
     return ComplaintChanged(
         complaint=ComplaintView.of(complaint),
-        written=Written(
-            version=outcome.version, position=outcome.position, replayed=outcome.replayed
-        ),
+        written=Written.of(outcome),
     )
 
 

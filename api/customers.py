@@ -133,9 +133,7 @@ async def changed(info: Info, outcome: Outcome) -> CustomerChanged:
     customer = await info.context.call(ledger.load, Customer, outcome.aggregate_id, outcome.version)
     return CustomerChanged(
         customer=CustomerView.of(customer),
-        written=Written(
-            version=outcome.version, position=outcome.position, replayed=outcome.replayed
-        ),
+        written=Written.of(outcome),
     )
 
 

@@ -150,9 +150,7 @@ async def changed(info: Info, outcome: Outcome) -> IncidentChanged:
     incident = await info.context.call(ledger.load, Incident, outcome.aggregate_id, outcome.version)
     return IncidentChanged(
         incident=IncidentView.of(incident),
-        written=Written(
-            version=outcome.version, position=outcome.position, replayed=outcome.replayed
-        ),
+        written=Written.of(outcome),
     )
 
 

@@ -184,9 +184,7 @@ async def changed(info: Info, outcome: Outcome) -> OrderChanged:
     order = await info.context.call(ledger.load, Order, outcome.aggregate_id, outcome.version)
     return OrderChanged(
         order=OrderView.of(order),
-        written=Written(
-            version=outcome.version, position=outcome.position, replayed=outcome.replayed
-        ),
+        written=Written.of(outcome),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from api.problems import ForbiddenError, problem_of
+from application.handling import Outcome
 from domain.errors import DomainError
 
 T = TypeVar("T")
@@ -18,6 +19,10 @@ class Written:
     version: int = strawberry.field(description="The entity's version after the command")
     position: int | None = strawberry.field(description="The log position of the write")
     replayed: bool = strawberry.field(description="True when the command id had been seen")
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Written:
+        return cls(version=outcome.version, position=outcome.position, replayed=outcome.replayed)
 
 
 async def answer(attempt: Callable[[], Awaitable[T]]) -> Any:

@@ -123,9 +123,7 @@ async def changed(info: Info, outcome: Outcome) -> SurveyChanged:
     survey = await info.context.call(ledger.load, Survey, outcome.aggregate_id, outcome.version)
     return SurveyChanged(
         survey=SurveyView.of(survey),
-        written=Written(
-            version=outcome.version, position=outcome.position, replayed=outcome.replayed
-        ),
+        written=Written.of(outcome),
     )
 
 
