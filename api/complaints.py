@@ -16,7 +16,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import READERS, bounded
-from api.outcomes import Written
+from api.outcomes import Written, state_after
 from api.problems import (
     Conflict,
     Forbidden,
@@ -232,10 +232,7 @@ ComplaintResult = Annotated[
 
 
 async def changed(info: Info, outcome: handling.Outcome) -> ComplaintChanged:
-    ledger = info.context.services.ledger
-    complaint = await info.context.call(
-        ledger.load, Complaint, outcome.aggregate_id, outcome.version
-    )
+    complaint = await state_after(info, Complaint, outcome)
     return ComplaintChanged(
         complaint=ComplaintView.of(complaint),
         written=Written.of(outcome),

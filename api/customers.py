@@ -16,7 +16,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import bounded
-from api.outcomes import Written
+from api.outcomes import Written, state_after
 from api.problems import (
     Conflict,
     Forbidden,
@@ -129,8 +129,7 @@ CustomerResult = Annotated[
 
 
 async def changed(info: Info, outcome: Outcome) -> CustomerChanged:
-    ledger = info.context.services.ledger
-    customer = await info.context.call(ledger.load, Customer, outcome.aggregate_id, outcome.version)
+    customer = await state_after(info, Customer, outcome)
     return CustomerChanged(
         customer=CustomerView.of(customer),
         written=Written.of(outcome),

@@ -25,7 +25,8 @@ class ErrorCodes(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", "-")
-        show_bugs = not getattr(context.services.settings, "is_production", True)
+        services = getattr(context, "services", None)
+        show_bugs = services is not None and not services.settings.is_production
         result.errors = [self._coded(e, request_id, show_bugs) for e in result.errors]
 
     @staticmethod

@@ -15,7 +15,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import bounded
-from api.outcomes import Written
+from api.outcomes import Written, state_after
 from api.problems import (
     Conflict,
     Forbidden,
@@ -146,8 +146,7 @@ IncidentResult = Annotated[
 
 async def changed(info: Info, outcome: Outcome) -> IncidentChanged:
     """The writer sees the state it wrote (an agent who reported one included)."""
-    ledger = info.context.services.ledger
-    incident = await info.context.call(ledger.load, Incident, outcome.aggregate_id, outcome.version)
+    incident = await state_after(info, Incident, outcome)
     return IncidentChanged(
         incident=IncidentView.of(incident),
         written=Written.of(outcome),

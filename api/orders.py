@@ -24,7 +24,7 @@ from api.enums import (
     OrderStatus,
 )
 from api.history import HistoryEvent, history_of
-from api.outcomes import Written
+from api.outcomes import Written, state_after
 from api.problems import (
     Conflict,
     Forbidden,
@@ -180,8 +180,7 @@ OrderResult = Annotated[
 
 
 async def changed(info: Info, outcome: Outcome) -> OrderChanged:
-    ledger = info.context.services.ledger
-    order = await info.context.call(ledger.load, Order, outcome.aggregate_id, outcome.version)
+    order = await state_after(info, Order, outcome)
     return OrderChanged(
         order=OrderView.of(order),
         written=Written.of(outcome),

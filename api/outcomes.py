@@ -9,6 +9,7 @@ import strawberry
 
 from api.problems import ForbiddenError, problem_of
 from application.handling import Outcome
+from domain.base import CareAggregate
 from domain.errors import DomainError
 
 T = TypeVar("T")
@@ -34,3 +35,15 @@ async def answer(attempt: Callable[[], Awaitable[T]]) -> Any:
         if problem is None:
             raise
         return problem
+
+
+A = TypeVar("A", bound=CareAggregate)
+
+
+async def state_after(info: Any, kind: type[A], outcome: Outcome) -> A:
+    """The aggregate as the command left it: in hand, or loaded at its version on a replay."""
+    if isinstance(outcome.aggregate, kind):
+        return outcome.aggregate
+    ledger = info.context.services.ledger
+    loaded: A = await info.context.call(ledger.load, kind, outcome.aggregate_id, outcome.version)
+    return loaded

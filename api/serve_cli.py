@@ -24,5 +24,6 @@ def run(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         lifespan="on",  # a failed start-up stops the server instead of serving half an app
+        access_log=False,  # ~4 % of the loop's CPU under load; /metrics counts every request
     )
     return 0

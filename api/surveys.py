@@ -15,7 +15,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import bounded
-from api.outcomes import Written
+from api.outcomes import Written, state_after
 from api.problems import (
     Conflict,
     Forbidden,
@@ -119,8 +119,7 @@ SurveyResult = Annotated[
 
 
 async def changed(info: Info, outcome: Outcome) -> SurveyChanged:
-    ledger = info.context.services.ledger
-    survey = await info.context.call(ledger.load, Survey, outcome.aggregate_id, outcome.version)
+    survey = await state_after(info, Survey, outcome)
     return SurveyChanged(
         survey=SurveyView.of(survey),
         written=Written.of(outcome),

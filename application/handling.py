@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, wraps
 from inspect import signature
@@ -47,6 +47,8 @@ class Outcome:
     version: int
     position: int | None
     replayed: bool = False
+    aggregate: CareAggregate | None = field(default=None, compare=False, repr=False)
+    """The aggregate as this command left it (absent on a replay: load it at `version`)."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class CommandHandling(Application[UUID]):
                 return self._replay(earlier, name)
             if not aggregate.pending_events:
                 position = self.receipts.position_of(aggregate.id, aggregate.version)
-                return Outcome(aggregate.id, aggregate.version, position)
+                return Outcome(aggregate.id, aggregate.version, position, aggregate=aggregate)
             receipt = Receipt(
                 meta.command_id, name.name, name.fingerprint, aggregate.id, aggregate.version
             )
@@ -176,7 +178,7 @@ class CommandHandling(Application[UUID]):
                 # next pass) or another command on the same aggregate (load again and retry).
                 time.sleep(random.uniform(0, 0.002 * 2**attempt_no))
                 continue
-            return Outcome(aggregate.id, aggregate.version, position)
+            return Outcome(aggregate.id, aggregate.version, position, aggregate=aggregate)
         earlier = self.receipts.select_receipt(meta.command_id)
         if earlier is not None:
             return self._replay(earlier, name)

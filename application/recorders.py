@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -72,8 +73,11 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         if receipts:
             curs.executemany(self.sql_insert_receipt, [_row(r) for r in receipts])
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_receipt(self, command_id: str) -> Receipt | None:
-        with self.datastore.transaction(commit=False) as curs:
+        # An autocommit read, as the library reads events: no BEGIN/ROLLBACK, which would
+        # also make psycopg drop its prepared statements on every command.
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.sql_select_receipt, (command_id,), prepare=True)
             row = curs.fetchone()
         return None if row is None else Receipt(**row)
@@ -84,13 +88,14 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         if topics:
             statement += SQL(" AND topic = ANY(%s)")
             params.append(list(topics))  # type: ignore[arg-type]
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params)
             row = curs.fetchone()
         return 0 if row is None else int(row["n"])
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
                 self.sql_select_position, (originator_id, originator_version), prepare=True
             )

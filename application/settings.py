@@ -124,7 +124,6 @@ class Settings:
                 "POSTGRES_POOL_SIZE": str(self.db_pool_size),
                 "POSTGRES_MAX_OVERFLOW": str(self.db_pool_size),
                 "POSTGRES_LOCK_TIMEOUT": str(self.db_lock_timeout_s),
-                "POSTGRES_PRE_PING": "y",
                 "APPLICATION_RECORDER_TOPIC": "application.recorders:PostgresReceiptRecorder",
             }
         env.update(self.extra_env)
