@@ -1,0 +1,146 @@
+"""The real `careledger serve` process on 127.0.0.1: a lifecycle over HTTP, and a WebSocket
+subscription that receives a live update."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from api.auth import Role, issue_token
+from application.settings import Settings
+from tests.postgres_server import free_port
+
+SECRET = base64.b64encode(b"s" * 32).decode()
+MASTER = base64.b64encode(b"m" * 32).decode()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CARELEDGER_DATA_DIR": str(tmp_path),
+        "CARELEDGER_TOKEN_SECRET": SECRET,
+        "CARELEDGER_MASTER_KEY": MASTER,
+    }
+    env.pop("CARELEDGER_DATABASE_URL", None)
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise AssertionError(f"the server did not come up:\n{_log(tmp_path)}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def _log(tmp_path: Path) -> str:
+    return (tmp_path / "serve.log").read_text(errors="replace")[-3000:]
+
+
+def agent_token(tmp_path: Path) -> str:
+    settings = Settings(data_dir=tmp_path, token_secret=base64.b64decode(SECRET))
+    return issue_token(settings, Role.AGENT, "agent-e2e")
+
+
+def gql(base: str, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
+  __typename ... on ComplaintChanged { complaint { complaintId status } } } }"""
+CLASSIFY = """mutation($input: ClassifyComplaintInput!) { classifyComplaint(input: $input) {
+  __typename ... on ComplaintChanged { complaint { status severity } written { position } } } }"""
+WATCH = "subscription($id: ID!) { complaintChanges(id: $id) { status version } }"
+
+
+def test_a_served_lifecycle_and_a_live_subscription(server: str, tmp_path: Path) -> None:
+    token = agent_token(tmp_path)
+    # given a complaint filed over HTTP against the real server
+    filed = gql(
+        server,
+        token,
+        FILE,
+        {"input": {"customerId": str(uuid4()), "content": "cold soup", "channel": "PHONE"}},
+    )["fileComplaint"]
+    assert filed["complaint"]["status"] == "RECEIVED"
+    complaint_id = filed["complaint"]["complaintId"]
+    ws_url = server.replace("http://", "ws://") + "/graphql"
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        # when a client subscribes to it over graphql-transport-ws
+        ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": WATCH, "variables": {"id": complaint_id}},
+                }
+            )
+        )
+        first = json.loads(ws.recv(timeout=10))
+        assert first["payload"]["data"]["complaintChanges"]["version"] >= 1
+        # and the complaint is classified over HTTP
+        classified = gql(
+            server,
+            token,
+            CLASSIFY,
+            {
+                "input": {
+                    "complaintId": complaint_id,
+                    "category": "LOGISTICS",
+                    "subcategory": "late",
+                    "severity": "MAJOR",
+                }
+            },
+        )["classifyComplaint"]
+        assert classified["complaint"]["status"] == "CLASSIFIED"
+        # then the subscriber receives the change, live
+        deadline = time.monotonic() + 10
+        while True:
+            message = json.loads(ws.recv(timeout=10))
+            assert message["type"] == "next", message
+            if message["payload"]["data"]["complaintChanges"]["status"] == "CLASSIFIED":
+                break
+            assert time.monotonic() < deadline
+        ws.send(json.dumps({"id": "1", "type": "complete"}))
