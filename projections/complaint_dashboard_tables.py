@@ -45,11 +45,12 @@ class Histograms:
         entry[1] += ms
 
     def write(self, tx: Tx, table: str) -> None:
-        tx.executemany(
-            f"INSERT INTO {table} (hour, measure, bucket, n, total_ms) VALUES (?, ?, ?, ?, ?)"
-            f" ON CONFLICT (hour, measure, bucket) DO UPDATE SET n = {table}.n + excluded.n,"
-            f" total_ms = {table}.total_ms + excluded.total_ms",
+        tx.merge(
+            table,
+            ("hour", "measure", "bucket", "n", "total_ms"),
+            ("hour", "measure", "bucket"),
             [(*key, n, total) for key, (n, total) in self.added.items()],
+            f"n = {table}.n + excluded.n, total_ms = {table}.total_ms + excluded.total_ms",
         )
 
 

@@ -41,13 +41,8 @@ def hours_between(start: datetime, end: datetime) -> tuple[int, int]:
 
 def add_counts(tx: Tx, table: str, keys: Sequence[str], counts: Mapping[Any, int]) -> None:
     """Adds each count to the row of its key (a tuple matching `keys`), creating rows as needed."""
-    columns = ", ".join(keys)
-    marks = ", ".join("?" for _ in keys)
-    tx.executemany(
-        f"INSERT INTO {table} ({columns}, n) VALUES ({marks}, ?) ON CONFLICT ({columns})"
-        f" DO UPDATE SET n = {table}.n + excluded.n",
-        [(*key, n) for key, n in counts.items() if n],
-    )
+    rows = [(*key, n) for key, n in counts.items() if n]
+    tx.merge(table, [*keys, "n"], keys, rows, f"n = {table}.n + excluded.n")
 
 
 IDS_PER_QUERY = 500
@@ -70,13 +65,10 @@ def upsert_rows(
     tx: Tx, table: str, columns: Sequence[str], keys: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """Writes whole rows, replacing the row of the same key (`keys`, a prefix of `columns`)."""
-    marks = ", ".join("?" for _ in columns)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
-    tx.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
-        rows,
-    )
+    width = len(keys)
+    latest = {tuple(row[:width]): row for row in rows}  # a later row of a key replaces it
+    tx.merge(table, columns, keys, latest.values(), updates)
 
 
 def adjust_counts(tx: Tx, table: str, keys: Sequence[str], deltas: Mapping[Any, int]) -> None:

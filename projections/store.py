@@ -22,6 +22,9 @@ from application.settings import Settings
 Row = tuple[Any, ...]
 
 
+BULK_FROM = 32  # rows: below this, plain statements beat the staging table's round trips
+
+
 class Tx:
     """One transaction on the view store."""
 
@@ -54,6 +57,36 @@ class Tx:
             return
         marks = ", ".join("?" for _ in columns)
         self.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+    def merge(
+        self,
+        table: str,
+        columns: Sequence[str],
+        keys: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        updates: str,
+    ) -> None:
+        """Inserts rows, or updates the row of the same key with `updates` (SQL that may use
+        `excluded.<column>`). On PostgreSQL the rows go in by COPY into a temporary table and
+        one INSERT … SELECT … ON CONFLICT: executemany costs ~25 µs of Python per row, the
+        bulk of a rebuild's writing. Keys must be unique within one call."""
+        batch = list(rows)
+        if not batch:
+            return
+        names, key_names = ", ".join(columns), ", ".join(keys)
+        upsert = f" ON CONFLICT ({key_names}) DO UPDATE SET {updates}"
+        if self.dialect != "postgres" or len(batch) < BULK_FROM:
+            marks = ", ".join("?" for _ in columns)
+            self.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){upsert}", batch)
+            return
+        staging = f"staging_{table}"[:63]
+        self._cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS"
+            f" AS SELECT {names} FROM {table} WITH NO DATA"
+        )
+        self.insert_rows(staging, columns, batch)
+        self._cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}{upsert}")
+        self._cursor.execute(f"TRUNCATE {staging}")
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self._cursor.execute(self._sql(sql), params)
