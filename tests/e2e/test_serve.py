@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import httpx
+import httpx2 as httpx
 import pytest
 from websockets.sync.client import connect
 
