@@ -16,7 +16,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import READERS, bounded
-from api.outcomes import Written, state_after
+from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
     Forbidden,
@@ -250,11 +250,8 @@ class ComplaintQueries:
         as_of: datetime | None = None,
     ) -> ComplaintView:
         complaint_id = parse_id("id", id)
-        if as_of is None:
-            return await load_complaint(info, complaint_id, version)
-        ledger = info.context.services.ledger
-        past = await info.context.call(ledger.load_as_of, Complaint, complaint_id, as_of)
-        return await load_complaint(info, complaint_id, past.version)
+        wanted = await version_wanted(info, Complaint, complaint_id, version, as_of)
+        return await load_complaint(info, complaint_id, wanted)
 
     @strawberry.field(description="Every event of the complaint, in order, with its metadata")
     async def complaint_history(

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import strawberry
+from strawberry.relay import from_base64
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -105,8 +106,6 @@ def parse_id(field_name: str, value: str) -> UUID:
     except ValueError:
         pass
     try:
-        from strawberry.relay import from_base64
-
         _, raw = from_base64(value)
         return UUID(raw)
     except (ValueError, TypeError):

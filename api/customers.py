@@ -16,7 +16,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import bounded
-from api.outcomes import Written, state_after
+from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
     Forbidden,
@@ -147,12 +147,8 @@ class CustomerQueries:
         as_of: datetime | None = None,
     ) -> CustomerView:
         customer_id = parse_id("id", id)
-        if as_of is None:
-            return await load_customer(info, customer_id, version)
-        await load_customer(info, customer_id)  # authorise before reading the past
-        ledger = info.context.services.ledger
-        past = await info.context.call(ledger.load_as_of, Customer, customer_id, as_of)
-        return CustomerView.of(past)
+        wanted = await version_wanted(info, Customer, customer_id, version, as_of)
+        return await load_customer(info, customer_id, wanted)
 
     @strawberry.field(
         description="Every event of the customer, in order; contact details sealed unless the"

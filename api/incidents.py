@@ -15,7 +15,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import bounded
-from api.outcomes import Written, state_after
+from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
     Forbidden,
@@ -164,12 +164,8 @@ class IncidentQueries:
         as_of: datetime | None = None,
     ) -> IncidentView:
         incident_id = parse_id("id", id)
-        if as_of is None:
-            return await load_incident(info, incident_id, version)
-        info.context.require(*READERS)
-        ledger = info.context.services.ledger
-        past = await info.context.call(ledger.load_as_of, Incident, incident_id, as_of)
-        return IncidentView.of(past)
+        wanted = await version_wanted(info, Incident, incident_id, version, as_of)
+        return await load_incident(info, incident_id, wanted)
 
     @strawberry.field(description="Every event of the incident, in order, with its metadata")
     async def incident_history(

@@ -24,7 +24,7 @@ from api.enums import (
     OrderStatus,
 )
 from api.history import HistoryEvent, history_of
-from api.outcomes import Written, state_after
+from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
     Forbidden,
@@ -198,11 +198,8 @@ class OrderQueries:
         as_of: datetime | None = None,
     ) -> OrderView:
         order_id = parse_id("id", id)
-        if as_of is None:
-            return await load_order(info, order_id, version)
-        ledger = info.context.services.ledger
-        past = await info.context.call(ledger.load_as_of, Order, order_id, as_of)
-        return await load_order(info, order_id, past.version)
+        wanted = await version_wanted(info, Order, order_id, version, as_of)
+        return await load_order(info, order_id, wanted)
 
     @strawberry.field(description="Every event of the order, in order, with its metadata")
     async def order_history(

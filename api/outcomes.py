@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 import strawberry
 
@@ -47,3 +49,18 @@ async def state_after(info: Any, kind: type[A], outcome: Outcome) -> A:
     ledger = info.context.services.ledger
     loaded: A = await info.context.call(ledger.load, kind, outcome.aggregate_id, outcome.version)
     return loaded
+
+
+async def version_wanted(
+    info: Any,
+    kind: type[CareAggregate],
+    entity_id: UUID,
+    version: int | None,
+    as_of: datetime | None,
+) -> int | None:
+    """The version a lookup asks for: given, recorded at a time, or (None) the current one."""
+    if as_of is None:
+        return version
+    ledger = info.context.services.ledger
+    found: int = await info.context.call(ledger.version_at, kind, entity_id, as_of)
+    return found

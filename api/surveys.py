@@ -15,7 +15,7 @@ from api.auth import Role
 from api.context import Context, parse_id
 from api.history import HistoryEvent, history_of
 from api.orders import bounded
-from api.outcomes import Written, state_after
+from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
     Forbidden,
@@ -137,11 +137,8 @@ class SurveyQueries:
         as_of: datetime | None = None,
     ) -> SurveyView:
         survey_id = parse_id("id", id)
-        if as_of is None:
-            return await load_survey(info, survey_id, version)
-        ledger = info.context.services.ledger
-        past = await info.context.call(ledger.load_as_of, Survey, survey_id, as_of)
-        return await load_survey(info, survey_id, past.version)
+        wanted = await version_wanted(info, Survey, survey_id, version, as_of)
+        return await load_survey(info, survey_id, wanted)
 
     @strawberry.field(description="Every event of the survey, in order, with its metadata")
     async def survey_history(

@@ -118,8 +118,8 @@ class CommandHandling(Application[UUID]):
             raise NotFoundError(kind.__name__, aggregate_id)
         return aggregate
 
-    def load_as_of(self, kind: type[A], aggregate_id: UUID, when: datetime) -> A:
-        """The aggregate as it was recorded at `when` (recorded time, not business time)."""
+    def version_at(self, kind: type[A], aggregate_id: UUID, when: datetime) -> int:
+        """The aggregate's version as recorded at `when` (recorded time, not business time)."""
         version = 0
         for event in self.events.get(aggregate_id):
             if event.timestamp > when:  # type: ignore[attr-defined]
@@ -127,7 +127,7 @@ class CommandHandling(Application[UUID]):
             version = event.originator_version
         if version == 0:
             raise NotFoundError(kind.__name__, aggregate_id)
-        return self.load(kind, aggregate_id, version)
+        return version
 
     def create(self, meta: Meta, kind: type[A], build: Callable[[], A]) -> Outcome:
         return self._execute(meta, kind.__name__, build)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -219,3 +220,26 @@ def test_an_analyst_may_not_place_orders_nor_read_addresses(gql: Gql) -> None:
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     agent = gql("query($id: ID!) { order(id: $id) { status address } }", {"id": order_id})
     assert agent["data"]["order"] == {"status": "RECEIVED", "address": "1 Road"}
+
+
+def test_an_order_reads_as_it_was_at_a_version_and_as_recorded_at_a_time(gql: Gql) -> None:
+    # given an order placed, then confirmed a moment later
+    placed = gql(PLACE, {"input": place_input("6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f")})
+    order_id = placed["data"]["placeOrder"]["order"]["orderId"]
+    time.sleep(0.01)
+    between = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    gql(STEP % "confirmOrder", {"input": {"orderId": order_id}})
+    read = (
+        "query($id: ID!, $v: Int, $at: DateTime) { order(id: $id, version: $v, asOf: $at) {"
+        " status version } }"
+    )
+    # then the past reads by version and by recorded time agree, and now is confirmed
+    at_time = gql(read, {"id": order_id, "at": between})["data"]["order"]
+    at_version = gql(read, {"id": order_id, "v": 1})["data"]["order"]
+    now = gql(read, {"id": order_id})["data"]["order"]
+    assert at_time == at_version == {"status": "RECEIVED", "version": 1}
+    assert now == {"status": "CONFIRMED", "version": 2}
+    # and a time before the order existed finds nothing
+    before = gql(read, {"id": order_id, "at": "2000-01-01T00:00:00+00:00"})
+    assert before["errors"][0]["extensions"]["code"] == "NOT_FOUND"
