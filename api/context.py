@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import strawberry
-from strawberry.relay import from_base64
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.relay import from_base64
 
 from api.auth import Principal, Role
 from api.problems import ForbiddenError
