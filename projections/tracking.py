@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from projections.projection import Projection
 from projections.store import BOOKKEEPING, Tx
 
-SCHEMA = BOOKKEEPING
-
 
 class PositionMovedError(Exception):
     """Another runner advanced this projection first; this batch was not applied."""
@@ -35,7 +33,7 @@ def prefix(name: str, generation: int) -> str:
 
 def install(tx: Tx, projection: Projection) -> int:
     """Creates the bookkeeping and generation 1 of the projection if missing; the active one."""
-    for statement in SCHEMA:
+    for statement in BOOKKEEPING:
         tx.execute(statement)
     active = active_generation(tx, projection.name)
     if active is not None:
