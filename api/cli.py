@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("status", help="position, lag and dead letters of every view")
     again = actions.add_parser("rebuild", help="rebuild one view from the first event, then swap")
     again.add_argument("name")
-    again.add_argument("--batch-size", type=int, default=1000)
+    again.add_argument(
+        "--batch-size", type=int, default=20_000, help="events per transaction (default 20000)"
+    )
     audit = commands.add_parser("audit", help="tamper evidence")
     audit_actions = audit.add_subparsers(dest="action", required=True)
     check = audit_actions.add_parser("verify", help="recompute the hash chain beside the log")

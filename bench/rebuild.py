@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--view", default="complaint_dashboard")
     parser.add_argument("--database-url", default=os.environ.get("CARELEDGER_DATABASE_URL"))
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=20_000, help="events per transaction")
     args = parser.parse_args()
     server = None if args.database_url else PostgresServer(durable=True).start()
     url = args.database_url or (server.url if server else "")
@@ -86,7 +86,7 @@ def run(app: CareLedger, settings: Settings, args: argparse.Namespace) -> None:
     store = open_view_store(settings)
     report = rebuild(app, store, view, batch_size=args.batch_size)
     store.close()
-    rows.append((f"rebuild {view.name} (batches of {args.batch_size})", report.events,
+    rows.append((f"rebuild {view.name} ({args.batch_size:,} events per transaction)", report.events,
                  report.rate))
     print(f"\nMachine: {describe()}\n")
     print("| what | events | events/s |\n|---|---:|---:|")

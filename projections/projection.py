@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Notification
@@ -22,7 +23,7 @@ class Envelope:
     event: Any  # the decoded domain event; None for projections that read records only
     record: Notification  # the stored record: originator, version, topic, state bytes
 
-    @property
+    @cached_property  # asked several times per event by most views
     def name(self) -> str:
         """The event's stable name, e.g. "ComplaintClassified"."""
         return self.topic.removeprefix(TOPIC_PREFIX)

@@ -7,10 +7,12 @@ to the new generation from its own position.
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from application.app import CareLedger
@@ -89,7 +91,7 @@ def swap(store: ViewStore, projection: Projection, old: int, new: int) -> None:
 def prefetched(
     runner: Runner, start: int, stop: int, depth: int = 2
 ) -> Iterator[tuple[int, list[Envelope], int]]:
-    """The batches from `start` to `stop`, read and decoded one or two ahead on a thread of
+    """The pages from `start` to `stop`, read and decoded up to `depth` ahead on a thread of
     its own, so the database's answers to reads and writes overlap instead of queueing."""
     pages: queue.Queue[tuple[int, list[Envelope], int] | BaseException | None] = queue.Queue(depth)
 
@@ -113,27 +115,81 @@ def prefetched(
     reader.join()
 
 
+def grouped(
+    pages: Iterator[tuple[int, list[Envelope], int]], events: int
+) -> Iterator[tuple[int, list[Envelope], int]]:
+    """Consecutive pages joined until they hold at least `events` events: one transaction
+    each. Every statement a batch costs (reading the rows it changes, writing them, moving the
+    position) is then paid once per many pages, and a row changed on several pages is
+    written once."""
+    first: int | None = None
+    joined: list[Envelope] = []
+    for start, batch, end in pages:
+        first = start if first is None else first
+        joined += batch
+        if len(joined) >= events:
+            yield first, joined, end
+            first, joined = None, []
+    if first is not None:
+        yield first, joined, end
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Automatic cyclic garbage collection off, for the caller to collect at its own pace.
+
+    A rebuild holds tens of thousands of decoded events at a time. The collector, run every
+    700 allocations, walks them again and again: it took more than half of a rebuild's time
+    (measured on 86k events). Events hold no reference cycles, so reference counting frees
+    them, and the few cycles made meanwhile wait for the collector to be back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def rebuild(
     app: CareLedger,
     store: ViewStore,
     projection: Projection,
     *,
-    batch_size: int = 1000,
+    batch_size: int = 20_000,
+    page_size: int = 1000,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> RebuildReport:
+    """Builds `projection` afresh in transactions of about `batch_size` events, read from the
+    log `page_size` at a time."""
     old, new = prepare(store, projection)
-    runner = Runner(app, store, projection, batch_size=batch_size, generation=new)
+    runner = Runner(app, store, projection, batch_size=page_size, generation=new)
+    depth = max(2, 2 * batch_size // page_size)  # the reader keeps going during a write
     started = time.perf_counter()
+    with collector_paused():
+        done = _catch_up(app, runner, new, batch_size, depth, started, on_progress)
+    swap(store, projection, old, new)
+    return RebuildReport(projection.name, old, new, done, time.perf_counter() - started)
+
+
+def _catch_up(
+    app: CareLedger,
+    runner: Runner,
+    generation: int,
+    batch_size: int,
+    depth: int,
+    started: float,
+    on_progress: Callable[[Progress], None] | None,
+) -> int:
     done = 0
     while True:
         head = app.recorder.max_notification_id() or 0
-        position = runner.position(new)
-        for start, batch, end in prefetched(runner, position, head):
-            result = runner.apply_batch(new, start, end, batch, head)
+        pages = prefetched(runner, runner.position(generation), head, depth)
+        for start, batch, end in grouped(pages, batch_size):
+            result = runner.apply_batch(generation, start, end, batch, head)
             done += result.events
             if on_progress is not None:
                 on_progress(Progress(result.position, head, done, time.perf_counter() - started))
-        if runner.position(new) >= (app.recorder.max_notification_id() or 0):
-            break
-    swap(store, projection, old, new)
-    return RebuildReport(projection.name, old, new, done, time.perf_counter() - started)
+        if runner.position(generation) >= (app.recorder.max_notification_id() or 0):
+            return done

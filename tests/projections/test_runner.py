@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
@@ -8,7 +9,7 @@ from application.app import CareLedger
 from projections import tracking
 from projections.projection import Envelope, Projection
 from projections.reading import add_counts
-from projections.rebuild import rebuild
+from projections.rebuild import collector_paused, grouped, rebuild
 from projections.runner import Runner
 from projections.satisfaction import SatisfactionProjection, satisfaction
 from projections.status import view_status
@@ -154,3 +155,43 @@ def test_a_rebuild_swaps_in_a_copy_equal_to_the_incremental_build(
     app.send_survey(meta(T0), customer_id, "order", customer_id, "app")
     live.catch_up()
     assert satisfaction(views, T0, T0 + timedelta(days=1)).sent == 13
+
+
+def test_a_rebuild_in_many_transactions_equals_one_built_event_by_event(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given 23 surveys, one by email (which the view parks), counted live one event at a time
+    send_surveys(app, ["sms", "app"] * 6 + ["email"] + ["sms"] * 10)
+    Runner(app, views, SurveysByChannel(), batch_size=1).catch_up()
+    live = counts(views, SurveysByChannel())
+    # when it is rebuilt reading pages of 2 events, about 5 events per transaction
+    report = rebuild(app, views, SurveysByChannel(), batch_size=5, page_size=2)
+    # then every event is counted once, the email survey parked again, in the new generation
+    assert report.events == 23
+    assert counts(views, SurveysByChannel()) == live == {"sms": 16, "app": 6}
+    with views.transaction() as tx:
+        letters = tracking.dead_letters(tx, SurveysByChannel.name, report.new_generation)
+    assert len(letters) == 1
+    # and the cyclic garbage collector, paused during the rebuild, is back on
+    assert gc.isenabled()
+
+
+def test_grouped_joins_pages_until_a_transaction_holds_enough_events() -> None:
+    # given pages of 2, 2 and 3 events, the last ending at 9 (the log's end, past its events)
+    envelopes = [Envelope(p, "careledger.SurveySent", None, None) for p in range(1, 8)]  # type: ignore[arg-type]
+    pages = iter([(0, envelopes[0:2], 2), (2, envelopes[2:4], 4), (4, envelopes[4:7], 9)])
+    # then transactions of at least 3 events take the first two pages, then the last
+    joined = [(start, [e.position for e in batch], end) for start, batch, end in grouped(pages, 3)]
+    assert joined == [(0, [1, 2, 3, 4], 4), (4, [5, 6, 7], 9)]
+    # and an empty page still moves the position
+    assert list(grouped(iter([(5, [], 9)]), 3)) == [(5, [], 9)]
+
+
+def test_the_collector_comes_back_on_after_a_failure() -> None:
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("the rebuild failed")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
