@@ -21,7 +21,7 @@ from application.settings import Settings
 from bench.history import fill
 from bench.machine import describe
 from projections.catalog import projections
-from projections.rebuild import rebuild
+from projections.rebuild import collector_paused, rebuild
 from projections.store import open_view_store
 from tests.postgres_server import PostgresServer
 
@@ -75,25 +75,33 @@ def run(app: CareLedger, settings: Settings, args: argparse.Namespace) -> None:
     began = time.perf_counter()
     stored = fill(app, args.events)
     print(f"history: {stored:,} events stored in {time.perf_counter() - began:.0f}s")
-    # Warm the caches first, then take the best of two runs: the comparison must not flatter
-    # the rebuild by measuring the reads cold.
+    # Warm the caches first, then take the best of two runs of each (rebuilds too): the
+    # comparison must not flatter the rebuild by measuring the reads cold.
     read_rate(app, (), decode=False)
     rows: list[tuple[str, int, float]] = []
     rows.append(("read, all events (raw records)", *best(app, (), decode=False)))
     rows.append(("read + decode, all events", *best(app, (), decode=True)))
     decoded = best(app, view.topics(), decode=True)
     rows.append((f"read + decode, the events {view.name} reads", *decoded))
+    # The rebuild pauses the cyclic collector; the baseline gets the same, and the ratio is
+    # taken against whichever baseline is faster.
+    with collector_paused():
+        unpaused = best(app, view.topics(), decode=True)
+    rows.append((f"read + decode, the events {view.name} reads, collector paused", *unpaused))
+    decoded = max(decoded, unpaused, key=lambda r: r[1])
     store = open_view_store(settings)
-    report = rebuild(app, store, view, batch_size=args.batch_size)
+    reports = [rebuild(app, store, view, batch_size=args.batch_size) for _ in range(2)]
     store.close()
-    rows.append((f"rebuild {view.name} ({args.batch_size:,} events per transaction)", report.events,
-                 report.rate))
+    for report in reports:
+        rows.append((f"rebuild {view.name} ({args.batch_size:,} events per transaction)",
+                     report.events, report.rate))
+    report = max(reports, key=lambda r: r.rate)
     print(f"\nMachine: {describe()}\n")
     print("| what | events | events/s |\n|---|---:|---:|")
     for label, count, rate in rows:
         print(f"| {label} | {count:,} | {rate:,.0f} |")
-    print(f"\nrebuild / read+decode of the same events = {report.rate / decoded[1]:.2f}"
-          " (target >= 0.60)")
+    print(f"\nbest rebuild / best read+decode of the same events = "
+          f"{report.rate / decoded[1]:.2f} (target >= 0.60)")
 
 
 if __name__ == "__main__":
