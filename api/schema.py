@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.audit import AuditQueries
+from api.browse import BrowseQueries
 from api.complaint_mutations import ComplaintMutations
 from api.complaints import ComplaintQueries
 from api.customer_export import CustomerExportQueries
@@ -46,6 +47,7 @@ QUERIES: tuple[type, ...] = (
     CustomerExportQueries,
     DashboardQueries,
     ListQueries,
+    BrowseQueries,
     AuditQueries,
 )
 MUTATIONS: tuple[type, ...] = (

@@ -8,8 +8,11 @@ from projections.agent_queue import AgentQueueProjection
 from projections.audit_chain import AuditChainProjection
 from projections.audit_trail import AuditTrailProjection
 from projections.complaint_dashboard import ComplaintDashboardProjection
+from projections.complaint_index import ComplaintIndexProjection
 from projections.incident_board import IncidentBoardProjection
+from projections.incident_index import IncidentIndexProjection
 from projections.order_delays import OrderDelaysProjection
+from projections.order_index import OrderIndexProjection
 from projections.projection import Projection
 from projections.promise_watch import PromiseWatchProjection
 from projections.satisfaction import SatisfactionProjection
@@ -22,8 +25,11 @@ CATALOG: dict[str, Callable[[], Projection]] = {
         AuditChainProjection,
         AuditTrailProjection,
         ComplaintDashboardProjection,
+        ComplaintIndexProjection,
         IncidentBoardProjection,
+        IncidentIndexProjection,
         OrderDelaysProjection,
+        OrderIndexProjection,
         PromiseWatchProjection,
         SatisfactionProjection,
         SlaScheduleProjection,

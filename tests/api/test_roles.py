@@ -57,6 +57,9 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("reads", "complaintDashboard", (N, N, Y, Y, N, Y, Y, Y)),
     ("reads", "incidentMetrics", (N, N, Y, Y, Y, Y, Y, Y)),
     ("reads", "complaintQueue", (N, N, Y, Y, N, Y, Y, Y)),
+    ("reads", "complaints", (Y, N, Y, Y, N, Y, Y, Y)),  # customers their own only
+    ("reads", "orders", (Y, N, Y, Y, N, Y, Y, Y)),
+    ("reads", "incidents", (N, N, N, Y, Y, Y, Y, Y)),
     ("reads", "auditTrail", (N, N, Y, Y, Y, Y, Y, Y)),
     ("reads", "verifyAuditChain", (N, N, N, N, N, Y, N, Y)),
 ]
@@ -270,6 +273,21 @@ OPERATIONS: dict[str, Operation] = {
     "incidentMetrics": window_read("incidentMetrics", "reported"),
     "complaintQueue": lambda gql, c: query(
         gql, "{ complaintQueue { pageInfo { hasNextPage } } }", {}, **who(c, ALICE)
+    ),
+    "complaints": lambda gql, c: query(
+        gql,
+        "query($c: ID) { complaints(customerId: $c) { pageInfo { hasNextPage } } }",
+        {"c": ALICE},
+        **who(c, ALICE),
+    ),
+    "orders": lambda gql, c: query(
+        gql,
+        "query($c: ID) { orders(customerId: $c) { pageInfo { hasNextPage } } }",
+        {"c": ALICE},
+        **who(c, ALICE),
+    ),
+    "incidents": lambda gql, c: query(
+        gql, "{ incidents { pageInfo { hasNextPage } } }", {}, **who(c, ALICE)
     ),
     "auditTrail": lambda gql, c: query(
         gql,
