@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
@@ -45,6 +45,8 @@ class AuthenticationError(Exception):
 class Principal:
     subject: str
     role: Role
+    # When the token it came with expires (seconds since the epoch); not part of who it is.
+    expires_at: float | None = field(default=None, compare=False)
 
     @property
     def actor(self) -> Actor:
@@ -82,7 +84,9 @@ def verify_token(settings: Settings, token: str) -> Principal:
             issuer=ISSUER,
             options={"require": ["exp", "sub", "iss"]},
         )
-        return Principal(subject=str(claims["sub"]), role=Role(claims["role"]))
+        return Principal(
+            subject=str(claims["sub"]), role=Role(claims["role"]), expires_at=float(claims["exp"])
+        )
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise AuthenticationError(f"invalid bearer token: {error}") from None
 

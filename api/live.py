@@ -80,6 +80,11 @@ class LiveFeed:
         finally:
             self._mailboxes.discard(mailbox)
 
+    @property
+    def subscribers(self) -> int:
+        """How many subscriptions wait on the feed now."""
+        return len(self._mailboxes)
+
     async def _ensure_running(self) -> None:
         async with self._starting:
             if self._stopped:

@@ -1,8 +1,8 @@
 """Subscriptions over graphql-transport-ws: the complaint dashboard as it moves, and one
 complaint or incident as it changes. Each first sends the current state, then the changes.
 
-Rights are checked when subscribing: a refusal is the protocol's `error` message, with its code,
-and nothing is started for the caller.
+Rights are checked when subscribing: a refusal is the protocol's `error` message, with the code
+the same refusal has over HTTP (api/errors.py), and nothing is started for the caller.
 """
 
 from __future__ import annotations
@@ -13,39 +13,22 @@ from typing import TypeVar
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 
-from api.complaints import ComplaintView, fetch_complaint
+from api.complaints import ComplaintView, load_complaint
 from api.consistency import views_behind
 from api.context import Context, parse_id
 from api.dashboard_types import ComplaintDashboardView
 from api.dashboards import DASHBOARD_READERS, From, To, complaint_dashboard_view, window
 from api.incidents import IncidentView, load_incident
 from api.live import live_feed
-from api.problems import ForbiddenError
-from domain.errors import DomainError
 from projections.complaint_dashboard import ComplaintDashboardProjection
 
 Info = strawberry.Info[Context, None]
-T = TypeVar("T")
 V = TypeVar("V", ComplaintView, IncidentView)
 Load = Callable[[Info, UUID, "int | None"], Awaitable[V]]
 
 CATCH_UP_S = 2.0
 MAX_REPLAYED = 10  # versions sent one by one after a tick; beyond, only the newest
-
-
-async def admitted(check: Awaitable[T]) -> T:
-    """The check's answer; an expected refusal becomes an error with its code."""
-    try:
-        return await check
-    except (DomainError, ForbiddenError) as error:
-        message = getattr(error, "message", None) or str(error)
-        raise GraphQLError(message, extensions={"code": error.code}) from None
-
-
-async def _complaint(info: Info, complaint_id: UUID, version: int | None) -> ComplaintView:
-    return ComplaintView.of(await fetch_complaint(info, complaint_id, version))
 
 
 async def changes_of(info: Info, entity_id: UUID, load: Load[V]) -> AsyncGenerator[V, None]:
@@ -90,11 +73,8 @@ class LiveSubscriptions:
     async def complaint_dashboard_updates(
         self, info: Info, from_: From, to: To
     ) -> AsyncGenerator[ComplaintDashboardView, None]:
-        async def check() -> tuple[datetime, datetime]:
-            info.context.require(*DASHBOARD_READERS)
-            return window(from_, to)
-
-        start, end = await admitted(check())
+        info.context.require(*DASHBOARD_READERS)
+        start, end = window(from_, to)
         return dashboard_updates(info.context, start, end)
 
     @strawberry.subscription(
@@ -103,18 +83,14 @@ class LiveSubscriptions:
     async def complaint_changes(
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[ComplaintView, None]:
-        complaint_id = await admitted(_parsed(id))
-        await admitted(_complaint(info, complaint_id, None))
-        return changes_of(info, complaint_id, _complaint)
+        complaint_id = parse_id("id", id)
+        await load_complaint(info, complaint_id)
+        return changes_of(info, complaint_id, load_complaint)
 
     @strawberry.subscription(description="The incident now, then each new version of it")
     async def incident_changes(
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[IncidentView, None]:
-        incident_id = await admitted(_parsed(id))
-        await admitted(load_incident(info, incident_id))
+        incident_id = parse_id("id", id)
+        await load_incident(info, incident_id)
         return changes_of(info, incident_id, load_incident)
-
-
-async def _parsed(id: str) -> UUID:
-    return parse_id("id", id)

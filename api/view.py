@@ -32,7 +32,6 @@ from api.http import (
     decode_request,
     error_body,
     inspect_document,
-    limit_code,
     negotiate,
     overlong_variable,
     status_for,
@@ -42,6 +41,7 @@ from api.metrics import Metrics
 from api.problems import problem_of
 from api.schema import MAX_TOKENS
 from api.services import Services
+from api.websocket import TokenBoundConnection
 from application.handling import Outcome
 
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
@@ -71,6 +71,8 @@ class MeasuredContext(Context):
 
 
 class CareLedgerGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TokenBoundConnection
+
     def __init__(self, schema: Any, services: Services) -> None:
         production = services.settings.is_production
         super().__init__(
@@ -156,10 +158,6 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
         if not started and exchange.media == GRAPHQL_JSON:
             del body["data"]  # a request error: execution never began
         errors: list[Any] = body.get("errors") or []
-        for error in errors:
-            extensions = error.setdefault("extensions", {})
-            if extensions.get("code") == "GRAPHQL_VALIDATION_FAILED":
-                extensions["code"] = limit_code(error["message"]) or "GRAPHQL_VALIDATION_FAILED"
         exchange.codes = [error["extensions"]["code"] for error in errors]
         exchange.outcome = ("errors" if errors else "ok") if started else "invalid"
         return body

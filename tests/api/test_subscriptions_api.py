@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -8,7 +9,9 @@ import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from api.auth import Role
+from api.auth import Role, issue_token
+from api.live import live_feed
+from api.services import Services
 from api.view import MAX_SUBSCRIPTIONS_PER_CONNECTION
 from application.settings import Settings
 from tests.api.conftest import Gql
@@ -177,3 +180,89 @@ def test_a_connection_holds_a_bounded_number_of_subscriptions(
         refused = receive_within(ws)
         assert refused["type"] == "error" and refused["id"] == "one-too-many"
         assert refused["payload"][0]["message"] == "Subscription limit reached"
+
+
+def refusal(ws: WebSocketTestSession, id: str) -> list[tuple[str, str]]:
+    """The protocol's `error` message for the operation: each error's code and message."""
+    message = receive_within(ws)
+    assert (message["type"], message["id"]) == ("error", id), message
+    return [(e["extensions"]["code"], e["message"]) for e in message["payload"]]
+
+
+MISSING = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e90"
+ALIASES = " ".join(f"v{n}: version" for n in range(21))  # one over the limit
+ALIASED = f"subscription($id: ID!) {{ complaintChanges(id: $id) {{ {ALIASES} }} }}"
+
+
+def test_refused_subscriptions_carry_the_codes_http_errors_do(
+    client: TestClient, token: Token
+) -> None:
+    with connected(client, token) as ws:
+        # a complaint that does not exist, and an id that is none
+        subscribe(ws, COMPLAINT, {"id": MISSING}, "missing")
+        assert refusal(ws, "missing") == [("NOT_FOUND", f"no Complaint with id {MISSING}")]
+        subscribe(ws, COMPLAINT, {"id": "nope"}, "not-an-id")
+        assert refusal(ws, "not-an-id") == [("VALIDATION_FAILED", "'nope' is not an id")]
+        # a dashboard window that ends before it starts
+        backwards = {"from": window()["to"], "to": window()["from"]}
+        subscribe(ws, DASHBOARD, backwards, "backwards")
+        assert refusal(ws, "backwards") == [("VALIDATION_FAILED", "`to` must be after `from`")]
+        # a document that does not validate, and one over the alias limit
+        subscribe(ws, "subscription { complaintChanges { version } }", {}, "no-id")
+        assert [code for code, _ in refusal(ws, "no-id")] == ["GRAPHQL_VALIDATION_FAILED"]
+        subscribe(ws, ALIASED, {"id": MISSING}, "aliases")
+        assert [code for code, _ in refusal(ws, "aliases")] == ["TOO_MANY_ALIASES"]
+
+
+def test_a_bug_inside_a_subscription_stream_is_masked_with_the_request_id(
+    client: TestClient,
+    token: Token,
+    gql: Gql,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with connected(client, token, Role.ANALYST) as ws:
+        # given a dashboard subscriber, who got the first figures
+        subscribe(ws, DASHBOARD, window())
+        assert pushed(ws)["complaintDashboardUpdates"]["received"] == 0
+
+        # when reading the dashboard breaks after the next write
+        def broken(*args: object) -> None:
+            raise RuntimeError("the view store is on fire")
+
+        monkeypatch.setattr("api.dashboards.complaint_dashboard", broken)
+        with caplog.at_level(logging.ERROR, logger="careledger.api"):
+            file_complaint(gql)
+            failed = receive_within(ws)
+        # then the stream ends with the error, coded and with the id it was logged under
+        (error,) = failed["payload"]["errors"]
+        request_id = error["extensions"]["requestId"]
+        assert (failed["type"], failed["payload"]["data"]) == ("next", None)
+        assert error == {
+            "message": f"the view store is on fire (request id {request_id})",
+            "extensions": {"code": "INTERNAL", "requestId": request_id},
+        }
+        assert receive_within(ws) == {"id": "1", "type": "complete"}
+    (record,) = [r for r in caplog.records if r.name == "careledger.api"]
+    assert request_id in record.getMessage()
+
+
+def test_a_connection_ends_when_its_token_expires(client: TestClient, settings: Settings) -> None:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    short_lived = issue_token(settings, Role.ANALYST, "analyst-1", ttl_s=2)
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        # given a connection opened with a token that expires in one to two seconds
+        ws.send_json(
+            {"type": "connection_init", "payload": {"authorization": f"Bearer {short_lived}"}}
+        )
+        assert receive_within(ws)["type"] == "connection_ack"
+        # and a subscription running on it
+        subscribe(ws, DASHBOARD, window())
+        assert pushed(ws)["complaintDashboardUpdates"]["received"] == 0
+        assert live_feed(services).subscribers == 1
+        # when the token expires, the server closes the connection as Forbidden
+        with pytest.raises(WebSocketDisconnect) as closed:
+            receive_within(ws)
+    assert (closed.value.code, closed.value.reason) == (4403, "Forbidden: the bearer token expired")
+    # and the subscription was ended before it
+    assert live_feed(services).subscribers == 0
