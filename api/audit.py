@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -21,7 +21,14 @@ from domain.errors import InvalidInputError
 from domain.values import Sealed
 from projections import audit_trail
 from projections.audit_trail import AuditEntry, AuditTrailProjection, reveal
-from projections.audit_verify import VerificationReport, format_report, parse_anchor, verify
+from projections.audit_verify import (
+    Anchor,
+    VerificationReport,
+    WalkBoundsError,
+    format_report,
+    parse_anchor,
+    verify,
+)
 from projections.store import ViewStore
 
 Info = strawberry.Info[Context, None]
@@ -34,6 +41,26 @@ AUDIT_READERS = (
 )
 SEALED = {"sealed": True}
 Opened = tuple[AuditEntry, dict[str, Any]]
+MAX_VERIFIED = 100_000  # events one call recomputes at most
+
+ChainAnchor = Annotated[
+    str | None,
+    strawberry.argument(
+        description="A head kept from an earlier check (`anchor`): the log up to its position"
+        " must still hash to it. Give it again to each call until one passes its position"
+    ),
+]
+ResumeAfter = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Go on where an earlier call stopped: its `resumeAfter` (or a kept"
+        " `anchor`, to check only what came since)"
+    ),
+]
+Limit = Annotated[
+    int,
+    strawberry.argument(description=f"Events to verify at most in this call, 1 to {MAX_VERIFIED}"),
+]
 
 
 @strawberry.type(name="AuditEntry", description="One recorded event with who, when, why and how")
@@ -87,15 +114,26 @@ class ChainProblem:
     originator_version: int | None
 
 
-@strawberry.type(description="The hash chain recomputed beside the log")
+@strawberry.type(description="The hash chain recomputed beside the log, or a stretch of it")
 class AuditVerification:
-    ok: bool
-    checked: int = strawberry.field(description="Events whose link was recomputed and matched")
+    ok: bool = strawberry.field(description="Nothing wrong found in the stretch walked")
+    complete: bool = strawberry.field(
+        description="The walk reached the end of the log and found nothing wrong"
+    )
+    checked: int = strawberry.field(
+        description="Events whose link was recomputed and matched, in this call"
+    )
+    through: int = strawberry.field(description="The last position this call verified")
+    resume_after: str | None = strawberry.field(
+        description="Set when the call stopped at its limit: pass it as `after` to go on"
+    )
     head_position: int
     head_link: str
-    unchained: int = strawberry.field(description="Newer events not chained yet")
+    unchained: int = strawberry.field(description="Newer events not chained yet, in this call")
     problem: ChainProblem | None
-    anchor: str = strawberry.field(description="Keep it apart; pass it back to a later check")
+    anchor: str | None = strawberry.field(
+        description="Once a walk is complete: keep it apart; pass it back to a later check"
+    )
     report: str = strawberry.field(description="The same report `careledger audit verify` prints")
 
     @classmethod
@@ -114,12 +152,15 @@ class AuditVerification:
         )
         return cls(
             ok=r.ok,
+            complete=r.complete,
             checked=r.checked,
+            through=r.through,
+            resume_after=None if r.resume is None else str(r.resume),
             head_position=r.head_position,
             head_link=r.head_link,
             unchained=r.unchained,
             problem=problem,
-            anchor=str(r.anchor),
+            anchor=str(r.anchor) if r.complete else None,
             report=format_report(r),
         )
 
@@ -211,20 +252,37 @@ class AuditQueries:
             node=lambda pair: AuditEntryView.of(*pair),
         )
 
-    @strawberry.field(description="Recompute the log's hash chain; compliance officers only")
-    async def verify_audit_chain(self, info: Info, anchor: str | None = None) -> AuditVerification:
+    @strawberry.field(
+        description="Recompute the log's hash chain, at most `limit` events a call; a longer log"
+        " is walked in calls that each go on `after` the last; compliance officers only"
+    )
+    async def verify_audit_chain(
+        self,
+        info: Info,
+        anchor: ChainAnchor = None,
+        after: ResumeAfter = None,
+        limit: Limit = MAX_VERIFIED,
+    ) -> AuditVerification:
         info.context.require(Role.COMPLIANCE_OFFICER)
-        try:
-            expected = None if anchor is None else parse_anchor(anchor)
-        except ValueError as error:
-            raise InvalidInputError("anchor", f"`anchor`: {error}") from None
+        expected, resume = _anchor("anchor", anchor), _anchor("after", after)
+        if not 1 <= limit <= MAX_VERIFIED:
+            raise InvalidInputError("limit", f"`limit` must be between 1 and {MAX_VERIFIED}")
         services = info.context.services
         try:
             report = await info.context.call(
-                verify, services.ledger, services.views, anchor=expected
+                verify, services.ledger, services.views, anchor=expected, after=resume, limit=limit
             )
+        except WalkBoundsError as error:
+            raise InvalidInputError(error.field, f"`{error.field}`: {error}") from None
         except LookupError as error:
             if type(error) is not LookupError:
                 raise
             raise GraphQLError(str(error), extensions={"code": "VIEW_NOT_READY"}) from None
         return AuditVerification.of(report)
+
+
+def _anchor(name: str, text: str | None) -> Anchor | None:
+    try:
+        return None if text is None else parse_anchor(text)
+    except ValueError as error:
+        raise InvalidInputError(name, f"`{name}`: {error}") from None

@@ -12,6 +12,9 @@ What it can tell apart, at that first position p:
 - altered: anything else at p (state, topic or identity changed, or the chain row edited).
 A chain rewritten to match a rewritten log cannot be caught from the database alone: keep the
 head printed by a successful verify elsewhere and pass it back as `anchor` later.
+
+A long log can be walked in pieces: `limit` cuts a walk short, its report's `resume` (the
+position where it stopped and the link recomputed there) lets the next walk start `after` it.
 """
 
 from __future__ import annotations
@@ -46,28 +49,57 @@ from projections.store import ViewStore
 
 MAX_PAGE = 10_000
 
-__all__ = ["Anchor", "Problem", "VerificationReport", "format_report", "parse_anchor", "verify"]
+__all__ = [
+    "Anchor",
+    "Problem",
+    "VerificationReport",
+    "WalkBoundsError",
+    "format_report",
+    "parse_anchor",
+    "verify",
+]
+
+
+class WalkBoundsError(ValueError):
+    """A walk asked to start `after` a position the log does not reach, or to pass the
+    `anchor` by."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def verify(
-    app: CareLedger, store: ViewStore, *, anchor: Anchor | None = None, page_size: int = 1000
+    app: CareLedger,
+    store: ViewStore,
+    *,
+    anchor: Anchor | None = None,
+    after: Anchor | None = None,
+    limit: int | None = None,
+    page_size: int = 1000,
 ) -> VerificationReport:
     """Recomputes the chain from the log up to its end now; stops at the first discrepancy.
 
     Events past the chain's head are counted as not yet chained (not a failure), and still
-    hashed when an `anchor` lies beyond the head.
+    hashed when an `anchor` lies beyond the head. With `after`, the walk starts past its
+    position from its link instead of from the first event; with `limit`, it stops after that
+    many events and says in `resume` where to go on.
     """
     if not 1 <= page_size <= MAX_PAGE:
         raise ValueError(f"page_size must be between 1 and {MAX_PAGE}, not {page_size}")
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
     with store.transaction() as tx:
         prefix = active_prefix(tx, AuditChainProjection.name)
         head = last_row(tx, prefix)
     head_position = 0 if head is None else head.position
-    stop = max(app.recorder.max_notification_id() or 0, head_position)
-    if anchor is not None:
-        stop = max(stop, anchor.position)
-    walk = _Walk(app, head_position, anchor, page_size)
-    problem = walk.run(_log(app, stop, page_size), _chain(store, prefix, head_position, page_size))
+    end = max(app.recorder.max_notification_id() or 0, head_position)
+    start = _start(after, anchor, end)
+    stop = end if anchor is None else max(end, anchor.position)
+    walk = _Walk(app, head_position, anchor, page_size, after)
+    log = _log(app, start, stop, page_size)
+    chain = _chain(store, prefix, start, head_position, page_size)
+    problem = walk.run(_aligned(log, chain), limit)
     return VerificationReport(
         ok=problem is None,
         checked=walk.checked,
@@ -75,11 +107,26 @@ def verify(
         head_link=GENESIS.hex() if head is None else head.link,
         problem=problem,
         unchained=walk.unchained,
+        start=start,
+        through=walk.through,
+        resume=walk.resume,
     )
 
 
-def _log(app: CareLedger, stop: int, page_size: int) -> Iterator[Notification]:
-    start = 0
+def _start(after: Anchor | None, anchor: Anchor | None, end: int) -> int:
+    """The position a walk begins after, checked against the log's end and the anchor."""
+    if after is None:
+        return 0
+    if after.position > end:
+        raise WalkBoundsError("after", f"the log ends at position {end}, before {after.position}")
+    if anchor is not None and anchor.position <= after.position:
+        raise WalkBoundsError(
+            "anchor", "the anchor lies at or before `after`: check it with the walk that passes it"
+        )
+    return after.position
+
+
+def _log(app: CareLedger, start: int, stop: int, page_size: int) -> Iterator[Notification]:
     while start < stop:
         page = app.recorder.select_notifications(
             start, limit=page_size, stop=stop, inclusive_of_start=False
@@ -90,8 +137,9 @@ def _log(app: CareLedger, stop: int, page_size: int) -> Iterator[Notification]:
         start = page[-1].id
 
 
-def _chain(store: ViewStore, prefix: str, head: int, page_size: int) -> Iterator[ChainRow]:
-    after = 0
+def _chain(
+    store: ViewStore, prefix: str, after: int, head: int, page_size: int
+) -> Iterator[ChainRow]:
     while after < head:
         with store.transaction() as tx:
             rows = tx.all(
@@ -125,20 +173,34 @@ def _aligned(log: Iterator[Notification], chain: Iterator[ChainRow]) -> Iterator
 
 
 class _Walk:
-    def __init__(self, app: CareLedger, head: int, anchor: Anchor | None, page_size: int) -> None:
+    def __init__(
+        self,
+        app: CareLedger,
+        head: int,
+        anchor: Anchor | None,
+        page_size: int,
+        after: Anchor | None,
+    ) -> None:
         self.app = app
         self.head = head
         self.anchor = anchor
         self.page_size = page_size
-        self.link = GENESIS
+        self.link = GENESIS if after is None else bytes.fromhex(after.link)
+        self.through = 0 if after is None else after.position
         self.checked = 0
         self.unchained = 0
+        self.resume: Anchor | None = None
 
-    def run(self, log: Iterator[Notification], chain: Iterator[ChainRow]) -> Problem | None:
-        for position, record, row in _aligned(log, chain):
+    def run(self, positions: Iterator[Aligned], limit: int | None) -> Problem | None:
+        walked = 0
+        for position, record, row in positions:
+            if walked == limit:  # more to go, but not in this walk
+                self.resume = Anchor(self.through, self.link.hex())
+                return None
             problem = self._anchor_passed(position) or self._step(record, row)
             if problem is not None:
                 return problem
+            walked, self.through = walked + 1, position
         return self._anchor_passed(None)
 
     def _step(self, record: Notification | None, row: ChainRow | None) -> Problem | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -7,9 +8,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.auth import Role
+from api.consistency import view_positions
+from api.services import Services
 from application.settings import Settings
+from projections.audit_chain import AuditChainProjection
 from tests.api.conftest import Gql
-from tests.api.live_views import CUSTOMER, FILE, STEP, projecting
+from tests.api.live_views import CUSTOMER, FILE, STEP, WAIT_S, projecting
+from tests.projections.test_audit_chain import set_state, tamper
 
 
 @pytest.fixture(autouse=True)
@@ -207,3 +212,113 @@ def test_compliance_officers_verify_the_audit_chain(gql: Gql, case: tuple[str, i
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     bad = gql(VERIFY, {"anchor": "12:nothex"}, role=Role.COMPLIANCE_OFFICER)
     assert bad["errors"][0]["extensions"]["code"] == "VALIDATION_FAILED"
+
+
+PIECE = """
+query($anchor: String, $after: String, $limit: Int!) {
+  verifyAuditChain(anchor: $anchor, after: $after, limit: $limit) {
+    ok complete checked through resumeAfter unchained problem { position kind } anchor
+  }
+}"""
+
+
+def verify_piece(gql: Gql, limit: int, **arguments: str) -> dict[str, Any]:
+    body = gql(PIECE, {"limit": limit, **arguments}, role=Role.COMPLIANCE_OFFICER)
+    assert "errors" not in body, body
+    piece: dict[str, Any] = body["data"]["verifyAuditChain"]
+    return piece
+
+
+def chained_through(client: TestClient, position: int) -> Services:
+    """Waits (bounded) until the audit chain has read the log up to `position`."""
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    deadline = time.monotonic() + WAIT_S
+    while view_positions(services.views, [AuditChainProjection.name])["audit_chain"] < position:
+        assert time.monotonic() < deadline, "the audit chain did not catch up"
+        time.sleep(0.02)
+    return services
+
+
+def test_a_bounded_verification_stops_where_it_says_and_goes_on_from_there(
+    client: TestClient, gql: Gql, case: tuple[str, int]
+) -> None:
+    chained_through(client, case[1])
+    whole = verify_piece(gql, 6)
+    # when the six events are verified four at a time
+    first = verify_piece(gql, 4)
+    rest = verify_piece(gql, 4, after=first["resumeAfter"])
+    # then the first call stops after position 4 and says so, with no anchor to keep yet
+    resume = first.pop("resumeAfter")
+    assert (resume[:2], len(resume)) == ("4:", 2 + 64)
+    assert first == {
+        "ok": True,
+        "complete": False,
+        "checked": 4,
+        "through": 4,
+        "unchained": 0,
+        "problem": None,
+        "anchor": None,
+    }
+    # and the second finishes the walk, ending at the head one whole walk ends at
+    assert rest == {
+        "ok": True,
+        "complete": True,
+        "checked": 2,
+        "through": 6,
+        "resumeAfter": None,
+        "unchained": 0,
+        "problem": None,
+        "anchor": whole["anchor"],
+    }
+    assert (whole["complete"], whole["checked"], whole["anchor"][:2]) == (True, 6, "6:")
+
+
+def test_a_tampered_event_in_the_second_half_is_found_by_the_continuation(
+    client: TestClient, gql: Gql, case: tuple[str, int]
+) -> None:
+    # given the six events chained, then the fifth (the classification) altered
+    services = chained_through(client, case[1])
+    tamper(services.ledger, set_state(5, b"{}"))
+    # when verified three at a time: the first half checks out
+    first = verify_piece(gql, 3)
+    assert (first["ok"], first["complete"], first["through"]) == (True, False, 3)
+    # then going on from there finds the fifth event altered, after one good one
+    second = verify_piece(gql, 3, after=first["resumeAfter"])
+    assert second == {
+        "ok": False,
+        "complete": False,
+        "checked": 1,
+        "through": 4,
+        "resumeAfter": None,
+        "unchained": 0,
+        "problem": {"position": 5, "kind": "altered"},
+        "anchor": None,
+    }
+
+
+@pytest.mark.usefixtures("case")
+def test_bounds_that_do_not_fit_are_refused(gql: Gql) -> None:
+    link = "ab" * 32
+    refusals = [
+        gql(PIECE, variables, role=Role.COMPLIANCE_OFFICER)["errors"]
+        for variables in (
+            {"limit": 0},
+            {"limit": 100_001},
+            {"limit": 5, "after": f"99:{link}"},
+            {"limit": 5, "after": f"3:{link}", "anchor": f"2:{link}"},
+            {"limit": 5, "after": "3"},
+        )
+    ]
+    assert [[(e["extensions"]["code"], e["message"]) for e in errors] for errors in refusals] == [
+        [("VALIDATION_FAILED", "`limit` must be between 1 and 100000")],
+        [("VALIDATION_FAILED", "`limit` must be between 1 and 100000")],
+        [("VALIDATION_FAILED", "`after`: the log ends at position 6, before 99")],
+        [
+            (
+                "VALIDATION_FAILED",
+                "`anchor`: the anchor lies at or before `after`: check it with the walk that"
+                " passes it",
+            )
+        ],
+        [("VALIDATION_FAILED", "`after`: an anchor looks like 1234:<64 hex digits>, not '3'")],
+    ]

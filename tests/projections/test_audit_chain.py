@@ -12,7 +12,14 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from application.app import CareLedger
 from projections import tracking
 from projections.audit_chain import GENESIS, AuditChainProjection
-from projections.audit_verify import Anchor, format_report, parse_anchor, verify
+from projections.audit_verify import (
+    Anchor,
+    VerificationReport,
+    WalkBoundsError,
+    format_report,
+    parse_anchor,
+    verify,
+)
 from projections.runner import Runner
 from projections.store import ViewStore
 from tests.application.builders import customer, order
@@ -308,3 +315,94 @@ def test_an_empty_chain_and_bad_arguments(
         with pytest.raises(ValueError, match="anchor"):
             parse_anchor(text)
     assert parse_anchor(" 7:" + "AB" * 32) == Anchor(7, "ab" * 32)
+
+
+def in_pieces(
+    app: CareLedger, views: ViewStore, limit: int, **options: Any
+) -> list[VerificationReport]:
+    """Walks the log `limit` events at a time, each piece going on where the one before stopped."""
+    pieces = [verify(app, views, limit=limit, **options)]
+    while pieces[-1].resume is not None:
+        pieces.append(verify(app, views, after=pieces[-1].resume, limit=limit, **options))
+    return pieces
+
+
+def test_a_walk_cut_in_pieces_checks_what_one_whole_walk_does(
+    app: CareLedger, views: ViewStore, chained: Chained
+) -> None:
+    # given five chained events and two the chain has not seen yet
+    app.assign_courier(meta(), chained.order_id, "c-1", "fleet")
+    app.pick_up_order(meta(), chained.order_id)
+    whole = verify(app, views)
+    # when the log is walked two events at a time
+    pieces = in_pieces(app, views, limit=2)
+    # then four pieces cover it, each starting where the one before stopped
+    assert [(p.start, p.through, p.checked, p.unchained) for p in pieces] == [
+        (0, 2, 2, 0),
+        (2, 4, 2, 0),
+        (4, 6, 1, 1),
+        (6, 7, 0, 1),
+    ]
+    assert [p.complete for p in pieces] == [False, False, False, True]
+    assert pieces[-1].anchor == whole.anchor and whole.through == 7
+    # and a cut-short report says where to go on
+    resume = pieces[0].resume
+    assert resume is not None and resume.position == 2
+    assert format_report(pieces[0]).splitlines() == [
+        "audit chain intact so far: 2 events verified and 0 not yet chained up to position 2",
+        f"  the walk stopped at its limit: go on after {resume}",
+    ]
+    assert format_report(pieces[-1]).splitlines()[:2] == [
+        "audit chain intact: 0 events verified and 1 not yet chained after position 6 up to"
+        " position 7",
+        f"  head {whole.anchor}",
+    ]
+
+
+def test_a_change_past_the_first_piece_is_found_by_the_piece_that_reaches_it(
+    app: CareLedger, views: ViewStore, chained: Chained
+) -> None:
+    # given the fourth of five chained events altered after chaining
+    fourth = chained.notes[3]
+    tamper(app, set_state(fourth.id, b"{}"))
+    # when the log is walked three events at a time
+    first, second = in_pieces(app, views, limit=3)
+    # then the first piece finds nothing, and the second names the fourth event
+    assert (first.ok, first.checked, first.through) == (True, 3, 3)
+    assert second.problem is not None and (second.ok, second.checked) == (False, 0)
+    assert (second.problem.position, second.problem.kind) == (fourth.id, "altered")
+    assert (second.complete, second.resume) == (False, None)
+    assert format_report(second).splitlines()[2] == (
+        "  0 events verified before it in this walk, which began after position 3;"
+        " the chain's head is position 5"
+    )
+
+
+def test_an_anchor_is_checked_by_the_piece_that_passes_it(
+    app: CareLedger, views: ViewStore, project: Project, chained: Chained
+) -> None:
+    # given a head kept elsewhere, then the 4th event altered and the chain laundered to match
+    anchor = parse_anchor(str(verify(app, views).anchor))
+    tamper(app, set_state(chained.notes[3].id, b"{}"))
+    launder(views, project)
+    # when walked in pieces of two with the anchor: the pieces before it see nothing
+    pieces = in_pieces(app, views, limit=2, anchor=anchor)
+    # then the piece that passes the anchor's position finds the log no longer hashes to it
+    assert [(p.through, p.ok) for p in pieces] == [(2, True), (4, True), (4, False)]
+    problem = pieces[-1].problem
+    assert problem is not None and (problem.position, problem.kind) == (anchor.position, "altered")
+
+
+def test_a_walk_refuses_bounds_that_do_not_fit_the_log(
+    app: CareLedger, views: ViewStore, chained: Chained
+) -> None:
+    link = "ab" * 32
+    # after a position past the log's end
+    with pytest.raises(WalkBoundsError, match="the log ends at position 5, before 6") as beyond:
+        verify(app, views, after=Anchor(6, link))
+    # an anchor the walk would start beyond
+    with pytest.raises(WalkBoundsError, match="at or before `after`") as passed:
+        verify(app, views, after=Anchor(3, link), anchor=Anchor(3, link))
+    assert (beyond.value.field, passed.value.field) == ("after", "anchor")
+    with pytest.raises(ValueError, match="limit must be at least 1, not 0"):
+        verify(app, views, limit=0)
