@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -13,7 +11,7 @@ from api.auth import Principal, Role
 from api.complaints import ComplaintResult, changed
 from api.context import CommandInput, Context, parse_id
 from api.orders import STAFF
-from api.outcomes import answer
+from api.outcomes import EntityCommands, Later, answer
 from api.problems import ForbiddenError
 from domain.complaint import Complaint
 from domain.complaint_types import (
@@ -119,51 +117,26 @@ class CloseComplaintInput(ComplaintInput):
     by: ClosedBy
 
 
-@dataclass(frozen=True)
-class _Id:
+def _id(field: str, value: strawberry.ID | None) -> UUID | None:
+    return None if value is None else parse_id(field, value)
+
+
+def _later_id(field: str, value: strawberry.ID | None) -> Later:
     """An id argument, parsed inside the attempt so that a bad one answers ValidationFailed."""
-
-    field: str
-    value: strawberry.ID | None
-
-    def parsed(self) -> UUID | None:
-        return None if self.value is None else parse_id(self.field, self.value)
+    return Later(lambda: _id(field, value))
 
 
-def _arg(value: object) -> object:
-    return value.parsed() if isinstance(value, _Id) else value
+async def _own_complaint(info: Info, caller: Principal, complaint_id: UUID) -> None:
+    if caller.role is not Role.CUSTOMER:
+        return
+    context = info.context
+    complaint = await context.call(context.services.ledger.load, Complaint, complaint_id)
+    if not caller.is_customer(complaint.customer_id):
+        raise ForbiddenError("customers may act only on their own complaints")
 
 
-async def _command(
-    info: Info,
-    input: ComplaintInput,
-    name: str,
-    *args: object,
-    roles: tuple[Role, ...] = STAFF,
-    customer_own: bool = False,
-    channel: str | None = None,
-    **kwargs: object,
-) -> Any:
-    """One complaint, the named application command, for `roles` (and the complaint's own
-    customer when `customer_own`)."""
-
-    async def attempt() -> object:
-        context = info.context
-        allowed = (Role.CUSTOMER, *roles) if customer_own else roles
-        caller = context.require(*allowed)
-        complaint_id = parse_id("complaintId", input.complaint_id)
-        if caller.role is Role.CUSTOMER:
-            ledger = context.services.ledger
-            complaint = await context.call(ledger.load, Complaint, complaint_id)
-            if not caller.is_customer(complaint.customer_id):
-                raise ForbiddenError("customers may act only on their own complaints")
-        command = getattr(context.services.ledger, name)
-        parsed = [_arg(a) for a in args]
-        named = {k: _arg(v) for k, v in kwargs.items()}
-        meta = context.meta(input, channel)
-        return await changed(info, await context.run(command, meta, complaint_id, *parsed, **named))
-
-    return await answer(attempt)
+COMPLAINTS = EntityCommands("complaint", STAFF, changed, check=_own_complaint)
+CUSTOMER_OR_STAFF = (Role.CUSTOMER, *STAFF)
 
 
 async def _check_filing(
@@ -189,7 +162,7 @@ class ComplaintMutations:
             context = info.context
             caller = context.require(Role.CUSTOMER, *STAFF)
             customer_id = parse_id("customerId", input.customer_id)
-            order_id = _Id("orderId", input.order_id).parsed()
+            order_id = _id("orderId", input.order_id)
             await _check_filing(info, caller, customer_id, order_id)
             outcome = await context.run(
                 context.services.ledger.file_complaint,
@@ -207,7 +180,7 @@ class ComplaintMutations:
     async def classify_complaint(
         self, info: Info, input: ClassifyComplaintInput
     ) -> ComplaintResult:
-        return await _command(
+        return await COMPLAINTS.run(
             info, input, "classify_complaint", input.category, input.subcategory, input.severity
         )
 
@@ -215,7 +188,7 @@ class ComplaintMutations:
     async def reclassify_complaint(
         self, info: Info, input: ClassifyComplaintInput
     ) -> ComplaintResult:
-        return await _command(
+        return await COMPLAINTS.run(
             info, input, "reclassify_complaint", input.category, input.subcategory, input.severity
         )
 
@@ -223,17 +196,19 @@ class ComplaintMutations:
     async def assign_responsibility(
         self, info: Info, input: AssignResponsibilityInput
     ) -> ComplaintResult:
-        return await _command(info, input, "assign_responsibility", input.department, input.person)
+        return await COMPLAINTS.run(
+            info, input, "assign_responsibility", input.department, input.person
+        )
 
     @strawberry.mutation
     async def record_department_reply(
         self, info: Info, input: DepartmentReplyInput
     ) -> ComplaintResult:
-        return await _command(info, input, "record_department_reply", input.department)
+        return await COMPLAINTS.run(info, input, "record_department_reply", input.department)
 
     @strawberry.mutation
     async def send_first_response(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "send_first_response")
+        return await COMPLAINTS.run(info, input, "send_first_response")
 
     @strawberry.mutation(
         description="The customer, on their own complaint; or staff recording one (e.g. by phone)"
@@ -241,88 +216,90 @@ class ComplaintMutations:
     async def receive_customer_message(
         self, info: Info, input: ComplaintMessageInput
     ) -> ComplaintResult:
-        return await _command(
+        return await COMPLAINTS.run(
             info,
             input,
             "receive_customer_message",
             input.content,
-            customer_own=True,
+            roles=CUSTOMER_OR_STAFF,
             channel=input.channel,
         )
 
     @strawberry.mutation
     async def reply_to_customer(self, info: Info, input: ComplaintMessageInput) -> ComplaintResult:
-        return await _command(
+        return await COMPLAINTS.run(
             info, input, "reply_to_customer", input.content, channel=input.channel
         )
 
     @strawberry.mutation
     async def start_work(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "start_work")
+        return await COMPLAINTS.run(info, input, "start_work")
 
     @strawberry.mutation
     async def put_on_hold(self, info: Info, input: PutOnHoldInput) -> ComplaintResult:
-        return await _command(info, input, "put_on_hold", input.waiting_on)
+        return await COMPLAINTS.run(info, input, "put_on_hold", input.waiting_on)
 
     @strawberry.mutation
     async def resume_complaint(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "resume_complaint")
+        return await COMPLAINTS.run(info, input, "resume_complaint")
 
     @strawberry.mutation
     async def propose_solution(self, info: Info, input: ProposeSolutionInput) -> ComplaintResult:
-        return await _command(info, input, "propose_solution", input.remedy, input.amount)
+        return await COMPLAINTS.run(info, input, "propose_solution", input.remedy, input.amount)
 
     @strawberry.mutation(description="Capped, with earlier compensation, by the order's amount")
     async def issue_compensation(
         self, info: Info, input: IssueCompensationInput
     ) -> ComplaintResult:
-        return await _command(info, input, "issue_compensation", input.amount, input.funded_by)
+        return await COMPLAINTS.run(
+            info, input, "issue_compensation", input.amount, input.funded_by
+        )
 
     @strawberry.mutation
     async def resolve_complaint(self, info: Info, input: ResolveComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "resolve_complaint", input.outcome)
+        return await COMPLAINTS.run(info, input, "resolve_complaint", input.outcome)
 
     @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
     async def confirm_satisfied(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "confirm_satisfied", customer_own=True)
+        return await COMPLAINTS.run(info, input, "confirm_satisfied", roles=CUSTOMER_OR_STAFF)
 
     @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
     async def dispute_resolution(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "dispute_resolution", customer_own=True)
+        return await COMPLAINTS.run(info, input, "dispute_resolution", roles=CUSTOMER_OR_STAFF)
 
     @strawberry.mutation(description="Required before a major or urgent complaint closes")
     async def record_root_cause(self, info: Info, input: RecordRootCauseInput) -> ComplaintResult:
-        return await _command(
+        return await COMPLAINTS.run(
             info,
             input,
             "record_root_cause",
             input.cause,
             input.corrective_action,
-            _Id("incidentId", input.incident_id),
+            _later_id("incidentId", input.incident_id),
         )
 
     @strawberry.mutation(description="One level up, by hand (at most level 3)")
     async def escalate_complaint(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "escalate_complaint")
+        return await COMPLAINTS.run(info, input, "escalate_complaint")
 
     @strawberry.mutation(description="Link to an incident or an order: give exactly one")
     async def link_complaint(self, info: Info, input: LinkComplaintInput) -> ComplaintResult:
-        return await _command(
+        return await COMPLAINTS.run(
             info,
             input,
             "link_complaint",
-            incident_id=_Id("incidentId", input.incident_id),
-            order_id=_Id("orderId", input.order_id),
+            incident_id=_later_id("incidentId", input.incident_id),
+            order_id=_later_id("orderId", input.order_id),
         )
 
     @strawberry.mutation
     async def merge_complaint(self, info: Info, input: MergeComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "merge_complaint", _Id("into", input.into))
+        return await COMPLAINTS.run(info, input, "merge_complaint", _later_id("into", input.into))
 
     @strawberry.mutation(description="A major or urgent complaint needs its root cause first")
     async def close_complaint(self, info: Info, input: CloseComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "close_complaint", input.by)
+        return await COMPLAINTS.run(info, input, "close_complaint", input.by)
 
     @strawberry.mutation(description="The SLA sweeper's check, by hand: records what is due now")
     async def check_complaint_sla(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await _command(info, input, "check_complaint_sla", roles=SWEEPERS)
+        return await COMPLAINTS.run(info, input, "check_complaint_sla", roles=SWEEPERS)

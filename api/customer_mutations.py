@@ -6,15 +6,15 @@ issues the customer a token for the id it got back: the application chooses cust
 
 from __future__ import annotations
 
-from typing import Any
+from uuid import UUID
 
 import strawberry
 
 import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
-from api.context import CommandInput, Context, parse_id
+from api.auth import Principal, Role
+from api.context import CommandInput, Context
 from api.customers import STAFF, CustomerResult, changed
-from api.outcomes import answer
+from api.outcomes import EntityCommands, Later, answer
 from api.problems import ForbiddenError
 from application.customers import ContactDetails
 from domain.customer import Tier
@@ -56,18 +56,12 @@ def _details(contact: ContactInput) -> ContactDetails:
     )
 
 
-async def _change(info: Info, input: CustomerInput, role: Role, name: str, *args: object) -> Any:
-    """The common shape: one role (and admins), one customer, the named application command."""
+async def _themself(info: Info, caller: Principal, customer_id: UUID) -> None:
+    if caller.role is Role.CUSTOMER and not caller.is_customer(customer_id):
+        raise ForbiddenError("customers may change only their own contact details")
 
-    async def attempt() -> object:
-        context = info.context
-        context.require(role)
-        command = getattr(context.services.ledger, name)
-        customer_id = parse_id("customerId", input.customer_id)
-        outcome = await context.run(command, context.meta(input), customer_id, *args)
-        return await changed(info, outcome)
 
-    return await answer(attempt)
+CUSTOMERS = EntityCommands("customer", STAFF, changed, check=_themself)
 
 
 @strawberry.type
@@ -88,29 +82,18 @@ class CustomerMutations:
 
     @strawberry.mutation(description="New contact details; the customer themself, or staff")
     async def change_contact(self, info: Info, input: ChangeContactInput) -> CustomerResult:
-        async def attempt() -> object:
-            context = info.context
-            caller = context.require(Role.CUSTOMER, *STAFF)
-            customer_id = parse_id("customerId", input.customer_id)
-            if caller.role is Role.CUSTOMER and not caller.is_customer(customer_id):
-                raise ForbiddenError("customers may change only their own contact details")
-            outcome = await context.run(
-                context.services.ledger.change_contact,
-                context.meta(input),
-                customer_id,
-                _details(input.contact),
-            )
-            return await changed(info, outcome)
-
-        return await answer(attempt)
+        details = Later(lambda: _details(input.contact))
+        return await CUSTOMERS.run(
+            info, input, "change_contact", details, roles=(Role.CUSTOMER, *STAFF)
+        )
 
     @strawberry.mutation(description="Supervisors only")
     async def assign_tier(self, info: Info, input: AssignTierInput) -> CustomerResult:
-        return await _change(info, input, Role.SUPERVISOR, "assign_tier", input.tier)
+        return await CUSTOMERS.run(info, input, "assign_tier", input.tier, roles=(Role.SUPERVISOR,))
 
     @strawberry.mutation(
         description="Destroy the customer's key: their personal data becomes unreadable"
         " everywhere; counts, states and scores stay. Compliance officers and admins only"
     )
     async def erase_customer(self, info: Info, input: CustomerInput) -> CustomerResult:
-        return await _change(info, input, Role.COMPLIANCE_OFFICER, "erase_customer")
+        return await CUSTOMERS.run(info, input, "erase_customer", roles=(Role.COMPLIANCE_OFFICER,))

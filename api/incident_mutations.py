@@ -5,18 +5,13 @@ Incident commanders and supervisors run incidents; agents may also report one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-from uuid import UUID
-
 import strawberry
 
 import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
 from api.context import CommandInput, Context, parse_id
 from api.incidents import RESPONDERS, IncidentResult, changed
-from api.outcomes import answer
-from application.handling import Outcome
+from api.outcomes import EntityCommands, Later, answer
 from domain.incident import Incident
 from domain.incident_types import (
     ActionKind,
@@ -116,29 +111,11 @@ class MergeIncidentInput(IncidentInput):
     into: strawberry.ID = strawberry.field(description="The incident this one continues in")
 
 
-async def _respond(info: Info, input: IncidentInput, name: str, *args: object) -> Any:
-    return await _respond_with(info, input, name, lambda: args)
+INCIDENTS = EntityCommands("incident", RESPONDERS, changed)
 
 
-async def _respond_with(
-    info: Info, input: IncidentInput, name: str, arguments: Callable[[], tuple[object, ...]]
-) -> Any:
-    """The common shape: responders only, one incident, the named application command."""
-
-    async def attempt() -> object:
-        context = info.context
-        context.require(*RESPONDERS)
-        incident_id = parse_id("incidentId", input.incident_id)
-        command = getattr(context.services.ledger, name)
-        meta = context.meta(input)
-        outcome: Outcome = await context.run(command, meta, incident_id, *arguments())
-        return await changed(info, outcome)
-
-    return await answer(attempt)
-
-
-def _ids(field: str, values: list[strawberry.ID]) -> list[UUID]:
-    return [parse_id(f"{field}[{index}]", value) for index, value in enumerate(values)]
+def _ids(field: str, values: list[strawberry.ID]) -> Later:
+    return Later(lambda: [parse_id(f"{field}[{n}]", value) for n, value in enumerate(values)])
 
 
 @strawberry.type
@@ -162,83 +139,85 @@ class IncidentMutations:
 
     @strawberry.mutation
     async def issue_warning(self, info: Info, input: IssueWarningInput) -> IncidentResult:
-        return await _respond(info, input, "issue_warning", input.colour)
+        return await INCIDENTS.run(info, input, "issue_warning", input.colour)
 
     @strawberry.mutation
     async def confirm_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await _respond(info, input, "confirm_incident")
+        return await INCIDENTS.run(info, input, "confirm_incident")
 
     @strawberry.mutation
     async def decline_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await _respond(info, input, "decline_incident")
+        return await INCIDENTS.run(info, input, "decline_incident")
 
     @strawberry.mutation
     async def assess_severity(self, info: Info, input: AssessSeverityInput) -> IncidentResult:
-        return await _respond(info, input, "assess_severity", input.level, input.reason)
+        return await INCIDENTS.run(info, input, "assess_severity", input.level, input.reason)
 
     @strawberry.mutation
     async def report_to_superior(self, info: Info, input: ReportToSuperiorInput) -> IncidentResult:
-        return await _respond(info, input, "report_to_superior", input.to)
+        return await INCIDENTS.run(info, input, "report_to_superior", input.to)
 
     @strawberry.mutation
     async def establish_command(self, info: Info, input: EstablishCommandInput) -> IncidentResult:
-        return await _respond(info, input, "establish_command", input.commander)
+        return await INCIDENTS.run(info, input, "establish_command", input.commander)
 
     @strawberry.mutation
     async def assign_role(self, info: Info, input: AssignIncidentRoleInput) -> IncidentResult:
-        return await _respond(info, input, "assign_role", input.role, input.person)
+        return await INCIDENTS.run(info, input, "assign_role", input.role, input.person)
 
     @strawberry.mutation
     async def allocate_resource(self, info: Info, input: AllocateResourceInput) -> IncidentResult:
-        return await _respond(info, input, "allocate_resource", input.resource)
+        return await INCIDENTS.run(info, input, "allocate_resource", input.resource)
 
     @strawberry.mutation
     async def take_action(self, info: Info, input: TakeActionInput) -> IncidentResult:
-        return await _respond(info, input, "take_action", input.kind, input.detail)
+        return await INCIDENTS.run(info, input, "take_action", input.kind, input.detail)
 
     @strawberry.mutation
     async def publish_status_update(
         self, info: Info, input: PublishStatusUpdateInput
     ) -> IncidentResult:
-        return await _respond(info, input, "publish_status_update", input.audience, input.message)
+        return await INCIDENTS.run(
+            info, input, "publish_status_update", input.audience, input.message
+        )
 
     @strawberry.mutation
     async def record_impact(self, info: Info, input: RecordImpactInput) -> IncidentResult:
-        return await _respond(
+        return await INCIDENTS.run(
             info, input, "record_impact", input.orders, input.customers, input.regions
         )
 
     @strawberry.mutation
     async def link_orders(self, info: Info, input: LinkOrdersInput) -> IncidentResult:
-        return await _respond_with(
-            info, input, "link_orders", lambda: (_ids("orderIds", input.order_ids),)
-        )
+        return await INCIDENTS.run(info, input, "link_orders", _ids("orderIds", input.order_ids))
 
     @strawberry.mutation
     async def link_complaints(self, info: Info, input: LinkComplaintsInput) -> IncidentResult:
-        return await _respond_with(
-            info, input, "link_complaints", lambda: (_ids("complaintIds", input.complaint_ids),)
+        return await INCIDENTS.run(
+            info, input, "link_complaints", _ids("complaintIds", input.complaint_ids)
         )
 
     @strawberry.mutation
     async def mitigate_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await _respond(info, input, "mitigate_incident")
+        return await INCIDENTS.run(info, input, "mitigate_incident")
 
     @strawberry.mutation
     async def resolve_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await _respond(info, input, "resolve_incident")
+        return await INCIDENTS.run(info, input, "resolve_incident")
 
     @strawberry.mutation
     async def start_review(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await _respond(info, input, "start_review")
+        return await INCIDENTS.run(info, input, "start_review")
 
     @strawberry.mutation
     async def complete_review(self, info: Info, input: CompleteReviewInput) -> IncidentResult:
-        return await _respond(info, input, "complete_review", input.root_cause, input.follow_ups)
+        return await INCIDENTS.run(
+            info, input, "complete_review", input.root_cause, input.follow_ups
+        )
 
     @strawberry.mutation(description="Severity I-II incidents close only after a review")
     async def close_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await _respond(info, input, "close_incident")
+        return await INCIDENTS.run(info, input, "close_incident")
 
     @strawberry.mutation(description="Fold a duplicate into the incident it continues in")
     async def merge_incident(self, info: Info, input: MergeIncidentInput) -> IncidentResult:

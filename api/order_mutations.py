@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import strawberry
 
-from api.auth import Role
+from api.auth import Principal, Role
 from api.context import CommandInput, Context, parse_id
 from api.enums import (
     CancellingParty,
@@ -21,9 +20,8 @@ from api.enums import (
     RefundOrigin,
 )
 from api.orders import STAFF, OrderResult, changed
-from api.outcomes import answer
+from api.outcomes import EntityCommands, answer
 from api.problems import ForbiddenError
-from application.handling import Outcome
 from domain.order import Order
 from domain.order_types import OrderItem
 
@@ -108,25 +106,16 @@ class RecordRefundInput(OrderInput):
     origin: RefundOrigin
 
 
-async def _staff_command(info: Info, input: OrderInput, name: str, *args: object) -> Any:
-    """The common shape: staff only, one order, the named application command."""
-
-    async def attempt() -> object:
-        context = info.context
-        context.require(*STAFF)
-        order_id = parse_id("orderId", input.order_id)
-        command = getattr(context.services.ledger, name)
-        outcome: Outcome = await context.run(command, context.meta(input), order_id, *args)
-        return await changed(info, outcome)
-
-    return await answer(attempt)
-
-
-async def _own_order(info: Info, order_id: UUID) -> None:
+async def _own_order(info: Info, caller: Principal, order_id: UUID) -> None:
+    if caller.role is not Role.CUSTOMER:
+        return
     context = info.context
     order = await context.call(context.services.ledger.load, Order, order_id)
-    if not context.caller.is_customer(order.customer_id):
+    if not caller.is_customer(order.customer_id):
         raise ForbiddenError("customers may act only on their own orders")
+
+
+ORDERS = EntityCommands("order", STAFF, changed, check=_own_order)
 
 
 @strawberry.type
@@ -158,91 +147,83 @@ class OrderMutations:
 
     @strawberry.mutation
     async def confirm_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await _staff_command(info, input, "confirm_order")
+        return await ORDERS.run(info, input, "confirm_order")
 
     @strawberry.mutation
     async def send_order_confirmation(self, info: Info, input: ViaInput) -> OrderResult:
-        return await _staff_command(info, input, "send_order_confirmation", input.via)
+        return await ORDERS.run(info, input, "send_order_confirmation", input.via)
 
     @strawberry.mutation
     async def reject_order(self, info: Info, input: RejectOrderInput) -> OrderResult:
-        return await _staff_command(info, input, "reject_order", input.reason)
+        return await ORDERS.run(info, input, "reject_order", input.reason)
 
     @strawberry.mutation
     async def expire_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await _staff_command(info, input, "expire_order")
+        return await ORDERS.run(info, input, "expire_order")
 
     @strawberry.mutation
     async def assign_order_department(
         self, info: Info, input: AssignDepartmentInput
     ) -> OrderResult:
-        return await _staff_command(
+        return await ORDERS.run(
             info, input, "assign_order_department", input.department, input.assignee
         )
 
     @strawberry.mutation
     async def start_preparation(self, info: Info, input: OrderInput) -> OrderResult:
-        return await _staff_command(info, input, "start_preparation")
+        return await ORDERS.run(info, input, "start_preparation")
 
     @strawberry.mutation
     async def pack_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await _staff_command(info, input, "pack_order")
+        return await ORDERS.run(info, input, "pack_order")
 
     @strawberry.mutation
     async def assign_courier(self, info: Info, input: AssignCourierInput) -> OrderResult:
-        return await _staff_command(info, input, "assign_courier", input.courier, input.provider)
+        return await ORDERS.run(info, input, "assign_courier", input.courier, input.provider)
 
     @strawberry.mutation
     async def pick_up_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await _staff_command(info, input, "pick_up_order")
+        return await ORDERS.run(info, input, "pick_up_order")
 
     @strawberry.mutation
     async def deliver_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await _staff_command(info, input, "deliver_order")
+        return await ORDERS.run(info, input, "deliver_order")
 
     @strawberry.mutation
     async def fail_delivery(self, info: Info, input: FailDeliveryInput) -> OrderResult:
-        return await _staff_command(info, input, "fail_delivery", input.reason)
+        return await ORDERS.run(info, input, "fail_delivery", input.reason)
 
     @strawberry.mutation
     async def mark_order_returned(self, info: Info, input: OrderInput) -> OrderResult:
-        return await _staff_command(info, input, "mark_order_returned")
+        return await ORDERS.run(info, input, "mark_order_returned")
 
     @strawberry.mutation(description="Customers may cancel their own orders")
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> OrderResult:
-        async def attempt() -> object:
-            context = info.context
-            caller = context.require(Role.CUSTOMER, *STAFF)
-            order_id = parse_id("orderId", input.order_id)
-            if caller.role is Role.CUSTOMER:
-                await _own_order(info, order_id)
-            outcome = await context.run(
-                context.services.ledger.cancel_order,
-                context.meta(input),
-                order_id,
-                input.reason,
-                input.cancelling_party,
-            )
-            return await changed(info, outcome)
-
-        return await answer(attempt)
+        return await ORDERS.run(
+            info,
+            input,
+            "cancel_order",
+            input.reason,
+            input.cancelling_party,
+            roles=(Role.CUSTOMER, *STAFF),
+        )
 
     @strawberry.mutation
     async def update_eta(self, info: Info, input: UpdateEtaInput) -> OrderResult:
-        return await _staff_command(info, input, "update_eta", input.eta)
+        return await ORDERS.run(info, input, "update_eta", input.eta)
 
     @strawberry.mutation
     async def detect_delay(self, info: Info, input: DetectDelayInput) -> OrderResult:
-        return await _staff_command(info, input, "detect_delay", input.expected_late_min)
+        return await ORDERS.run(info, input, "detect_delay", input.expected_late_min)
 
     @strawberry.mutation
     async def send_delay_notice(self, info: Info, input: ViaInput) -> OrderResult:
-        return await _staff_command(info, input, "send_delay_notice", input.via)
+        return await ORDERS.run(info, input, "send_delay_notice", input.via)
 
     @strawberry.mutation
     async def record_order_late(self, info: Info, input: RecordLateInput) -> OrderResult:
-        return await _staff_command(info, input, "record_order_late", input.attributed_to)
+        return await ORDERS.run(info, input, "record_order_late", input.attributed_to)
 
     @strawberry.mutation
     async def record_refund(self, info: Info, input: RecordRefundInput) -> OrderResult:
-        return await _staff_command(info, input, "record_refund", input.amount, input.origin)
+        return await ORDERS.run(info, input, "record_refund", input.amount, input.origin)

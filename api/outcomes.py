@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
 
+from api.auth import Principal, Role
+from api.context import CommandInput, Context, parse_id
 from api.problems import ForbiddenError, problem_of
 from application.handling import Outcome
 from domain.base import CareAggregate
 from domain.errors import DomainError
 
 T = TypeVar("T")
+Info = strawberry.Info[Context, None]
+Changed = Callable[[Info, Outcome], Awaitable[object]]
+Check = Callable[[Info, Principal, UUID], Awaitable[None]]
 
 
 @strawberry.type(description="Where a write landed: wait for it with `atPosition` on queries.")
@@ -37,6 +43,56 @@ async def answer(attempt: Callable[[], Awaitable[T]]) -> Any:
         if problem is None:
             raise
         return problem
+
+
+@dataclass(frozen=True)
+class Later:
+    """An argument made inside the attempt, so that bad input in it is answered as data too."""
+
+    make: Callable[[], object]
+
+
+@dataclass(frozen=True)
+class EntityCommands:
+    """How one entity's mutations run its commands: on the entity named by the input's
+    `<entity>Id`, for the callers in `roles` (unless a command gives its own) who pass `check`;
+    the answer is `changed` of the outcome, or the typed problem."""
+
+    entity: str
+    roles: tuple[Role, ...]
+    changed: Changed
+    check: Check | None = None  # e.g. that a customer acts on their own entity only
+
+    async def run(
+        self,
+        info: Info,
+        input: CommandInput,
+        name: str,
+        *args: object,
+        roles: tuple[Role, ...] | None = None,
+        channel: str | None = None,
+        **kwargs: object,
+    ) -> Any:
+        """Runs the application command `name` with the entity's id and the arguments."""
+
+        async def attempt() -> object:
+            context = info.context
+            caller = context.require(*(self.roles if roles is None else roles))
+            entity_id = parse_id(f"{self.entity}Id", getattr(input, f"{self.entity}_id"))
+            if self.check is not None:
+                await self.check(info, caller, entity_id)
+            command = getattr(context.services.ledger, name)
+            made = [_made(arg) for arg in args]
+            named = {key: _made(value) for key, value in kwargs.items()}
+            meta = context.meta(input, channel)
+            outcome = await context.run(command, meta, entity_id, *made, **named)
+            return await self.changed(info, outcome)
+
+        return await answer(attempt)
+
+
+def _made(argument: object) -> object:
+    return argument.make() if isinstance(argument, Later) else argument
 
 
 A = TypeVar("A", bound=CareAggregate)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import strawberry
 
 import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
+from api.auth import Principal, Role
 from api.context import CommandInput, Context, parse_id
-from api.outcomes import answer
+from api.outcomes import EntityCommands, Later, answer
 from api.problems import ForbiddenError
 from api.surveys import STAFF, SurveyResult, changed
 from domain.survey import Scores, Survey, SurveySubject, SurveyVia
@@ -43,6 +45,18 @@ class RespondToSurveyInput(SurveyInput):
     comment: str | None = strawberry.field(default=None, description="Personal data: sealed")
 
 
+async def _own_survey(info: Info, caller: Principal, survey_id: UUID) -> None:
+    if caller.role is not Role.CUSTOMER:
+        return
+    context = info.context
+    survey = await context.call(context.services.ledger.load, Survey, survey_id)
+    if not caller.is_customer(survey.customer_id):
+        raise ForbiddenError("customers may answer only their own surveys")
+
+
+SURVEYS = EntityCommands("survey", STAFF, changed, check=_own_survey)
+
+
 @strawberry.type
 class SurveyMutations:
     @strawberry.mutation(description="Ask a customer about an order or a complaint; staff only")
@@ -64,38 +78,14 @@ class SurveyMutations:
 
     @strawberry.mutation(description="The customer answers their own survey")
     async def respond_to_survey(self, info: Info, input: RespondToSurveyInput) -> SurveyResult:
-        async def attempt() -> object:
-            context = info.context
-            caller = context.require(Role.CUSTOMER)
-            survey_id = parse_id("surveyId", input.survey_id)
-            survey = await context.call(context.services.ledger.load, Survey, survey_id)
-            if caller.role is Role.CUSTOMER and not caller.is_customer(survey.customer_id):
-                raise ForbiddenError("customers may answer only their own surveys")
-            scores = _scores(input.scores)
-            outcome = await context.run(
-                context.services.ledger.respond_to_survey,
-                context.meta(input),
-                survey_id,
-                scores,
-                input.comment,
-            )
-            return await changed(info, outcome)
-
-        return await answer(attempt)
+        scores = Later(lambda: _scores(input.scores))
+        return await SURVEYS.run(
+            info, input, "respond_to_survey", scores, input.comment, roles=(Role.CUSTOMER,)
+        )
 
     @strawberry.mutation(description="Close an unanswered survey; staff only")
     async def expire_survey(self, info: Info, input: SurveyInput) -> SurveyResult:
-        async def attempt() -> object:
-            context = info.context
-            context.require(*STAFF)
-            outcome = await context.run(
-                context.services.ledger.expire_survey,
-                context.meta(input),
-                parse_id("surveyId", input.survey_id),
-            )
-            return await changed(info, outcome)
-
-        return await answer(attempt)
+        return await SURVEYS.run(info, input, "expire_survey")
 
 
 def _scores(given: SurveyScoresInput) -> Scores:
