@@ -6,7 +6,7 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,6 +89,15 @@ def command(
     return decorate
 
 
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The aggregate with `events` applied in order. The library's own projector asserts each
+    event against a runtime-checkable Protocol, which cost ~20 us an event: more than decoding
+    it. Our events are all the library's DomainEvent subclasses, so mutate() is there."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 class CommandHandling(Application[UUID]):
     """The save path every command shares."""
 
@@ -111,7 +120,9 @@ class CommandHandling(Application[UUID]):
 
     def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
-            aggregate: Any = self.repository.get(aggregate_id, version=version)
+            aggregate: Any = self.repository.get(
+                aggregate_id, version=version, projector_func=replay
+            )
         except AggregateNotFoundError:
             raise NotFoundError(kind.__name__, aggregate_id) from None
         if not isinstance(aggregate, kind):
@@ -153,19 +164,23 @@ class CommandHandling(Application[UUID]):
         if name is None:
             raise RuntimeError("commands must be application methods decorated with @command")
         for attempt_no in range(1, MAX_ATTEMPTS + 1):
-            earlier = self.receipts.select_receipt(meta.command_id)
-            if earlier is not None:
+            # The first pass does not look for a receipt: a repeated command that would write
+            # again fails on the receipt's key in the same transaction as its events, and every
+            # other way out below looks, so only repeats pay for the round trip.
+            if attempt_no > 1 and (earlier := self.receipts.select_receipt(meta.command_id)):
                 return self._replay(earlier, name)
             try:
                 aggregate = attempt()
             except DomainError:
-                # The same command may have committed since the receipt was read: its first
-                # outcome wins over a refusal caused by the command itself.
+                # The same command may have committed before: its first outcome wins over a
+                # refusal caused by the command itself.
                 earlier = self.receipts.select_receipt(meta.command_id)
                 if earlier is None:
                     raise
                 return self._replay(earlier, name)
             if not aggregate.pending_events:
+                if earlier := self.receipts.select_receipt(meta.command_id):
+                    return self._replay(earlier, name)
                 position = self.receipts.position_of(aggregate.id, aggregate.version)
                 return Outcome(aggregate.id, aggregate.version, position, aggregate=aggregate)
             receipt = Receipt(
