@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.auth import AuthenticationError, principal_from_header
+from api.auth import AuthenticationError, TokenVerifier
 from api.embedded import EmbeddedWorkers
 from api.live import stop_live_feed
 from api.schema import build_schema
@@ -44,8 +44,8 @@ class Gate:
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         try:
-            scope["careledger.principal"] = principal_from_header(
-                self.services.settings, headers.get("authorization")
+            scope["careledger.principal"] = self.services.tokens.principal(
+                headers.get("authorization")
             )
         except AuthenticationError as error:
             response = JSONResponse(
@@ -74,7 +74,12 @@ class Gate:
 
 def create_app(settings: Settings) -> Starlette:
     ledger = CareLedger(settings)
-    services = Services(settings=settings, ledger=ledger, views=open_view_store(settings))
+    services = Services(
+        settings=settings,
+        ledger=ledger,
+        views=open_view_store(settings),
+        tokens=TokenVerifier(settings),
+    )
     view = CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services)
     graphql = Gate(view, services)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from api.auth import TokenVerifier
 from application.app import CareLedger
 from application.settings import Settings
 from projections.store import ViewStore
@@ -14,4 +15,5 @@ class Services:
     settings: Settings
     ledger: CareLedger
     views: ViewStore
+    tokens: TokenVerifier
     started: list[object] = field(default_factory=list)

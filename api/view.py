@@ -20,7 +20,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_res
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from api.auth import AuthenticationError, Principal, principal_from_header
+from api.auth import AuthenticationError, Principal
 from api.context import Context
 from api.http import (
     GRAPHQL_JSON,
@@ -202,8 +202,8 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
         params = context.connection_params or {}
         header = params.get("authorization") or params.get("Authorization")
         try:
-            context.principal = principal_from_header(
-                self.services.settings, header if isinstance(header, str) else None
+            context.principal = self.services.tokens.principal(
+                header if isinstance(header, str) else None
             )
         except AuthenticationError as error:
             rejection: dict[str, object] = {"code": "UNAUTHENTICATED", "message": str(error)}

@@ -115,3 +115,4 @@ def test_schema_prints_the_sdl_or_writes_it(env: Path, capsys: pytest.CaptureFix
     target = env / "schema.graphql"
     assert cli.main(["schema", "--output", str(target)]) == 0
     assert target.read_text() == sdl()
+
