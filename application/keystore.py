@@ -13,7 +13,9 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from application.errors import CustomerErasedError
@@ -156,6 +158,9 @@ class PostgresKeyStore(KeyStore):
                 ).format(self._table)
             )
 
+    # Every statement here is safe to repeat; like the recorder's, it rides out a lost
+    # connection (a database restart leaves every pooled connection dead).
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _one(self, sql: SQL, *params: object) -> dict[str, object] | None:
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(sql.format(self._table), params)

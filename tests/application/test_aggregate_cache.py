@@ -14,7 +14,9 @@ from tests.application.builders import customer, order
 from tests.support import T0, meta
 
 
-def test_a_cached_order_sees_what_another_process_wrote(app: CareLedger, settings: Settings) -> None:
+def test_a_cached_order_sees_what_another_process_wrote(
+    app: CareLedger, settings: Settings
+) -> None:
     # given an order confirmed here, so this process holds it in its cache
     order_id = order(app, customer(app))
     app.confirm_order(meta(), order_id)
