@@ -32,7 +32,7 @@ from application.app import CareLedger
 from application.customers import ContactDetails
 from application.settings import Settings
 from bench import raw_insert
-from bench.load import Load, LoadResult, ensure_wrk, run_python, run_wrk
+from bench.load import Load, LoadResult, add_load_options, chosen_wrk, run_python, run_wrk
 from bench.machine import describe
 from bench.serving import (
     Server,
@@ -66,19 +66,13 @@ class Row:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent connections")
-    parser.add_argument("--orders-per-client", type=int, default=64, help="K")
+    add_load_options(parser)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before, not counted")
     parser.add_argument("--mutation", choices=sorted(MUTATIONS), default="updateEta")
-    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     args = parser.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    wrk = None if args.client == "python" else ensure_wrk(install=not args.no_install)
-    if args.client == "wrk" and wrk is None:
-        parser.error("wrk is not installed")
+    wrk = chosen_wrk(parser, args)
     pg = PostgresServer(durable=True).start()
     try:
         run(args, pg.url, wrk)

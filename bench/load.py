@@ -7,12 +7,15 @@ Every answer is checked: a 200 whose body holds `expect` and no "errors".
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.serving import percentile
@@ -23,6 +26,7 @@ except ImportError:  # pragma: no cover
     import httpx  # type: ignore[no-redef]
 
 MAX_REQUESTS_PER_CLIENT = 2_000_000  # a bound besides time, never reached in practice
+RESULT = "LOAD_RESULT "
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,25 @@ class Load:
     headers: dict[str, str]
     expect: str
     path: str = "/graphql"
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The options of bench/commands.py's command load: the service's workers, the
+    connections, the orders they take in turn (K per connection), and the client."""
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--orders-per-client", type=int, default=64, help="K")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
+
+
+def chosen_wrk(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """wrk's path as the options ask (installed when missing and allowed); None: the Python
+    client."""
+    wrk = None if args.client == "python" else ensure_wrk(install=not args.no_install)
+    if args.client == "wrk" and wrk is None:
+        parser.error("wrk is not installed")
+    return wrk
 
 
 def ensure_wrk(install: bool) -> str | None:
@@ -109,7 +132,7 @@ done = function(summary, latency, requests)
   for _, thread in ipairs(threads) do failed = failed + thread:get("bad") end
   local e = summary.errors
   failed = failed + e.connect + e.read + e.write + e.timeout
-  io.write(string.format("WRK_RESULT %.0f %.0f %.0f %.0f %.0f\\n", summary.requests,
+  io.write(string.format("LOAD_RESULT %.0f %.0f %.0f %.0f %.0f\\n", summary.requests,
     summary.duration, latency:percentile(50), latency:percentile(99), failed))
 end
 """
@@ -118,9 +141,24 @@ end
 def run_wrk(
     wrk: str, url: str, load: Load, seconds: float, connections: int, workdir: Path
 ) -> LoadResult:
+    command = load_command(wrk, url, load, seconds, connections, workdir)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    return load_result(f"{done.stdout}\n{done.stderr}")
+
+
+def load_command(
+    wrk: str | None, url: str, load: Load, seconds: float, connections: int, workdir: Path
+) -> list[str]:
+    """The load as a command line of its own: wrk, or (without wrk) the asyncio client in a
+    Python process of its own (`python -m bench.load`); both print the same RESULT line."""
+    if wrk is None:
+        spec = workdir / "load.json"
+        spec.write_text(json.dumps(asdict(load)))
+        client = [sys.executable, "-m", "bench.load"]
+        return [*client, url, f"{seconds:g}", str(connections), str(spec)]
     script = workdir / "load.lua"
     script.write_text(lua_script(load))
-    command = [
+    return [
         wrk,
         "-t1",
         f"-c{connections}",
@@ -131,12 +169,16 @@ def run_wrk(
         str(script),
         url,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    for line in done.stdout.splitlines():
-        if line.startswith("WRK_RESULT "):
+
+
+def load_result(output: str) -> LoadResult:
+    """The figures from the RESULT line a load command printed: requests, duration, p50, p99
+    (microseconds), failed."""
+    for line in output.splitlines():
+        if line.startswith(RESULT):
             requests, micros, p50, p99, failed = (float(x) for x in line.split()[1:])
             return LoadResult(int(requests), micros / 1e6, p50 / 1e3, p99 / 1e3, int(failed))
-    raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+    raise RuntimeError(f"the load printed no result:\n{output[-3000:]}")
 
 
 def run_python(url: str, load: Load, seconds: float, connections: int) -> LoadResult:
@@ -196,3 +238,19 @@ async def _client(
             ok = False
         latencies.append(time.perf_counter() - started)
         failed[0] += not ok
+
+
+def main() -> None:
+    """`python -m bench.load URL SECONDS CONNECTIONS LOAD.json`: the asyncio client, alone."""
+    url, seconds, connections, spec = sys.argv[1:]
+    load = Load(**json.loads(Path(spec).read_text()))
+    result = run_python(url, load, float(seconds), int(connections))
+    print(
+        f"{RESULT}{result.requests} {result.seconds * 1e6:.0f} {result.p50_ms * 1e3:.0f}"
+        f" {result.p99_ms * 1e3:.0f} {result.failed}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

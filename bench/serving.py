@@ -1,5 +1,6 @@
-"""Running a server process for a benchmark: started on a free port of 127.0.0.1, waited for,
-and always stopped; plus the settings and environment `careledger serve` reads."""
+"""Running a process for a benchmark (a server on a free port of 127.0.0.1, or a worker such as
+the projection runner): started, waited for, and always stopped; plus the settings and
+environment `careledger` reads."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from application.settings import Settings
 from tests.postgres_server import free_port
@@ -52,10 +54,17 @@ def service_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def careledger_serve(port: int, workers: int) -> list[str]:
+def careledger_command(*args: str) -> list[str]:
+    """`careledger ARGS…` from this virtual environment."""
     script = Path(sys.executable).parent / "careledger"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
-    return [*command, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    return [*command, *args]
+
+
+def careledger_serve(port: int, workers: int) -> list[str]:
+    return careledger_command(
+        "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)
+    )
 
 
 def trivial_serve(port: int, workers: int) -> list[str]:
@@ -72,34 +81,29 @@ def trivial_serve(port: int, workers: int) -> list[str]:
     ]
 
 
-class Server:
-    """A server process on a free port (`command` makes its command line from the port);
-    `with Server(...) as s:` stops it however the block ends. Its output goes to a log file
-    (a pipe nobody reads would block it)."""
+class Process:
+    """A child process in a session of its own, ready when `ready()` says so; `with
+    Process(...) as p:` stops it however the block ends. Its output goes to a log file (a pipe
+    nobody reads would block it)."""
 
     def __init__(
         self,
         name: str,
-        command: Callable[[int], Sequence[str]],
+        command: Sequence[str],
         env: Mapping[str, str] | None = None,
         *,
-        ready_path: str = "/healthz",
+        ready: Callable[[], bool] = lambda: True,
     ) -> None:
         self.name = name
-        self.port = free_port()
-        self.command = list(command(self.port))
+        self.command = list(command)
         self.env = dict(env or os.environ)
-        self.ready_path = ready_path
+        self.ready = ready
         self.log = Path(tempfile.mkdtemp(prefix="careledger-bench-")) / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         with self.log.open("wb") as out:
-            # A session of its own: the server and its workers form one group with its pid.
+            # A session of its own: the process and its workers form one group with its pid.
             self.process = subprocess.Popen(
                 self.command,
                 env=self.env,
@@ -131,7 +135,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited at start-up:\n{self.log_tail()}")
-            if get_status(HOST, self.port, self.ready_path) == 200:
+            if self.ready():
                 return
             time.sleep(0.1)
         waited = f"{READY_TIMEOUT_S:.0f} s"
@@ -148,10 +152,40 @@ class Server:
             os.killpg(process.pid, signal.SIGKILL)  # the group this Popen created, by its id
             process.wait(timeout=STOP_TIMEOUT_S)
 
+    def output(self, timeout: float) -> str:
+        """All the process printed, once it has ended by itself (within `timeout`)."""
+        assert self.process is not None
+        self.process.wait(timeout)
+        return self.log.read_text(errors="replace")
+
     def log_tail(self, lines: int = 30) -> str:
         if not self.log.exists():
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+class Server(Process):
+    """A server on a free port of 127.0.0.1 (`command` makes its command line from the port),
+    ready when `ready_path` answers 200."""
+
+    def __init__(
+        self,
+        name: str,
+        command: Callable[[int], Sequence[str]],
+        env: Mapping[str, str] | None = None,
+        *,
+        ready_path: str = "/healthz",
+    ) -> None:
+        self.port = free_port()
+        self.ready_path = ready_path
+        super().__init__(name, command(self.port), env, ready=self._answers)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def _answers(self) -> bool:
+        return get_status(HOST, self.port, self.ready_path) == 200
 
 
 def get_status(host: str, port: int, path: str) -> int | None:

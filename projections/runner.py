@@ -86,9 +86,18 @@ class Runner:
             if result.position >= target:
                 return done
 
+    def where(self) -> tuple[int, int]:
+        """The generation fed and its position, read in one transaction: a follower's cycle
+        is mostly round trips to the database."""
+        with self.store.transaction() as tx:
+            generation = self.fixed_generation
+            if generation is None:
+                generation = tracking.active_generation(tx, self.projection.name)
+            assert generation is not None
+            return generation, tracking.position(tx, self.projection.name, generation)
+
     def run_batch(self, stop: int | None = None) -> BatchResult:
-        generation = self.generation()
-        start = self.position(generation)
+        generation, start = self.where()
         stop = self.app.recorder.max_notification_id() or 0 if stop is None else stop
         if start >= stop:
             return BatchResult(0, start, caught_up=True)

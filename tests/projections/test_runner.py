@@ -4,6 +4,9 @@ import gc
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from application.app import CareLedger
 from projections import tracking
@@ -80,6 +83,29 @@ def test_two_runners_racing_on_one_projection_count_each_event_once(
     for thread in threads:
         thread.join()
     assert counts(views, SurveysByChannel()) == {"sms": 30, "app": 30}
+
+
+def test_a_batch_takes_one_transaction_to_find_its_place_and_one_to_apply(
+    app: CareLedger, views: ViewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given five surveys, and a runner watched for the view-store transactions it opens
+    send_surveys(app, ["sms"] * 5)
+    runner = Runner(app, views, SurveysByChannel(), batch_size=10)
+    opened: list[bool] = []
+    transaction = views.transaction
+
+    def watched(*, durable: bool = True) -> Any:
+        opened.append(durable)
+        return transaction(durable=durable)
+
+    monkeypatch.setattr(views, "transaction", watched)
+    # when it runs a batch, then finds itself caught up
+    runner.run_batch()
+    runner.run_batch()
+    # then the batch read its generation and position together, then applied (not durable);
+    # the caught-up check took one transaction
+    assert opened == [True, False, True]
+    assert counts(views, SurveysByChannel()) == {"sms": 5}
 
 
 def test_an_event_that_keeps_failing_is_parked_and_the_projection_carries_on(
