@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from application.app import CareLedger
 from application.settings import Settings
@@ -23,6 +24,8 @@ def run(settings: Settings, names: Sequence[str], batch_size: int) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    # A connection per follower and two spare, so no follower waits for another's.
+    settings = replace(settings, db_pool_size=max(settings.db_pool_size, len(chosen) + 2))
     with CareLedger(settings) as app:
         store = open_view_store(settings)
         followers = Followers(app, store, chosen, batch_size=batch_size).start()

@@ -93,6 +93,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds probed")
     parser.add_argument("--warmup", type=float, default=2.0, help="load before the probe")
     add_load_options(parser)  # --workers, --clients (0: no load), --orders-per-client, --client
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="commands/s the load offers in all (default 0: closed loop, as fast as answered)",
+    )
     parser.add_argument("--batch-size", type=int, default=1000, help="projection batch")
     parser.add_argument("--probe-ms", type=float, default=75.0, help="a complaint this often")
     parser.add_argument("--poll-ms", type=float, default=2.0, help="view positions read")
@@ -147,7 +153,7 @@ def run_in(args: argparse.Namespace, settings: Settings, workdir: Path, wrk: str
         Server("careledger", serve, env, ready_path="/readyz") as server,
     ):
         seconds = args.warmup + args.seconds + args.timeout
-        load = service_load("updateEta", order_ids, token)
+        load = service_load("updateEta", order_ids, token).paced(args.rate, args.clients)
         command = load_command(wrk, server.url, load, seconds, args.clients, workdir)
         window = dashboard_window()
         with (
@@ -260,8 +266,9 @@ def report(run: Run, views: list[str], args: argparse.Namespace, wrk: str | None
     if run.load is None:
         print("Load: none (--clients 0), the probe alone.")
     else:
+        loop = f"offered at {args.rate:,.0f}/s in all" if args.rate > 0 else "closed loop"
         print(
-            f"Load: {args.clients} connections sending `updateEta`, closed loop ({client}):"
+            f"Load: {args.clients} connections sending `updateEta`, {loop} ({client}):"
             f" {run.load.rate:,.0f} commands/s over its {run.load.seconds:.1f} s, p50"
             f" {run.load.p50_ms:.1f} ms, p99 {run.load.p99_ms:.1f} ms, {run.load.failed} failed."
         )

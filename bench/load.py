@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench.serving import percentile
@@ -50,6 +50,14 @@ class Load:
     headers: dict[str, str]
     expect: str
     path: str = "/graphql"
+    pause_ms: float = 0.0  # each connection waits this long between its requests (0: closed loop)
+
+    def paced(self, rate: float, connections: int) -> Load:
+        """The same load offered at about `rate` requests/s in all (0: as fast as answered):
+        each connection pauses connections/rate between requests, so the rate holds while
+        answers take much less than that pause."""
+        pause = connections * 1000 / rate if rate > 0 else 0.0
+        return replace(self, pause_ms=pause)
 
 
 def add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -111,6 +119,10 @@ local turn = 0
 bad = 0
 wrk.method = "POST"
 {headers}
+
+delay = function()
+  return {load.pause_ms:.0f}
+end
 
 request = function()
   turn = turn + 1
@@ -238,6 +250,8 @@ async def _client(
             ok = False
         latencies.append(time.perf_counter() - started)
         failed[0] += not ok
+        if load.pause_ms:
+            await asyncio.sleep(load.pause_ms / 1000)
 
 
 def main() -> None:

@@ -67,6 +67,7 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         lifespan="on",
+        access_log=False,
     )
 
 
