@@ -9,7 +9,7 @@ CARELEDGER_DB_SCHEMA          `public`: PostgreSQL schema, created if missing
 CARELEDGER_DB_POOL_SIZE       `10`: PostgreSQL connections kept open
 CARELEDGER_DB_LOCK_TIMEOUT    `5`: seconds a write waits for the event table's lock
 CARELEDGER_SNAPSHOT_INTERVAL  `50`: events between snapshots of one aggregate
-CARELEDGER_AGGREGATE_CACHE    `10000`: aggregates a process keeps in memory between commands
+CARELEDGER_AGGREGATE_CACHE    `2000`: aggregates a process keeps in memory between commands
                               (brought up to date from the log on each use); `0`: none
 CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it read (bounds how
                               long another process may still decrypt after an erasure)
@@ -53,7 +53,7 @@ class Settings:
     db_pool_size: int = 10
     db_lock_timeout_s: int = 5
     snapshot_interval: int = 50
-    aggregate_cache_size: int = 10_000
+    aggregate_cache_size: int = 2_000
     key_cache_seconds: float = 5.0
     token_secret: bytes | None = None
     allowed_origins: tuple[str, ...] = ()
@@ -72,7 +72,7 @@ class Settings:
             db_pool_size=_int(env, "CARELEDGER_DB_POOL_SIZE", 10),
             db_lock_timeout_s=_int(env, "CARELEDGER_DB_LOCK_TIMEOUT", 5),
             snapshot_interval=_int(env, "CARELEDGER_SNAPSHOT_INTERVAL", 50),
-            aggregate_cache_size=_int(env, "CARELEDGER_AGGREGATE_CACHE", 10_000),
+            aggregate_cache_size=_int(env, "CARELEDGER_AGGREGATE_CACHE", 2_000),
             key_cache_seconds=float(env.get("CARELEDGER_KEY_CACHE_SECONDS", "5")),
             token_secret=_decode_secret(env["CARELEDGER_TOKEN_SECRET"])
             if env.get("CARELEDGER_TOKEN_SECRET")
