@@ -7,17 +7,23 @@ reassignment moves the complaint from its old label to its new one in that hour,
 per-complaint `facts` table makes possible. Outcomes, reopenings, SLA results and escalations
 count at the hour they happened. First-response and resolution times are hourly histograms
 (see complaint_dashboard_tables) counted at the hour of the response or the resolution.
+
+`counts_daily` and `durations_daily` hold the same figures by UTC day (projections/rollup),
+written from the same batch with every change to an hour also made to its day (a row that
+reaches 0 is removed from both), so a day row equals its hours summed. A window reads its whole
+days from them and only the hours at its two edges from the hourly tables.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from projections.complaint_dashboard_tables import (
+    Bucket,
     DurationStats,
     Histograms,
     create_histogram_table,
@@ -36,7 +42,8 @@ from projections.reading import (
     rows_by_ids,
     upsert_rows,
 )
-from projections.store import Tx, ViewStore
+from projections.rollup import by_day, spanned, spans
+from projections.store import Row, Tx, ViewStore
 
 LABELS = ("category", "severity", "department")  # known after receipt, counted at its hour
 NEEDS_FACTS = frozenset(
@@ -51,6 +58,7 @@ NEEDS_FACTS = frozenset(
 SLA_DIMENSIONS = {"SlaMet": "sla_met", "SlaBreached": "sla_breached", "SlaWarning": "sla_warning"}
 FACT_COLUMNS = ("complaint_id", "received_hour", "received_at", *LABELS, "first_response_at")
 COUNT_KEYS = ("hour", "dimension", "label")
+DAILY_COUNT_KEYS = ("day", "dimension", "label")
 
 
 @dataclass
@@ -80,7 +88,7 @@ class ComplaintDashboardProjection(Projection):
     )
 
     def tables(self) -> tuple[str, ...]:
-        return ("facts", "counts", "durations")
+        return ("facts", "counts", "durations", "counts_daily", "durations_daily")
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
         tx.execute(
@@ -88,11 +96,14 @@ class ComplaintDashboardProjection(Projection):
             " received_hour BIGINT NOT NULL, received_at DOUBLE PRECISION NOT NULL,"
             " category TEXT, severity TEXT, department TEXT, first_response_at DOUBLE PRECISION)"
         )
-        tx.execute(
-            f"CREATE TABLE {prefix}counts (hour BIGINT NOT NULL, dimension TEXT NOT NULL,"
-            " label TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (hour, dimension, label))"
-        )
+        for table, period in (("counts", "hour"), ("counts_daily", "day")):
+            tx.execute(
+                f"CREATE TABLE {prefix}{table} ({period} BIGINT NOT NULL,"
+                " dimension TEXT NOT NULL, label TEXT NOT NULL, n BIGINT NOT NULL,"
+                f" PRIMARY KEY ({period}, dimension, label))"
+            )
         create_histogram_table(tx, f"{prefix}durations")
+        create_histogram_table(tx, f"{prefix}durations_daily", "day")
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = {str(e.event.originator_id) for e in batch if e.name in NEEDS_FACTS}
@@ -193,19 +204,24 @@ class Tally:
     def write(self, tx: Tx, prefix: str) -> None:
         facts = [self.fact_row(complaint_id) for complaint_id in sorted(self.changed)]
         upsert_rows(tx, f"{prefix}facts", FACT_COLUMNS, FACT_COLUMNS[:1], facts)
-        table = f"{prefix}counts"
-        add_counts(tx, table, COUNT_KEYS, self.counts)
-        # a label a complaint left may be back to 0: drop the row, whatever the batch size
-        tx.executemany(
-            f"DELETE FROM {table} WHERE hour = ? AND dimension = ? AND label = ? AND n = 0",
-            [key for key, n in self.counts.items() if n < 0],
-        )
+        write_counts(tx, f"{prefix}counts", COUNT_KEYS, self.counts)
+        write_counts(tx, f"{prefix}counts_daily", DAILY_COUNT_KEYS, by_day(self.counts))
         self.durations.write(tx, f"{prefix}durations")
+        self.durations.by_day().write(tx, f"{prefix}durations_daily", "day")
 
     def fact_row(self, complaint_id: str) -> tuple[Any, ...]:
         fact = self.facts[complaint_id]
         labels = [fact.labels.get(k) for k in LABELS]
         return (complaint_id, fact.received_hour, fact.received_at, *labels, fact.first_response_at)
+
+
+def write_counts(tx: Tx, table: str, keys: Sequence[str], counts: Counter[tuple[Any, ...]]) -> None:
+    add_counts(tx, table, keys, counts)
+    # a label a complaint left may be back to 0: drop the row, whatever the batch size
+    tx.executemany(
+        f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys)} AND n = 0",
+        [key for key, n in counts.items() if n < 0],
+    )
 
 
 @dataclass(frozen=True)
@@ -265,14 +281,22 @@ def complaint_dashboard(store: ViewStore, start: datetime, end: datetime) -> Com
     if end <= start:
         raise ValueError("the window must end after it starts")
     first, last = hours_between(start, end)
+    window = spans(first, last)
     with store.transaction() as tx:
-        prefix = active_prefix(tx, ComplaintDashboardProjection.name)
+        p = active_prefix(tx, ComplaintDashboardProjection.name)
+        source, params = spanned(f"{p}counts", f"{p}counts_daily", "dimension, label, n", window)
         rows = tx.all(
-            f"SELECT dimension, label, SUM(n) FROM {prefix}counts"
-            " WHERE hour BETWEEN ? AND ? GROUP BY dimension, label",
-            (first, last),
+            f"SELECT dimension, label, SUM(n) FROM {source} GROUP BY dimension, label", params
         )
-        histograms = read_histograms(tx, f"{prefix}durations", first, last)
+        histograms = read_histograms(tx, f"{p}durations", f"{p}durations_daily", window)
+    return dashboard_of(first, last, rows, histograms)
+
+
+def dashboard_of(
+    first: int, last: int, rows: Sequence[Row], histograms: Mapping[str, list[Bucket]]
+) -> ComplaintDashboard:
+    """The dashboard of the hours first..last from their (dimension, label, n) count rows and
+    their histograms by measure."""
     counts: dict[str, dict[str, int]] = {}
     for dimension, label, n in rows:
         if int(n):

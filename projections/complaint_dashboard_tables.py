@@ -1,11 +1,14 @@
-"""Durations kept as hourly histograms with fixed log-spaced buckets, and their percentiles.
+"""Durations kept as hourly and daily histograms with fixed log-spaced buckets, and their
+percentiles.
 
 A bucket spans a factor of 2 ** (1/16) (about 4.4 %); bucket 0 holds everything under one
 second. Each bucket keeps its count and the sum of its durations in whole milliseconds, and a
 percentile is the mean of the bucket that holds its rank (nearest-rank definition). The true
 percentile lies in that same bucket, so the answer is within 4.5 % of it (under one second
 below one second), and exact when the bucket holds a single distinct duration.
-Sums are integers, so the tables do not depend on the order the events were added in.
+Sums are integers, so the tables do not depend on the order the events were added in. A
+window's histogram is its hours' and days' (projections/rollup) merged by bucket, adding n and
+total_ms.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from projections.rollup import Spans, day_of, spanned
 from projections.store import Tx
 
 BUCKETS_PER_OCTAVE = 16
@@ -34,40 +38,51 @@ def bucket_of(ms: int) -> int:
 
 
 class Histograms:
-    """What one batch adds to the hourly histograms: (hour, measure, bucket) -> [n, total ms]."""
+    """What one batch adds to the histograms: (hour or day, measure, bucket) -> [n, total ms]."""
 
     def __init__(self) -> None:
         self.added: dict[tuple[int, str, int], list[int]] = {}
 
     def add(self, hour: int, measure: str, ms: int) -> None:
-        entry = self.added.setdefault((hour, measure, bucket_of(ms)), [0, 0])
-        entry[0] += 1
-        entry[1] += ms
+        self.add_bucket((hour, measure, bucket_of(ms)), 1, ms)
 
-    def write(self, tx: Tx, table: str) -> None:
+    def add_bucket(self, key: tuple[int, str, int], n: int, total_ms: int) -> None:
+        entry = self.added.setdefault(key, [0, 0])
+        entry[0] += n
+        entry[1] += total_ms
+
+    def by_day(self) -> Histograms:
+        """The same additions, each hour's moved to its UTC day."""
+        days = Histograms()
+        for (hour, measure, bucket), (n, total) in self.added.items():
+            days.add_bucket((day_of(hour), measure, bucket), n, total)
+        return days
+
+    def write(self, tx: Tx, table: str, period: str = "hour") -> None:
         tx.merge(
             table,
-            ("hour", "measure", "bucket", "n", "total_ms"),
-            ("hour", "measure", "bucket"),
+            (period, "measure", "bucket", "n", "total_ms"),
+            (period, "measure", "bucket"),
             [(*key, n, total) for key, (n, total) in self.added.items()],
             f"n = {table}.n + excluded.n, total_ms = {table}.total_ms + excluded.total_ms",
         )
 
 
-def create_histogram_table(tx: Tx, table: str) -> None:
+def create_histogram_table(tx: Tx, table: str, period: str = "hour") -> None:
     tx.execute(
-        f"CREATE TABLE {table} (hour BIGINT NOT NULL, measure TEXT NOT NULL,"
+        f"CREATE TABLE {table} ({period} BIGINT NOT NULL, measure TEXT NOT NULL,"
         " bucket INTEGER NOT NULL, n BIGINT NOT NULL, total_ms BIGINT NOT NULL,"
-        " PRIMARY KEY (hour, measure, bucket))"
+        f" PRIMARY KEY ({period}, measure, bucket))"
     )
 
 
-def read_histograms(tx: Tx, table: str, first: int, last: int) -> dict[str, list[Bucket]]:
-    """Each measure's buckets summed over the hours first..last, in bucket order."""
+def read_histograms(tx: Tx, hourly: str, daily: str, window: Spans) -> dict[str, list[Bucket]]:
+    """Each measure's buckets summed over the window's hours and days, in bucket order."""
+    source, params = spanned(hourly, daily, "measure, bucket, n, total_ms", window)
     rows = tx.all(
-        f"SELECT measure, bucket, SUM(n), SUM(total_ms) FROM {table}"
-        " WHERE hour BETWEEN ? AND ? GROUP BY measure, bucket ORDER BY measure, bucket",
-        (first, last),
+        f"SELECT measure, bucket, SUM(n), SUM(total_ms) FROM {source}"
+        " GROUP BY measure, bucket ORDER BY measure, bucket",
+        params,
     )
     measures: dict[str, list[Bucket]] = {}
     for measure, bucket, n, total in rows:

@@ -4,7 +4,9 @@ A compact row per order. `stage` is where the order was when its delay was last 
 (DelayDetected.stage), or, for an order recorded late without a detection, its status then.
 Open orders at risk or late are flagged `watched` and indexed by promise; their current counts
 by (stage, region, risk) are kept as totals that go up and down. Late orders (at the hour of
-OrderLate) and delay detections are counted in hourly buckets of business time.
+OrderLate) and delay detections are counted in hourly buckets of business time, and again by
+UTC day (`late_daily`, `detections_daily`, written from the same batch): a window reads its
+whole days from those and only the hours at its edges by the hour (projections/rollup).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from projections.reading import (
     rows_by_ids,
     upsert_rows,
 )
+from projections.rollup import by_day, spanned, spans
 from projections.store import Row, Tx, ViewStore
 
 
@@ -43,7 +46,7 @@ class OrderDelaysProjection(Projection):
     events = ("OrderReceived", *CHANGES)
 
     def tables(self) -> tuple[str, ...]:
-        return ("orders", "watch_counts", "detections", "late")
+        return ("orders", "watch_counts", "detections", "late", "detections_daily", "late_daily")
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
         tx.execute(
@@ -64,16 +67,18 @@ class OrderDelaysProjection(Projection):
             " delay_risk TEXT NOT NULL, n BIGINT NOT NULL,"
             " PRIMARY KEY (stage, region, delay_risk))"
         )
-        tx.execute(
-            f"CREATE TABLE {prefix}detections (hour BIGINT NOT NULL, stage TEXT NOT NULL,"
-            " region TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (hour, stage, region))"
-        )
-        tx.execute(
-            f"CREATE TABLE {prefix}late (hour BIGINT NOT NULL, attributed_to TEXT NOT NULL,"
-            " region TEXT NOT NULL, stage TEXT NOT NULL, n BIGINT NOT NULL,"
-            " late_min BIGINT NOT NULL, longest_min BIGINT NOT NULL,"
-            " PRIMARY KEY (hour, attributed_to, region, stage))"
-        )
+        for suffix, period in (("", "hour"), ("_daily", "day")):
+            tx.execute(
+                f"CREATE TABLE {prefix}detections{suffix} ({period} BIGINT NOT NULL,"
+                " stage TEXT NOT NULL, region TEXT NOT NULL, n BIGINT NOT NULL,"
+                f" PRIMARY KEY ({period}, stage, region))"
+            )
+            tx.execute(
+                f"CREATE TABLE {prefix}late{suffix} ({period} BIGINT NOT NULL,"
+                " attributed_to TEXT NOT NULL, region TEXT NOT NULL, stage TEXT NOT NULL,"
+                " n BIGINT NOT NULL, late_min BIGINT NOT NULL, longest_min BIGINT NOT NULL,"
+                f" PRIMARY KEY ({period}, attributed_to, region, stage))"
+            )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = (str(envelope.event.originator_id) for envelope in batch)
@@ -93,8 +98,11 @@ class OrderDelaysProjection(Projection):
         after = Counter(key for order in orders.values() for key in order.counted())
         after.subtract(before)
         adjust_counts(tx, f"{prefix}watch_counts", ("stage", "region", "delay_risk"), after)
-        add_counts(tx, f"{prefix}detections", ("hour", "stage", "region"), tally.detections)
+        detections = tally.detections
+        add_counts(tx, f"{prefix}detections", ("hour", "stage", "region"), detections)
+        add_counts(tx, f"{prefix}detections_daily", ("day", "stage", "region"), by_day(detections))
         add_late(tx, f"{prefix}late", tally.late)
+        add_late(tx, f"{prefix}late_daily", tally.late_by_day(), "day")
 
 
 def apply(orders: dict[str, Tracked], envelope: Envelope, tally: Tally) -> None:
@@ -107,10 +115,10 @@ def apply(orders: dict[str, Tracked], envelope: Envelope, tally: Tally) -> None:
         CHANGES[envelope.name](order, event, tally)
 
 
-def add_late(tx: Tx, table: str, late: dict[LateKey, list[int]]) -> None:
+def add_late(tx: Tx, table: str, late: dict[LateKey, list[int]], period: str = "hour") -> None:
     tx.executemany(
-        f"INSERT INTO {table} (hour, attributed_to, region, stage, n, late_min, longest_min)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hour, attributed_to, region, stage)"
+        f"INSERT INTO {table} ({period}, attributed_to, region, stage, n, late_min, longest_min)"
+        f" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT ({period}, attributed_to, region, stage)"
         f" DO UPDATE SET n = {table}.n + excluded.n,"
         f" late_min = {table}.late_min + excluded.late_min,"
         f" longest_min = CASE WHEN excluded.longest_min > {table}.longest_min"
@@ -203,21 +211,23 @@ def order_delay(store: ViewStore, order_id: str) -> OrderDelay | None:
 
 def delay_summary(store: ViewStore, start: datetime, end: datetime) -> DelaySummary:
     """Late orders and detections in [start, end) resolved to whole hours; open ones now."""
-    first, last = hours_between(start, end)
+    window = spans(*hours_between(start, end))
+    columns = "attributed_to, region, stage, n, late_min, longest_min"
     with store.transaction() as tx:
-        prefix = active_prefix(tx, OrderDelaysProjection.name)
+        p = active_prefix(tx, OrderDelaysProjection.name)
+        source, params = spanned(f"{p}late", f"{p}late_daily", columns, window)
         late = tx.all(
             "SELECT attributed_to, region, stage, SUM(n), SUM(late_min), MAX(longest_min)"
-            f" FROM {prefix}late WHERE hour BETWEEN ? AND ?"
-            " GROUP BY attributed_to, region, stage",
-            (first, last),
+            f" FROM {source} GROUP BY attributed_to, region, stage",
+            params,
+        )
+        source, params = spanned(
+            f"{p}detections", f"{p}detections_daily", "stage, region, n", window
         )
         detected = tx.all(
-            f"SELECT stage, region, SUM(n) FROM {prefix}detections"
-            " WHERE hour BETWEEN ? AND ? GROUP BY stage, region",
-            (first, last),
+            f"SELECT stage, region, SUM(n) FROM {source} GROUP BY stage, region", params
         )
-        watched = tx.all(f"SELECT stage, region, delay_risk, n FROM {prefix}watch_counts")
+        watched = tx.all(f"SELECT stage, region, delay_risk, n FROM {p}watch_counts")
     orders, minutes = sum(int(r[3]) for r in late), sum(int(r[4]) for r in late)
     at_risk = [r for r in watched if r[2] == "at_risk"]
     open_late = [r for r in watched if r[2] == "late"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.order_types import CLOSED
 from projections.reading import epoch, hour_of
+from projections.rollup import day_of
 from projections.store import Row
 
 COLUMNS = (
@@ -112,6 +113,16 @@ class Tally:
         counts[0] += 1
         counts[1] += late_min
         counts[2] = max(counts[2], late_min)
+
+    def late_by_day(self) -> dict[LateKey, list[int]]:
+        """The late orders keyed by UTC day instead of hour: counts added, the longest kept."""
+        days: dict[LateKey, list[int]] = {}
+        for (hour, attributed_to, region, stage), (n, minutes, longest) in self.late.items():
+            counts = days.setdefault((day_of(hour), attributed_to, region, stage), [0, 0, 0])
+            counts[0] += n
+            counts[1] += minutes
+            counts[2] = max(counts[2], longest)
+        return days
 
 
 def received(event: Any) -> Tracked:

@@ -1,6 +1,8 @@
 """Satisfaction: surveys sent, answered and expired, each dimension's score distribution, CSAT.
 
-Counts live in hourly buckets of business time, so a window costs its hours, not its events.
+Counts live in hourly buckets of business time, so a window costs its hours, not its events,
+and again by UTC day (`counts_daily`, `scores_daily`, written from the same batch): a window
+reads its whole days from those and only the hours at its edges by the hour (projections/rollup).
 CSAT is the share of 4 and 5 scores; the response rate is responses over surveys sent in the
 same window.
 """
@@ -15,6 +17,7 @@ from datetime import datetime
 from domain.survey import DIMENSIONS
 from projections.projection import Envelope, Projection
 from projections.reading import active_prefix, add_counts, hour_of, hours_between
+from projections.rollup import by_day, spanned, spans
 from projections.store import Tx, ViewStore
 
 
@@ -23,18 +26,19 @@ class SatisfactionProjection(Projection):
     events = ("SurveySent", "SurveyResponded", "SurveyExpired")
 
     def tables(self) -> tuple[str, ...]:
-        return ("counts", "scores")
+        return ("counts", "scores", "counts_daily", "scores_daily")
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}counts (hour BIGINT NOT NULL, metric TEXT NOT NULL,"
-            " n BIGINT NOT NULL, PRIMARY KEY (hour, metric))"
-        )
-        tx.execute(
-            f"CREATE TABLE {prefix}scores (hour BIGINT NOT NULL, dimension TEXT NOT NULL,"
-            " score INTEGER NOT NULL, n BIGINT NOT NULL,"
-            " PRIMARY KEY (hour, dimension, score))"
-        )
+        for suffix, period in (("", "hour"), ("_daily", "day")):
+            tx.execute(
+                f"CREATE TABLE {prefix}counts{suffix} ({period} BIGINT NOT NULL,"
+                f" metric TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY ({period}, metric))"
+            )
+            tx.execute(
+                f"CREATE TABLE {prefix}scores{suffix} ({period} BIGINT NOT NULL,"
+                " dimension TEXT NOT NULL, score INTEGER NOT NULL, n BIGINT NOT NULL,"
+                f" PRIMARY KEY ({period}, dimension, score))"
+            )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         counts: Counter[tuple[int, str]] = Counter()
@@ -48,6 +52,8 @@ class SatisfactionProjection(Projection):
                     scores[hour, dimension, score] += 1
         add_counts(tx, f"{prefix}counts", ("hour", "metric"), counts)
         add_counts(tx, f"{prefix}scores", ("hour", "dimension", "score"), scores)
+        add_counts(tx, f"{prefix}counts_daily", ("day", "metric"), by_day(counts))
+        add_counts(tx, f"{prefix}scores_daily", ("day", "dimension", "score"), by_day(scores))
 
 
 @dataclass(frozen=True)
@@ -81,20 +87,14 @@ class SatisfactionReport:
 
 def satisfaction(store: ViewStore, start: datetime, end: datetime) -> SatisfactionReport:
     """The window [start, end), resolved to whole hours of business time."""
-    first, last = hours_between(start, end)
+    window = spans(*hours_between(start, end))
     with store.transaction() as tx:
-        prefix = active_prefix(tx, SatisfactionProjection.name)
-        counts = dict(
-            tx.all(
-                f"SELECT metric, SUM(n) FROM {prefix}counts"
-                " WHERE hour BETWEEN ? AND ? GROUP BY metric",
-                (first, last),
-            )
-        )
+        p = active_prefix(tx, SatisfactionProjection.name)
+        source, params = spanned(f"{p}counts", f"{p}counts_daily", "metric, n", window)
+        counts = dict(tx.all(f"SELECT metric, SUM(n) FROM {source} GROUP BY metric", params))
+        source, params = spanned(f"{p}scores", f"{p}scores_daily", "dimension, score, n", window)
         rows = tx.all(
-            f"SELECT dimension, score, SUM(n) FROM {prefix}scores"
-            " WHERE hour BETWEEN ? AND ? GROUP BY dimension, score",
-            (first, last),
+            f"SELECT dimension, score, SUM(n) FROM {source} GROUP BY dimension, score", params
         )
     distributions = {d: dict.fromkeys(range(1, 6), 0) for d in DIMENSIONS}
     for dimension, score, n in rows:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from projections.order_delays import (
 from projections.runner import Runner
 from projections.store import ViewStore
 from tests.application.builders import ADDRESS, customer
+from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.conftest import Project
 from tests.support import CUSTOMER, SYSTEM, T0, hours, meta, minutes
 
@@ -310,3 +311,100 @@ def test_tables_do_not_depend_on_batch_boundaries(app: CareLedger, views: ViewSt
     assert one_by_one == dump(views, tracking.prefix(projection.name, 2), tables)
     assert len(one_by_one[0]) == 6
     assert sorted(row[3] for row in one_by_one[1]) == [1, 2]
+
+
+D0 = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def on(day: int, hh: int, mm: int) -> datetime:
+    return D0 + timedelta(days=day, hours=hh, minutes=mm)
+
+
+def late_over_days(app: CareLedger) -> None:
+    """Orders promised 30 minutes after receipt, recorded late from D0 21:05 to D3 02:10."""
+    customer_id = customer(app)
+
+    def receive(region: str, when: datetime) -> UUID:
+        order_id = app.receive_order(
+            meta(when, actor=CUSTOMER),
+            customer_id=customer_id,
+            restaurant=f"Kitchen {region}",
+            region=region,
+            items=[OrderItem("noodles", 1, Decimal("30.00"))],
+            amount="30.00",
+            promised_at=when + minutes(30),
+            address=ADDRESS,
+            channel="app",
+        ).aggregate_id
+        app.confirm_order(meta(when + minutes(1)), order_id)
+        return order_id
+
+    # U haidian D0 20:00, late 21:05 on the platform (35 min): before the window
+    u = receive("haidian", on(0, 20, 0))
+    app.record_order_late(meta(on(0, 21, 5)), u, "platform")
+    # P chaoyang D0 22:00, detected 22:10, late 22:50 on the courier (20 min)
+    p = receive("chaoyang", on(0, 22, 0))
+    app.detect_delay(meta(on(0, 22, 10), actor=SYSTEM), p, 15)
+    app.record_order_late(meta(on(0, 22, 50)), p, "courier")
+    # Q and R haidian D1 10:00 and 20:00, late 11:00 (30 min) and 20:45 (15 min), merchant
+    q, r = receive("haidian", on(1, 10, 0)), receive("haidian", on(1, 20, 0))
+    app.record_order_late(meta(on(1, 11, 0)), q, "merchant")
+    app.record_order_late(meta(on(1, 20, 45)), r, "merchant")
+    # S chaoyang D2 23:00, detected 23:10, late D3 00:20 on the platform (50 min)
+    s = receive("chaoyang", on(2, 23, 0))
+    app.detect_delay(meta(on(2, 23, 10), actor=SYSTEM), s, 10)
+    app.record_order_late(meta(on(3, 0, 20)), s, "platform")
+    # T chaoyang D3 01:00, late 02:10 on the courier (40 min): after the window
+    t = receive("chaoyang", on(3, 1, 0))
+    app.record_order_late(meta(on(3, 2, 10)), t, "courier")
+
+
+def test_a_window_of_days_reads_whole_days_and_the_hours_at_its_edges(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given late orders over four days
+    late_over_days(app)
+    project(OrderDelaysProjection())
+    # when the window is D0 22:00 to D3 01:00: 2 hours, the whole days D1 and D2, 1 hour
+    summary = delay_summary(views, on(0, 22, 0), on(3, 1, 0))
+    # then P (leading hours), Q and R (D1) and S (trailing hour) were late, all Confirmed:
+    # mean (20 + 30 + 15 + 50) / 4 = 28.75, longest 50 (S)
+    assert summary.late == 4
+    assert summary.late_by_attribution == {"courier": 1, "merchant": 2, "platform": 1}
+    assert summary.late_by_region == {"chaoyang": 2, "haidian": 2}
+    assert summary.late_by_stage == {"Confirmed": 4}
+    assert (summary.mean_late_min, summary.max_late_min) == (28.75, 50)
+    # and P (D0 22:10) and S (D2 23:10) were detected
+    assert (summary.detections, summary.detections_by_region) == (2, {"chaoyang": 2})
+    # and the whole days D1-D2 alone hold Q and R (longest 30) and S's detection
+    days = delay_summary(views, on(1, 0, 0), on(3, 0, 0))
+    assert (days.late, days.mean_late_min, days.max_late_min) == (2, 22.5, 30)
+    assert (days.detections, days.detections_by_stage) == (1, {"Confirmed": 1})
+
+
+def test_daily_tables_are_the_hourly_ones_summed_by_day(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given late orders over four days, projected in batches of 1000, rebuilt one event a batch
+    late_over_days(app)
+    project(OrderDelaysProjection())
+    live, rebuilt = live_and_rebuilt(app, views, OrderDelaysProjection(), batch_size=1)
+    # then both generations hold the same rows
+    assert live == rebuilt
+    # and the late orders by day add up their hours, keeping the longest: Q and R on D1
+    day = [int(on(d, 0, 0).timestamp()) for d in range(4)]
+    assert sorted(tuple(row) for row in live["late_daily"]) == [
+        (day[0], "courier", "chaoyang", "Confirmed", 1, 20, 20),
+        (day[0], "platform", "haidian", "Confirmed", 1, 35, 35),
+        (day[1], "merchant", "haidian", "Confirmed", 2, 45, 30),
+        (day[3], "courier", "chaoyang", "Confirmed", 1, 40, 40),
+        (day[3], "platform", "chaoyang", "Confirmed", 1, 50, 50),
+    ]
+    assert sorted(tuple(row) for row in live["detections_daily"]) == [
+        (day[0], "Confirmed", "chaoyang", 1),
+        (day[2], "Confirmed", "chaoyang", 1),
+    ]

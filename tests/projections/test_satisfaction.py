@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from application.app import CareLedger
 from domain.survey import Scores
 from projections.satisfaction import SatisfactionProjection, satisfaction
-from projections.store import ViewStore
+from projections.store import Row, ViewStore
 from tests.application.builders import customer
+from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.conftest import Project
 from tests.support import CUSTOMER, T0, hours, meta, minutes
+
+D0 = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def test_satisfaction_counts_each_dimension_and_the_share_of_fours_and_fives(
@@ -45,3 +49,84 @@ def test_satisfaction_counts_each_dimension_and_the_share_of_fours_and_fives(
     assert (first_hour.sent, first_hour.responded, first_hour.expired) == (4, 2, 0)
     # and the whole two days count five surveys sent
     assert satisfaction(views, T0, T0 + timedelta(days=2)).sent == 5
+
+
+def on(day: int, hh: int, mm: int) -> datetime:
+    return D0 + timedelta(days=day, hours=hh, minutes=mm)
+
+
+def survey_days(app: CareLedger) -> None:
+    """Surveys from D0 21:00 to D3 02:00, answered and expired on other days than sent."""
+    customer_id = customer(app)
+
+    def send(when: datetime) -> UUID:
+        return app.send_survey(meta(when), customer_id, "order", customer_id, "sms").aggregate_id
+
+    send(on(0, 21, 0))  # X, before the window
+    a, b, c, d = send(on(0, 22, 0)), send(on(1, 12, 0)), send(on(2, 23, 0)), send(on(3, 1, 0))
+    app.respond_to_survey(meta(on(1, 1, 0), actor=CUSTOMER), a, Scores(5, 4, 3, 2, 1))
+    app.respond_to_survey(meta(on(2, 12, 0), actor=CUSTOMER), b, Scores(4, 4, 4, 4, 4))
+    app.respond_to_survey(meta(on(3, 1, 30), actor=CUSTOMER), c, Scores(1, 5, 5, 5, 2))
+    app.expire_survey(meta(on(3, 1, 45)), d)
+    send(on(3, 2, 0))  # E, after the window
+
+
+def test_a_window_of_days_reads_whole_days_and_the_hours_at_its_edges(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given surveys over four days
+    survey_days(app)
+    project(SatisfactionProjection())
+    # when the window is D0 22:00 to D3 02:00: 2 hours, the whole days D1 and D2, 2 hours
+    report = satisfaction(views, on(0, 22, 0), on(3, 2, 0))
+    # then A (D0 22:00), B (D1), C (D2) and D (D3 01:00) were sent; A (D1), B (D2) and
+    # C (D3 01:30) answered; D expired (D3 01:45)
+    assert (report.sent, report.responded, report.expired) == (4, 3, 1)
+    by_dimension = {d.dimension: d for d in report.dimensions}
+    assert by_dimension["product_quality"].distribution == {1: 1, 2: 0, 3: 0, 4: 1, 5: 1}
+    assert by_dimension["problem_solving"].distribution == {1: 1, 2: 1, 3: 0, 4: 1, 5: 0}
+    # and the whole days D1-D2 alone: B and C sent, A and B answered
+    days = satisfaction(views, on(1, 0, 0), on(3, 0, 0))
+    assert (days.sent, days.responded, days.expired) == (2, 2, 0)
+    assert {d.dimension: d for d in days.dimensions}["product_quality"].distribution == {
+        1: 0,
+        2: 0,
+        3: 0,
+        4: 1,
+        5: 1,
+    }
+    # and D1 12:00 to D3 00:00 (12 hours and D2): B and C sent, B answered
+    edges = satisfaction(views, on(1, 12, 0), on(3, 0, 0))
+    assert (edges.sent, edges.responded, edges.expired) == (2, 1, 0)
+
+
+def test_daily_tables_are_the_hourly_ones_summed_and_do_not_depend_on_batches(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given surveys over four days, projected in batches of 1000 and rebuilt one event a batch
+    survey_days(app)
+    project(SatisfactionProjection())
+    live, rebuilt = live_and_rebuilt(app, views, SatisfactionProjection(), batch_size=1)
+    # then both generations hold the same rows
+    assert live == rebuilt
+    # and each daily table holds its hourly table summed by UTC day
+    for table, keys in (("counts", (1,)), ("scores", (1, 2))):
+        summed: dict[tuple[object, ...], int] = {}
+        for row in live[table]:
+            key = (int(row[0]) // 86_400 * 86_400, *(row[k] for k in keys))
+            summed[key] = summed.get(key, 0) + int(row[-1])
+        assert sorted((*k, n) for k, n in summed.items()) == numbers(live[f"{table}_daily"])
+    # and D1 holds A's answer and B's sending
+    day1 = int(on(1, 0, 0).timestamp())
+    assert [r for r in numbers(live["counts_daily"]) if r[0] == day1] == [
+        (day1, "responded", 1),
+        (day1, "sent", 1),
+    ]
+
+
+def numbers(rows: list[Row]) -> list[Row]:
+    return sorted(tuple(v if isinstance(v, str) else int(v) for v in row) for row in rows)
