@@ -7,7 +7,9 @@ import threading
 from collections.abc import Sequence
 
 from application.app import CareLedger
+from projections import tracking
 from projections.projection import Projection
+from projections.rebuild import rebuild
 from projections.runner import TRANSIENT, Runner
 from projections.store import PostgresViewStore, ViewStore
 from projections.wakeup import ListenWakeup, PollWakeup
@@ -49,9 +51,7 @@ class Follower:
         try:
             while not stop.is_set():
                 try:
-                    runner = runner or Runner(
-                        self.app, self.store, self.projection, batch_size=self.batch_size
-                    )
+                    runner = runner or self._runner()
                     result = runner.run_batch()
                     backoff = 0.1
                 except TRANSIENT as error:
@@ -69,6 +69,16 @@ class Follower:
                     wakeup.wait(stop, timeout=1.0)
         finally:
             wakeup.close()
+
+    def _runner(self) -> Runner:
+        with self.store.transaction() as tx:
+            stale = tracking.outdated(tx, self.projection)
+        if stale:
+            # Built by an older version of the view: build it again, as `project rebuild`
+            # would, before following it (the new code cannot feed the old tables).
+            log.warning("%s: the stored view predates its code; rebuilding", self.projection.name)
+            rebuild(self.app, self.store, self.projection)
+        return Runner(self.app, self.store, self.projection, batch_size=self.batch_size)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         self.thread = threading.Thread(

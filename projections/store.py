@@ -88,6 +88,12 @@ class Tx:
         self._cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}{upsert}")
         self._cursor.execute(f"TRUNCATE {staging}")
 
+    def has_table(self, name: str) -> bool:
+        if self.dialect == "postgres":
+            return self.one("SELECT to_regclass(?) IS NOT NULL", (name,)) == (True,)
+        found = self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return found is not None
+
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self._cursor.execute(self._sql(sql), params)
         return [tuple(row) for row in self._cursor.fetchall()]

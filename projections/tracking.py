@@ -54,6 +54,16 @@ def start_generation(tx: Tx, projection: Projection, generation: int) -> None:
     )
 
 
+def outdated(tx: Tx, projection: Projection) -> bool:
+    """Whether the active generation lacks a table the projection's code now has: it was built
+    by an older version of the view, which the code can no longer read or feed."""
+    generation = active_generation(tx, projection.name)
+    if generation is None:
+        return False
+    table_prefix = prefix(projection.name, generation)
+    return not all(tx.has_table(table_prefix + table) for table in projection.tables())
+
+
 def active_generation(tx: Tx, name: str) -> int | None:
     row = tx.one("SELECT active FROM projection_generations WHERE projection = ?", (name,))
     return None if row is None else int(row[0])

@@ -8,8 +8,10 @@ import pytest
 
 from application.app import CareLedger
 from application.settings import Settings
+from projections import tracking
 from projections.follower import Followers
-from projections.store import ViewStore, open_view_store
+from projections.runner import Runner
+from projections.store import Tx, ViewStore, open_view_store
 from tests.conftest import MASTER_KEY
 from tests.postgres_server import PostgresServer
 from tests.projections.test_runner import SurveysByChannel, counts, send_surveys
@@ -73,3 +75,43 @@ def test_a_follower_survives_a_database_restart_without_being_restarted(tmp_path
         views.close()
         app.close()
         server.stop()
+
+
+class SurveysByChannelV2(SurveysByChannel):
+    """The same view in a later version of the code, which added a table."""
+
+    def tables(self) -> tuple[str, ...]:
+        return ("counts", "notes")
+
+    def create_tables(self, tx: Tx, prefix: str) -> None:
+        super().create_tables(tx, prefix)
+        tx.execute(f"CREATE TABLE {prefix}notes (note TEXT)")
+
+
+def test_a_view_built_by_older_code_is_rebuilt_before_it_is_followed(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given the view built and current by the code of its first version
+    send_surveys(app, ["sms", "app", "sms"])
+    Runner(app, views, SurveysByChannel()).catch_up()
+    # when the code of its second version follows it
+    followers = Followers(app, views, [SurveysByChannelV2()], poll_interval=0.02).start()
+    try:
+        # then it is rebuilt into a new generation with every table, the figures unchanged
+        eventually(lambda: active(views) == 2 and counts(views, SurveysByChannelV2()) == LIVE)
+        send_surveys(app, ["app"])
+        eventually(lambda: counts(views, SurveysByChannelV2()) == {"sms": 2, "app": 2})
+    finally:
+        followers.stop()
+    with views.transaction() as tx:
+        assert not tracking.outdated(tx, SurveysByChannelV2())
+        assert tx.has_table("surveys_by_channel_g2_notes")
+        assert not tx.has_table("surveys_by_channel_g1_counts")
+
+
+LIVE = {"sms": 2, "app": 1}
+
+
+def active(views: ViewStore) -> int | None:
+    with views.transaction() as tx:
+        return tracking.active_generation(tx, SurveysByChannel.name)
