@@ -7,19 +7,18 @@ the caller, and naming another customer is refused (DESIGN §8: own orders and c
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 
 import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
 from api.browse_types import ComplaintSort, ListedComplaint, ListedIncident, ListedOrder, OrderSort
-from api.consistency import read_at
 from api.context import Context, parse_id
 from api.dashboards import AtPosition
 from api.incidents import READERS as INCIDENT_READERS
 from api.lists import LIST_READERS, After, First
-from api.paging import DEFAULT_PAGE, Connection, connection, decode_cursor, page_size
+from api.paging import DEFAULT_PAGE, Connection, keyset_connection
 from api.problems import ForbiddenError
 from domain.complaint_types import Category, ComplaintStatus, Department, Severity
 from domain.incident_types import IncidentStatus, IncidentType
@@ -59,30 +58,22 @@ class BrowseQueries:
         at_position: AtPosition = None,
     ) -> Connection[ListedComplaint]:
         customer = customer_scope(info.context, customer_id, "complaints")
-        limit = page_size(first)
-        kind = f"complaints-{order_by.value}"
-        key = cast(Any, decode_cursor(kind, after, (float, str)))
-        page = await read_at(
+        return await keyset_connection(
             info.context,
-            [ComplaintIndexProjection.name],
+            f"complaints-{order_by.value}",
+            (float, str),
+            first,
+            after,
             at_position,
+            ComplaintIndexProjection.name,
             complaint_index,
+            ListedComplaint.of,
             status=_value(status),
             category=_value(category),
             severity=_value(severity),
             department=_value(department),
             customer_id=customer,
             order_by=order_by.value,
-            after=key,
-            limit=limit,
-        )
-        return connection(
-            kind,
-            page.rows,
-            more=page.after is not None,
-            after=key is not None,
-            key=lambda row: row.sort_key,
-            node=ListedComplaint.of,
         )
 
     @strawberry.field(
@@ -105,30 +96,22 @@ class BrowseQueries:
         at_position: AtPosition = None,
     ) -> Connection[ListedOrder]:
         customer = customer_scope(info.context, customer_id, "orders")
-        limit = page_size(first)
-        kind = f"orders-{order_by.value}"
         _, sort_type = ORDER_SORTS[order_by.value]
-        key = cast(Any, decode_cursor(kind, after, (sort_type, str)))
-        page = await read_at(
+        return await keyset_connection(
             info.context,
-            [OrderIndexProjection.name],
+            f"orders-{order_by.value}",
+            (sort_type, str),
+            first,
+            after,
             at_position,
+            OrderIndexProjection.name,
             order_index,
+            ListedOrder.of,
             status=_value(status),
             region=region,
             late=late,
             customer_id=customer,
             order_by=order_by.value,
-            after=key,
-            limit=limit,
-        )
-        return connection(
-            kind,
-            page.rows,
-            more=page.after is not None,
-            after=key is not None,
-            key=lambda row: row.sort_key,
-            node=ListedOrder.of,
         )
 
     @strawberry.field(description="Every incident, open or ended, oldest report first")
@@ -143,26 +126,19 @@ class BrowseQueries:
         at_position: AtPosition = None,
     ) -> Connection[ListedIncident]:
         info.context.require(*INCIDENT_READERS)
-        limit = page_size(first)
-        key = cast(Any, decode_cursor(INCIDENTS, after, (float, str)))
-        page = await read_at(
+        return await keyset_connection(
             info.context,
-            [IncidentIndexProjection.name],
+            INCIDENTS,
+            (float, str),
+            first,
+            after,
             at_position,
+            IncidentIndexProjection.name,
             incident_index,
+            ListedIncident.of,
             status=_value(state),
             type=_value(type),
             severity=_value(severity),
-            after=key,
-            limit=limit,
-        )
-        return connection(
-            INCIDENTS,
-            page.rows,
-            more=page.after is not None,
-            after=key is not None,
-            key=lambda row: row.sort_key,
-            node=ListedIncident.of,
         )
 
 

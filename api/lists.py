@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 
@@ -15,7 +15,7 @@ from api.context import Context
 from api.dashboard_types import counts
 from api.dashboards import AtPosition
 from api.list_types import OpenIncident, OrderAtRisk, QueueCounts, QueuedComplaint
-from api.paging import DEFAULT_PAGE, Connection, connection, decode_cursor, page_size
+from api.paging import DEFAULT_PAGE, Connection, keyset_connection
 from domain.complaint_types import ComplaintStatus, Department, Severity
 from domain.incident_types import IncidentType
 from domain.incident_types import Severity as IncidentSeverity
@@ -49,27 +49,20 @@ class ListQueries:
         at_position: AtPosition = None,
     ) -> Connection[QueuedComplaint]:
         info.context.require(*LIST_READERS)
-        limit = page_size(first)
-        key = cast(Any, decode_cursor(QUEUE, after, (float, str)))
-        page = await read_at(
+        return await keyset_connection(
             info.context,
-            [AgentQueueProjection.name],
+            QUEUE,
+            (float, str),
+            first,
+            after,
             at_position,
+            AgentQueueProjection.name,
             agent_queue,
+            QueuedComplaint.of,
             department=_value(department),
             assignee=assignee,
             severity=_value(severity),
             status=_value(status),
-            after=key,
-            limit=limit,
-        )
-        return connection(
-            QUEUE,
-            page.rows,
-            more=page.after is not None,
-            after=key is not None,
-            key=lambda row: row.sort_key,
-            node=QueuedComplaint.of,
         )
 
     @strawberry.field(description="How many complaints are open now, by status and severity")
@@ -95,25 +88,18 @@ class ListQueries:
         at_position: AtPosition = None,
     ) -> Connection[OrderAtRisk]:
         info.context.require(*LIST_READERS)
-        limit = page_size(first)
-        key = cast(Any, decode_cursor(AT_RISK, after, (float, str)))
-        page = await read_at(
+        return await keyset_connection(
             info.context,
-            [OrderDelaysProjection.name],
+            AT_RISK,
+            (float, str),
+            first,
+            after,
             at_position,
+            OrderDelaysProjection.name,
             orders_at_risk,
+            OrderAtRisk.of,
             region=region,
             stage=_value(stage),
-            after=key,
-            limit=limit,
-        )
-        return connection(
-            AT_RISK,
-            page.rows,
-            more=page.after is not None,
-            after=key is not None,
-            key=lambda row: row.sort_key,
-            node=OrderAtRisk.of,
         )
 
     @strawberry.field(
@@ -129,26 +115,19 @@ class ListQueries:
         at_position: AtPosition = None,
     ) -> Connection[OpenIncident]:
         info.context.require(*incidents.READERS)
-        limit = page_size(first)
-        key = cast(Any, decode_cursor(BOARD, after, (int, float, str)))
-        page = await read_at(
+        return await keyset_connection(
             info.context,
-            [IncidentBoardProjection.name],
+            BOARD,
+            (int, float, str),
+            first,
+            after,
             at_position,
+            IncidentBoardProjection.name,
             open_incidents,
+            OpenIncident.of,
             now=datetime.now(UTC),
             type=_value(type),
             severity=_value(severity),
-            after=key,
-            limit=limit,
-        )
-        return connection(
-            BOARD,
-            page.incidents,
-            more=page.after is not None,
-            after=key is not None,
-            key=lambda card: card.sort_key,
-            node=OpenIncident.of,
         )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.relay import from_base64, to_base64
 
+from api.consistency import read_at
+from api.context import Context
 from domain.errors import InvalidInputError
 
 T = TypeVar("T")
@@ -86,4 +88,50 @@ def connection(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
+    )
+
+
+class Keyed(Protocol):
+    @property
+    def sort_key(self) -> Sequence[Any]: ...
+
+
+K = TypeVar("K", bound=Keyed)
+K_co = TypeVar("K_co", bound=Keyed, covariant=True)
+
+
+class KeysetPage(Protocol[K_co]):
+    """A page a read model answers: its rows, and the cursor of the next page (None if none)."""
+
+    @property
+    def rows(self) -> Sequence[K_co]: ...
+
+    @property
+    def after(self) -> object: ...
+
+
+async def keyset_connection(
+    context: Context,
+    kind: str,
+    shape: Sequence[type],
+    first: int,
+    after: str | None,
+    at_position: int | None,
+    view: str,
+    read: Callable[..., KeysetPage[K]],
+    node: Callable[[K], T],
+    **filters: Any,
+) -> Connection[T]:
+    """The page of `read` (a query of the read model `view`, given `filters`) after the cursor
+    `after` of the list `kind`, whose sort keys have the types `shape`."""
+    limit = page_size(first)
+    key = decode_cursor(kind, after, shape)
+    page = await read_at(context, [view], at_position, read, **filters, after=key, limit=limit)
+    return connection(
+        kind,
+        page.rows,
+        more=page.after is not None,
+        after=key is not None,
+        key=lambda row: row.sort_key,
+        node=node,
     )

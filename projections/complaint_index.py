@@ -23,9 +23,9 @@ from projections.agent_queue_tickets import (
     encode,
     received,
 )
-from projections.keyset import Page, keyset_rows, page_of
+from projections.keyset import Page, keyset_page
 from projections.projection import Envelope, Projection
-from projections.reading import active_prefix, from_epoch, rows_by_ids, upsert_rows
+from projections.reading import from_epoch, update_entries
 from projections.store import Row, Tx, ViewStore
 
 COLUMNS = (
@@ -92,18 +92,7 @@ class ComplaintIndexProjection(Projection):
         )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        ids = (str(envelope.event.originator_id) for envelope in batch)
-        rows = rows_by_ids(tx, f"{prefix}complaints", COLUMNS, "complaint_id", ids)
-        entries = {row[0]: Entry.of(row) for row in rows}
-        for envelope in batch:
-            apply(entries, envelope)
-        upsert_rows(
-            tx,
-            f"{prefix}complaints",
-            COLUMNS,
-            ("complaint_id",),
-            (entry.row() for entry in entries.values()),
-        )
+        update_entries(tx, f"{prefix}complaints", COLUMNS, batch, Entry.of, apply)
 
 
 @dataclass(slots=True)
@@ -208,18 +197,17 @@ def complaint_index(
         "department": department,
         "customer_id": customer_id,
     }
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, ComplaintIndexProjection.name)
-        rows = keyset_rows(
-            tx,
-            f"{prefix}complaints",
-            (*COLUMNS[:10], "position", key),
-            filters=filters,
-            order=(key, "complaint_id"),
-            after=after,
-            limit=limit,
-        )
-    return page_of(rows, limit, indexed_complaint, lambda c: c.sort_key)
+    return keyset_page(
+        store,
+        ComplaintIndexProjection.name,
+        "complaints",
+        (*COLUMNS[:10], "position", key),
+        filters=filters,
+        order=(key, "complaint_id"),
+        after=after,
+        limit=limit,
+        convert=indexed_complaint,
+    )
 
 
 def indexed_complaint(row: Row) -> IndexedComplaint:

@@ -116,7 +116,7 @@ class BoardIncident:
 
 @dataclass(frozen=True)
 class IncidentPage:
-    incidents: list[BoardIncident]
+    rows: list[BoardIncident]
     after: Cursor | None  # the cursor of the next page; None on the last page
 
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from domain.incident_types import IncidentStatus
-from projections.keyset import Page, keyset_rows, page_of
+from projections.keyset import Page, keyset_page
 from projections.projection import Envelope, Projection
-from projections.reading import active_prefix, epoch, from_epoch, rows_by_ids, upsert_rows
+from projections.reading import epoch, from_epoch, update_entries
 from projections.store import Row, Tx, ViewStore
 
 S = IncidentStatus
@@ -65,14 +65,7 @@ class IncidentIndexProjection(Projection):
             )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        ids = (str(envelope.event.originator_id) for envelope in batch)
-        rows = rows_by_ids(tx, f"{prefix}incidents", COLUMNS, "incident_id", ids)
-        entries = {row[0]: Entry.of(row) for row in rows}
-        for envelope in batch:
-            apply(entries, envelope)
-        upsert_rows(
-            tx, f"{prefix}incidents", COLUMNS, ("incident_id",), (e.row() for e in entries.values())
-        )
+        update_entries(tx, f"{prefix}incidents", COLUMNS, batch, Entry.of, apply)
 
 
 @dataclass(slots=True)
@@ -163,18 +156,17 @@ def incident_index(
 ) -> Page[IndexedIncident]:
     """Incidents by (reported time, id), oldest first; every filter given must match."""
     filters = {"status": status, "type": type, "severity": severity}
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, IncidentIndexProjection.name)
-        rows = keyset_rows(
-            tx,
-            f"{prefix}incidents",
-            COLUMNS,
-            filters=filters,
-            order=("reported_at", "incident_id"),
-            after=after,
-            limit=limit,
-        )
-    return page_of(rows, limit, indexed_incident, lambda i: i.sort_key)
+    return keyset_page(
+        store,
+        IncidentIndexProjection.name,
+        "incidents",
+        COLUMNS,
+        filters=filters,
+        order=("reported_at", "incident_id"),
+        after=after,
+        limit=limit,
+        convert=indexed_incident,
+    )
 
 
 def indexed_incident(row: Row) -> IndexedIncident:

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from projections.reading import page_size
-from projections.store import Row, Tx
+from projections.reading import active_prefix, page_size
+from projections.store import Row, ViewStore
+
+Key = tuple[Any, ...]
+
+
+class Keyed(Protocol):
+    @property
+    def sort_key(self) -> Key: ...
+
 
 R = TypeVar("R")
-Key = tuple[Any, ...]
+K = TypeVar("K", bound=Keyed)
 
 
 @dataclass(frozen=True)
@@ -20,8 +28,9 @@ class Page(Generic[R]):
     after: Key | None  # the cursor of the next page; None on the last page
 
 
-def keyset_rows(
-    tx: Tx,
+def keyset_page(
+    store: ViewStore,
+    view: str,
     table: str,
     columns: Sequence[str],
     *,
@@ -29,10 +38,27 @@ def keyset_rows(
     order: Sequence[str],
     after: Sequence[Any] | None,
     limit: int,
-) -> list[Row]:
-    """Up to `limit` + 1 rows matching every filter given (a None filter matches all), in
-    `order`, from just after the key `after`: the extra row tells whether a next page exists."""
-    page_size(limit)
+    convert: Callable[[Row], K],
+) -> Page[K]:
+    """Up to `limit` rows of `table` (in the generation of `view` serving reads now) matching
+    every filter given (a None filter matches all), in `order`, from just after the key `after`;
+    one more row is read to tell whether a next page exists."""
+    with store.transaction() as tx:
+        prefix = active_prefix(tx, view)
+        page_size(limit)
+        where, params = _where(filters, order, after)
+        rows = tx.all(
+            f"SELECT {', '.join(columns)} FROM {prefix}{table} WHERE {where}"
+            f" ORDER BY {', '.join(order)} LIMIT ?",
+            [*params, limit + 1],
+        )
+    page = [convert(row) for row in rows[:limit]]
+    return Page(page, page[-1].sort_key if len(rows) > limit else None)
+
+
+def _where(
+    filters: Mapping[str, Any], order: Sequence[str], after: Sequence[Any] | None
+) -> tuple[str, list[Any]]:
     where = [f"{column} = ?" for column, value in filters.items() if value is not None]
     params: list[Any] = [value for value in filters.values() if value is not None]
     if after is not None:
@@ -40,16 +66,4 @@ def keyset_rows(
             raise ValueError(f"a cursor of this list has {len(order)} parts, not {len(after)}")
         where.append(f"({', '.join(order)}) > ({', '.join('?' for _ in order)})")
         params += list(after)
-    return tx.all(
-        f"SELECT {', '.join(columns)} FROM {table} WHERE {' AND '.join(where) or '1 = 1'}"
-        f" ORDER BY {', '.join(order)} LIMIT ?",
-        [*params, limit + 1],
-    )
-
-
-def page_of(
-    rows: Sequence[Row], limit: int, convert: Callable[[Row], R], key: Callable[[R], Key]
-) -> Page[R]:
-    """The first `limit` rows, converted; the cursor after the last of them if more follow."""
-    page = [convert(row) for row in rows[:limit]]
-    return Page(page, key(page[-1]) if len(rows) > limit else None)
+    return " AND ".join(where) or "1 = 1", params

@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from domain.order_types import DelayRisk, OrderStatus
-from projections.keyset import Page, keyset_rows, page_of
+from projections.keyset import Page, keyset_page
 from projections.projection import Envelope, Projection
-from projections.reading import active_prefix, epoch, from_epoch, rows_by_ids, upsert_rows
+from projections.reading import epoch, from_epoch, update_entries
 from projections.store import Row, Tx, ViewStore
 
 S = OrderStatus
@@ -84,14 +84,7 @@ class OrderIndexProjection(Projection):
         tx.execute(f"CREATE INDEX {table}_customer ON {table} (customer_id, placed_at, order_id)")
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        ids = (str(envelope.event.originator_id) for envelope in batch)
-        rows = rows_by_ids(tx, f"{prefix}orders", COLUMNS, "order_id", ids)
-        entries = {row[0]: Entry.of(row) for row in rows}
-        for envelope in batch:
-            apply(entries, envelope)
-        upsert_rows(
-            tx, f"{prefix}orders", COLUMNS, ("order_id",), (e.row() for e in entries.values())
-        )
+        update_entries(tx, f"{prefix}orders", COLUMNS, batch, Entry.of, apply)
 
 
 @dataclass(slots=True)
@@ -219,18 +212,17 @@ def order_index(
         "late": None if late is None else int(late),
         "customer_id": customer_id,
     }
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, OrderIndexProjection.name)
-        rows = keyset_rows(
-            tx,
-            f"{prefix}orders",
-            (*COLUMNS[:10], "position", key),
-            filters=filters,
-            order=(key, "order_id"),
-            after=after,
-            limit=limit,
-        )
-    return page_of(rows, limit, lambda row: indexed_order(row, kind), lambda o: o.sort_key)
+    return keyset_page(
+        store,
+        OrderIndexProjection.name,
+        "orders",
+        (*COLUMNS[:10], "position", key),
+        filters=filters,
+        order=(key, "order_id"),
+        after=after,
+        limit=limit,
+        convert=lambda row: indexed_order(row, kind),
+    )
 
 
 def indexed_order(row: Row, kind: type) -> IndexedOrder:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from projections import tracking
+from projections.projection import Envelope
 from projections.store import Row, Tx
 
 HOUR = 3600
@@ -69,6 +70,31 @@ def upsert_rows(
     width = len(keys)
     latest = {tuple(row[:width]): row for row in rows}  # a later row of a key replaces it
     tx.merge(table, columns, keys, latest.values(), updates)
+
+
+class Stored(Protocol):
+    def row(self) -> Sequence[Any]: ...
+
+
+E = TypeVar("E", bound=Stored)
+
+
+def update_entries(
+    tx: Tx,
+    table: str,
+    columns: Sequence[str],
+    batch: Sequence[Envelope],
+    entry: Callable[[Row], E],
+    apply: Callable[[dict[str, E], Envelope], None],
+) -> None:
+    """Reads the rows of the batch's originators (`columns` begin with the id), applies each
+    envelope to them in memory, and writes them back whole."""
+    ids = (str(envelope.event.originator_id) for envelope in batch)
+    rows = rows_by_ids(tx, table, columns, columns[0], ids)
+    entries = {row[0]: entry(row) for row in rows}
+    for envelope in batch:
+        apply(entries, envelope)
+    upsert_rows(tx, table, columns, columns[:1], (e.row() for e in entries.values()))
 
 
 def adjust_counts(tx: Tx, table: str, keys: Sequence[str], deltas: Mapping[Any, int]) -> None:

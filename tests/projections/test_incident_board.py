@@ -109,12 +109,12 @@ def test_the_board_lists_open_incidents_gravest_first_with_roles_and_update_age(
     first = open_incidents(views, now=now, limit=2)
     second = open_incidents(views, now=now, limit=2, after=first.after)
     # then the open ones are A and G (II, reported 09:00 and 09:20), C (III), F (unassessed)
-    assert [i.incident_id for i in first.incidents] == [str(ids.a), str(ids.g)]
+    assert [i.incident_id for i in first.rows] == [str(ids.a), str(ids.g)]
     assert first.after == (2, at(9, 20).timestamp(), str(ids.g))
-    assert [i.incident_id for i in second.incidents] == [str(ids.c), str(ids.f)]
+    assert [i.incident_id for i in second.rows] == [str(ids.c), str(ids.f)]
     assert second.after is None
-    a, g = first.incidents
-    c, f = second.incidents
+    a, g = first.rows
+    c, f = second.rows
     assert (a.status, a.severity, a.warning_colour, a.type, a.source) == (
         "Resolved",
         "II",
@@ -152,7 +152,7 @@ def test_the_board_filters_by_type_and_severity(
     now = at(15, 0)
 
     def listed(page: IncidentPage) -> list[str]:
-        return [i.incident_id for i in page.incidents]
+        return [i.incident_id for i in page.rows]
 
     assert listed(open_incidents(views, now=now, type="accident")) == [str(ids.g), str(ids.c)]
     assert listed(open_incidents(views, now=now, severity="II")) == [str(ids.a), str(ids.g)]
