@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Notification
@@ -23,10 +22,12 @@ class Envelope:
     event: Any  # the decoded domain event; None for projections that read records only
     record: Notification  # the stored record: originator, version, topic, state bytes
 
-    @cached_property  # asked several times per event by most views
-    def name(self) -> str:
-        """The event's stable name, e.g. "ComplaintClassified"."""
-        return self.topic.removeprefix(TOPIC_PREFIX)
+    name: str = field(init=False, repr=False, compare=False)
+    """The event's stable name, e.g. "ComplaintClassified": asked several times per event by
+    most views, so worked out once."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.topic.removeprefix(TOPIC_PREFIX))
 
 
 class Projection(ABC):
