@@ -21,7 +21,7 @@ from projections.runner import TRANSIENT
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.05
+POLL_S = 0.02  # one max(id) query a tick per process, only while someone subscribes
 MAX_BACKOFF_S = 2.0
 DETAIL_LIMIT = 500
 
