@@ -61,6 +61,10 @@ class Runner:
         self.batch_size = batch_size
         self.fixed_generation = generation
         self.topics = projection.topics()
+        # (generation, position) as this runner's own last batch left them. Only runners move
+        # a position, so it stays true until a batch fails or finds the position moved (by
+        # another runner, or by a rebuild retiring the generation): then it is read again.
+        self._known: tuple[int, int] | None = None
         with store.transaction() as tx:
             tracking.install(tx, projection)
 
@@ -87,14 +91,16 @@ class Runner:
                 return done
 
     def where(self) -> tuple[int, int]:
-        """The generation fed and its position, read in one transaction: a follower's cycle
-        is mostly round trips to the database."""
-        with self.store.transaction() as tx:
-            generation = self.fixed_generation
-            if generation is None:
-                generation = tracking.active_generation(tx, self.projection.name)
-            assert generation is not None
-            return generation, tracking.position(tx, self.projection.name, generation)
+        """The generation fed and its position: as the last batch left them, else read in one
+        transaction (a follower's cycle is mostly round trips to the database)."""
+        if self._known is None:
+            with self.store.transaction() as tx:
+                generation = self.fixed_generation
+                if generation is None:
+                    generation = tracking.active_generation(tx, self.projection.name)
+                assert generation is not None
+                self._known = generation, tracking.position(tx, self.projection.name, generation)
+        return self._known
 
     def run_batch(self, stop: int | None = None) -> BatchResult:
         generation, start = self.where()
@@ -120,6 +126,7 @@ class Runner:
     def apply_batch(
         self, generation: int, start: int, end: int, batch: Sequence[Envelope], stop: int
     ) -> BatchResult:
+        self._known = None  # until this batch has landed
         try:
             try:
                 self._apply(generation, start, end, batch)
@@ -136,7 +143,8 @@ class Runner:
                 )
                 self._one_by_one(generation, start, end, batch)
         except PositionMovedError:
-            return BatchResult(0, self.position(generation))
+            return BatchResult(0, self.where()[1])
+        self._known = generation, end
         return BatchResult(len(batch), end, caught_up=end >= stop)
 
     def _envelope(self, note: Notification) -> Envelope:
