@@ -17,6 +17,7 @@ from projections.wakeup import ListenWakeup, PollWakeup
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 5.0
+DEFER_EMPTY_S = 0.05  # how long a follower may leave unrecorded that new events held nothing
 
 
 class Follower:
@@ -66,7 +67,8 @@ class Follower:
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
                 if result.caught_up:
-                    wakeup.wait(stop, timeout=1.0)
+                    # With a skip not yet recorded, come back in time to record it.
+                    wakeup.wait(stop, timeout=DEFER_EMPTY_S if runner.has_skipped else 1.0)
         finally:
             wakeup.close()
 
@@ -78,7 +80,13 @@ class Follower:
             # would, before following it (the new code cannot feed the old tables).
             log.warning("%s: the stored view predates its code; rebuilding", self.projection.name)
             rebuild(self.app, self.store, self.projection)
-        return Runner(self.app, self.store, self.projection, batch_size=self.batch_size)
+        return Runner(
+            self.app,
+            self.store,
+            self.projection,
+            batch_size=self.batch_size,
+            defer_empty_s=DEFER_EMPTY_S,
+        )
 
     def start(self, stop: threading.Event) -> threading.Thread:
         self.thread = threading.Thread(

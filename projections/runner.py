@@ -54,6 +54,7 @@ class Runner:
         *,
         batch_size: int = 1000,
         generation: int | None = None,
+        defer_empty_s: float = 0.0,
     ) -> None:
         self.app = app
         self.store = store
@@ -65,6 +66,11 @@ class Runner:
         # a position, so it stays true until a batch fails or finds the position moved (by
         # another runner, or by a rebuild retiring the generation): then it is read again.
         self._known: tuple[int, int] | None = None
+        # Events read past the recorded position that held nothing for this view, and since
+        # when: recording that costs a write transaction per follower per commit, so a
+        # follower records it at most every `defer_empty_s` (0: at once).
+        self.defer_empty_s = defer_empty_s
+        self._skipped: tuple[int, float] | None = None
         with store.transaction() as tx:
             tracking.install(tx, projection)
 
@@ -77,8 +83,9 @@ class Runner:
         return active
 
     def position(self, generation: int | None = None) -> int:
+        generation = generation or self.generation()
         with self.store.transaction() as tx:
-            return tracking.position(tx, self.projection.name, generation or self.generation())
+            return tracking.position(tx, self.projection.name, generation)
 
     def catch_up(self, until: int | None = None) -> int:
         """Processes batches until the position reaches `until` (default: the log's end now)."""
@@ -105,10 +112,26 @@ class Runner:
     def run_batch(self, stop: int | None = None) -> BatchResult:
         generation, start = self.where()
         stop = self.app.recorder.max_notification_id() or 0 if stop is None else stop
-        if start >= stop:
-            return BatchResult(0, start, caught_up=True)
-        batch, end = self.read_batch(start, stop)
+        scanned = max(start, self._skipped[0]) if self._skipped else start
+        if scanned >= stop:
+            if self._skipped and self._skipped_long_enough():
+                return self.apply_batch(generation, start, scanned, [], scanned)
+            return BatchResult(0, scanned, caught_up=True)
+        batch, end = self.read_batch(scanned, stop)
+        if not batch and self.defer_empty_s > 0 and not self._skipped_long_enough():
+            self._skipped = end, self._skipped[1] if self._skipped else time.monotonic()
+            return BatchResult(0, end, caught_up=end >= stop)
         return self.apply_batch(generation, start, end, batch, stop)
+
+    @property
+    def has_skipped(self) -> bool:
+        """Whether events were read past the recorded position and not recorded yet."""
+        return self._skipped is not None
+
+    def _skipped_long_enough(self) -> bool:
+        return self._skipped is not None and (
+            time.monotonic() - self._skipped[1] >= self.defer_empty_s
+        )
 
     def read_batch(self, start: int, stop: int) -> tuple[list[Envelope], int]:
         """The next batch after `start` (decoded if the projection decodes), and where it ends:
@@ -127,6 +150,7 @@ class Runner:
         self, generation: int, start: int, end: int, batch: Sequence[Envelope], stop: int
     ) -> BatchResult:
         self._known = None  # until this batch has landed
+        self._skipped = None  # the batch's range covers what was skipped, or is read again
         try:
             try:
                 self._apply(generation, start, end, batch)

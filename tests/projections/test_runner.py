@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from projections.runner import Runner
 from projections.satisfaction import SatisfactionProjection, satisfaction
 from projections.status import view_status
 from projections.store import Tx, ViewStore
-from tests.application.builders import customer
+from tests.application.builders import customer, order
 from tests.support import T0, meta
 
 
@@ -223,3 +224,47 @@ def test_the_collector_comes_back_on_after_a_failure() -> None:
     except RuntimeError:
         pass
     assert gc.isenabled()
+
+
+def test_a_follower_records_a_stretch_of_nothing_for_it_at_most_every_so_often(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given a runner that may leave unrecorded, for an hour, that events held nothing for it
+    customer_id = customer(app)
+    send_surveys(app, ["sms"])
+    runner = Runner(app, views, SurveysByChannel(), defer_empty_s=3600)
+    runner.run_batch()
+    recorded = runner.position()
+    # when events it does not read are recorded, and it runs
+    order_id = order(app, customer_id)
+    app.confirm_order(meta(), order_id)
+    head = app.recorder.max_notification_id() or 0
+    result = runner.run_batch()
+    # then it has read past them without writing: the stored position did not move
+    assert (result.position, result.caught_up) == (head, True)
+    assert runner.position() == recorded and runner.has_skipped
+    # and when one of its own events comes, that batch records everything up to it, once
+    send_surveys(app, ["app"])
+    runner.run_batch()
+    assert runner.position() == app.recorder.max_notification_id()
+    assert not runner.has_skipped
+    assert counts(views, SurveysByChannel()) == {"sms": 1, "app": 1}
+
+
+def test_a_stretch_of_nothing_is_recorded_once_the_deferral_has_passed(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given a runner deferring for 50 ms, caught up, then events it does not read
+    send_surveys(app, ["sms"])
+    runner = Runner(app, views, SurveysByChannel(), defer_empty_s=0.05)
+    runner.run_batch()
+    order_id = order(app, customer(app))
+    head = app.recorder.max_notification_id() or 0
+    runner.run_batch()
+    assert runner.position() < head
+    # when it runs again after the deferral, with nothing new
+    time.sleep(0.06)
+    runner.run_batch()
+    # then the stretch is recorded
+    assert runner.position() == head and not runner.has_skipped
+    assert order_id
