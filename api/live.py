@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
@@ -30,11 +30,23 @@ DETAIL_LIMIT = 500
 class Tick:
     position: int  # the log's head now
     changed: frozenset[str] | None  # entities written since the last tick; None: too many to list
+    # the last position of each event topic written since the last tick; None: too many to list
+    topics: Mapping[str, int] | None = None
 
     def merged(self, later: Tick) -> Tick:
         if self.changed is None or later.changed is None:
             return Tick(later.position, None)
-        return Tick(later.position, self.changed | later.changed)
+        if self.topics is None or later.topics is None:
+            return Tick(later.position, self.changed | later.changed)
+        return Tick(later.position, self.changed | later.changed, {**self.topics, **later.topics})
+
+    def last_of(self, topics: Iterable[str]) -> int | None:
+        """Up to where a view reading `topics` must have got to show this tick: the last of its
+        events in it (None: there is none, the view did not change), or the head when the tick
+        does not list its topics."""
+        if self.topics is None:
+            return self.position
+        return max((self.topics[t] for t in topics if t in self.topics), default=None)
 
 
 class Mailbox:
@@ -97,13 +109,14 @@ class LiveFeed:
     def _head(self) -> int:
         return self.ledger.recorder.max_notification_id() or 0
 
-    def _changed(self, after: int, head: int) -> frozenset[str] | None:
+    def _tick(self, after: int, head: int) -> Tick:
         notes = self.ledger.recorder.select_notifications(
             start=after, limit=DETAIL_LIMIT + 1, stop=head, inclusive_of_start=False
         )
         if len(notes) > DETAIL_LIMIT:
-            return None
-        return frozenset(str(note.originator_id) for note in notes)
+            return Tick(head, None)
+        changed = frozenset(str(note.originator_id) for note in notes)
+        return Tick(head, changed, {note.topic: note.id for note in notes})
 
     async def _run(self, head: int) -> None:
         backoff = self.poll_s
@@ -113,16 +126,16 @@ class LiveFeed:
                 continue  # nobody listens: the next tick covers the gap
             try:
                 now = await run_in_threadpool(self._head)
-                changed = await run_in_threadpool(self._changed, head, now) if now > head else None
+                tick = await run_in_threadpool(self._tick, head, now) if now > head else None
             except TRANSIENT as error:
                 log.warning("live feed: database unavailable (%s); retrying", error)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
             backoff = self.poll_s
-            if now > head:
+            if tick is not None:
                 head = now
                 for mailbox in list(self._mailboxes):
-                    mailbox.post(Tick(now, changed))
+                    mailbox.post(tick)
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._task = None
