@@ -14,8 +14,8 @@ from strawberry import relay
 import api.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
 from api.auth import Role
 from api.context import Context, parse_id
-from api.history import HistoryEvent, history_of
-from api.orders import READERS, bounded
+from api.history import HistoryEvent, entity_history
+from api.orders import READERS
 from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
@@ -258,12 +258,5 @@ class ComplaintQueries:
         self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
     ) -> list[HistoryEvent]:
         complaint = await fetch_complaint(info, parse_id("id", id))
-        return await info.context.call(
-            history_of,
-            info.context.services.ledger,
-            complaint.id,
-            info.context.caller,
-            complaint.customer_id,
-            after_version,
-            bounded(limit),
-        )
+        customer_id = complaint.customer_id
+        return await entity_history(info, complaint.id, customer_id, after_version, limit)

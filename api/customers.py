@@ -14,8 +14,7 @@ from strawberry import relay
 import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
 from api.context import Context, parse_id
-from api.history import HistoryEvent, history_of
-from api.orders import bounded
+from api.history import HistoryEvent, entity_history
 from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
@@ -159,13 +158,4 @@ class CustomerQueries:
     ) -> list[HistoryEvent]:
         customer = await load_customer(info, parse_id("id", id))
         customer_id = UUID(customer.customer_id)
-        context = info.context
-        return await context.call(
-            history_of,
-            context.services.ledger,
-            customer_id,
-            context.caller,
-            customer_id,
-            after_version,
-            bounded(limit),
-        )
+        return await entity_history(info, customer_id, customer_id, after_version, limit)

@@ -16,9 +16,11 @@ from strawberry.scalars import JSON
 from api.auth import Principal
 from application.app import CareLedger
 from domain.base import TOPIC_PREFIX
+from domain.errors import InvalidInputError
 from domain.values import Sealed
 
 HIDDEN = {"meta", "originator_id", "originator_version", "timestamp", "originator_topic"}
+MAX_EVENTS = 200
 
 
 @strawberry.type
@@ -59,6 +61,21 @@ def plain(value: Any, reveal: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): plain(v, reveal) for k, v in value.items()}
     return value
+
+
+async def entity_history(
+    info: Any, entity_id: UUID, customer_id: UUID | None, after_version: int, limit: int
+) -> list[HistoryEvent]:
+    """What every `<entity>History` query answers: the entity's events after `after_version`,
+    at most `limit` (1 to 200), its customer's personal data opened only for who may read it."""
+    if not 1 <= limit <= MAX_EVENTS:
+        raise InvalidInputError("limit", f"must be from 1 to {MAX_EVENTS}")
+    context = info.context
+    ledger = context.services.ledger
+    events: list[HistoryEvent] = await context.call(
+        history_of, ledger, entity_id, context.caller, customer_id, after_version, limit
+    )
+    return events
 
 
 def history_of(

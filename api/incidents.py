@@ -13,8 +13,7 @@ from strawberry import relay
 import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
 from api.context import Context, parse_id
-from api.history import HistoryEvent, history_of
-from api.orders import bounded
+from api.history import HistoryEvent, entity_history
 from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
@@ -172,13 +171,4 @@ class IncidentQueries:
         self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
     ) -> list[HistoryEvent]:
         incident = await load_incident(info, parse_id("id", id))
-        context = info.context
-        return await context.call(
-            history_of,
-            context.services.ledger,
-            UUID(incident.incident_id),
-            context.caller,
-            None,
-            after_version,
-            bounded(limit),
-        )
+        return await entity_history(info, UUID(incident.incident_id), None, after_version, limit)

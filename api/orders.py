@@ -23,7 +23,7 @@ from api.enums import (
     OrderDepartment,
     OrderStatus,
 )
-from api.history import HistoryEvent, history_of
+from api.history import HistoryEvent, entity_history
 from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
@@ -35,7 +35,6 @@ from api.problems import (
     ValidationFailed,
 )
 from application.handling import Outcome
-from domain.errors import InvalidInputError
 from domain.order import Order
 
 Info = strawberry.Info[Context, None]
@@ -206,19 +205,5 @@ class OrderQueries:
         self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
     ) -> list[HistoryEvent]:
         order = await load_order(info, parse_id("id", id))
-        ledger = info.context.services.ledger
-        return await info.context.call(
-            history_of,
-            ledger,
-            UUID(order.order_id),
-            info.context.caller,
-            UUID(order.customer_id),
-            after_version,
-            bounded(limit),
-        )
-
-
-def bounded(limit: int, maximum: int = 200) -> int:
-    if not 1 <= limit <= maximum:
-        raise InvalidInputError("limit", f"must be from 1 to {maximum}")
-    return limit
+        customer_id = UUID(order.customer_id)
+        return await entity_history(info, UUID(order.order_id), customer_id, after_version, limit)

@@ -13,8 +13,7 @@ from strawberry import relay
 import api.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
 from api.context import Context, parse_id
-from api.history import HistoryEvent, history_of
-from api.orders import bounded
+from api.history import HistoryEvent, entity_history
 from api.outcomes import Written, state_after, version_wanted
 from api.problems import (
     Conflict,
@@ -145,13 +144,5 @@ class SurveyQueries:
         self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
     ) -> list[HistoryEvent]:
         survey = await load_survey(info, parse_id("id", id))
-        context = info.context
-        return await context.call(
-            history_of,
-            context.services.ledger,
-            UUID(survey.survey_id),
-            context.caller,
-            UUID(survey.customer_id),
-            after_version,
-            bounded(limit),
-        )
+        customer_id = UUID(survey.customer_id)
+        return await entity_history(info, UUID(survey.survey_id), customer_id, after_version, limit)
