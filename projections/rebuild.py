@@ -165,31 +165,32 @@ def rebuild(
     log `page_size` at a time."""
     old, new = prepare(store, projection)
     runner = Runner(app, store, projection, batch_size=page_size, generation=new)
-    depth = max(2, 2 * batch_size // page_size)  # the reader keeps going during a write
     started = time.perf_counter()
     with collector_paused():
-        done = _catch_up(app, runner, new, batch_size, depth, started, on_progress)
+        done = _catch_up(runner, batch_size, started, on_progress)
     swap(store, projection, old, new)
     return RebuildReport(projection.name, old, new, done, time.perf_counter() - started)
 
 
 def _catch_up(
-    app: CareLedger,
     runner: Runner,
-    generation: int,
     batch_size: int,
-    depth: int,
     started: float,
     on_progress: Callable[[Progress], None] | None,
 ) -> int:
+    """Feeds the runner's own generation up to the log's head, then again until no event came
+    meanwhile; returns the events applied."""
+    log, generation = runner.app.recorder, runner.fixed_generation
+    assert generation is not None
+    depth = max(2, 2 * batch_size // runner.batch_size)  # the reader keeps going during a write
     done = 0
     while True:
-        head = app.recorder.max_notification_id() or 0
+        head = log.max_notification_id() or 0
         pages = prefetched(runner, runner.position(generation), head, depth)
         for start, batch, end in grouped(pages, batch_size):
             result = runner.apply_batch(generation, start, end, batch, head)
             done += result.events
             if on_progress is not None:
                 on_progress(Progress(result.position, head, done, time.perf_counter() - started))
-        if runner.position(generation) >= (app.recorder.max_notification_id() or 0):
+        if runner.position(generation) >= (log.max_notification_id() or 0):
             return done
