@@ -6,6 +6,7 @@ COPY application application
 COPY projections projections
 COPY policies policies
 COPY api api
+COPY demo demo
 RUN pip install --no-cache-dir .
 USER nobody
 ENTRYPOINT ["careledger"]

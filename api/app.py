@@ -15,8 +15,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import AuthenticationError, TokenVerifier
 from api.embedded import EmbeddedWorkers
-from api.live import stop_live_feed
-from api.schema import build_schema
+from api.graphql.live import stop_live_feed
+from api.graphql.schema import build_schema
 from api.services import Services
 from api.view import CareLedgerGraphQL
 from application.app import CareLedger

@@ -21,7 +21,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.auth import AuthenticationError, Principal
-from api.context import Context
+from api.graphql.context import Context
+from api.graphql.problems import problem_of
+from api.graphql.schema import MAX_TOKENS
 from api.http import (
     GRAPHQL_JSON,
     JSON,
@@ -38,8 +40,6 @@ from api.http import (
     too_long,
 )
 from api.metrics import Metrics
-from api.problems import problem_of
-from api.schema import MAX_TOKENS
 from api.services import Services
 from api.websocket import TokenBoundConnection
 from application.handling import Outcome

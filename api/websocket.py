@@ -17,7 +17,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
-from api.context import Context
+from api.graphql.context import Context
 
 TOKEN_EXPIRED = 4403
 TOKEN_EXPIRED_REASON = "Forbidden: the bearer token expired"

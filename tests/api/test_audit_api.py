@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.auth import Role
-from api.consistency import view_positions
+from api.graphql.consistency import view_positions
 from api.services import Services
 from application.settings import Settings
 from projections.audit_chain import AuditChainProjection

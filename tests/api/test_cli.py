@@ -11,7 +11,7 @@ import pytest
 
 from api import cli
 from api.auth import Principal, Role, verify_token
-from api.schema_export import sdl
+from api.cli.schema import sdl
 from application.settings import Settings
 
 SECRET = base64.b64encode(b"s" * 32).decode()

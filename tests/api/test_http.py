@@ -10,8 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.auth import Role
+from api.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.http import GRAPHQL_JSON, JSON, MAX_BODY_BYTES, MAX_INPUT_CHARS
-from api.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from tests.api.test_orders_api import ALICE, PLACE, place_input
 
 Head = Callable[[], int | None]

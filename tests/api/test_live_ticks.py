@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.live import Tick
+from api.graphql.live import Tick
 
 RECEIVED, ETA = "careledger.ComplaintReceived", "careledger.EtaUpdated"
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from api.schema_export import SCHEMA_FILE, sdl
+from api.cli.schema import SCHEMA_FILE, sdl
 
 
 def test_the_committed_schema_matches_the_code() -> None:

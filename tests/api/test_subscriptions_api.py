@@ -10,7 +10,7 @@ from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from api.auth import Role, issue_token
-from api.live import live_feed
+from api.graphql.live import live_feed
 from api.services import Services
 from api.view import MAX_SUBSCRIPTIONS_PER_CONNECTION
 from application.settings import Settings
@@ -230,7 +230,7 @@ def test_a_bug_inside_a_subscription_stream_is_masked_with_the_request_id(
         def broken(*args: object) -> None:
             raise RuntimeError("the view store is on fire")
 
-        monkeypatch.setattr("api.dashboards.complaint_dashboard", broken)
+        monkeypatch.setattr("api.graphql.dashboards.complaint_dashboard", broken)
         with caplog.at_level(logging.ERROR, logger="careledger.api"):
             file_complaint(gql)
             failed = receive_within(ws)

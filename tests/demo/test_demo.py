@@ -17,11 +17,11 @@ from uuid import UUID
 import pytest
 
 from api.cli import main
-from api.demo.day import DaySpec
-from api.demo.run import DemoRun, record_day
-from api.demo.world import REGIONS
 from application.app import CareLedger
 from application.settings import Settings
+from demo.day import DaySpec
+from demo.run import DemoRun, record_day
+from demo.world import REGIONS
 from domain.meta import Channel
 from domain.values import Sealed
 from projections.agent_queue import queue_counts

@@ -1,0 +1,32 @@
+"""`careledger policies run`: the SLA sweeper and the delay watchdog, until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from application.app import CareLedger
+from application.settings import Settings
+from policies.loop import PolicyLoop
+from projections.store import open_view_store
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    policy = commands.add_parser("policies", help="SLA sweeper and delay watchdog")
+    actions = policy.add_subparsers(dest="action", required=True)
+    actions.add_parser("run", help="run them until stopped").set_defaults(run=run)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with CareLedger(settings) as app:
+        store = open_view_store(settings)
+        print("sweeping SLA clocks and watching promises; Ctrl-C stops", flush=True)
+        try:
+            PolicyLoop(app, store).run(stop)
+        finally:
+            store.close()
+    return 0

@@ -1,0 +1,41 @@
+"""`careledger token issue`: a signed bearer token for one role and subject."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from api.auth import Role, issue_token
+from application.settings import Settings, SettingsError
+
+MAX_TTL_HOURS = 24 * 366
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = commands.add_parser("token", help="bearer tokens")
+    actions = token.add_subparsers(dest="action", required=True)
+    issue = actions.add_parser("issue", help="print a signed token for a role and a subject")
+    issue.add_argument("--role", required=True, choices=[role.value for role in Role])
+    issue.add_argument(
+        "--subject", required=True, help="who the token speaks for (a customer's id for customers)"
+    )
+    issue.add_argument("--ttl-hours", type=float, default=8.0, help="lifetime (default 8 hours)")
+    issue.set_defaults(run=issue_token_for)
+
+
+def issue_token_for(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.subject.strip():
+        return _fail("--subject must not be blank")
+    if not 0 < args.ttl_hours <= MAX_TTL_HOURS:
+        return _fail(f"--ttl-hours must be more than 0 and at most {MAX_TTL_HOURS}")
+    try:
+        token = issue_token(settings, Role(args.role), args.subject, int(args.ttl_hours * 3600))
+    except SettingsError as error:
+        return _fail(f"configuration: {error}")
+    print(token)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"careledger token: {message}", file=sys.stderr)
+    return 2

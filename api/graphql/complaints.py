@@ -1,0 +1,262 @@
+"""Complaints over GraphQL: the complaint with its SLA clocks, and its history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, TypeVar
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
+from api.auth import Role
+from api.graphql.context import Context, parse_id
+from api.graphql.history import HistoryEvent, entity_history
+from api.graphql.orders import READERS
+from api.graphql.outcomes import Written, state_after, version_wanted
+from api.graphql.problems import (
+    Conflict,
+    Forbidden,
+    ForbiddenError,
+    NotFound,
+    RuleViolated,
+    TransitionRefused,
+    ValidationFailed,
+)
+from application import handling
+from domain.complaint import Complaint
+from domain.complaint_types import (
+    Category,
+    ClosedBy,
+    ComplaintStatus,
+    Department,
+    Outcome,
+    Remedy,
+    Severity,
+    WaitingOn,
+)
+from domain.meta import Channel
+from domain.sla import ClockName, ClockState, SlaClock
+
+Info = strawberry.Info[Context, None]
+E = TypeVar("E")
+
+
+@strawberry.type(name="SlaClock", description="One SLA clock of a complaint (DESIGN §6)")
+class SlaClockView:
+    name: ClockName
+    state: ClockState
+    started_at: datetime
+    target_seconds: int
+    warn_at: datetime
+    due_at: datetime = strawberry.field(description="Moved on by the time spent paused")
+    warned: bool
+    breached: bool
+    stopped_at: datetime | None
+
+    @classmethod
+    def of(cls, clock: SlaClock) -> SlaClockView:
+        return cls(
+            name=clock.name,
+            state=clock.state,
+            started_at=clock.started_at,
+            target_seconds=clock.target_s,
+            warn_at=clock.warn_at,
+            due_at=clock.due_at,
+            warned=clock.warned,
+            breached=clock.breached,
+            stopped_at=clock.stopped_at,
+        )
+
+
+@strawberry.type
+class RootCause:
+    cause: str
+    corrective_action: str
+    incident_id: str | None
+
+
+@strawberry.type(name="Complaint")
+class ComplaintView(relay.Node):
+    key: relay.NodeID[str]
+    complaint_id: str = strawberry.field(description="The complaint's own id (a UUID)")
+    version: int
+    status: ComplaintStatus
+    customer_id: str
+    order_id: str | None
+    channel: Channel
+    category: Category | None
+    subcategory: str | None
+    severity: Severity | None
+    department: Department | None
+    assignee: str | None
+    waiting_on: WaitingOn | None
+    escalation_level: int = strawberry.field(description="0 to 3")
+    received_at: datetime
+    classified_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    remedy: Remedy | None
+    proposed_amount: Decimal | None
+    compensated_total: Decimal
+    outcome: Outcome | None
+    customer_satisfied: bool
+    closed_by: ClosedBy | None
+    reopen_count: int
+    root_cause: RootCause | None
+    linked_incident_ids: list[str]
+    linked_order_ids: list[str]
+    merged_into: str | None
+    message_count: int
+    reply_count: int
+    sla_clocks: list[SlaClockView]
+    next_sla_check_at: datetime | None = strawberry.field(
+        description="When a sweep could next record a warning or a breach; null: nothing pending"
+    )
+    _complaint: strawberry.Private[Complaint]
+
+    @strawberry.field(description="Personal data: the complaint's text; the customer and staff")
+    async def content(self, info: Info) -> str:
+        caller = info.context.caller
+        if not caller.may_see_personal_data_of(self._complaint.customer_id):
+            raise ForbiddenError(f"the {caller.role} role may not read complaint text")
+        vault = info.context.services.ledger.vault
+        return await info.context.call(vault.open, self._complaint.content)
+
+    @classmethod
+    def of(cls, c: Complaint) -> ComplaintView:
+        return cls(
+            key=str(c.id),
+            complaint_id=str(c.id),
+            version=c.version,
+            status=ComplaintStatus(c.status),
+            customer_id=str(c.customer_id),
+            order_id=_str(c.order_id),
+            channel=Channel(c.channel),
+            category=_maybe(Category, c.category),
+            subcategory=c.subcategory,
+            severity=_maybe(Severity, c.severity),
+            department=_maybe(Department, c.department),
+            assignee=c.assignee,
+            waiting_on=_maybe(WaitingOn, c.waiting_on),
+            escalation_level=c.escalation_level,
+            received_at=c.received_at,
+            classified_at=c.classified_at,
+            first_response_at=c.first_response_at,
+            resolved_at=c.resolved_at,
+            closed_at=c.closed_at,
+            remedy=_maybe(Remedy, c.remedy),
+            proposed_amount=c.proposed_amount,
+            compensated_total=c.compensated_total,
+            outcome=_maybe(Outcome, c.outcome),
+            customer_satisfied=c.customer_satisfied,
+            closed_by=_maybe(ClosedBy, c.closed_by),
+            reopen_count=c.reopen_count,
+            root_cause=_root_cause(c),
+            linked_incident_ids=[str(i) for i in c.linked_incident_ids],
+            linked_order_ids=[str(i) for i in c.linked_order_ids],
+            merged_into=_str(c.merged_into),
+            message_count=c.message_count,
+            reply_count=c.reply_count,
+            sla_clocks=[SlaClockView.of(c.clocks[n]) for n in ClockName if n in c.clocks],
+            next_sla_check_at=c.next_sla_check_at,
+            _complaint=c,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ComplaintView | None]:
+        return [await load_complaint(info, parse_id("id", node_id)) for node_id in node_ids]
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _maybe(kind: Callable[[str], E], value: str | None) -> E | None:
+    """An enum attribute as its enum (the store may hand one back as plain text)."""
+    return None if value is None else kind(value)
+
+
+def _root_cause(c: Complaint) -> RootCause | None:
+    if not c.root_cause_recorded:
+        return None
+    return RootCause(
+        cause=c.root_cause or "",
+        corrective_action=c.corrective_action or "",
+        incident_id=_str(c.root_cause_incident_id),
+    )
+
+
+async def fetch_complaint(info: Info, complaint_id: UUID, version: int | None = None) -> Complaint:
+    """The complaint, if the caller may see it: customers their own only, else the readers."""
+    context = info.context
+    caller = context.caller
+    ledger = context.services.ledger
+    complaint = await context.call(ledger.load, Complaint, complaint_id, version)
+    if caller.role is Role.CUSTOMER:
+        if not caller.is_customer(complaint.customer_id):
+            raise ForbiddenError("customers see only their own complaints")
+    else:
+        context.require(*READERS)
+    return complaint
+
+
+async def load_complaint(
+    info: Info, complaint_id: UUID, version: int | None = None
+) -> ComplaintView:
+    return ComplaintView.of(await fetch_complaint(info, complaint_id, version))
+
+
+@strawberry.type
+class ComplaintChanged:
+    complaint: ComplaintView
+    written: Written
+
+
+ComplaintResult = Annotated[
+    ComplaintChanged
+    | NotFound
+    | TransitionRefused
+    | ValidationFailed
+    | Conflict
+    | Forbidden
+    | RuleViolated,
+    strawberry.union("ComplaintResult"),
+]
+
+
+async def changed(info: Info, outcome: handling.Outcome) -> ComplaintChanged:
+    complaint = await state_after(info, Complaint, outcome)
+    return ComplaintChanged(
+        complaint=ComplaintView.of(complaint),
+        written=Written.of(outcome),
+    )
+
+
+@strawberry.type
+class ComplaintQueries:
+    @strawberry.field(description="A complaint now, at a version, or as recorded at a time")
+    async def complaint(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> ComplaintView:
+        complaint_id = parse_id("id", id)
+        wanted = await version_wanted(info, Complaint, complaint_id, version, as_of)
+        return await load_complaint(info, complaint_id, wanted)
+
+    @strawberry.field(description="Every event of the complaint, in order, with its metadata")
+    async def complaint_history(
+        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
+    ) -> list[HistoryEvent]:
+        complaint = await fetch_complaint(info, parse_id("id", id))
+        customer_id = complaint.customer_id
+        return await entity_history(info, complaint.id, customer_id, after_version, limit)

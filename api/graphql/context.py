@@ -1,0 +1,112 @@
+"""What every resolver gets: the caller, the services, and how to turn input into a command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.relay import from_base64
+
+from api.auth import Principal, Role
+from api.graphql.problems import ForbiddenError
+from api.services import Services
+from application.handling import Outcome
+from domain.errors import InvalidInputError
+from domain.meta import Channel, Meta, Reason
+
+T = TypeVar("T")
+
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+@strawberry.input(description="What every command may carry besides its own arguments.")
+class CommandInput:
+    command_id: str | None = strawberry.field(
+        default=None, description="Idempotency key: a repeat returns the first outcome"
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="Business time, if earlier than now (timezone required)"
+    )
+    reason_code: str | None = None
+    reason_text: str | None = None
+    causation_id: str | None = None
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    services: Services
+    principal: Principal | None
+    request_id: str
+    connection_params: dict[str, Any] | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def caller(self) -> Principal:
+        if self.principal is None:
+            raise ForbiddenError("this operation needs a bearer token")
+        return self.principal
+
+    def require(self, *roles: Role) -> Principal:
+        caller = self.caller
+        if caller.role is not Role.ADMIN and caller.role not in roles:
+            raise ForbiddenError(f"the {caller.role} role may not do this")
+        return caller
+
+    def meta(self, command: CommandInput | None, channel: str | None = None) -> Meta:
+        now = datetime.now(UTC)
+        occurred = command.occurred_at if command and command.occurred_at else now
+        if occurred.tzinfo is None:
+            raise InvalidInputError("occurredAt", "must carry a time zone")
+        if occurred > now + FUTURE_SLACK:
+            raise InvalidInputError("occurredAt", "must not be in the future")
+        reason = None
+        if command and command.reason_code:
+            reason = Reason(command.reason_code, command.reason_text or "")
+        header_channel = self.request.headers.get("x-channel")
+        return Meta(
+            actor=self.caller.actor,
+            occurred_at=occurred,
+            command_id=(command.command_id if command and command.command_id else str(uuid4())),
+            correlation_id=self.request.headers.get("x-correlation-id") or self.request_id,
+            causation_id=command.causation_id if command else None,
+            channel=_channel(channel or header_channel),
+            reason=reason,
+        )
+
+    async def run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Outcome:
+        return await run_in_threadpool(command, *args, **kwargs)
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await run_in_threadpool(function, *args, **kwargs)
+
+
+def _channel(value: str | None) -> Channel | None:
+    if value is None:
+        return None
+    try:
+        return Channel(value)
+    except ValueError:
+        raise InvalidInputError("channel", f"{value!r} is not a known channel") from None
+
+
+def parse_id(field_name: str, value: str) -> UUID:
+    """An entity id: a UUID, or a global node id whose payload is one."""
+    try:
+        return UUID(value)
+    except ValueError:
+        pass
+    try:
+        _, raw = from_base64(value)
+        return UUID(raw)
+    except (ValueError, TypeError):
+        raise InvalidInputError(field_name, f"{value!r} is not an id") from None

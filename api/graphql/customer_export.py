@@ -1,0 +1,137 @@
+"""The compliance export: everything recorded about one customer, personal data opened.
+
+No read model indexes entities by customer, so the customer's orders, complaints and surveys
+are found in the audit trail view by scanning their creation events for the customer's id
+(a full scan of that table: fine for a rare export, not for a hot path).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+import strawberry
+
+from api.auth import Principal, Role
+from api.graphql.consistency import read_at
+from api.graphql.context import Context, parse_id
+from api.graphql.customers import CustomerView
+from api.graphql.history import HistoryEvent, history_of
+from application.app import CareLedger
+from application.errors import NotFoundError
+from domain.base import CareAggregate
+from domain.complaint import Complaint
+from domain.customer import Customer
+from domain.order import Order
+from domain.survey import Survey
+from projections.audit_trail import AuditTrailProjection
+from projections.reading import active_prefix
+from projections.store import ViewStore
+
+Info = strawberry.Info[Context, None]
+CREATIONS: dict[str, type[CareAggregate]] = {
+    "OrderReceived": Order,
+    "ComplaintReceived": Complaint,
+    "SurveySent": Survey,
+}
+PAGE = 500
+
+
+@strawberry.type(description="One entity of the customer's: its state and every event")
+class ExportedEntity:
+    entity: str
+    id: str
+    status: str
+    version: int
+    events: list[HistoryEvent]
+
+
+@strawberry.type(description="Everything recorded about one customer, personal data opened")
+class CustomerExport:
+    customer_id: str
+    customer: CustomerView | None = strawberry.field(description="None: never registered")
+    customer_events: list[HistoryEvent]
+    orders: list[ExportedEntity]
+    complaints: list[ExportedEntity]
+    surveys: list[ExportedEntity]
+
+
+def customer_entities(store: ViewStore, customer_id: UUID) -> list[tuple[str, UUID]]:
+    """(creation event, entity id) of every order, complaint and survey of the customer, in log
+    order, from the audit trail view."""
+    wanted = str(customer_id)
+    marker = f'%"customer_id":"{wanted}"%'
+    with store.transaction() as tx:
+        prefix = active_prefix(tx, AuditTrailProjection.name)
+        rows = tx.all(
+            f"SELECT event, entity_id, payload FROM {prefix}events"
+            f" WHERE event IN ({', '.join('?' for _ in CREATIONS)}) AND payload LIKE ?"
+            " ORDER BY position",
+            (*CREATIONS, marker),
+        )
+    # LIKE only narrows the scan (`_` matches any character): the payload decides.
+    return [(e, UUID(i)) for e, i, p in rows if json.loads(p).get("customer_id") == wanted]
+
+
+def every_event(
+    ledger: CareLedger, entity_id: UUID, caller: Principal, customer_id: UUID
+) -> list[HistoryEvent]:
+    events: list[HistoryEvent] = []
+    while True:
+        page = history_of(ledger, entity_id, caller, customer_id, len(events), PAGE)
+        events += page
+        if len(page) < PAGE:
+            return events
+
+
+def build_export(
+    ledger: CareLedger, caller: Principal, customer_id: UUID, found: list[tuple[str, UUID]]
+) -> CustomerExport:
+    try:
+        customer: Customer | None = ledger.load(Customer, customer_id)
+    except NotFoundError:
+        customer = None
+    if customer is None and not found:
+        raise NotFoundError("Customer", customer_id)
+    entities: dict[str, list[ExportedEntity]] = {name: [] for name in CREATIONS}
+    for event, entity_id in found:
+        aggregate: Any = ledger.load(CREATIONS[event], entity_id)
+        entities[event].append(
+            ExportedEntity(
+                entity=CREATIONS[event].__name__,
+                id=str(entity_id),
+                status=str(aggregate.status),
+                version=aggregate.version,
+                events=every_event(ledger, entity_id, caller, customer_id),
+            )
+        )
+    return CustomerExport(
+        customer_id=str(customer_id),
+        customer=None if customer is None else CustomerView.of(customer),
+        customer_events=[]
+        if customer is None
+        else every_event(ledger, customer_id, caller, customer_id),
+        orders=entities["OrderReceived"],
+        complaints=entities["ComplaintReceived"],
+        surveys=entities["SurveySent"],
+    )
+
+
+@strawberry.type
+class CustomerExportQueries:
+    @strawberry.field(
+        description="Everything recorded about a customer (subject access); compliance officers"
+        " and admins only. `atPosition`: wait until the audit trail has reached that write"
+    )
+    async def customer_export(
+        self, info: Info, id: strawberry.ID, at_position: int | None = None
+    ) -> CustomerExport:
+        context = info.context
+        caller = context.require(Role.COMPLIANCE_OFFICER)
+        customer_id = parse_id("id", id)
+        found = await read_at(
+            context, [AuditTrailProjection.name], at_position, customer_entities, customer_id
+        )
+        ledger = context.services.ledger
+        return await context.call(build_export, ledger, caller, customer_id, found)

@@ -1,0 +1,99 @@
+"""Every customer command as a mutation: input in, `CustomerResult` out.
+
+Staff register customers (a sign-up front-end does it with a staff or integration token, then
+issues the customer a token for the id it got back: the application chooses customer ids).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+
+import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
+from api.auth import Principal, Role
+from api.graphql.context import CommandInput, Context
+from api.graphql.customers import STAFF, CustomerResult, changed
+from api.graphql.outcomes import EntityCommands, Later, answer
+from api.graphql.problems import ForbiddenError
+from application.customers import ContactDetails
+from domain.customer import Tier
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input(description="Personal data: stored sealed with the customer's own key")
+class ContactInput:
+    name: str
+    phone: str
+    email: str | None = None
+    address: str | None = None
+
+
+@strawberry.input
+class RegisterCustomerInput(CommandInput):
+    contact: ContactInput
+
+
+@strawberry.input
+class CustomerInput(CommandInput):
+    customer_id: strawberry.ID
+
+
+@strawberry.input
+class ChangeContactInput(CustomerInput):
+    contact: ContactInput
+
+
+@strawberry.input
+class AssignTierInput(CustomerInput):
+    tier: Tier
+
+
+def _details(contact: ContactInput) -> ContactDetails:
+    return ContactDetails(
+        name=contact.name, phone=contact.phone, email=contact.email, address=contact.address
+    )
+
+
+async def _themself(info: Info, caller: Principal, customer_id: UUID) -> None:
+    if caller.role is Role.CUSTOMER and not caller.is_customer(customer_id):
+        raise ForbiddenError("customers may change only their own contact details")
+
+
+CUSTOMERS = EntityCommands("customer", STAFF, changed, check=_themself)
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(description="Register a customer; staff only")
+    async def register_customer(self, info: Info, input: RegisterCustomerInput) -> CustomerResult:
+        async def attempt() -> object:
+            context = info.context
+            context.require(*STAFF)
+            outcome = await context.run(
+                context.services.ledger.register_customer,
+                context.meta(input),
+                _details(input.contact),
+            )
+            return await changed(info, outcome)
+
+        return await answer(attempt)
+
+    @strawberry.mutation(description="New contact details; the customer themself, or staff")
+    async def change_contact(self, info: Info, input: ChangeContactInput) -> CustomerResult:
+        details = Later(lambda: _details(input.contact))
+        return await CUSTOMERS.run(
+            info, input, "change_contact", details, roles=(Role.CUSTOMER, *STAFF)
+        )
+
+    @strawberry.mutation(description="Supervisors only")
+    async def assign_tier(self, info: Info, input: AssignTierInput) -> CustomerResult:
+        return await CUSTOMERS.run(info, input, "assign_tier", input.tier, roles=(Role.SUPERVISOR,))
+
+    @strawberry.mutation(
+        description="Destroy the customer's key: their personal data becomes unreadable"
+        " everywhere; counts, states and scores stay. Compliance officers and admins only"
+    )
+    async def erase_customer(self, info: Info, input: CustomerInput) -> CustomerResult:
+        return await CUSTOMERS.run(info, input, "erase_customer", roles=(Role.COMPLIANCE_OFFICER,))

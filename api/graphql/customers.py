@@ -1,0 +1,161 @@
+"""Customers over GraphQL: status and tier for staff, contact details behind a guard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
+from api.auth import Role
+from api.graphql.context import Context, parse_id
+from api.graphql.history import HistoryEvent, entity_history
+from api.graphql.outcomes import Written, state_after, version_wanted
+from api.graphql.problems import (
+    Conflict,
+    Forbidden,
+    ForbiddenError,
+    NotFound,
+    RuleViolated,
+    TransitionRefused,
+    ValidationFailed,
+)
+from application.app import CareLedger
+from application.customers import ERASED_CONTACT, ContactDetails
+from application.handling import Outcome
+from application.vault import ERASED
+from domain.customer import Customer, CustomerStatus, Tier
+
+Info = strawberry.Info[Context, None]
+STAFF = (Role.AGENT, Role.SUPERVISOR)
+READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST)
+
+
+@strawberry.type
+class Contact:
+    name: str
+    phone: str
+    email: str | None
+    address: str | None
+
+
+@strawberry.type(name="Customer")
+class CustomerView(relay.Node):
+    key: relay.NodeID[str]
+    customer_id: str = strawberry.field(description="The customer's own id (a UUID)")
+    version: int
+    status: CustomerStatus
+    tier: Tier
+    registered_at: datetime
+    erased_at: datetime | None
+    _customer: strawberry.Private[Customer]
+
+    @strawberry.field(
+        description='Personal data: the customer, staff and compliance only; "[erased]" after'
+        " erasure"
+    )
+    async def contact(self, info: Info) -> Contact:
+        caller = info.context.caller
+        if not caller.may_see_personal_data_of(self._customer.id):
+            raise ForbiddenError(f"the {caller.role} role may not read contact details")
+        ledger = info.context.services.ledger
+        details = await info.context.call(contact_of, ledger, self._customer)
+        return Contact(
+            name=details.name, phone=details.phone, email=details.email, address=details.address
+        )
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerView:
+        return cls(
+            key=str(customer.id),
+            customer_id=str(customer.id),
+            version=customer.version,
+            status=CustomerStatus(customer.status),
+            tier=customer.tier,
+            registered_at=customer.registered_at,
+            erased_at=customer.erased_at,
+            _customer=customer,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[CustomerView | None]:
+        return [await load_customer(info, parse_id("id", node_id)) for node_id in node_ids]
+
+
+def contact_of(ledger: CareLedger, customer: Customer) -> ContactDetails:
+    """The contact details of this version of the customer (all "[erased]" after erasure)."""
+    plaintext = ledger.vault.open(customer.contact)
+    if plaintext == ERASED:
+        return ERASED_CONTACT
+    return ContactDetails(**json.loads(plaintext))
+
+
+async def load_customer(info: Info, customer_id: UUID, version: int | None = None) -> CustomerView:
+    context = info.context
+    caller = context.caller
+    if caller.role is Role.CUSTOMER:
+        if not caller.is_customer(customer_id):
+            raise ForbiddenError("customers see only themselves")
+    else:
+        context.require(*READERS)
+    customer = await context.call(context.services.ledger.load, Customer, customer_id, version)
+    return CustomerView.of(customer)
+
+
+@strawberry.type
+class CustomerChanged:
+    customer: CustomerView
+    written: Written
+
+
+CustomerResult = Annotated[
+    CustomerChanged
+    | NotFound
+    | TransitionRefused
+    | ValidationFailed
+    | Conflict
+    | Forbidden
+    | RuleViolated,
+    strawberry.union("CustomerResult"),
+]
+
+
+async def changed(info: Info, outcome: Outcome) -> CustomerChanged:
+    customer = await state_after(info, Customer, outcome)
+    return CustomerChanged(
+        customer=CustomerView.of(customer),
+        written=Written.of(outcome),
+    )
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(description="A customer now, at a version, or as recorded at a time")
+    async def customer(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> CustomerView:
+        customer_id = parse_id("id", id)
+        wanted = await version_wanted(info, Customer, customer_id, version, as_of)
+        return await load_customer(info, customer_id, wanted)
+
+    @strawberry.field(
+        description="Every event of the customer, in order; contact details sealed unless the"
+        " caller may read them"
+    )
+    async def customer_history(
+        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
+    ) -> list[HistoryEvent]:
+        customer = await load_customer(info, parse_id("id", id))
+        customer_id = UUID(customer.customer_id)
+        return await entity_history(info, customer_id, customer_id, after_version, limit)

@@ -1,0 +1,229 @@
+"""Every order command as a mutation: input in, `OrderResult` out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+import strawberry
+
+from api.auth import Principal, Role
+from api.graphql.context import CommandInput, Context, parse_id
+from api.graphql.enums import (
+    CancellingParty,
+    Channel,
+    ConfirmationVia,
+    FailureReason,
+    LateAttribution,
+    OrderDepartment,
+    RefundOrigin,
+)
+from api.graphql.orders import STAFF, OrderResult, changed
+from api.graphql.outcomes import EntityCommands, answer
+from api.graphql.problems import ForbiddenError
+from domain.order import Order
+from domain.order_types import OrderItem
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input
+class OrderItemInput:
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@strawberry.input
+class PlaceOrderInput(CommandInput):
+    customer_id: strawberry.ID
+    restaurant: str
+    region: str
+    items: list[OrderItemInput]
+    amount: Decimal
+    promised_at: datetime
+    address: str = strawberry.field(description="Personal data: stored sealed")
+    channel: Channel
+
+
+@strawberry.input
+class OrderInput(CommandInput):
+    order_id: strawberry.ID
+
+
+@strawberry.input
+class ViaInput(OrderInput):
+    via: ConfirmationVia
+
+
+@strawberry.input
+class RejectOrderInput(OrderInput):
+    reason: str
+
+
+@strawberry.input
+class AssignDepartmentInput(OrderInput):
+    department: OrderDepartment
+    assignee: str
+
+
+@strawberry.input
+class AssignCourierInput(OrderInput):
+    courier: str
+    provider: str
+
+
+@strawberry.input
+class FailDeliveryInput(OrderInput):
+    reason: FailureReason
+
+
+@strawberry.input
+class CancelOrderInput(OrderInput):
+    reason: str
+    cancelling_party: CancellingParty
+
+
+@strawberry.input
+class UpdateEtaInput(OrderInput):
+    eta: datetime
+
+
+@strawberry.input
+class DetectDelayInput(OrderInput):
+    expected_late_min: int
+
+
+@strawberry.input
+class RecordLateInput(OrderInput):
+    attributed_to: LateAttribution
+
+
+@strawberry.input
+class RecordRefundInput(OrderInput):
+    amount: Decimal
+    origin: RefundOrigin
+
+
+async def _own_order(info: Info, caller: Principal, order_id: UUID) -> None:
+    if caller.role is not Role.CUSTOMER:
+        return
+    context = info.context
+    order = await context.call(context.services.ledger.load, Order, order_id)
+    if not caller.is_customer(order.customer_id):
+        raise ForbiddenError("customers may act only on their own orders")
+
+
+ORDERS = EntityCommands("order", STAFF, changed, check=_own_order)
+
+
+@strawberry.type
+class OrderMutations:
+    @strawberry.mutation(description="Take an order from any channel; customers for themselves")
+    async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderResult:
+        async def attempt() -> object:
+            context = info.context
+            caller = context.require(Role.CUSTOMER, *STAFF)
+            customer_id = parse_id("customerId", input.customer_id)
+            if caller.role is Role.CUSTOMER and not caller.is_customer(customer_id):
+                raise ForbiddenError("customers may place orders only for themselves")
+            items = [OrderItem(i.name, i.quantity, i.unit_price) for i in input.items]
+            outcome = await context.run(
+                context.services.ledger.receive_order,
+                context.meta(input, input.channel),
+                customer_id=customer_id,
+                restaurant=input.restaurant,
+                region=input.region,
+                items=items,
+                amount=input.amount,
+                promised_at=input.promised_at,
+                address=input.address,
+                channel=input.channel,
+            )
+            return await changed(info, outcome)
+
+        return await answer(attempt)
+
+    @strawberry.mutation
+    async def confirm_order(self, info: Info, input: OrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "confirm_order")
+
+    @strawberry.mutation
+    async def send_order_confirmation(self, info: Info, input: ViaInput) -> OrderResult:
+        return await ORDERS.run(info, input, "send_order_confirmation", input.via)
+
+    @strawberry.mutation
+    async def reject_order(self, info: Info, input: RejectOrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "reject_order", input.reason)
+
+    @strawberry.mutation
+    async def expire_order(self, info: Info, input: OrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "expire_order")
+
+    @strawberry.mutation
+    async def assign_order_department(
+        self, info: Info, input: AssignDepartmentInput
+    ) -> OrderResult:
+        return await ORDERS.run(
+            info, input, "assign_order_department", input.department, input.assignee
+        )
+
+    @strawberry.mutation
+    async def start_preparation(self, info: Info, input: OrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "start_preparation")
+
+    @strawberry.mutation
+    async def pack_order(self, info: Info, input: OrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "pack_order")
+
+    @strawberry.mutation
+    async def assign_courier(self, info: Info, input: AssignCourierInput) -> OrderResult:
+        return await ORDERS.run(info, input, "assign_courier", input.courier, input.provider)
+
+    @strawberry.mutation
+    async def pick_up_order(self, info: Info, input: OrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "pick_up_order")
+
+    @strawberry.mutation
+    async def deliver_order(self, info: Info, input: OrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "deliver_order")
+
+    @strawberry.mutation
+    async def fail_delivery(self, info: Info, input: FailDeliveryInput) -> OrderResult:
+        return await ORDERS.run(info, input, "fail_delivery", input.reason)
+
+    @strawberry.mutation
+    async def mark_order_returned(self, info: Info, input: OrderInput) -> OrderResult:
+        return await ORDERS.run(info, input, "mark_order_returned")
+
+    @strawberry.mutation(description="Customers may cancel their own orders")
+    async def cancel_order(self, info: Info, input: CancelOrderInput) -> OrderResult:
+        return await ORDERS.run(
+            info,
+            input,
+            "cancel_order",
+            input.reason,
+            input.cancelling_party,
+            roles=(Role.CUSTOMER, *STAFF),
+        )
+
+    @strawberry.mutation
+    async def update_eta(self, info: Info, input: UpdateEtaInput) -> OrderResult:
+        return await ORDERS.run(info, input, "update_eta", input.eta)
+
+    @strawberry.mutation
+    async def detect_delay(self, info: Info, input: DetectDelayInput) -> OrderResult:
+        return await ORDERS.run(info, input, "detect_delay", input.expected_late_min)
+
+    @strawberry.mutation
+    async def send_delay_notice(self, info: Info, input: ViaInput) -> OrderResult:
+        return await ORDERS.run(info, input, "send_delay_notice", input.via)
+
+    @strawberry.mutation
+    async def record_order_late(self, info: Info, input: RecordLateInput) -> OrderResult:
+        return await ORDERS.run(info, input, "record_order_late", input.attributed_to)
+
+    @strawberry.mutation
+    async def record_refund(self, info: Info, input: RecordRefundInput) -> OrderResult:
+        return await ORDERS.run(info, input, "record_refund", input.amount, input.origin)

@@ -1,0 +1,209 @@
+"""Orders over GraphQL: the order, its history, and every order command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, TypeVar
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from api.auth import Role
+from api.graphql.context import Context, parse_id
+from api.graphql.enums import (
+    CancellingParty,
+    Channel,
+    ConfirmationVia,
+    DelayRisk,
+    FailureReason,
+    LateAttribution,
+    OrderDepartment,
+    OrderStatus,
+)
+from api.graphql.history import HistoryEvent, entity_history
+from api.graphql.outcomes import Written, state_after, version_wanted
+from api.graphql.problems import (
+    Conflict,
+    Forbidden,
+    ForbiddenError,
+    NotFound,
+    RuleViolated,
+    TransitionRefused,
+    ValidationFailed,
+)
+from application.handling import Outcome
+from domain.order import Order
+
+Info = strawberry.Info[Context, None]
+E = TypeVar("E")
+STAFF = (Role.AGENT, Role.SUPERVISOR)
+READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST, Role.INCIDENT_COMMANDER)
+
+
+@strawberry.type(name="OrderItem")
+class OrderItemView:
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@strawberry.type
+class DepartmentAssignment:
+    department: OrderDepartment
+    assignee: str
+
+
+@strawberry.type(name="Order")
+class OrderView(relay.Node):
+    key: relay.NodeID[str]
+    order_id: str = strawberry.field(description="The order's own id (a UUID)")
+    version: int
+    status: OrderStatus
+    customer_id: str
+    restaurant: str
+    region: str
+    channel: Channel
+    items: list[OrderItemView]
+    amount: Decimal
+    promised_at: datetime
+    eta: datetime | None
+    confirmations_sent: list[ConfirmationVia]
+    departments: list[DepartmentAssignment]
+    courier: str | None
+    courier_provider: str | None
+    failure_reason: FailureReason | None
+    closing_reason: str | None
+    cancelling_party: CancellingParty | None
+    delay_risk: DelayRisk
+    expected_late_min: int | None
+    delay_notices_sent: list[ConfirmationVia]
+    late_min: int | None
+    late_attributed_to: LateAttribution | None
+    refunded_total: Decimal
+    received_at: datetime
+    confirmed_at: datetime | None
+    picked_up_at: datetime | None
+    delivered_at: datetime | None
+    _order: strawberry.Private[Order]
+
+    @strawberry.field(description="Personal data: the customer, staff and compliance only")
+    async def address(self, info: Info) -> str:
+        caller = info.context.caller
+        if not caller.may_see_personal_data_of(self._order.customer_id):
+            raise ForbiddenError(f"the {caller.role} role may not read delivery addresses")
+        return await info.context.call(info.context.services.ledger.vault.open, self._order.address)
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        return cls(
+            key=str(order.id),
+            order_id=str(order.id),
+            version=order.version,
+            status=OrderStatus(order.status),
+            customer_id=str(order.customer_id),
+            restaurant=order.restaurant,
+            region=order.region,
+            channel=Channel(order.channel),
+            items=[
+                OrderItemView(name=i.name, quantity=i.quantity, unit_price=i.unit_price)
+                for i in order.items
+            ],
+            amount=order.amount,
+            promised_at=order.promised_at,
+            eta=order.eta,
+            confirmations_sent=[ConfirmationVia(v) for v in order.confirmations_sent],
+            departments=[
+                DepartmentAssignment(department=OrderDepartment(d), assignee=a)
+                for d, a in order.departments.items()
+            ],
+            courier=order.courier,
+            courier_provider=order.courier_provider,
+            failure_reason=_maybe(FailureReason, order.failure_reason),
+            closing_reason=order.closing_reason,
+            cancelling_party=_maybe(CancellingParty, order.cancelling_party),
+            delay_risk=DelayRisk(order.delay_risk),
+            expected_late_min=order.expected_late_min,
+            delay_notices_sent=[ConfirmationVia(v) for v in order.delay_notices_sent],
+            late_min=order.late_min,
+            late_attributed_to=_maybe(LateAttribution, order.late_attributed_to),
+            refunded_total=order.refunded_total,
+            received_at=order.received_at,
+            confirmed_at=order.confirmed_at,
+            picked_up_at=order.picked_up_at,
+            delivered_at=order.delivered_at,
+            _order=order,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[OrderView | None]:
+        return [await load_order(info, parse_id("id", node_id)) for node_id in node_ids]
+
+
+def _maybe(kind: Callable[[str], E], value: str | None) -> E | None:
+    return None if value is None else kind(value)
+
+
+async def load_order(info: Info, order_id: UUID, version: int | None = None) -> OrderView:
+    context = info.context
+    caller = context.caller
+    order = await context.call(context.services.ledger.load, Order, order_id, version)
+    if caller.role is Role.CUSTOMER:
+        if not caller.is_customer(order.customer_id):
+            raise ForbiddenError("customers see only their own orders")
+    else:
+        context.require(*READERS)
+    return OrderView.of(order)
+
+
+@strawberry.type
+class OrderChanged:
+    order: OrderView
+    written: Written
+
+
+OrderResult = Annotated[
+    OrderChanged
+    | NotFound
+    | TransitionRefused
+    | ValidationFailed
+    | Conflict
+    | Forbidden
+    | RuleViolated,
+    strawberry.union("OrderResult"),
+]
+
+
+async def changed(info: Info, outcome: Outcome) -> OrderChanged:
+    order = await state_after(info, Order, outcome)
+    return OrderChanged(
+        order=OrderView.of(order),
+        written=Written.of(outcome),
+    )
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field(description="An order now, at a version, or as recorded at a time")
+    async def order(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> OrderView:
+        order_id = parse_id("id", id)
+        wanted = await version_wanted(info, Order, order_id, version, as_of)
+        return await load_order(info, order_id, wanted)
+
+    @strawberry.field(description="Every event of the order, in order, with its metadata")
+    async def order_history(
+        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
+    ) -> list[HistoryEvent]:
+        order = await load_order(info, parse_id("id", id))
+        customer_id = UUID(order.customer_id)
+        return await entity_history(info, UUID(order.order_id), customer_id, after_version, limit)

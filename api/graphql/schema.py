@@ -1,0 +1,102 @@
+"""The GraphQL schema: every query and mutation type merged, with the safety limits."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from api.graphql.audit import AuditQueries
+from api.graphql.browse import BrowseQueries
+from api.graphql.complaint_mutations import ComplaintMutations
+from api.graphql.complaints import ComplaintQueries
+from api.graphql.customer_export import CustomerExportQueries
+from api.graphql.customer_mutations import CustomerMutations
+from api.graphql.customers import CustomerQueries
+from api.graphql.dashboards import DashboardQueries
+from api.graphql.errors import ErrorCodes
+from api.graphql.incident_mutations import IncidentMutations
+from api.graphql.incidents import IncidentQueries
+from api.graphql.lists import ListQueries
+from api.graphql.order_mutations import OrderMutations
+from api.graphql.orders import OrderQueries
+from api.graphql.subscriptions import LiveSubscriptions
+from api.graphql.survey_mutations import SurveyMutations
+from api.graphql.surveys import SurveyQueries
+
+MAX_DEPTH = 10
+MAX_TOKENS = 5000
+MAX_ALIASES = 20
+
+
+QUERIES: tuple[type, ...] = (
+    OrderQueries,
+    ComplaintQueries,
+    IncidentQueries,
+    SurveyQueries,
+    CustomerQueries,
+    CustomerExportQueries,
+    DashboardQueries,
+    ListQueries,
+    BrowseQueries,
+    AuditQueries,
+)
+MUTATIONS: tuple[type, ...] = (
+    OrderMutations,
+    ComplaintMutations,
+    IncidentMutations,
+    SurveyMutations,
+    CustomerMutations,
+)
+SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)
+
+
+# The limit rules are made once: strawberry's ValidationCache keys on the rule classes, so rules
+# made afresh per request (as the limiters' constructors do) would never hit the cache, and
+# full validation would cost every request 1-2 ms of CPU.
+_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
+class Limits(AddValidationRules):
+    """Depth and alias limits, with rule classes shared by every request."""
+
+    def __init__(self) -> None:
+        super().__init__(_RULES)
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    # The relay node field can be converted into one schema only: make it afresh per schema.
+    @strawberry.type
+    class NodeQueries:
+        node: relay.Node = relay.node(description="Any entity by its global id")
+
+    extensions: list[object] = [
+        Limits,
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ParserCache,
+        ValidationCache,
+        ErrorCodes,
+    ]
+    if not introspection:
+        from strawberry.extensions import DisableIntrospection
+
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=merge_types("Query", (NodeQueries, *QUERIES)),
+        mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS),
+        extensions=extensions,  # type: ignore[arg-type]
+        config=StrawberryConfig(disable_field_suggestions=not introspection),
+    )

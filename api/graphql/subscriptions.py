@@ -1,0 +1,102 @@
+"""Subscriptions over graphql-transport-ws: the complaint dashboard as it moves, and one
+complaint or incident as it changes. Each first sends the current state, then the changes.
+
+Rights are checked when subscribing: a refusal is the protocol's `error` message, with the code
+the same refusal has over HTTP (api/errors.py), and nothing is started for the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.complaints import ComplaintView, load_complaint
+from api.graphql.consistency import views_behind
+from api.graphql.context import Context, parse_id
+from api.graphql.dashboard_types import ComplaintDashboardView
+from api.graphql.dashboards import DASHBOARD_READERS, From, To, complaint_dashboard_view, window
+from api.graphql.incidents import IncidentView, load_incident
+from api.graphql.live import live_feed
+from projections.complaint_dashboard import ComplaintDashboardProjection
+
+Info = strawberry.Info[Context, None]
+V = TypeVar("V", ComplaintView, IncidentView)
+Load = Callable[[Info, UUID, "int | None"], Awaitable[V]]
+
+CATCH_UP_S = 2.0
+MAX_REPLAYED = 10  # versions sent one by one after a tick; beyond, only the newest
+
+
+async def changes_of(info: Info, entity_id: UUID, load: Load[V]) -> AsyncGenerator[V, None]:
+    """The entity now, then each new version as it is recorded."""
+    async with live_feed(info.context.services).subscription() as mailbox:
+        latest = await load(info, entity_id, None)
+        yield latest
+        seen = latest.version
+        while (tick := await mailbox.next()) is not None:
+            if tick.changed is not None and str(entity_id) not in tick.changed:
+                continue
+            latest = await load(info, entity_id, None)
+            for version in range(max(seen + 1, latest.version - MAX_REPLAYED + 1), latest.version):
+                yield await load(info, entity_id, version)
+            if latest.version > seen:
+                yield latest
+                seen = latest.version
+
+
+async def dashboard_updates(
+    context: Context, start: datetime, end: datetime
+) -> AsyncGenerator[ComplaintDashboardView, None]:
+    """The dashboard now, then again each time the log moves and its figures changed."""
+    view = [ComplaintDashboardProjection.name]
+    async with live_feed(context.services).subscription() as mailbox:
+        shown = await complaint_dashboard_view(context, start, end)
+        yield shown
+        topics = ComplaintDashboardProjection.topics()
+        while (tick := await mailbox.next()) is not None:
+            # Wait for the view up to its own last event in the tick, not the log's head: the
+            # view records stretches of other events only every so often.
+            needed = tick.last_of(topics)
+            if needed is None:
+                continue  # none of the dashboard's events: its figures did not change
+            await views_behind(context, view, needed, CATCH_UP_S)
+            board = await complaint_dashboard_view(context, start, end)
+            if board != shown:
+                yield board
+                shown = board
+
+
+@strawberry.type
+class LiveSubscriptions:
+    @strawberry.subscription(
+        description="The complaint dashboard now, then again whenever its figures change;"
+        " staff and analysts"
+    )
+    async def complaint_dashboard_updates(
+        self, info: Info, from_: From, to: To
+    ) -> AsyncGenerator[ComplaintDashboardView, None]:
+        info.context.require(*DASHBOARD_READERS)
+        start, end = window(from_, to)
+        return dashboard_updates(info.context, start, end)
+
+    @strawberry.subscription(
+        description="The complaint now, then each new version of it; customers their own"
+    )
+    async def complaint_changes(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[ComplaintView, None]:
+        complaint_id = parse_id("id", id)
+        await load_complaint(info, complaint_id)
+        return changes_of(info, complaint_id, load_complaint)
+
+    @strawberry.subscription(description="The incident now, then each new version of it")
+    async def incident_changes(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[IncidentView, None]:
+        incident_id = parse_id("id", id)
+        await load_incident(info, incident_id)
+        return changes_of(info, incident_id, load_incident)

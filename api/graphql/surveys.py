@@ -1,0 +1,148 @@
+"""Surveys over GraphQL: the survey with its guarded comment, and its history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
+from api.auth import Role
+from api.graphql.context import Context, parse_id
+from api.graphql.history import HistoryEvent, entity_history
+from api.graphql.outcomes import Written, state_after, version_wanted
+from api.graphql.problems import (
+    Conflict,
+    Forbidden,
+    ForbiddenError,
+    NotFound,
+    RuleViolated,
+    TransitionRefused,
+    ValidationFailed,
+)
+from application.handling import Outcome
+from domain.survey import Survey, SurveyStatus, SurveySubject, SurveyVia
+
+Info = strawberry.Info[Context, None]
+STAFF = (Role.AGENT, Role.SUPERVISOR)
+READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST)
+
+
+@strawberry.type
+class SurveyScores:
+    product_quality: int
+    service_attitude: int
+    after_sales: int
+    response_speed: int
+    problem_solving: int
+
+
+@strawberry.type(name="Survey")
+class SurveyView(relay.Node):
+    key: relay.NodeID[str]
+    survey_id: str = strawberry.field(description="The survey's own id (a UUID)")
+    version: int
+    status: SurveyStatus
+    subject: SurveySubject
+    subject_id: str = strawberry.field(description="The order or complaint asked about")
+    customer_id: str
+    via: SurveyVia
+    sent_at: datetime
+    scores: SurveyScores | None = strawberry.field(description="Once responded: 1 to 5 each")
+    _survey: strawberry.Private[Survey]
+
+    @strawberry.field(description="Personal data: the customer, staff and compliance only")
+    async def comment(self, info: Info) -> str | None:
+        caller = info.context.caller
+        if not caller.may_see_personal_data_of(self._survey.customer_id):
+            raise ForbiddenError(f"the {caller.role} role may not read survey comments")
+        vault = info.context.services.ledger.vault
+        return await info.context.call(vault.open_optional, self._survey.comment)
+
+    @classmethod
+    def of(cls, survey: Survey) -> SurveyView:
+        scores = survey.scores
+        return cls(
+            key=str(survey.id),
+            survey_id=str(survey.id),
+            version=survey.version,
+            status=SurveyStatus(survey.status),
+            subject=survey.subject,
+            subject_id=str(survey.subject_id),
+            customer_id=str(survey.customer_id),
+            via=survey.via,
+            sent_at=survey.sent_at,
+            scores=None if scores is None else SurveyScores(**scores.as_dict()),
+            _survey=survey,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[SurveyView | None]:
+        return [await load_survey(info, parse_id("id", node_id)) for node_id in node_ids]
+
+
+async def load_survey(info: Info, survey_id: UUID, version: int | None = None) -> SurveyView:
+    context = info.context
+    caller = context.caller
+    survey = await context.call(context.services.ledger.load, Survey, survey_id, version)
+    if caller.role is Role.CUSTOMER:
+        if not caller.is_customer(survey.customer_id):
+            raise ForbiddenError("customers see only their own surveys")
+    else:
+        context.require(*READERS)
+    return SurveyView.of(survey)
+
+
+@strawberry.type
+class SurveyChanged:
+    survey: SurveyView
+    written: Written
+
+
+SurveyResult = Annotated[
+    SurveyChanged
+    | NotFound
+    | TransitionRefused
+    | ValidationFailed
+    | Conflict
+    | Forbidden
+    | RuleViolated,
+    strawberry.union("SurveyResult"),
+]
+
+
+async def changed(info: Info, outcome: Outcome) -> SurveyChanged:
+    survey = await state_after(info, Survey, outcome)
+    return SurveyChanged(
+        survey=SurveyView.of(survey),
+        written=Written.of(outcome),
+    )
+
+
+@strawberry.type
+class SurveyQueries:
+    @strawberry.field(description="A survey now, at a version, or as recorded at a time")
+    async def survey(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> SurveyView:
+        survey_id = parse_id("id", id)
+        wanted = await version_wanted(info, Survey, survey_id, version, as_of)
+        return await load_survey(info, survey_id, wanted)
+
+    @strawberry.field(description="Every event of the survey, in order, with its metadata")
+    async def survey_history(
+        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
+    ) -> list[HistoryEvent]:
+        survey = await load_survey(info, parse_id("id", id))
+        customer_id = UUID(survey.customer_id)
+        return await entity_history(info, UUID(survey.survey_id), customer_id, after_version, limit)
