@@ -40,6 +40,11 @@ def deep(levels: int) -> str:
     return "{ " + "a { " * levels + "b" + " }" * levels + " }"
 
 
+def fragment_chain(length: int) -> str:
+    links = "\n".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(length))
+    return f"query Q {{ ...F0 }}\n{links}\nfragment F{length} on Query {{ __typename }}"
+
+
 # name, request (json body, or raw bytes), status as application/json, as graphql-response+json,
 # the error code
 REQUEST_ERRORS: list[tuple[str, Any, int, int, str]] = [
@@ -136,6 +141,37 @@ REQUEST_ERRORS: list[tuple[str, Any, int, int, str]] = [
         "TOO_MANY_TOKENS",
     ),
     ("a query that is too deep", {"query": deep(MAX_DEPTH + 1)}, 200, 400, "QUERY_TOO_DEEP"),
+    (
+        "a query too deep through fragments",
+        {"query": "{ ...A } fragment A on Query { " + deep(MAX_DEPTH + 1)[2:]},
+        200,
+        400,
+        "QUERY_TOO_DEEP",
+    ),
+    ("an empty selection", {"query": "{}"}, 200, 400, "GRAPHQL_VALIDATION_FAILED"),
+    ("a selection of commas", {"query": "{ ,,, }"}, 200, 400, "GRAPHQL_VALIDATION_FAILED"),
+    (
+        "an empty subscription",
+        {"query": "subscription {}"},
+        400,
+        400,
+        "SUBSCRIPTION_NEEDS_WEBSOCKET",
+    ),
+    ("an undefined fragment", {"query": "{ ...Nope }"}, 200, 400, "GRAPHQL_VALIDATION_FAILED"),
+    (
+        "a typo in an inline fragment",
+        {"query": "{ ... onnnnn TransitionRefused { code } }"},
+        200,
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    (
+        "a chain of 300 fragments",
+        {"query": fragment_chain(300)},
+        200,
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
     (
         "too many aliases",
         {"query": "{ " + " ".join(f"a{i}: __typename" for i in range(MAX_ALIASES + 1)) + " }"},
