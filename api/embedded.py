@@ -21,7 +21,9 @@ class EmbeddedWorkers:
         self.ledger = ledger
         self.views = views
         self.chosen = projections()
-        self.followers = Followers(ledger, views, self.chosen)
+        # One owner per view in this process: the policy loop feeds the views it reads itself.
+        followed = [p for p in self.chosen if p.name not in PolicyLoop.views]
+        self.followers = Followers(ledger, views, followed)
         self.stop_event = threading.Event()
         self.policies = threading.Thread(target=self._policies, daemon=True, name="policies")
 

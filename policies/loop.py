@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from application.app import CareLedger
 from policies.delay_watchdog import DelayWatchdog
 from policies.sla_sweeper import SlaSweeper
+from projections.promise_watch import PromiseWatchProjection
 from projections.runner import TRANSIENT
+from projections.sla_schedule import SlaScheduleProjection
 from projections.store import ViewStore
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,9 @@ def utc_now() -> datetime:
 
 
 class PolicyLoop:
+    # The views the loop's own runners keep current: in one process nothing else follows them.
+    views = (SlaScheduleProjection.name, PromiseWatchProjection.name)
+
     def __init__(
         self, app: CareLedger, store: ViewStore, clock: Callable[[], datetime] = utc_now
     ) -> None:

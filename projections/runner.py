@@ -154,7 +154,7 @@ class Runner:
         try:
             try:
                 self._apply(generation, start, end, batch)
-            except TRANSIENT:
+            except NOT_THE_EVENTS_FAULT:
                 raise
             except Exception:
                 # A batch that fails is retried one event at a time: only an event that keeps
@@ -166,7 +166,10 @@ class Runner:
                     exc_info=True,
                 )
                 self._one_by_one(generation, start, end, batch)
-        except PositionMovedError:
+        except PositionMovedError as moved:
+            # Another process's runner got there first (a compare-and-set race, not a fault):
+            # read where it left the view and carry on from there.
+            log.info("%s: %s; continuing from there", self.projection.name, moved)
             return BatchResult(0, self.where()[1])
         self._known = generation, end
         return BatchResult(len(batch), end, caught_up=end >= stop)
