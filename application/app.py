@@ -16,6 +16,7 @@ from application.customers import CustomerCommands
 from application.incidents import IncidentCommands
 from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from application.orders import OrderCommands
+from application.schema_lock import schema_lock
 from application.settings import Settings
 from application.surveys import SurveyCommands
 from application.transcodings import register_value_types
@@ -45,8 +46,10 @@ class CareLedger(
         self.settings = settings
         # Per instance, so tests and deployments can choose the interval.
         self.snapshotting_intervals = {kind: settings.snapshot_interval for kind in SNAPSHOTTED}  # type: ignore[misc]
-        super().__init__(env=settings.eventsourcing_env())
-        self.keys = self._construct_key_store()
+        # Events, snapshots, receipts and keys: created or upgraded by one process at a time.
+        with schema_lock(settings):
+            super().__init__(env=settings.eventsourcing_env())
+            self.keys = self._construct_key_store()
         self.vault = Vault(self.keys)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

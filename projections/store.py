@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from application.schema_lock import LOCK_NAME, XACT_LOCK_SQL, lock_key
 from application.settings import Settings
 
 Row = tuple[Any, ...]
@@ -88,6 +89,13 @@ class Tx:
         self._cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}{upsert}")
         self._cursor.execute(f"TRUNCATE {staging}")
 
+    def lock_schema(self) -> None:
+        """Until this transaction ends, no other process creates or upgrades the schema
+        (PostgreSQL; SQLite's BEGIN IMMEDIATE already admits one writer at a time)."""
+        if self.dialect == "postgres":
+            key = "hashtext(? || current_schema())"
+            self.execute(f"SELECT pg_advisory_xact_lock({key})", (LOCK_NAME,))
+
     def has_table(self, name: str) -> bool:
         if self.dialect == "postgres":
             return self.one("SELECT to_regclass(?) IS NOT NULL", (name,)) == (True,)
@@ -126,6 +134,7 @@ class ViewStore(ABC):
 
     def install_bookkeeping(self) -> None:
         with self.transaction() as tx:
+            tx.lock_schema()
             for statement in BOOKKEEPING:
                 tx.execute(statement)
 
@@ -193,7 +202,8 @@ class PostgresViewStore(ViewStore):
     dialect = "postgres"
 
     def __init__(self, conninfo: str, schema: str, max_size: int = 8) -> None:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
+        with psycopg.connect(conninfo) as conn, conn.transaction():
+            conn.execute(XACT_LOCK_SQL, (lock_key(schema),))
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         self.conninfo = conninfo
         self.schema = schema

@@ -33,6 +33,7 @@ def prefix(name: str, generation: int) -> str:
 
 def install(tx: Tx, projection: Projection) -> int:
     """Creates the bookkeeping and generation 1 of the projection if missing; the active one."""
+    tx.lock_schema()  # another process may be installing the same view right now
     for statement in BOOKKEEPING:
         tx.execute(statement)
     active = active_generation(tx, projection.name)

@@ -1,0 +1,40 @@
+"""Schema creation and upgrades under a PostgreSQL advisory lock, so any number of processes
+may start at once on an empty database: `CREATE … IF NOT EXISTS` alone races on the catalog
+(`UniqueViolation pg_type_typname_nsp_index`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from application.settings import Settings
+
+LOCK_NAME = "careledger schema "  # + the schema's name, hashed into the lock's key
+LOCK_SQL = "SELECT pg_advisory_lock(hashtext(%s))"
+XACT_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(%s))"
+
+
+def lock_key(schema: str) -> str:
+    return LOCK_NAME + schema
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Holds the schema's lock on a connection of its own (nothing on SQLite, whose writers
+    queue anyway). Closing the connection releases it, whatever happens in between."""
+    pg = settings.postgres
+    if pg is None:
+        yield
+        return
+    with psycopg.connect(
+        host=pg.host,
+        port=pg.port,
+        dbname=pg.dbname,
+        user=pg.user,
+        password=pg.password or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute(LOCK_SQL, (lock_key(settings.db_schema),))
+        yield
