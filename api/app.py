@@ -17,6 +17,7 @@ from api.auth import AuthenticationError, TokenVerifier
 from api.embedded import EmbeddedWorkers
 from api.graphql.live import stop_live_feed
 from api.graphql.schema import build_schema
+from api.http import JSON, content_type_header, negotiate
 from api.services import Services
 from api.view import CareLedgerGraphQL
 from application.app import CareLedger
@@ -52,6 +53,7 @@ class Gate:
                 {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
+                media_type=content_type_header(negotiate(headers.get("accept")) or JSON),
             )
             await response(scope, receive, send)
             return

@@ -157,18 +157,21 @@ def _expect(value: object, kind: type, name: str, noun: str) -> None:
         raise RequestRefused(400, "BAD_REQUEST", f"`{name}` must be {noun}")
 
 
-def overlong_variable(variables: Mapping[str, Any] | None) -> str | None:
-    """The path of the first string in the variables longer than any input may be."""
+def variable_problem(variables: Mapping[str, Any] | None) -> GraphQLError | None:
+    """Why the variables cannot run: the first string longer than any input may be, or one that
+    is not Unicode text (JSON can carry a lone surrogate such as "\\ud800"; UTF-8 cannot)."""
     for name, value in (variables or {}).items():
-        found = _overlong(value, f"${name}")
+        found = _bad_string(value, f"${name}")
         if found is not None:
             return found
     return None
 
 
-def _overlong(value: object, path: str) -> str | None:
+def _bad_string(value: object, path: str) -> GraphQLError | None:
     if isinstance(value, str):
-        return path if len(value) > MAX_INPUT_CHARS else None
+        if len(value) > MAX_INPUT_CHARS:
+            return too_long(f"variable {path}")
+        return None if _is_text(value) else not_text(f"variable {path}")
     if isinstance(value, dict):
         children = [(f"{path}.{key}", item) for key, item in value.items()]
     elif isinstance(value, list):
@@ -176,10 +179,27 @@ def _overlong(value: object, path: str) -> str | None:
     else:
         return None
     for child_path, child in children:
-        found = _overlong(child, child_path)
+        found = _bad_string(child, child_path)
         if found is not None:
             return found
     return None
+
+
+def _is_text(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def not_text(what: str) -> GraphQLError:
+    return GraphQLError(
+        f"{what} is not valid Unicode text (it holds a lone surrogate)",
+        extensions={"code": "INVALID_TEXT"},
+    )
 
 
 def too_long(what: str) -> GraphQLError:
@@ -202,6 +222,8 @@ def _cached_inspection(query: str, operation_name: str | None, max_tokens: int) 
 
 
 def _inspect(query: str, operation_name: str | None, max_tokens: int) -> Inspection:
+    if not _is_text(query):
+        return Inspection(None, not_text("the document"))
     try:
         document = parse(query, no_location=True, max_tokens=max_tokens)
     except GraphQLSyntaxError as error:

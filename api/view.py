@@ -25,7 +25,6 @@ from api.graphql.context import Context
 from api.graphql.problems import problem_of
 from api.graphql.schema import MAX_TOKENS
 from api.http import (
-    GRAPHQL_JSON,
     JSON,
     MAX_BODY_BYTES,
     Exchange,
@@ -35,9 +34,8 @@ from api.http import (
     error_body,
     inspect_document,
     negotiate,
-    overlong_variable,
     status_for,
-    too_long,
+    variable_problem,
 )
 from api.metrics import Metrics
 from api.services import Services
@@ -140,9 +138,9 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             raise RequestRefused(
                 405, "METHOD_NOT_ALLOWED", f"a {inspection.operation} needs POST", {"Allow": "POST"}
             )
-        overlong = overlong_variable(request_data.variables)
-        if overlong is not None:
-            return ExecutionResult(data=None, errors=[too_long(f"variable {overlong}")])
+        problem = variable_problem(request_data.variables)
+        if problem is not None:
+            return ExecutionResult(data=None, errors=[problem])
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
@@ -155,8 +153,8 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
         if exchange is None:
             return body
         started = result.data is not None or any(e.path is not None for e in result.errors or [])
-        if not started and exchange.media == GRAPHQL_JSON:
-            del body["data"]  # a request error: execution never began
+        if not started:
+            del body["data"]  # a request error: execution never began, so no `data` at all
         errors: list[Any] = body.get("errors") or []
         exchange.codes = [error["extensions"]["code"] for error in errors]
         exchange.outcome = ("errors" if errors else "ok") if started else "invalid"

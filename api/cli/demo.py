@@ -80,5 +80,6 @@ def report(result: DemoRun) -> list[str]:
         "",
         *lines(result.summary),
         "",
-        "Serve it: `careledger serve`, then GraphiQL at http://127.0.0.1:8000/graphql",
+        "Serve it: `careledger serve [--host H --port P]`; GraphiQL is at /graphql on the"
+        " address it prints",
     ]

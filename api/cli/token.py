@@ -28,6 +28,9 @@ def issue_token_for(settings: Settings, args: argparse.Namespace) -> int:
         return _fail("--subject must not be blank")
     if not 0 < args.ttl_hours <= MAX_TTL_HOURS:
         return _fail(f"--ttl-hours must be more than 0 and at most {MAX_TTL_HOURS}")
+    unknown = _not_a_data_directory(settings)
+    if unknown is not None:
+        return _fail(unknown)
     try:
         token = issue_token(settings, Role(args.role), args.subject, int(args.ttl_hours * 3600))
     except SettingsError as error:
@@ -39,3 +42,18 @@ def issue_token_for(settings: Settings, args: argparse.Namespace) -> int:
 def _fail(message: str) -> int:
     print(f"careledger token: {message}", file=sys.stderr)
     return 2
+
+
+def _not_a_data_directory(settings: Settings) -> str | None:
+    """In development the token secret lives in the data directory: a fresh one made anywhere
+    else would sign tokens the server rejects, so refuse where no server keeps its data."""
+    if settings.token_secret is not None or settings.postgres or settings.is_production:
+        return None
+    where = settings.data_dir.resolve()
+    if (where / "token.secret").exists() or settings.sqlite_path.exists():
+        return None
+    return (
+        f"{where} holds no CareLedger data (no token.secret, no careledger.db), so a token"
+        " signed here would not be accepted by the server: run this where the server runs, or"
+        " set CARELEDGER_DATA_DIR to its data directory (or CARELEDGER_TOKEN_SECRET)"
+    )

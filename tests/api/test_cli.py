@@ -28,6 +28,8 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_token_issue_prints_a_token_the_service_accepts(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # given a data directory the service has used (it made its token secret there)
+    Settings.from_env().resolved_token_secret()
     # when a token is issued for a supervisor for two hours
     code = cli.main(
         ["token", "issue", "--role", "supervisor", "--subject", "sup-1", "--ttl-hours", "2"]
@@ -40,6 +42,16 @@ def test_token_issue_prints_a_token_the_service_accepts(
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 7200
     assert claims["iss"] == "careledger"
+
+
+def test_token_issue_refuses_a_directory_that_holds_no_service_data(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a token signed with a secret made afresh here would be rejected by the server
+    assert cli.main(["token", "issue", "--role", "admin", "--subject", "ops"]) == 2
+    error = capsys.readouterr().err
+    assert str(env.resolve()) in error and "CARELEDGER_DATA_DIR" in error
+    assert not (env / "token.secret").exists()
 
 
 def test_token_issue_defaults_to_eight_hours_and_uses_the_configured_secret(
@@ -115,4 +127,3 @@ def test_schema_prints_the_sdl_or_writes_it(env: Path, capsys: pytest.CaptureFix
     target = env / "schema.graphql"
     assert cli.main(["schema", "--output", str(target)]) == 0
     assert target.read_text() == sdl()
-

@@ -273,7 +273,7 @@ def test_incident_metrics_time_the_acknowledgement(gql: Gql) -> None:
 @pytest.mark.parametrize("query", [DASHBOARD, SATISFACTION, DELAYS, INCIDENTS])
 def test_customers_may_not_read_dashboards(gql: Gql, query: str) -> None:
     refused = gql(query, window(), role=Role.CUSTOMER, subject=CUSTOMER)
-    assert refused["data"] is None
+    assert refused.get("data") is None
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
 
 

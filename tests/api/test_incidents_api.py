@@ -200,7 +200,7 @@ def test_neither_agents_nor_customers_read_incidents(gql: Gql, role: Role) -> No
         role=role,
         subject=str(uuid4()),
     )
-    assert seen["data"] is None
+    assert seen.get("data") is None
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 

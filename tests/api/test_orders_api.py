@@ -182,7 +182,7 @@ def test_an_unknown_enum_value_is_refused_before_anything_is_recorded(
         "mutation($input: ViaInput!) { sendOrderConfirmation(input: $input) { __typename } }",
         {"input": {"orderId": order_id, "via": "sms"}},
     )
-    assert body["data"] is None
+    assert body.get("data") is None
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "NoticeVia" in body["errors"][0]["message"]
     assert recorder.max_notification_id() == head
@@ -216,7 +216,7 @@ def test_an_analyst_may_not_place_orders_nor_read_addresses(gql: Gql) -> None:
     seen = gql(
         "query($id: ID!) { order(id: $id) { status address } }", {"id": order_id}, role=Role.ANALYST
     )
-    assert seen["data"] is None or seen["data"]["order"] is None
+    assert seen.get("data") is None or seen["data"]["order"] is None
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     agent = gql("query($id: ID!) { order(id: $id) { status address } }", {"id": order_id})
     assert agent["data"]["order"] == {"status": "RECEIVED", "address": "1 Road"}

@@ -11,6 +11,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from api.auth import Role, issue_token
 from api.graphql.live import live_feed
+from api.graphql.schema import MAX_TOKENS
+from api.http import MAX_INPUT_CHARS
 from api.services import Services
 from api.view import MAX_SUBSCRIPTIONS_PER_CONNECTION
 from application.settings import Settings
@@ -167,6 +169,45 @@ def test_a_connection_without_a_token_is_refused(client: TestClient) -> None:
         with pytest.raises(WebSocketDisconnect) as refused:
             receive_within(ws)
     assert refused.value.code == 4403
+    assert refused.value.reason.startswith("Forbidden: ")
+    assert len(refused.value.reason) > len("Forbidden: ")
+
+
+def test_a_refused_token_says_why_in_the_close_reason(client: TestClient) -> None:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"authorization": "Bearer x.y.z"}})
+        with pytest.raises(WebSocketDisconnect) as refused:
+            receive_within(ws)
+    assert refused.value.code == 4403
+    assert refused.value.reason.startswith("Forbidden: ")
+    assert len(refused.value.reason.encode()) <= 123
+
+
+# documents that cannot run, each answered with an `error` message and a code, never a bare
+# `complete` (a client's complete() would fire with no error)
+MALFORMED = [
+    ("syntax", "subscription { complaintChanges(", {}, "GRAPHQL_PARSE_FAILED"),
+    ("empty", "{}", {}, "GRAPHQL_VALIDATION_FAILED"),
+    ("empty subscription", "subscription {}", {}, "GRAPHQL_VALIDATION_FAILED"),
+    ("undefined fragment", "subscription { ...Nope }", {}, "GRAPHQL_VALIDATION_FAILED"),
+    ("oversize variable", COMPLAINT, {"id": "x" * (MAX_INPUT_CHARS + 1)}, "INPUT_TOO_LONG"),
+    ("lone surrogate", COMPLAINT, {"id": "\ud800"}, "INVALID_TEXT"),
+    ("too many tokens", "{ " + "__typename " * (MAX_TOKENS + 1) + "}", {}, "TOO_MANY_TOKENS"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code"), [pytest.param(*m[1:], id=m[0]) for m in MALFORMED]
+)
+def test_a_document_that_cannot_run_gets_a_coded_error_over_websocket(
+    client: TestClient, token: Token, query: str, variables: dict[str, Any], code: str
+) -> None:
+    with connected(client, token) as ws:
+        subscribe(ws, query, variables, "bad")
+        assert code in [c for c, _ in refusal(ws, "bad")]
+        # the connection stays usable
+        subscribe(ws, DASHBOARD, window(), "good")
+        assert "complaintDashboardUpdates" in pushed(ws, "good")
 
 
 def test_a_connection_holds_a_bounded_number_of_subscriptions(

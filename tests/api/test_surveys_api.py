@@ -163,7 +163,7 @@ def test_customers_see_only_their_own_surveys(gql: Gql) -> None:
         role=Role.CUSTOMER,
         subject=BOB,
     )
-    assert seen["data"] is None
+    assert seen.get("data") is None
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
