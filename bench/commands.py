@@ -44,7 +44,7 @@ from bench.serving import (
 )
 from domain.meta import Actor, ActorKind, Meta
 from domain.order_types import OrderItem
-from tests.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer
 
 AGENT = Actor(ActorKind.AGENT, "bench-agent", "agent")
 MUTATIONS: dict[str, tuple[str, dict[str, object]]] = {

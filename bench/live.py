@@ -67,7 +67,7 @@ from bench.serving import (
     service_env,
 )
 from projections.catalog import projections
-from tests.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer
 
 TARGET_MS = 100.0
 FILING = "ComplaintReceived"

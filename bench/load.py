@@ -23,7 +23,7 @@ from bench.serving import percentile
 try:  # the project's dev dependency; plain httpx has the same API
     import httpx2 as httpx
 except ImportError:  # pragma: no cover
-    import httpx  # type: ignore[no-redef]
+    import httpx  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 MAX_REQUESTS_PER_CLIENT = 2_000_000  # a bound besides time, never reached in practice
 RESULT = "LOAD_RESULT "

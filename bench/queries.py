@@ -39,7 +39,7 @@ from projections.catalog import projections
 from projections.complaint_dashboard import complaint_dashboard
 from projections.runner import Runner
 from projections.store import ViewStore, open_view_store
-from tests.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer
 
 VIEWS = ("agent_queue", "audit_trail", "complaint_dashboard")
 

@@ -23,7 +23,7 @@ from bench.machine import describe
 from projections.catalog import projections
 from projections.rebuild import collector_paused, rebuild
 from projections.store import open_view_store
-from tests.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer
 
 PAGE = 1000
 

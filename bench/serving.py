@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Self
 
 from application.settings import Settings
-from tests.postgres_server import free_port
+from testing.postgres_server import free_port
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 60.0

@@ -16,6 +16,6 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
 
-.venv/bin/ruff check domain application projections policies api demo tests bench
+.venv/bin/ruff check domain application projections policies api demo testing tests bench
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"

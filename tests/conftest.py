@@ -3,13 +3,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
 from application.app import CareLedger
 from application.settings import Settings
-from tests.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer
 
 MASTER_KEY = base64.b64decode(base64.b64encode(b"k" * 32))
 
@@ -24,12 +25,12 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 def make_settings(
-    backend: str, data_dir: Path, request: pytest.FixtureRequest, **extra: object
+    backend: str, data_dir: Path, request: pytest.FixtureRequest, **extra: Any
 ) -> Settings:
     if backend == "sqlite":
-        return Settings(data_dir=data_dir, master_key=MASTER_KEY, **extra)  # type: ignore[arg-type]
+        return Settings(data_dir=data_dir, master_key=MASTER_KEY, **extra)
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    return Settings(  # type: ignore[arg-type]
+    return Settings(
         database_url=server.url,
         db_schema=f"t_{uuid4().hex[:12]}",
         data_dir=data_dir,

@@ -4,7 +4,7 @@ app projects itself), the mutations that feed them, a bounded WebSocket receive.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -173,10 +173,10 @@ def receive_within(ws: WebSocketTestSession, seconds: float = WAIT_S) -> dict[st
     """The next graphql-transport-ws message, or a TimeoutError: a test never hangs on a
     silent socket (the session's own receive waits forever)."""
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Mapping[str, Any]:
         with anyio.fail_after(seconds):
-            message: dict[str, Any] = await ws._send_rx.receive()
-            return message
+            received: Mapping[str, Any] = await ws._send_rx.receive()
+            return received
 
     message = ws.portal.call(receive)
     if message["type"] == "websocket.close":

@@ -269,7 +269,7 @@ def test_incidents_page_in_report_order_with_filters(gql: Gql) -> None:
         report_incident(gql, n, t)
         for n, t in ((0, "SYSTEM_FAILURE"), (1, "ACCIDENT"), (2, "SYSTEM_FAILURE"))
     )
-    supervisor = {"role": Role.SUPERVISOR, "payload": "IncidentChanged"}
+    supervisor: dict[str, Any] = {"role": Role.SUPERVISOR, "payload": "IncidentChanged"}
     assess = {"incidentId": second, "level": "I", "reason": "scope"}
     step(gql, "assessSeverity", "AssessSeverityInput", assess, **supervisor)
     position = step(gql, "declineIncident", "IncidentInput", {"incidentId": third}, **supervisor)

@@ -28,7 +28,7 @@ def test_a_cached_order_sees_what_another_process_wrote(
     outcome = app.update_eta(meta(), order_id, T0 + timedelta(hours=1))
     assert outcome.version == 5
     cached = app.load(Order, order_id)
-    replayed = app.repository.get(order_id, version=outcome.version)
+    replayed: Order = app.repository.get(order_id, version=outcome.version)
     assert (cached.status, cached.expected_late_min, cached.eta) == (
         replayed.status,
         12,

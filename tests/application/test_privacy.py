@@ -15,8 +15,8 @@ from domain.complaint import Complaint
 from domain.errors import TransitionRefusedError
 from domain.order import Order
 from domain.survey import Scores, Survey
+from testing.postgres_server import PostgresServer
 from tests.application.builders import ADDRESS, CONTACT, PHONE, customer, order
-from tests.postgres_server import PostgresServer
 from tests.support import CUSTOMER, meta
 
 COMPLAINT_TEXT = "My neighbour Zhang San at 12 Ritan Road got sick too"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import pytest
@@ -22,7 +22,7 @@ def replayed(app: CareLedger, aggregate_id: Any) -> Any:
     """The aggregate's state, typed, rebuilt from every stored event without snapshots."""
     aggregate: Any = None
     for event in app.events.get(aggregate_id):
-        aggregate = event.mutate(aggregate)
+        aggregate = cast(Any, event).mutate(aggregate)
     return state_of(aggregate)
 
 

@@ -20,7 +20,7 @@ from websockets.sync.client import connect
 
 from api.auth import Role, issue_token
 from application.settings import Settings
-from tests.postgres_server import free_port
+from testing.postgres_server import free_port
 
 SECRET = base64.b64encode(b"s" * 32).decode()
 MASTER = base64.b64encode(b"m" * 32).decode()
@@ -81,7 +81,8 @@ def gql(base: str, token: str, query: str, variables: dict[str, Any]) -> dict[st
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {

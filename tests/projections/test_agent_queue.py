@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -261,7 +262,7 @@ def test_page_size_is_bounded(app: CareLedger, views: ViewStore, project: Projec
             agent_queue(views, limit=limit)
 
 
-def dump(views: ViewStore, prefix: str, tables: tuple[str, ...]) -> list[list[tuple[object, ...]]]:
+def dump(views: ViewStore, prefix: str, tables: tuple[str, ...]) -> list[list[tuple[Any, ...]]]:
     with views.transaction() as tx:
         return [tx.all(f"SELECT * FROM {prefix}{t} ORDER BY 1, 2") for t in tables]
 

@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.app import CareLedger
 from projections import tracking
@@ -61,6 +62,7 @@ def tamper(app: CareLedger, *statements: tuple[str, tuple[Any, ...]]) -> None:
     """Runs statements on the events table behind the application's back, in one transaction.
     `{t}` names the table, `{id}` its position column, `?` marks a parameter."""
     recorder = app.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder | SQLiteApplicationRecorder)
     postgres = isinstance(recorder, PostgresApplicationRecorder)
     table = (
         f'"{app.settings.db_schema}"."{recorder.events_table_name}"'
@@ -201,7 +203,7 @@ def test_an_event_put_into_a_hole_the_chain_skipped_is_named_inserted(
     assert (verify(app, views).ok, verify(app, views).checked) == (True, 4)
     # when a record is put back into that hole
     postgres = isinstance(app.recorder, PostgresApplicationRecorder)
-    originator = gone.originator_id if postgres else gone.originator_id.hex
+    originator = gone.originator_id if postgres else UUID(str(gone.originator_id)).hex
     columns = "{id}, originator_id, originator_version, topic, state"
     values = (gone.id, originator, gone.originator_version, gone.topic, gone.state)
     tamper(app, (f"INSERT INTO {{t}} ({columns}) VALUES (?, ?, ?, ?, ?)", values))

@@ -190,7 +190,7 @@ def test_reads_refuse_bad_arguments(app: CareLedger, views: ViewStore, project: 
         {"after": (1.0,)},
     ):
         with pytest.raises(ValueError):
-            complaint_index(views, **bad)  # type: ignore[arg-type]
+            complaint_index(views, **bad)
 
 
 def test_tables_do_not_depend_on_batch_boundaries(

@@ -12,8 +12,8 @@ from projections import tracking
 from projections.follower import Followers
 from projections.runner import Runner
 from projections.store import Tx, ViewStore, open_view_store
+from testing.postgres_server import PostgresServer
 from tests.conftest import MASTER_KEY
-from tests.postgres_server import PostgresServer
 from tests.projections.test_runner import SurveysByChannel, counts, send_surveys
 
 

@@ -102,7 +102,7 @@ def test_reads_refuse_bad_arguments(app: CareLedger, views: ViewStore, project: 
     assert incident_index(views, limit=200) == Page([], None)
     for bad in ({"limit": 0}, {"limit": 201}, {"after": ("x",)}):
         with pytest.raises(ValueError):
-            incident_index(views, **bad)  # type: ignore[arg-type]
+            incident_index(views, **bad)
 
 
 def test_tables_do_not_depend_on_batch_boundaries(

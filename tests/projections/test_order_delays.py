@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -263,10 +265,11 @@ def test_orders_never_accepted_are_never_at_risk(
 ) -> None:
     # given one order rejected and one expired before confirmation
     s = Scenario(app)
-    for close in (
+    closes: tuple[Callable[[UUID], object], ...] = (
         lambda o: app.reject_order(meta(minutes(2)), o, "closed kitchen"),
         lambda o: app.expire_order(meta(minutes(20), actor=SYSTEM), o),
-    ):
+    )
+    for close in closes:
         order_id = app.receive_order(
             meta(actor=CUSTOMER),
             customer_id=s.customer,
@@ -287,7 +290,7 @@ def test_orders_never_accepted_are_never_at_risk(
     assert (empty.open_at_risk_by_region, empty.open_late_by_region) == ({}, {})
 
 
-def dump(views: ViewStore, prefix: str, tables: tuple[str, ...]) -> list[list[tuple[object, ...]]]:
+def dump(views: ViewStore, prefix: str, tables: tuple[str, ...]) -> list[list[tuple[Any, ...]]]:
     with views.transaction() as tx:
         return [tx.all(f"SELECT * FROM {prefix}{t} ORDER BY 1, 2, 3") for t in tables]
 

@@ -205,7 +205,7 @@ def test_reads_refuse_bad_arguments(app: CareLedger, views: ViewStore, project: 
     assert order_index(views, limit=200) == Page([], None)
     for bad in ({"limit": 0}, {"limit": 201}, {"order_by": "region"}, {"after": (1.0, "x", 2)}):
         with pytest.raises(ValueError):
-            order_index(views, **bad)  # type: ignore[arg-type]
+            order_index(views, **bad)
 
 
 def test_tables_do_not_depend_on_batch_boundaries(

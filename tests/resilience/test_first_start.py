@@ -12,8 +12,8 @@ from uuid import uuid4
 
 import pytest
 
+from testing.postgres_server import PostgresServer
 from tests.conftest import MASTER_KEY
-from tests.postgres_server import PostgresServer
 
 pytestmark = pytest.mark.postgres
 

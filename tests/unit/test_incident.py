@@ -14,8 +14,8 @@ from domain.errors import (
     ReviewRequiredError,
     TransitionRefusedError,
 )
-from domain.incident import (
-    Incident,
+from domain.incident import Incident
+from domain.incident_types import (
     IncidentImpact,
     IncidentStatus,
     ReviewAlreadyCompletedError,

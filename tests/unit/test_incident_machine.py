@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import deepcopy
+from enum import StrEnum
 from uuid import UUID, uuid4
 
 from hypothesis import settings
@@ -9,7 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from domain.errors import DomainError
-from domain.incident import Incident, IncidentStatus, Severity
+from domain.incident import Incident
+from domain.incident_types import IncidentStatus, Severity
 from domain.meta import Meta
 from tests.support import meta, minutes
 from tests.unit.replay import assert_replays_equal, state_of
@@ -26,7 +28,7 @@ ids = st.lists(st.sampled_from([uuid4() for _ in range(5)]), max_size=4)
 
 Step = Callable[[Incident, Meta], None]
 
-NEXT_STEP: dict[IncidentStatus, Step] = {
+NEXT_STEP: dict[StrEnum, Step] = {
     S.REPORTED: lambda i, m: i.confirm(m),
     S.CONFIRMED: lambda i, m: i.establish_command(m, "ops-anna"),
     S.RESPONDING: lambda i, m: i.mitigate(m),
