@@ -23,8 +23,8 @@ from domain.complaint_types import (
     ComplaintStatus,
     Department,
     FundedBy,
-    Outcome,
     Remedy,
+    Resolution,
     Severity,
     WaitingOn,
     checked_classification,
@@ -90,7 +90,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.remedy: Remedy | None = None
         self.proposed_amount: Decimal | None = None
         self.compensated_total = ZERO
-        self.outcome: Outcome | None = None
+        self.outcome: Resolution | None = None
         self.customer_satisfied = False
         self.reopen_count = 0
         self.root_cause_recorded = False
@@ -261,7 +261,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.compensated_total += amount
 
     def resolve(self, meta: Meta, outcome: str) -> None:
-        checked = one_of("outcome", outcome, Outcome)
+        checked = one_of("outcome", outcome, Resolution)
         self.require("resolve", {S.SOLUTION_PROPOSED})
         running = self._clock_active(ClockName.RESOLUTION)
         self._resolved(meta=meta, outcome=checked)
@@ -269,9 +269,9 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
             self._settle_clock(meta, ClockName.RESOLUTION)
 
     @recorded("ComplaintResolved")
-    def _resolved(self, meta: Meta, outcome: Outcome) -> None:
+    def _resolved(self, meta: Meta, outcome: Resolution) -> None:
         self.status = S.RESOLVED
-        self.outcome = Outcome(outcome)
+        self.outcome = Resolution(outcome)
         self.resolved_at = meta.occurred_at
         self._stop_clock(ClockName.RESOLUTION, meta.occurred_at)
 

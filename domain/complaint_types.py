@@ -69,7 +69,9 @@ class FundedBy(StrEnum):
     COURIER = "courier"
 
 
-class Outcome(StrEnum):
+class Resolution(StrEnum):
+    """How a complaint was resolved (the command result is `application.handling.Outcome`)."""
+
     REFUNDED = "refunded"
     REDELIVERED = "redelivered"
     COMPENSATED = "compensated"

@@ -19,8 +19,8 @@ from domain.complaint_types import (
     ClosedBy,
     Department,
     FundedBy,
-    Outcome,
     Remedy,
+    Resolution,
     Severity,
     WaitingOn,
 )
@@ -91,7 +91,7 @@ class IssueCompensationInput(ComplaintInput):
 
 @strawberry.input
 class ResolveComplaintInput(ComplaintInput):
-    outcome: Outcome
+    outcome: Resolution
 
 
 @strawberry.input

@@ -33,8 +33,8 @@ from domain.complaint_types import (
     ClosedBy,
     ComplaintStatus,
     Department,
-    Outcome,
     Remedy,
+    Resolution,
     Severity,
     WaitingOn,
 )
@@ -103,7 +103,7 @@ class ComplaintView(relay.Node):
     remedy: Remedy | None
     proposed_amount: Decimal | None
     compensated_total: Decimal
-    outcome: Outcome | None
+    outcome: Resolution | None
     customer_satisfied: bool
     closed_by: ClosedBy | None
     reopen_count: int
@@ -152,7 +152,7 @@ class ComplaintView(relay.Node):
             remedy=_maybe(Remedy, c.remedy),
             proposed_amount=c.proposed_amount,
             compensated_total=c.compensated_total,
-            outcome=_maybe(Outcome, c.outcome),
+            outcome=_maybe(Resolution, c.outcome),
             customer_satisfied=c.customer_satisfied,
             closed_by=_maybe(ClosedBy, c.closed_by),
             reopen_count=c.reopen_count,

@@ -18,8 +18,8 @@ from domain.complaint_types import (
     ComplaintAtTopEscalationError,
     ComplaintStatus,
     Department,
-    Outcome,
     Remedy,
+    Resolution,
     Severity,
     WaitingOn,
 )
@@ -342,7 +342,7 @@ def test_resolving_keeps_the_outcome_and_time() -> None:
     complaint = in_state(S.SOLUTION_PROPOSED)
     complaint.resolve(later(), "redelivered")
     assert (complaint.outcome, complaint.resolved_at) == (
-        Outcome.REDELIVERED,
+        Resolution.REDELIVERED,
         T0 + timedelta(minutes=30),
     )
 
