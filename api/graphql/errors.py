@@ -19,6 +19,7 @@ from api.http import limit_code
 from domain.errors import DomainError
 
 log = logging.getLogger("careledger.api")
+SUGGESTION = " Did you mean"
 
 
 class ErrorCodes(SchemaExtension):
@@ -43,7 +44,10 @@ class ErrorCodes(SchemaExtension):
         request_id = getattr(context, "request_id", "-")
         services = getattr(context, "services", None)
         show_bugs = services is not None and not services.settings.is_production
-        result.errors = [_coded(e, request_id, show_bugs) for e in result.errors]
+        coded = [_coded(e, request_id, show_bugs) for e in result.errors]
+        # strawberry hides suggestions for fields only; enum values, arguments, input fields
+        # and type names would still let the schema be enumerated with introspection off
+        result.errors = coded if show_bugs else [_without_suggestion(e) for e in coded]
 
 
 def _coded(error: GraphQLError, request_id: str, show_bugs: bool) -> GraphQLError:
@@ -71,3 +75,10 @@ def _coded(error: GraphQLError, request_id: str, show_bugs: bool) -> GraphQLErro
         original_error=original,
         extensions=extensions,
     )
+
+
+def _without_suggestion(error: GraphQLError) -> GraphQLError:
+    if SUGGESTION not in error.message:
+        return error
+    error.message = error.message.split(SUGGESTION)[0].rstrip()
+    return error

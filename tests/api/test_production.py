@@ -96,3 +96,34 @@ def test_a_bug_is_masked_in_production_and_logged_with_the_request_id(
     (record,) = [r for r in caplog.records if r.name == "careledger.api"]
     assert request_id in record.getMessage()
     assert record.exc_info is not None and "hunter2" in str(record.exc_info[1])
+
+
+# a near miss of each kind of name: graphql-core suggests the real one in development
+NEAR_MISSES = [
+    ("field", '{ ordr(id: "x") { status } }', {}),
+    ("argument", '{ order(idd: "x") { status } }', {}),
+    ("type", "query($id: Id!) { order(id: $id) { status } }", {"id": "x"}),
+    (
+        "enum value",
+        "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename } }",
+        {"i": {"channel": "EMAL"}},
+    ),
+    (
+        "input field",
+        "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename } }",
+        {"i": {"customerIdd": "x"}},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"), [pytest.param(*m[1:], id=m[0]) for m in NEAR_MISSES]
+)
+def test_no_suggestion_of_any_kind_in_production(
+    served: TestClient, environment: str, query: str, variables: dict[str, Any]
+) -> None:
+    messages = [e["message"] for e in post(served, query, variables)["errors"]]
+    if environment == "production":
+        assert not any("Did you mean" in m for m in messages), messages
+    else:
+        assert any("Did you mean" in m for m in messages), messages
