@@ -8,6 +8,8 @@ from uuid import uuid4
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -17,6 +19,7 @@ from api.auth import AuthenticationError, TokenVerifier
 from api.embedded import EmbeddedWorkers
 from api.graphql.live import stop_live_feed
 from api.graphql.schema import build_schema
+from api.headers import SecurityHeaders
 from api.http import JSON, content_type_header, negotiate
 from api.services import Services
 from api.view import CareLedgerGraphQL
@@ -116,6 +119,17 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", view.metrics.endpoint),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders),
+            # preflights are answered here, before the Gate asks for a token
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "Accept"],
+                max_age=600,
+            ),
         ],
         lifespan=lifespan,
     )

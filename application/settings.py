@@ -15,8 +15,9 @@ CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it r
                               long another process may still decrypt after an erasure)
 CARELEDGER_TOKEN_SECRET       base64 of 32+ bytes signing bearer tokens (production: required;
                               development: generated into the data dir)
-CARELEDGER_ALLOWED_ORIGINS    comma-separated origins allowed to open a WebSocket (default: none
-                              but same-host requests without an Origin header)
+CARELEDGER_ALLOWED_ORIGINS    comma-separated browser origins allowed to call the API from
+                              another origin: CORS for HTTP (preflights need no token) and the
+                              WebSocket origin check (default: none; same-host always allowed)
 """
 
 from __future__ import annotations

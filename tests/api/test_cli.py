@@ -117,6 +117,7 @@ def test_serve_runs_the_app_factory_under_uvicorn_with_uvloop_and_httptools(
         "loop": "uvloop",
         "http": "httptools",
         "lifespan": "on",
+        "server_header": False,
         "access_log": False,
     }
 

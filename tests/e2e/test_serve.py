@@ -79,6 +79,8 @@ def gql(base: str, token: str, query: str, variables: dict[str, Any]) -> dict[st
         timeout=10,
     )
     assert response.status_code == 200, response.text
+    assert "server" not in response.headers  # nothing for a scanner to fingerprint
+    assert response.headers["x-content-type-options"] == "nosniff"
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
