@@ -1,4 +1,4 @@
-"""Who is calling: signed bearer tokens carrying a role (DESIGN §8)."""
+"""Who is calling: signed bearer tokens carrying a role (docs/architecture.md#who-may-do-what)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The SLA clocks of a complaint (DESIGN §6) and its escalation: their events, and the mixin
-that records them.
+"""The SLA clocks of a complaint and its escalation (docs/architecture.md#sla-clocks): their
+events, and the mixin that records them.
 
 The events are explicit classes, not `@recorded` methods, because the library defines events only
 for methods of the aggregate class itself. Each keeps the topic `recorded` would give it

@@ -1,4 +1,5 @@
-"""SLA clocks (DESIGN §6): the versioned policy held as data, and the arithmetic of one clock.
+"""SLA clocks: the versioned policy held as data, and the arithmetic of one clock
+(docs/architecture.md#sla-clocks).
 
 A clock runs from its start until the event that meets it. Pausing moves its due and warning
 times by the paused duration. A clock that breached keeps running until it is stopped; stopped,

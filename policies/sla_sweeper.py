@@ -1,4 +1,5 @@
-"""The SLA sweeper (DESIGN §6): records each warning and breach when it falls due.
+"""The SLA sweeper: records each warning and breach when it falls due
+(docs/architecture.md#sla-clocks).
 
 It reads the SLA schedule view (caught up first, so it never acts on stale rows) and asks the
 application to check each complaint with something due. The command id is derived from the

@@ -1,4 +1,5 @@
-"""Agent queue: the open complaints, ordered by the next SLA due time (DESIGN §7).
+"""Agent queue: the open complaints, ordered by the next SLA due time
+(docs/architecture.md#read-models).
 
 A row per open complaint; closing or merging removes it. The complaint's active SLA clocks live
 in a compact text column (`name r|p due_at;...`, r running, p paused): the next due time is the

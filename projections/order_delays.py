@@ -1,4 +1,5 @@
-"""Order delay monitor: at-risk and late orders by stage, region and attribution (DESIGN §7).
+"""Order delay monitor: at-risk and late orders by stage, region and attribution
+(docs/architecture.md#read-models).
 
 A compact row per order. `stage` is where the order was when its delay was last detected
 (DelayDetected.stage), or, for an order recorded late without a detection, its status then.

@@ -1,10 +1,10 @@
 """Promise watch: every undelivered open order against its promise, for the delay watchdog.
 
-An order's promise is due from its confirmation on (DESIGN §6: the promise clock starts at
-OrderConfirmed, a later ETA does not move it). A row leaves when the order is delivered,
-cancelled, rejected, expired or returned. Two derived columns keep the watchdog's work on an
-index: `overdue_at` (the promise, while its OrderLate or a delay notice is missing) and
-`delay_pending` (the latest ETA is past the promise, the order is not late, and its
+An order's promise is due from its confirmation on (docs/architecture.md#sla-clocks: the promise
+clock starts at OrderConfirmed, a later ETA does not move it). A row leaves when the order is
+delivered, cancelled, rejected, expired or returned. Two derived columns keep the watchdog's
+work on an index: `overdue_at` (the promise, while its OrderLate or a delay notice is missing)
+and `delay_pending` (the latest ETA is past the promise, the order is not late, and its
 DelayDetected or a delay notice is missing).
 """
 

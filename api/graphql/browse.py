@@ -2,7 +2,7 @@
 keyset-paged connections over the index read models.
 
 A customer may browse complaints and orders, and gets only their own: the list is narrowed to
-the caller, and naming another customer is refused (DESIGN §8: own orders and complaints).
+the caller, and naming another customer is refused (docs/architecture.md#who-may-do-what).
 """
 
 from __future__ import annotations

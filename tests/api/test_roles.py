@@ -1,5 +1,6 @@
-"""Who may do what (DESIGN §8), as a table: allowed operations succeed, refused ones are a
-Forbidden member (mutations) or a FORBIDDEN error (queries), never empty data."""
+"""Who may do what (docs/architecture.md#who-may-do-what), as a table: allowed operations
+succeed, refused ones are a Forbidden member (mutations) or a FORBIDDEN error (queries), never
+empty data."""
 
 from __future__ import annotations
 
