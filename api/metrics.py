@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
@@ -10,7 +11,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from api.http import Exchange
 from api.services import Services
@@ -28,6 +29,7 @@ class Metrics:
     """One registry per app, so every app a process builds (tests build many) counts alone."""
 
     def __init__(self, services: Services) -> None:
+        self.settings = services.settings
         self.registry = CollectorRegistry()
         labels = ["operation_type", "outcome"]
         self.requests = Counter(
@@ -77,8 +79,33 @@ class Metrics:
         self.command_latency.labels(name).observe(seconds)
 
     async def endpoint(self, request: Request) -> Response:
+        refusal = self._refusal(request.headers.get("authorization"))
+        if refusal is not None:
+            return refusal
         body = await run_in_threadpool(generate_latest, self.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    def _refusal(self, header: str | None) -> Response | None:
+        """Per-command counts are operational detail: in production only a scraper holding
+        CARELEDGER_METRICS_TOKEN reads them."""
+        settings = self.settings
+        expected = settings.metrics_token
+        if expected is None:
+            return _metrics_refused(403, NO_METRICS_TOKEN) if settings.is_production else None
+        offered = (header or "").removeprefix("Bearer ").strip()
+        if hmac.compare_digest(offered.encode(), expected.encode()):
+            return None
+        return _metrics_refused(401, "send the metrics token as `Authorization: Bearer <token>`")
+
+
+NO_METRICS_TOKEN = "set CARELEDGER_METRICS_TOKEN to scrape /metrics in production"
+
+
+def _metrics_refused(status: int, message: str) -> Response:
+    code = "UNAUTHENTICATED" if status == 401 else "FORBIDDEN"
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 class LogPositions(Collector):

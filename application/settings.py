@@ -18,6 +18,9 @@ CARELEDGER_TOKEN_SECRET       base64 of 32+ bytes signing bearer tokens (product
 CARELEDGER_ALLOWED_ORIGINS    comma-separated browser origins allowed to call the API from
                               another origin: CORS for HTTP (preflights need no token) and the
                               WebSocket origin check (default: none; same-host always allowed)
+CARELEDGER_METRICS_TOKEN      the bearer token a scraper sends for /metrics (required for it in
+                              production, where /metrics is refused without one; optional in
+                              development, where /metrics is open when it is unset)
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Settings:
     key_cache_seconds: float = 5.0
     token_secret: bytes | None = None
     allowed_origins: tuple[str, ...] = ()
+    metrics_token: str | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +85,7 @@ class Settings:
             allowed_origins=tuple(
                 o.strip() for o in env.get("CARELEDGER_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
+            metrics_token=env.get("CARELEDGER_METRICS_TOKEN") or None,
         )
 
     @property

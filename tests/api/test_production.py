@@ -127,3 +127,37 @@ def test_no_suggestion_of_any_kind_in_production(
         assert not any("Did you mean" in m for m in messages), messages
     else:
         assert any("Did you mean" in m for m in messages), messages
+
+
+METRICS_TOKEN = "scrape-me-" + "x" * 24
+
+
+def test_metrics_need_the_scrapers_token_in_production(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, environment: str
+) -> None:
+    without = make_settings(
+        backend, tmp_path / "a", request, environment=environment, token_secret=b"t" * 32
+    )
+    with TestClient(create_app(without)) as client:
+        response = client.get("/metrics")
+        if environment == "production":
+            assert response.status_code == 403
+            assert "CARELEDGER_METRICS_TOKEN" in response.json()["errors"][0]["message"]
+        else:
+            assert response.status_code == 200
+    configured = make_settings(
+        backend,
+        tmp_path / "b",
+        request,
+        environment=environment,
+        token_secret=b"t" * 32,
+        metrics_token=METRICS_TOKEN,
+    )
+    with TestClient(create_app(configured)) as client:
+        assert client.get("/metrics").status_code == 401
+        wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        scraped = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert scraped.status_code == 200 and "careledger" in scraped.text
+        # readiness stays open to the orchestrator and tells nothing about commands
+        assert client.get("/readyz").status_code == 200
