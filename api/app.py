@@ -21,6 +21,7 @@ from api.graphql.live import stop_live_feed
 from api.graphql.schema import build_schema
 from api.headers import SecurityHeaders
 from api.http import JSON, content_type_header, negotiate
+from api.readiness import readiness
 from api.services import Services
 from api.view import CareLedgerGraphQL
 from application.app import CareLedger
@@ -93,9 +94,13 @@ def create_app(settings: Settings) -> Starlette:
 
     async def readyz(request: Request) -> Response:
         try:
-            await run_in_threadpool(ledger.recorder.max_notification_id)
-        except Exception as error:  # any failure to reach the database means "not ready"
-            return JSONResponse({"ready": False, "error": type(error).__name__}, status_code=503)
+            reason = await readiness(ledger, services.views)
+        except Exception as error:  # any other failure to reach the database: "not ready"
+            reason = f"the database failed ({type(error).__name__})"
+        if reason is not None:
+            return JSONResponse(
+                {"ready": False, "reason": reason}, status_code=503, headers={"Retry-After": "1"}
+            )
         return JSONResponse({"ready": True})
 
     @asynccontextmanager

@@ -101,6 +101,15 @@ def status_for(media: str, body: Mapping[str, Any]) -> int:
     return 200
 
 
+UNAVAILABLE_CODES = frozenset({"UNAVAILABLE", "OUTCOME_UNKNOWN"})
+
+
+def unavailable(body: Mapping[str, Any]) -> bool:
+    """Whether the database failed the request (answered 503 with Retry-After)."""
+    errors = body.get("errors") or []
+    return any((e.get("extensions") or {}).get("code") in UNAVAILABLE_CODES for e in errors)
+
+
 def error_body(code: str, message: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 

@@ -35,11 +35,13 @@ from api.http import (
     inspect_document,
     negotiate,
     status_for,
+    unavailable,
     variable_problem,
 )
 from api.metrics import Metrics
 from api.services import Services
 from api.websocket import TokenBoundConnection
+from application.errors import ServiceUnavailableError
 from application.handling import Outcome
 
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
@@ -173,9 +175,14 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
     ) -> Response:
         assert isinstance(response_data, dict), "batches are refused while parsing"
         media = sub_response.media_type or JSON
+        status = sub_response.status_code or status_for(media, response_data)
+        if unavailable(response_data):
+            # The database did not answer in time: a transport-level failure, to be retried.
+            status = 503
+            sub_response.headers["Retry-After"] = str(ServiceUnavailableError.retry_after_s)
         response = Response(
             self.encode_json(response_data),
-            status_code=sub_response.status_code or status_for(media, response_data),
+            status_code=status,
             media_type=content_type_header(media),
         )
         response.headers.raw.extend(sub_response.headers.raw)

@@ -16,6 +16,7 @@ from application.customers import CustomerCommands
 from application.incidents import IncidentCommands
 from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from application.orders import OrderCommands
+from application.recorders import BoundedAggregateRecorder, PostgresReceiptRecorder
 from application.schema_lock import schema_lock
 from application.settings import Settings
 from application.surveys import SurveyCommands
@@ -27,6 +28,7 @@ from domain.incident import Incident
 from domain.order import Order
 from domain.survey import Survey
 
+POOL_WAIT_S = 0.25
 SNAPSHOTTED = (Order, Complaint, Incident, Customer, Survey)
 
 
@@ -47,8 +49,10 @@ class CareLedger(
         # Per instance, so tests and deployments can choose the interval.
         self.snapshotting_intervals = {kind: settings.snapshot_interval for kind in SNAPSHOTTED}  # type: ignore[misc]
         # Events, snapshots, receipts and keys: created or upgraded by one process at a time.
+        self.command_deadline_s = settings.command_deadline_s
         with schema_lock(settings):
             super().__init__(env=settings.eventsourcing_env())
+            self._bound_waits()
             self.keys = self._construct_key_store()
         self.vault = Vault(self.keys)
 
@@ -56,12 +60,28 @@ class CareLedger(
         super().register_transcodings(transcoder)
         register_value_types(transcoder, domain_modules())
 
+    def _bound_waits(self) -> None:
+        """Every wait on PostgreSQL ends by the command deadline: each wait for a pooled
+        connection is short (then it is tried again while time is left), so none runs far
+        past the deadline."""
+        deadline = self.settings.command_deadline_s
+        snapshots = self.snapshots.recorder if self.snapshots is not None else None
+        for recorder in (self.recorder, snapshots):
+            if isinstance(recorder, PostgresReceiptRecorder | BoundedAggregateRecorder):
+                recorder.deadline_s = deadline
+        if isinstance(self.recorder, PostgresApplicationRecorder):
+            self.recorder.datastore.pool.timeout = min(POOL_WAIT_S, deadline / 4)
+
     def _construct_key_store(self) -> KeyStore:
         master = self.settings.resolved_master_key()
         cache = self.settings.key_cache_seconds
         if isinstance(self.recorder, PostgresApplicationRecorder):
             return PostgresKeyStore(
-                self.recorder.datastore, f"{self.name}_data_keys", master, cache
+                self.recorder.datastore,
+                f"{self.name}_data_keys",
+                master,
+                cache,
+                deadline_s=self.settings.command_deadline_s,
             )
         return SQLiteKeyStore(self.settings.data_dir / "keys.db", master, cache)
 

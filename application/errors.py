@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import ClassVar
 from uuid import UUID
 
 from domain.errors import DomainError
@@ -42,3 +43,28 @@ class CustomerErasedError(DomainError):
     def __init__(self, customer_id: UUID | str) -> None:
         super().__init__(f"customer {customer_id} was erased: no personal data can be recorded")
         self.customer_id = str(customer_id)
+
+
+class ServiceUnavailableError(Exception):
+    """The database did not answer within the deadline: not a refusal, try again later."""
+
+    code: ClassVar[str] = "UNAVAILABLE"
+    retry_after_s: ClassVar[int] = 1
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "UNAVAILABLE"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("the database is unavailable; nothing was recorded: try again shortly")
+        self.detail = detail  # for the log, not the client
+
+
+class OutcomeUnknownError(ServiceUnavailableError):
+    code = "OUTCOME_UNKNOWN"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database did not confirm this command in time: it may or may not have been"
+            " recorded; retry with the same command id"
+        )

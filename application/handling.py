@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -20,11 +21,19 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
 from application.committer import GroupCommitter
-from application.errors import ConcurrencyConflictError, IdempotencyKeyReusedError, NotFoundError
+from application.deadline import DEFAULT_DEADLINE_S, TRANSIENT, current, within
+from application.errors import (
+    ConcurrencyConflictError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from application.recorders import Receipt, ReceiptRecorder
 from domain.base import CareAggregate
 from domain.errors import DomainError
 from domain.meta import Meta
+
+log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=CareAggregate)
 P = ParamSpec("P")
@@ -79,8 +88,10 @@ def command(
             text = json.dumps([method.__name__, public], sort_keys=True, default=str)
             name = CommandName(method.__name__, hashlib.sha256(text.encode()).hexdigest())
             token = _current.set(name)
+            seconds = getattr(args[0], "command_deadline_s", DEFAULT_DEADLINE_S)
             try:
-                return method(*args, **kwargs)
+                with within(seconds):
+                    return method(*args, **kwargs)
             finally:
                 _current.reset(token)
 
@@ -100,6 +111,8 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
 
 class CommandHandling(Application[UUID]):
     """The save path every command shares."""
+
+    command_deadline_s: float = DEFAULT_DEADLINE_S
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Our settings module is the only source of configuration: ignore os.environ here.
@@ -204,11 +217,19 @@ class CommandHandling(Application[UUID]):
         with whatever other commands are committing at the same moment."""
         events = aggregate.collect_events()
         stored = [self.mapper.to_stored_event(event) for event in events]
-        positions = self.committer.commit(stored, receipt)
+        positions = self.committer.commit(stored, receipt, current(self.command_deadline_s))
         interval = self.snapshotting_intervals.get(type(aggregate))
         if interval and any(e.originator_version % interval == 0 for e in events):
-            self.take_snapshot(aggregate.id, version=aggregate.version)
+            self._snapshot(aggregate)
         return positions[-1] if positions else None
+
+    def _snapshot(self, aggregate: CareAggregate) -> None:
+        # The command has committed: a snapshot the database cannot take now is taken at
+        # the next interval instead, and must not turn the command's answer into a failure.
+        try:
+            self.take_snapshot(aggregate.id, version=aggregate.version)
+        except (ServiceUnavailableError, *TRANSIENT) as error:
+            log.warning("snapshot of %s skipped: %s", aggregate.id, error)
 
     def _replay(self, earlier: Receipt, name: CommandName) -> Outcome:
         if (earlier.command, earlier.fingerprint) != (name.name, name.fingerprint):

@@ -13,11 +13,10 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
+from application.deadline import DEFAULT_DEADLINE_S, bounded, current
 from application.errors import CustomerErasedError
 
 NONCE = 12
@@ -146,9 +145,12 @@ class PostgresKeyStore(KeyStore):
         table: str,
         master_key: bytes,
         cache_seconds: float = 5.0,
+        *,
+        deadline_s: float = DEFAULT_DEADLINE_S,
     ) -> None:
         super().__init__(master_key, cache_seconds)
         self._datastore = datastore
+        self._deadline_s = deadline_s
         self._table = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(table))
         with datastore.transaction(commit=True) as curs:
             curs.execute(
@@ -159,12 +161,14 @@ class PostgresKeyStore(KeyStore):
             )
 
     # Every statement here is safe to repeat; like the recorder's, it rides out a lost
-    # connection (a database restart leaves every pooled connection dead).
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    # connection (a database restart leaves every pooled connection dead), until the deadline.
     def _one(self, sql: SQL, *params: object) -> dict[str, object] | None:
-        with self._datastore.transaction(commit=True) as curs:
-            curs.execute(sql.format(self._table), params)
-            return curs.fetchone() if curs.description else None
+        def run() -> dict[str, object] | None:
+            with self._datastore.transaction(commit=True) as curs:
+                curs.execute(sql.format(self._table), params)
+                return curs.fetchone() if curs.description else None
+
+        return bounded(run, current(self._deadline_s))
 
     def _load(self, subject: str) -> bytes | None:
         row = self._one(SQL("SELECT wrapped_key FROM {} WHERE subject = %s"), subject)

@@ -11,13 +11,31 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+from application.deadline import DEFAULT_DEADLINE_S, bounded, current
+
+
+# The library's own methods without its retry (10 tries, 0.2 s apart, each waiting up to the
+# pool's timeout): ours try again only until the deadline.
+def _unretried(method: Any) -> Any:
+    return method.__wrapped__
+
+
+_select_events = _unretried(PostgresAggregateRecorder.select_events)
+_insert_events = _unretried(PostgresApplicationRecorder.insert_events)
+_select_notifications = _unretried(PostgresApplicationRecorder.select_notifications)
+_max_notification_id = _unretried(PostgresApplicationRecorder.max_notification_id)
 
 
 @dataclass(frozen=True)
@@ -31,7 +49,23 @@ class Receipt:
     originator_version: int
 
 
+class BoundedAggregateRecorder(PostgresAggregateRecorder):
+    """The snapshots' recorder: reads end by the deadline."""
+
+    deadline_s: float = DEFAULT_DEADLINE_S
+
+    def select_events(self, originator_id: UUID | str, **kwargs: Any) -> Sequence[StoredEvent]:
+        deadline = current(self.deadline_s)
+        return bounded(lambda: _select_events(self, originator_id, **kwargs), deadline)
+
+
+class CareLedgerPostgresFactory(PostgresFactory):
+    aggregate_recorder_class = BoundedAggregateRecorder
+
+
 class PostgresReceiptRecorder(PostgresApplicationRecorder):
+    deadline_s: float = DEFAULT_DEADLINE_S
+
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(datastore.schema)
@@ -69,12 +103,40 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
+        # The statements of the transaction end by the deadline too (the lock wait has its own).
+        curs.execute(SQL("SET LOCAL statement_timeout = {}").format(self._statement_timeout_ms()))
         receipts: Sequence[Receipt] = kwargs.get("receipts", ())
         if receipts:
             curs.executemany(self.sql_insert_receipt, [_row(r) for r in receipts])
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _statement_timeout_ms(self) -> int:
+        return max(1, int(self.deadline_s * 1000))
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        deadline = kwargs.pop("deadline", None) or current(self.deadline_s)
+        ids: Sequence[int] | None = bounded(
+            lambda: _insert_events(self, stored_events, **kwargs), deadline, writes=True
+        )
+        return ids
+
+    def select_events(self, originator_id: UUID | str, **kwargs: Any) -> Sequence[StoredEvent]:
+        deadline = current(self.deadline_s)
+        return bounded(lambda: _select_events(self, originator_id, **kwargs), deadline)
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Sequence[Notification]:
+        deadline = current(self.deadline_s)
+        return bounded(lambda: _select_notifications(self, *args, **kwargs), deadline)
+
+    def max_notification_id(self) -> int | None:
+        found: int | None = bounded(lambda: _max_notification_id(self), current(self.deadline_s))
+        return found
+
     def select_receipt(self, command_id: str) -> Receipt | None:
+        return bounded(lambda: self._select_receipt(command_id), current(self.deadline_s))
+
+    def _select_receipt(self, command_id: str) -> Receipt | None:
         # An autocommit read, as the library reads events: no BEGIN/ROLLBACK, which would
         # also make psycopg drop its prepared statements on every command.
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -88,19 +150,25 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         if topics:
             statement += SQL(" AND topic = ANY(%s)")
             params.append(list(topics))  # type: ignore[arg-type]
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, params)
-            row = curs.fetchone()
-        return 0 if row is None else int(row["n"])
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+        def count() -> int:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(statement, params)
+                row = curs.fetchone()
+            return 0 if row is None else int(row["n"])
+
+        return bounded(count, current(self.deadline_s))
+
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                self.sql_select_position, (originator_id, originator_version), prepare=True
-            )
-            row = curs.fetchone()
-        return None if row is None else int(row["notification_id"])
+        def find() -> int | None:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(
+                    self.sql_select_position, (originator_id, originator_version), prepare=True
+                )
+                row = curs.fetchone()
+            return None if row is None else int(row["notification_id"])
+
+        return bounded(find, current(self.deadline_s))
 
 
 class SQLiteReceiptRecorder(SQLiteApplicationRecorder):

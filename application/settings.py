@@ -8,6 +8,10 @@ CARELEDGER_ENV                `development`; `production` hides GraphiQL and int
 CARELEDGER_DB_SCHEMA          `public`: PostgreSQL schema, created if missing
 CARELEDGER_DB_POOL_SIZE       `10`: PostgreSQL connections kept open
 CARELEDGER_DB_LOCK_TIMEOUT    `5`: seconds a write waits for the event table's lock
+CARELEDGER_COMMAND_DEADLINE_S `5`: seconds a command or a read may wait on the database in all
+                              (connections, statements, commit, retries); past it the answer is
+                              UNAVAILABLE (HTTP 503, nothing recorded) or OUTCOME_UNKNOWN (sent
+                              but not confirmed: retry with the same command id)
 CARELEDGER_SNAPSHOT_INTERVAL  `50`: events between snapshots of one aggregate
 CARELEDGER_AGGREGATE_CACHE    `2000`: aggregates a process keeps in memory between commands
                               (brought up to date from the log on each use); `0`: none
@@ -56,6 +60,7 @@ class Settings:
     db_schema: str = "public"
     db_pool_size: int = 10
     db_lock_timeout_s: int = 5
+    command_deadline_s: float = 5.0
     snapshot_interval: int = 50
     aggregate_cache_size: int = 2_000
     key_cache_seconds: float = 5.0
@@ -76,6 +81,7 @@ class Settings:
             db_schema=env.get("CARELEDGER_DB_SCHEMA", "public"),
             db_pool_size=_int(env, "CARELEDGER_DB_POOL_SIZE", 10),
             db_lock_timeout_s=_int(env, "CARELEDGER_DB_LOCK_TIMEOUT", 5),
+            command_deadline_s=_seconds(env, "CARELEDGER_COMMAND_DEADLINE_S", 5.0),
             snapshot_interval=_int(env, "CARELEDGER_SNAPSHOT_INTERVAL", 50),
             aggregate_cache_size=_int(env, "CARELEDGER_AGGREGATE_CACHE", 2_000),
             key_cache_seconds=float(env.get("CARELEDGER_KEY_CACHE_SECONDS", "5")),
@@ -124,7 +130,7 @@ class Settings:
             }
         else:
             env = {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "PERSISTENCE_MODULE": "application.recorders:CareLedgerPostgresFactory",
                 "POSTGRES_HOST": pg.host,
                 "POSTGRES_PORT": str(pg.port),
                 "POSTGRES_DBNAME": pg.dbname,
@@ -199,3 +205,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value <= 3600:
+        raise SettingsError(f"{name} must lie above 0 and at most 3600 seconds, not {raw!r}")
+    return value

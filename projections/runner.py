@@ -15,6 +15,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 
 from application.app import CareLedger
+from application.errors import ServiceUnavailableError
 from projections import tracking
 from projections.projection import Envelope, Projection
 from projections.store import ViewStore
@@ -32,6 +33,7 @@ TRANSIENT: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,
     PersistenceOperationalError,
     PersistenceInterfaceError,
+    ServiceUnavailableError,  # the same failures, past the deadline of a bounded call
 )
 NOT_THE_EVENTS_FAULT: tuple[type[Exception], ...] = (PositionMovedError, *TRANSIENT)
 

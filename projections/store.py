@@ -201,7 +201,9 @@ class SQLiteViewStore(ViewStore):
 class PostgresViewStore(ViewStore):
     dialect = "postgres"
 
-    def __init__(self, conninfo: str, schema: str, max_size: int = 8) -> None:
+    def __init__(
+        self, conninfo: str, schema: str, max_size: int = 8, timeout_s: float = 5.0
+    ) -> None:
         with psycopg.connect(conninfo) as conn, conn.transaction():
             conn.execute(XACT_LOCK_SQL, (lock_key(schema),))
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
@@ -212,6 +214,7 @@ class PostgresViewStore(ViewStore):
             min_size=1,
             max_size=max_size,
             open=True,
+            timeout=timeout_s,  # a read waits for a connection no longer than a command may
             check=ConnectionPool.check_connection,
             kwargs={"options": f"-c search_path={schema}"},
         )
@@ -240,6 +243,11 @@ def open_view_store(settings: Settings) -> ViewStore:
             user=pg.user,
             password=pg.password or None,
         )
-        store = PostgresViewStore(conninfo, settings.db_schema, max_size=settings.db_pool_size)
+        store = PostgresViewStore(
+            conninfo,
+            settings.db_schema,
+            max_size=settings.db_pool_size,
+            timeout_s=settings.command_deadline_s,
+        )
     store.install_bookkeeping()
     return store

@@ -115,6 +115,13 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop", "-m", "fast")
         self._pg_ctl_start()
 
+    def pause(self) -> None:
+        """Stops the server (as an outage would), keeping its data for `resume`."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop", "-m", "fast")
+
+    def resume(self) -> None:
+        self._pg_ctl_start()
+
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop", "-m", "fast")

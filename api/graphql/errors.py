@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+import psycopg
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -16,10 +17,14 @@ from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from api.graphql.problems import ForbiddenError
 from api.http import limit_code
+from application.deadline import TRANSIENT
+from application.errors import DatabaseUnavailableError, ServiceUnavailableError
 from domain.errors import DomainError
 
 log = logging.getLogger("careledger.api")
 SUGGESTION = " Did you mean"
+
+DATABASE_AWAY = (*TRANSIENT, psycopg.OperationalError, psycopg.InterfaceError)
 
 
 class ErrorCodes(SchemaExtension):
@@ -53,8 +58,17 @@ class ErrorCodes(SchemaExtension):
 def _coded(error: GraphQLError, request_id: str, show_bugs: bool) -> GraphQLError:
     original = error.original_error
     extensions = dict(error.extensions or {})
-    if isinstance(original, DomainError | ForbiddenError):
+    if isinstance(original, DomainError | ForbiddenError | ServiceUnavailableError):
         extensions["code"] = original.code
+    elif isinstance(original, DATABASE_AWAY):
+        # Not a bug: the database failed under a read that has no deadline of its own.
+        log.warning("request %s: database unavailable: %s", request_id, original)
+        return GraphQLError(
+            str(DatabaseUnavailableError()),
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": DatabaseUnavailableError.code},
+        )
     elif original is None or isinstance(original, GraphQLError):
         extensions.setdefault("code", limit_code(error.message) or "GRAPHQL_VALIDATION_FAILED")
     else:
