@@ -171,7 +171,7 @@ def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: 
         acknowledged = {a.command_id for a in answers if a.status == 200}
         refused = {a.command_id for a in answers if a.code == "UNAVAILABLE"} - acknowledged
         with psycopg.connect(database.url) as conn:
-            counts = dict(
+            counts: dict[str, int] = dict(
                 conn.execute(
                     "SELECT command_id, count(*) FROM careledger_receipts GROUP BY command_id"
                 ).fetchall()
