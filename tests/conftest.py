@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from uuid import uuid4
 
 import pytest
 
 from application.app import CareLedger
 from application.settings import Settings
+from projections.projection import Projection
+from projections.runner import Runner
+from projections.store import ViewStore, open_view_store
 from testing.postgres_server import PostgresServer
-
-MASTER_KEY = base64.b64decode(base64.b64encode(b"k" * 32))
+from tests.backends import BACKENDS, make_settings
+from tests.projections.catch_up import Project
 
 
 @pytest.fixture(scope="session")
@@ -22,25 +22,6 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
-
-
-def make_settings(
-    backend: str, data_dir: Path, request: pytest.FixtureRequest, **extra: Any
-) -> Settings:
-    if backend == "sqlite":
-        return Settings(data_dir=data_dir, master_key=MASTER_KEY, **extra)
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return Settings(
-        database_url=server.url,
-        db_schema=f"t_{uuid4().hex[:12]}",
-        data_dir=data_dir,
-        master_key=MASTER_KEY,
-        db_pool_size=4,
-        **extra,
-    )
-
-
-BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -60,3 +41,22 @@ def app(settings: Settings) -> Iterator[CareLedger]:
         yield ledger
     finally:
         ledger.close()
+
+
+@pytest.fixture
+def views(settings: Settings) -> Iterator[ViewStore]:
+    store = open_view_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def project(app: CareLedger, views: ViewStore) -> Project:
+    """Brings the given projections up to the end of the log; returns the events processed."""
+
+    def run(*projections: Projection, batch_size: int = 1000) -> int:
+        return sum(Runner(app, views, p, batch_size=batch_size).catch_up() for p in projections)
+
+    return run

@@ -9,15 +9,13 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.auth import Role, issue_token
 from application.settings import Settings
+from tests.api.gql import Gql
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-Gql = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture

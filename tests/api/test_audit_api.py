@@ -12,9 +12,9 @@ from api.graphql.consistency import view_positions
 from api.services import Services
 from application.settings import Settings
 from projections.audit_chain import AuditChainProjection
-from tests.api.conftest import Gql
+from tests.api.gql import Gql
 from tests.api.live_views import CUSTOMER, FILE, STEP, WAIT_S, projecting
-from tests.projections.test_audit_chain import set_state, tamper
+from tests.projections.tampering import set_state, tamper
 
 
 @pytest.fixture(autouse=True)

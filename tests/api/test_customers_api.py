@@ -12,7 +12,7 @@ from application.settings import Settings
 from projections.audit_trail import AuditTrailProjection
 from projections.runner import Runner
 from projections.store import open_view_store
-from tests.api.conftest import Gql
+from tests.api.gql import Gql
 
 CONTACT = {
     "name": "Li Wei",

@@ -7,7 +7,7 @@ import pytest
 
 from api.auth import Role
 from application.settings import Settings
-from tests.api.conftest import Gql
+from tests.api.gql import Gql
 from tests.api.live_views import (
     CUSTOMER,
     at,

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.auth import Role, issue_token
 from application.settings import Settings
-from tests.conftest import make_settings
+from tests.backends import make_settings
 
 FRONT_END = "https://console.example.test"
 STRANGER = "https://evil.example.test"

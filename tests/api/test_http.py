@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from api.auth import Role
 from api.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.http import GRAPHQL_JSON, JSON, MAX_BODY_BYTES, MAX_INPUT_CHARS
-from tests.api.test_orders_api import ALICE, PLACE, place_input
+from tests.api.order_inputs import ALICE, PLACE, place_input
 
 Head = Callable[[], int | None]
 

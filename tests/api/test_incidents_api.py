@@ -6,7 +6,7 @@ from uuid import uuid4
 import pytest
 
 from api.auth import Role
-from tests.api.conftest import Gql
+from tests.api.gql import Gql
 
 COMMANDER = {"role": Role.INCIDENT_COMMANDER, "subject": "ic-zhou"}
 

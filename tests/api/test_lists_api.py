@@ -8,7 +8,7 @@ import pytest
 
 from api.auth import Role
 from application.settings import Settings
-from tests.api.conftest import Gql
+from tests.api.gql import Gql
 from tests.api.live_views import (
     CUSTOMER,
     at,
@@ -18,6 +18,7 @@ from tests.api.live_views import (
     report_incident,
     step,
 )
+from tests.api.paging import ids, pages
 
 
 @pytest.fixture(autouse=True)
@@ -33,26 +34,6 @@ query($first: Int!, $after: String, $at: Int, $severity: ComplaintSeverity,
   complaintQueue(first: $first, after: $after, atPosition: $at, severity: $severity,
                  department: $department, status: $status, assignee: $assignee) { %s }
 }""" % (PAGE % "complaintId status severity nextClock nextDueAt")
-
-
-def pages(
-    gql: Gql, query: str, field: str, variables: dict[str, Any], role: Role = Role.AGENT
-) -> list[dict[str, Any]]:
-    """Every page of a list, following endCursor until hasNextPage is false."""
-    found, after = [], None
-    for _ in range(10):
-        page = gql(query, {**variables, "after": after}, role=role)["data"][field]
-        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
-        found.append(page)
-        if not page["pageInfo"]["hasNextPage"]:
-            return found
-        after = page["pageInfo"]["endCursor"]
-        assert after == page["edges"][-1]["cursor"]
-    raise AssertionError("more pages than expected")
-
-
-def ids(found: list[dict[str, Any]], key: str) -> list[list[str]]:
-    return [[edge["node"][key] for edge in page["edges"]] for page in found]
 
 
 def test_the_complaint_queue_pages_by_due_time_without_gaps_or_repeats(gql: Gql) -> None:

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from api.auth import Role
 from projections.catalog import CATALOG
-from tests.api.conftest import Gql
-from tests.api.test_orders_api import ALICE, PLACE, STEP, place_input
+from tests.api.gql import Gql
+from tests.api.order_inputs import ALICE, PLACE, STEP, place_input
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

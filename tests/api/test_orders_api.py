@@ -7,31 +7,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from api.auth import Role
-from tests.api.conftest import Gql
-
-ALICE = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
-
-PLACE = """
-mutation Place($input: PlaceOrderInput!) {
-  placeOrder(input: $input) {
-    __typename
-    ... on OrderChanged {
-      order { id orderId status channel amount } written { version position replayed }
-    }
-    ... on Problem { code message }
-    ... on ValidationFailed { problems { path message } }
-  }
-}"""
-
-STEP = """
-mutation Step($input: OrderInput!) {
-  %s(input: $input) {
-    __typename
-    ... on OrderChanged { order { status version } written { version replayed } }
-    ... on TransitionRefused { code state action }
-    ... on Problem { code message }
-  }
-}"""
+from tests.api.gql import Gql
+from tests.api.order_inputs import ALICE, PLACE, STEP, place_input
 
 INPUT_TYPES = {
     "sendOrderConfirmation": "ViaInput",
@@ -50,21 +27,6 @@ INPUT_TYPES = {
 ORDER_FIELDS = """status channel confirmationsSent departments { department assignee }
   courier courierProvider failureReason closingReason cancellingParty delayRisk
   expectedLateMin delayNoticesSent lateMin lateAttributedTo refundedTotal"""
-
-
-def place_input(customer_id: str, **changes: Any) -> dict[str, Any]:
-    promised = (datetime.now(UTC) + timedelta(minutes=40)).isoformat()
-    data = {
-        "customerId": customer_id,
-        "restaurant": "Golden Dumpling",
-        "region": "chaoyang",
-        "items": [{"name": "dumplings", "quantity": 2, "unitPrice": "12.50"}],
-        "amount": "25.00",
-        "promisedAt": promised,
-        "address": "1 Road",
-        "channel": "APP",
-    }
-    return {**data, **changes}
 
 
 def command(gql: Gql, name: str, input: dict[str, Any], **who: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.auth import Role, issue_token
 from application.settings import Settings
-from tests.conftest import make_settings
+from tests.backends import make_settings
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 ORDER = "query($id: ID!) { order(id: $id) { status } }"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from api.auth import Role
-from tests.api.conftest import Gql
-from tests.api.test_orders_api import ALICE, PLACE, place_input
+from tests.api.gql import Gql
+from tests.api.order_inputs import ALICE, PLACE, place_input
 
 BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
 # "owner" is the customer the entity belongs to, "other" another customer

@@ -16,7 +16,7 @@ from api.http import MAX_INPUT_CHARS
 from api.services import Services
 from api.view import MAX_SUBSCRIPTIONS_PER_CONNECTION
 from application.settings import Settings
-from tests.api.conftest import Gql
+from tests.api.gql import Gql
 from tests.api.live_views import (
     CUSTOMER,
     file_complaint,

@@ -16,9 +16,8 @@ from domain.errors import RuleViolationError
 from domain.meta import Meta
 from tests import support
 from tests.application.builders import customer, order
-from tests.application.test_storage import replayed
 from tests.support import CUSTOMER, meta
-from tests.unit.replay import state_of
+from tests.unit.replay import replayed, state_of
 
 THREADS = 8
 COMMANDS_EACH = 6

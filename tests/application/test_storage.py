@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, cast
 from uuid import uuid4
 
 import pytest
@@ -13,17 +12,9 @@ from application.settings import Settings
 from domain.order import Order
 from domain.survey import Survey, SurveyVia
 from tests.application.builders import customer, order
-from tests.conftest import make_settings
+from tests.backends import make_settings
 from tests.support import meta
-from tests.unit.replay import state_of
-
-
-def replayed(app: CareLedger, aggregate_id: Any) -> Any:
-    """The aggregate's state, typed, rebuilt from every stored event without snapshots."""
-    aggregate: Any = None
-    for event in app.events.get(aggregate_id):
-        aggregate = cast(Any, event).mutate(aggregate)
-    return state_of(aggregate)
+from tests.unit.replay import replayed, state_of
 
 
 def test_long_streams_load_from_a_snapshot_equal_to_a_full_replay(

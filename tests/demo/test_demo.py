@@ -27,7 +27,7 @@ from domain.values import Sealed
 from projections.agent_queue import queue_counts
 from projections.audit_trail import entity_history
 from projections.store import open_view_store
-from tests.conftest import MASTER_KEY
+from tests.backends import MASTER_KEY
 
 SPEC = DaySpec(orders=60, seed=11, day=date(2026, 11, 22))
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

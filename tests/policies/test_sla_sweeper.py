@@ -10,7 +10,7 @@ from projections.sla_schedule import SlaScheduleProjection, due_checks
 from projections.store import ViewStore
 from tests.application.builders import customer
 from tests.policies.history import History, names
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
 from tests.support import T0, hours, meta, minutes
 
 SWEEPER = Actor(ActorKind.SYSTEM, "sla-sweeper", "system")

@@ -8,7 +8,6 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.app import CareLedger
 from projections import tracking
@@ -24,7 +23,8 @@ from projections.audit_verify import (
 from projections.runner import Runner
 from projections.store import ViewStore
 from tests.application.builders import customer, order
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
+from tests.projections.tampering import set_state, tamper
 from tests.support import meta
 
 LINKS = "audit_chain_g1_links"
@@ -56,28 +56,6 @@ def chained(app: CareLedger, project: Project) -> Chained:
     order_id = prepared_order(app)
     assert project(AuditChainProjection()) == 5
     return Chained(order_id, log(app))
-
-
-def tamper(app: CareLedger, *statements: tuple[str, tuple[Any, ...]]) -> None:
-    """Runs statements on the events table behind the application's back, in one transaction.
-    `{t}` names the table, `{id}` its position column, `?` marks a parameter."""
-    recorder = app.recorder
-    assert isinstance(recorder, PostgresApplicationRecorder | SQLiteApplicationRecorder)
-    postgres = isinstance(recorder, PostgresApplicationRecorder)
-    table = (
-        f'"{app.settings.db_schema}"."{recorder.events_table_name}"'
-        if postgres
-        else recorder.events_table_name
-    )
-    column = "notification_id" if postgres else "rowid"
-    with recorder.datastore.transaction(commit=True) as cursor:
-        for sql, params in statements:
-            text = sql.format(t=table, id=column)
-            cursor.execute(text.replace("?", "%s") if postgres else text, params)
-
-
-def set_state(position: int, state: bytes) -> tuple[str, tuple[Any, ...]]:
-    return "UPDATE {t} SET state = ? WHERE {id} = ?", (state, position)
 
 
 def set_version(position: int, version: int) -> tuple[str, tuple[Any, ...]]:

@@ -25,7 +25,7 @@ from projections.runner import Runner
 from projections.satisfaction import SatisfactionProjection
 from projections.store import ViewStore
 from tests.application.builders import ADDRESS, customer, order
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
 from tests.support import AGENT, CUSTOMER, SYSTEM, T0, meta, minutes
 
 COMPLAINT = "The dumplings came cold and the rider shouted at me"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID
 
 import pytest
 
@@ -17,41 +16,14 @@ from projections.complaint_dashboard_tables import (
 )
 from projections.satisfaction import SatisfactionProjection
 from projections.store import ViewStore
-from tests.application.builders import customer
 from tests.projections.batch_invariance import live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
+from tests.projections.desk import Desk
 from tests.support import CUSTOMER, SYSTEM, T0, meta
 
 
 def at(hh: int, mm: int) -> datetime:
     return T0.replace(hour=hh, minute=mm)
-
-
-class Desk:
-    """Drives complaints through the application's commands at given business times."""
-
-    def __init__(self, app: CareLedger) -> None:
-        self.app = app
-        self.customer = customer(app)
-
-    def file(self, when: datetime, channel: str) -> UUID:
-        return self.app.file_complaint(
-            meta(when, actor=CUSTOMER),
-            customer_id=self.customer,
-            order_id=None,
-            content="it went wrong",
-            channel=channel,
-        ).aggregate_id
-
-    def classify(self, when: datetime, c: UUID, category: str, severity: str) -> None:
-        self.app.classify_complaint(meta(when), c, category, "detail", severity)
-
-    def resolve(self, times: tuple[datetime, datetime, datetime], c: UUID, outcome: str) -> None:
-        """Starts work, proposes an apology and resolves, at the three given times."""
-        start, propose, resolve = times
-        self.app.start_work(meta(start), c)
-        self.app.propose_solution(meta(propose), c, "apology")
-        self.app.resolve_complaint(meta(resolve), c, outcome)
 
 
 def run_scenario(app: CareLedger) -> None:

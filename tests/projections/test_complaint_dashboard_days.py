@@ -19,8 +19,8 @@ from projections.complaint_dashboard_tables import Bucket, DurationStats
 from projections.reading import hours_between
 from projections.store import Row, ViewStore
 from tests.projections.batch_invariance import live_and_rebuilt
-from tests.projections.conftest import Project
-from tests.projections.test_complaint_dashboard import Desk
+from tests.projections.catch_up import Project
+from tests.projections.desk import Desk
 from tests.support import meta
 
 D0 = datetime(2026, 11, 23, tzinfo=UTC)

@@ -15,9 +15,9 @@ from projections.satisfaction import SatisfactionProjection
 from projections.store import ViewStore
 from tests.application.builders import customer
 from tests.projections.batch_invariance import dump, live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
+from tests.projections.complaint_scenario import Scenario, at, tomorrow
 from tests.projections.log_positions import last_positions
-from tests.projections.test_agent_queue import Scenario, at, tomorrow
 from tests.support import CUSTOMER, meta, minutes
 
 

@@ -13,8 +13,8 @@ from projections.follower import Followers
 from projections.runner import Runner
 from projections.store import Tx, ViewStore, open_view_store
 from testing.postgres_server import PostgresServer
-from tests.conftest import MASTER_KEY
-from tests.projections.test_runner import SurveysByChannel, counts, send_surveys
+from tests.backends import MASTER_KEY
+from tests.projections.surveys_by_channel import SurveysByChannel, counts, send_surveys
 
 
 def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:

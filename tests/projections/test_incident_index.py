@@ -11,9 +11,9 @@ from projections.keyset import Page
 from projections.runner import Runner
 from projections.store import ViewStore
 from tests.projections.batch_invariance import dump, live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
+from tests.projections.incident_scenario import Incidents, at, run_scenario
 from tests.projections.log_positions import last_positions
-from tests.projections.test_incident_board import Incidents, at, run_scenario
 
 
 def ids(page: Page[IndexedIncident]) -> list[UUID]:

@@ -22,7 +22,7 @@ from projections.runner import Runner
 from projections.store import ViewStore
 from tests.application.builders import ADDRESS, customer
 from tests.projections.batch_invariance import live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
 from tests.support import CUSTOMER, SYSTEM, T0, hours, meta, minutes
 
 

@@ -15,7 +15,7 @@ from projections.runner import Runner
 from projections.store import ViewStore
 from tests.application.builders import ADDRESS, customer
 from tests.projections.batch_invariance import dump, live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
 from tests.projections.log_positions import last_positions
 from tests.support import CUSTOMER, SYSTEM, T0, meta, minutes
 

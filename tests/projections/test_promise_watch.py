@@ -16,7 +16,7 @@ from projections.promise_watch import (
 from projections.store import ViewStore
 from tests.application.builders import customer, order
 from tests.projections.batch_invariance import live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
 from tests.support import meta
 from tests.unit.complaint_builders import at
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -11,51 +10,15 @@ import pytest
 
 from application.app import CareLedger
 from projections import tracking
-from projections.projection import Envelope, Projection
-from projections.reading import add_counts
+from projections.projection import Envelope
 from projections.rebuild import collector_paused, grouped, rebuild
 from projections.runner import Runner
 from projections.satisfaction import SatisfactionProjection, satisfaction
 from projections.status import view_status
-from projections.store import Tx, ViewStore
+from projections.store import ViewStore
 from tests.application.builders import customer, order
+from tests.projections.surveys_by_channel import SurveysByChannel, counts, send_surveys
 from tests.support import T0, meta
-
-
-class SurveysByChannel(Projection):
-    """Counts surveys per channel; refuses the channel `email`, to exercise dead letters."""
-
-    name = "surveys_by_channel"
-    events = ("SurveySent",)
-
-    def tables(self) -> tuple[str, ...]:
-        return ("counts",)
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(f"CREATE TABLE {prefix}counts (via TEXT PRIMARY KEY, n BIGINT NOT NULL)")
-
-    def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        counts: dict[tuple[str], int] = {}
-        for envelope in batch:
-            if envelope.event.via == "email":
-                raise ValueError("this view cannot take email surveys")
-            key = (str(envelope.event.via),)
-            counts[key] = counts.get(key, 0) + 1
-        add_counts(tx, f"{prefix}counts", ("via",), counts)
-
-
-def counts(views: ViewStore, projection: Projection) -> dict[str, int]:
-    with views.transaction() as tx:
-        prefix = tracking.prefix(
-            projection.name, tracking.active_generation(tx, projection.name) or 1
-        )
-        return {row[0]: int(row[1]) for row in tx.all(f"SELECT via, n FROM {prefix}counts")}
-
-
-def send_surveys(app: CareLedger, vias: Sequence[str]) -> None:
-    customer_id = customer(app)
-    for via in vias:
-        app.send_survey(meta(), customer_id, "order", customer_id, via)
 
 
 def test_a_runner_stopped_midway_resumes_without_counting_twice_or_missing(

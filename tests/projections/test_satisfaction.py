@@ -9,7 +9,7 @@ from projections.satisfaction import SatisfactionProjection, satisfaction
 from projections.store import Row, ViewStore
 from tests.application.builders import customer
 from tests.projections.batch_invariance import live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
 from tests.support import CUSTOMER, T0, hours, meta, minutes
 
 D0 = datetime(2026, 11, 23, tzinfo=UTC)

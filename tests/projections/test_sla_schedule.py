@@ -17,7 +17,7 @@ from projections.sla_schedule import (
 from projections.store import ViewStore
 from tests.application.builders import customer
 from tests.projections.batch_invariance import live_and_rebuilt
-from tests.projections.conftest import Project
+from tests.projections.catch_up import Project
 from tests.support import meta
 from tests.unit.complaint_builders import at
 

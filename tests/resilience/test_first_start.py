@@ -13,7 +13,7 @@ from uuid import uuid4
 import pytest
 
 from testing.postgres_server import PostgresServer
-from tests.conftest import MASTER_KEY
+from tests.backends import MASTER_KEY
 
 pytestmark = pytest.mark.postgres
 

@@ -16,7 +16,7 @@ from policies.loop import PolicyLoop
 from projections.order_index import OrderIndexProjection
 from projections.runner import Runner
 from tests.application.builders import customer, order
-from tests.conftest import MASTER_KEY
+from tests.backends import MASTER_KEY
 from tests.support import CUSTOMER, meta
 
 

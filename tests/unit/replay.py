@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
@@ -13,7 +13,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from application.app import domain_modules
+from application.app import CareLedger, domain_modules
 from application.transcodings import register_value_types
 
 
@@ -54,3 +54,11 @@ def assert_replays_equal(aggregate: Aggregate) -> None:
     assert state_of(rebuilt) == state_of(aggregate)
     restored = through_json(type(aggregate).Snapshot.take(rebuilt)).mutate(None)
     assert state_of(restored) == state_of(aggregate)
+
+
+def replayed(app: CareLedger, aggregate_id: Any) -> Any:
+    """The aggregate's state, typed, rebuilt from every stored event without snapshots."""
+    aggregate: Any = None
+    for event in app.events.get(aggregate_id):
+        aggregate = cast(Any, event).mutate(aggregate)
+    return state_of(aggregate)

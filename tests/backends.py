@@ -1,0 +1,34 @@
+"""The storage backends the tests run on, and settings for each."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from application.settings import Settings
+from testing.postgres_server import PostgresServer
+
+MASTER_KEY = base64.b64decode(base64.b64encode(b"k" * 32))
+
+
+def make_settings(
+    backend: str, data_dir: Path, request: pytest.FixtureRequest, **extra: Any
+) -> Settings:
+    if backend == "sqlite":
+        return Settings(data_dir=data_dir, master_key=MASTER_KEY, **extra)
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return Settings(
+        database_url=server.url,
+        db_schema=f"t_{uuid4().hex[:12]}",
+        data_dir=data_dir,
+        master_key=MASTER_KEY,
+        db_pool_size=4,
+        **extra,
+    )
+
+
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]

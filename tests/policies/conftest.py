@@ -1,3 +1,0 @@
-from __future__ import annotations
-
-from tests.projections.conftest import project, views  # noqa: F401
