@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError, StringValueNode, parse, visit
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, StringValueNode, parse, visit
 from graphql.language import Visitor
 from graphql.utilities import get_operation_ast
 from strawberry.http import GraphQLRequestData
@@ -61,6 +61,7 @@ class Exchange:
 class Inspection:
     operation: str | None
     problem: GraphQLError | None = None
+    document: DocumentNode | None = None
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -256,7 +257,7 @@ def _inspect(query: str, operation_name: str | None, max_tokens: int) -> Inspect
     kind = operation.operation.value
     if len(query) > MAX_INPUT_CHARS and _longest_literal(document) > MAX_INPUT_CHARS:
         return Inspection(kind, too_long("a string in the document"))
-    return Inspection(kind)
+    return Inspection(kind, None, document)
 
 
 def _longest_literal(document: Any) -> int:

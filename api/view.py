@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +23,7 @@ from strawberry.types import ExecutionResult
 
 from api.auth import AuthenticationError, Principal
 from api.graphql.context import Context
+from api.graphql.cost import BUDGET_PER_MINUTE, CostBuckets, costly_problem
 from api.graphql.problems import problem_of
 from api.graphql.schema import MAX_TOKENS
 from api.http import (
@@ -85,6 +87,7 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
         )
         self.services = services
         self.metrics = Metrics(services)
+        self.costs = CostBuckets()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -143,6 +146,22 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
         problem = variable_problem(request_data.variables)
         if problem is not None:
             return ExecutionResult(data=None, errors=[problem])
+        cost_of, problem = costly_problem(
+            self.schema._schema,  # type: ignore[attr-defined]
+            inspection.document,
+            request_data.operation_name,
+            request_data.variables,
+        )
+        if problem is not None:
+            return ExecutionResult(data=None, errors=[problem])
+        wait = cost_of.expensive and self.costs.charge(_caller(context), cost_of.expensive)
+        if wait:
+            raise RequestRefused(
+                429,
+                "RATE_LIMITED",
+                f"this caller has spent its query budget ({BUDGET_PER_MINUTE:,} a minute)",
+                {"Retry-After": str(math.ceil(wait))},
+            )
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
@@ -214,6 +233,11 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             rejection: dict[str, object] = {"code": "UNAUTHENTICATED", "message": str(error)}
             raise ConnectionRejectionError(rejection) from None
         return {"role": context.principal.role.value}
+
+
+def _caller(context: Context) -> str:
+    principal = context.principal
+    return "-" if principal is None else f"{principal.role.value}:{principal.subject}"
 
 
 def _refusal(exchange: Exchange, refusal: RequestRefused) -> Response:

@@ -13,7 +13,7 @@ import asyncio
 import time
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -24,6 +24,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from api.auth import AuthenticationError
 from api.graphql.context import Context
+from api.graphql.cost import costly_problem
 from api.graphql.schema import MAX_TOKENS
 from api.http import inspect_document, variable_problem
 
@@ -67,7 +68,7 @@ class TokenBoundConnection(BaseGraphQLTransportWSHandler[Context, None]):
         # The checks HTTP makes before anything runs (syntax, size, variables), answered with
         # the protocol's `error` message and a code rather than a silent `complete`.
         if self.connection_acknowledged and message["id"] not in self.operations:
-            problem = _problem(message.get("payload"))
+            problem = _problem(self.schema._schema, message.get("payload"))  # type: ignore[attr-defined]
             if problem is not None:
                 error = {"id": message["id"], "type": "error", "payload": [problem.formatted]}
                 await self.send_message(error)  # type: ignore[arg-type]
@@ -86,7 +87,7 @@ class TokenBoundConnection(BaseGraphQLTransportWSHandler[Context, None]):
         return None
 
 
-def _problem(payload: Any) -> GraphQLError | None:
+def _problem(schema: GraphQLSchema, payload: Any) -> GraphQLError | None:
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return GraphQLError(
             "the payload needs a `query` string", extensions={"code": "BAD_REQUEST"}
@@ -100,4 +101,8 @@ def _problem(payload: Any) -> GraphQLError | None:
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
         return GraphQLError("`variables` must be an object", extensions={"code": "BAD_REQUEST"})
-    return variable_problem(variables)
+    problem = variable_problem(variables)
+    if problem is not None:
+        return problem
+    name = name if isinstance(name, str) else None
+    return costly_problem(schema, inspection.document, name, variables)[1]
