@@ -117,6 +117,7 @@ def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: 
     )
     answers: list[Answer] = []
     readiness: list[tuple[int, float]] = []
+    recovery: list[float] = []
     try:
         wait_until(lambda: ready(base)[0] == 200, 60, "the service is ready")
         # Before the outage: acknowledged commands.
@@ -141,6 +142,7 @@ def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: 
                 readiness.append(ready(base))
                 time.sleep(0.5)
             database.resume()
+            resumed = time.monotonic()
             stop.set()
             during = [a for future in running for a in future.result()]
         answers += during
@@ -160,6 +162,7 @@ def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: 
         # After the restart: the service is ready again by itself, and a retry of every command
         # whose outcome was unknown (same id) is answered.
         wait_until(lambda: ready(base)[0] == 200, 30, "ready again after the restart")
+        recovery.append(time.monotonic() - resumed)
         for unknown in [a for a in during if a.code == "OUTCOME_UNKNOWN"]:
             again = send(base, token, unknown.command_id)
             assert again.status == 200 and again.code is None, again
@@ -204,7 +207,8 @@ def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: 
             f" {sum(a.code == 'UNAVAILABLE' for a in answers)} UNAVAILABLE,"
             f" {sum(a.code == 'OUTCOME_UNKNOWN' for a in answers)} OUTCOME_UNKNOWN,"
             f" 503 in {times[0] if times else 0:.2f}-{times[-1] if times else 0:.2f}s;"
-            f" readyz {[f'{s}:{t:.3f}s' for s, t in readiness]}"
+            f" readyz {[f'{s}:{t:.3f}s' for s, t in readiness]};"
+            f" ready again {recovery[0] if recovery else -1:.1f}s after the restart"
         )
         for process in (serve, project):
             process.terminate()
