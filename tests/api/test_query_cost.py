@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from api.auth import Role
 from api.graphql.cost import MAX_COST, CostBuckets, query_cost
 from api.graphql.schema import build_schema
-from tests.api.conftest import Gql
+from tests.api.gql import Gql
 
 SCHEMA = build_schema()._schema
 CHAIN = "{ " + " ".join(f"v{n}: verifyAuditChain {{ ok }}" for n in range(20)) + " }"
