@@ -115,9 +115,10 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop", "-m", "fast")
         self._pg_ctl_start()
 
-    def pause(self) -> None:
-        """Stops the server (as an outage would), keeping its data for `resume`."""
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop", "-m", "fast")
+    def pause(self, mode: str = "fast") -> None:
+        """Stops the server (as an outage would; `immediate`: as a crash would), keeping its
+        data for `resume`."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop", "-m", mode)
 
     def resume(self) -> None:
         self._pg_ctl_start()

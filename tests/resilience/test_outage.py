@@ -99,7 +99,10 @@ def ready(base: str) -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
-def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["fast", "immediate"])  # a stop, and a crash
+def test_an_outage_longer_than_the_deadline(
+    database: PostgresServer, tmp_path: Path, mode: str
+) -> None:
     env = {
         **os.environ,
         "CARELEDGER_DATABASE_URL": database.url,
@@ -136,7 +139,7 @@ def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: 
         with ThreadPoolExecutor(CLIENTS) as pool:
             running = [pool.submit(client, n) for n in range(CLIENTS)]
             time.sleep(0.3)
-            database.pause()
+            database.pause(mode)
             outage_started = time.monotonic()
             while time.monotonic() - outage_started < OUTAGE_S:
                 readiness.append(ready(base))
@@ -203,7 +206,7 @@ def test_an_outage_longer_than_the_deadline(database: PostgresServer, tmp_path: 
     finally:
         times = sorted(a.seconds for a in answers if a.status == 503)
         print(
-            f"\noutage {OUTAGE_S}s, deadline {DEADLINE_S}s: {len(answers)} answers,"
+            f"\n{mode} outage {OUTAGE_S}s, deadline {DEADLINE_S}s: {len(answers)} answers,"
             f" {sum(a.code == 'UNAVAILABLE' for a in answers)} UNAVAILABLE,"
             f" {sum(a.code == 'OUTCOME_UNKNOWN' for a in answers)} OUTCOME_UNKNOWN,"
             f" 503 in {times[0] if times else 0:.2f}-{times[-1] if times else 0:.2f}s;"
