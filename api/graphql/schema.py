@@ -29,6 +29,7 @@ from api.graphql.incidents import IncidentQueries
 from api.graphql.lists import ListQueries
 from api.graphql.order_mutations import OrderMutations
 from api.graphql.orders import OrderQueries
+from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.subscriptions import LiveSubscriptions
 from api.graphql.survey_mutations import SurveyMutations
 from api.graphql.surveys import SurveyQueries
@@ -99,5 +100,6 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,  # type: ignore[arg-type]
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=not introspection),
     )
