@@ -13,6 +13,7 @@ import psycopg
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from api.graphql.problems import ForbiddenError
@@ -69,6 +70,8 @@ def _coded(error: GraphQLError, request_id: str, show_bugs: bool) -> GraphQLErro
             path=error.path,
             extensions={"code": DatabaseUnavailableError.code},
         )
+    elif isinstance(original, GlobalIDValueError):
+        extensions["code"] = "VALIDATION_FAILED"  # a well-formed global id of no known type
     elif original is None or isinstance(original, GraphQLError):
         extensions.setdefault("code", limit_code(error.message) or "GRAPHQL_VALIDATION_FAILED")
     else:

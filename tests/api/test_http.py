@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -397,3 +398,21 @@ def test_an_oversize_body_sent_without_a_length_is_cut_off_at_the_limit(
     assert "content-length" not in response.request.headers
     assert (response.status_code, response.headers["content-type"]) == (413, JSON_TYPE)
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    "global_id",
+    [
+        base64.b64encode(b"Nope:6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e90").decode(),
+        "not base64 at all",
+    ],
+)
+def test_a_node_id_of_no_known_type_is_a_validation_error(
+    client: TestClient, auth: dict[str, str], global_id: str
+) -> None:
+    query = "query($id: ID!) { node(id: $id) { id } }"
+    response = client.post(
+        "/graphql", json={"query": query, "variables": {"id": global_id}}, headers=auth
+    )
+    codes = [e["extensions"]["code"] for e in response.json()["errors"]]
+    assert codes == ["VALIDATION_FAILED"], response.text
