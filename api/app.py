@@ -12,11 +12,12 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import AuthenticationError, TokenVerifier
 from api.embedded import EmbeddedWorkers
+from api.graphiql import ASSETS_PATH, graphiql_assets
 from api.graphql.live import stop_live_feed
 from api.graphql.schema import build_schema
 from api.headers import SecurityHeaders
@@ -124,6 +125,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", view.metrics.endpoint),
+            *([] if settings.is_production else [Mount(ASSETS_PATH, graphiql_assets())]),
         ],
         middleware=[
             Middleware(SecurityHeaders),

@@ -6,11 +6,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
-# GraphiQL (development only) is one inline page that loads its scripts and styles from unpkg
+# GraphiQL (development only): an inline page with scripts and styles served from here
 PAGE_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com;"
-    " style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:;"
-    " connect-src 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval';"
+    " style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:;"
+    " connect-src 'self' ws: wss:; worker-src 'self' blob:; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
 

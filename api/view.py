@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.auth import AuthenticationError, Principal
+from api.graphiql import graphiql_page
 from api.graphql.context import Context
 from api.graphql.cost import BUDGET_PER_MINUTE, CostBuckets, costly_problem
 from api.graphql.problems import problem_of
@@ -110,6 +111,9 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             response = _refusal(exchange, translated)
         self.metrics.request(exchange, perf_counter() - started)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql_page())
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if negotiate(request.headers.get("accept")) is None:
