@@ -37,8 +37,13 @@ class Clock:
 
     def meta(self, minutes: float, actor: Actor = AGENT) -> Meta:
         self.now += timedelta(minutes=minutes)
-        return Meta(actor=actor, occurred_at=self.now, command_id=str(uuid4()),
-                    correlation_id="bench", channel=Channel.APP)
+        return Meta(
+            actor=actor,
+            occurred_at=self.now,
+            command_id=str(uuid4()),
+            correlation_id="bench",
+            channel=Channel.APP,
+        )
 
 
 def sealed(customer: UUID) -> Sealed:
@@ -48,10 +53,18 @@ def sealed(customer: UUID) -> Sealed:
 def order(rng: random.Random, at: datetime) -> Order:
     c = Clock(rng, at)
     customer = uuid4()
-    o = Order.receive(c.meta(0, CUSTOMER), id=uuid4(), customer_id=customer, restaurant="r-1",
-                      region=rng.choice(REGIONS), items=[OrderItem("noodles", 1, Decimal("30"))],
-                      amount="30.00", promised_at=c.now + timedelta(minutes=40),
-                      address=sealed(customer), channel=rng.choice(CHANNELS))
+    o = Order.receive(
+        c.meta(0, CUSTOMER),
+        id=uuid4(),
+        customer_id=customer,
+        restaurant="r-1",
+        region=rng.choice(REGIONS),
+        items=[OrderItem("noodles", 1, Decimal("30"))],
+        amount="30.00",
+        promised_at=c.now + timedelta(minutes=40),
+        address=sealed(customer),
+        channel=rng.choice(CHANNELS),
+    )
     o.confirm(c.meta(1))
     o.start_preparation(c.meta(3))
     o.pack(c.meta(rng.uniform(8, 20)))
@@ -64,11 +77,18 @@ def order(rng: random.Random, at: datetime) -> Order:
 def complaint(rng: random.Random, at: datetime) -> Complaint:
     c = Clock(rng, at)
     customer = uuid4()
-    x = Complaint.receive(c.meta(0, CUSTOMER), id=uuid4(), customer_id=customer, order_id=None,
-                          content=sealed(customer), channel=rng.choice(CHANNELS))
+    x = Complaint.receive(
+        c.meta(0, CUSTOMER),
+        id=uuid4(),
+        customer_id=customer,
+        order_id=None,
+        content=sealed(customer),
+        channel=rng.choice(CHANNELS),
+    )
     x.reply(c.meta(rng.uniform(0.5, 5)), sealed(customer))
-    x.classify(c.meta(rng.uniform(1, 10)), rng.choice(CATEGORIES), "general",
-               rng.choice(SEVERITIES))
+    x.classify(
+        c.meta(rng.uniform(1, 10)), rng.choice(CATEGORIES), "general", rng.choice(SEVERITIES)
+    )
     x.assign_responsibility(c.meta(2), "customer_service", "agent-1")
     x.start_work(c.meta(5))
     if rng.random() < 0.3:
@@ -92,8 +112,11 @@ def survey(rng: random.Random, at: datetime) -> Survey:
     customer = uuid4()
     s = Survey.send(c.meta(0), customer, "order", uuid4(), "sms", id=uuid4())
     if rng.random() < 0.7:
-        s.respond(c.meta(rng.uniform(5, 600), CUSTOMER),
-                  Scores(*(rng.randint(1, 5) for _ in range(5))), None)
+        s.respond(
+            c.meta(rng.uniform(5, 600), CUSTOMER),
+            Scores(*(rng.randint(1, 5) for _ in range(5))),
+            None,
+        )
     else:
         s.expire(c.meta(72 * 60))
     return s

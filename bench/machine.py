@@ -22,6 +22,8 @@ def describe() -> str:
     if meminfo.exists():
         kib = int(meminfo.read_text().split()[1])
         memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    return (f"{cpu} x {os.cpu_count()}{memory}; Linux {platform.release()}; "
-            f"Python {sys.version.split()[0]}; eventsourcing {version('eventsourcing')}; "
-            f"psycopg {version('psycopg')}")
+    return (
+        f"{cpu} x {os.cpu_count()}{memory}; Linux {platform.release()}; "
+        f"Python {sys.version.split()[0]}; eventsourcing {version('eventsourcing')}; "
+        f"psycopg {version('psycopg')}"
+    )

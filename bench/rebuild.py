@@ -34,8 +34,9 @@ def read_rate(app: CareLedger, topics: tuple[str, ...], decode: bool) -> tuple[i
     start, count = 0, 0
     began = time.perf_counter()
     while start < head:
-        page = app.recorder.select_notifications(start=start, limit=PAGE, stop=head,
-                                                 topics=topics, inclusive_of_start=False)
+        page = app.recorder.select_notifications(
+            start=start, limit=PAGE, stop=head, topics=topics, inclusive_of_start=False
+        )
         if not page:
             break
         if decode:
@@ -59,9 +60,12 @@ def main() -> None:
     args = parser.parse_args()
     server = None if args.database_url else PostgresServer(durable=True).start()
     url = args.database_url or (server.url if server else "")
-    settings = Settings(database_url=url, db_schema="bench_rebuild",
-                        data_dir=Path(tempfile.mkdtemp()), master_key=base64.b64decode(
-                            base64.b64encode(os.urandom(32))))
+    settings = Settings(
+        database_url=url,
+        db_schema="bench_rebuild",
+        data_dir=Path(tempfile.mkdtemp()),
+        master_key=base64.b64decode(base64.b64encode(os.urandom(32))),
+    )
     try:
         with CareLedger(settings) as app:
             run(app, settings, args)
@@ -93,15 +97,22 @@ def run(app: CareLedger, settings: Settings, args: argparse.Namespace) -> None:
     reports = [rebuild(app, store, view, batch_size=args.batch_size) for _ in range(2)]
     store.close()
     for report in reports:
-        rows.append((f"rebuild {view.name} ({args.batch_size:,} events per transaction)",
-                     report.events, report.rate))
+        rows.append(
+            (
+                f"rebuild {view.name} ({args.batch_size:,} events per transaction)",
+                report.events,
+                report.rate,
+            )
+        )
     report = max(reports, key=lambda r: r.rate)
     print(f"\nMachine: {describe()}\n")
     print("| what | events | events/s |\n|---|---:|---:|")
     for label, count, rate in rows:
         print(f"| {label} | {count:,} | {rate:,.0f} |")
-    print(f"\nbest rebuild / best read+decode of the same events = "
-          f"{report.rate / decoded[1]:.2f} (target >= 0.60)")
+    print(
+        f"\nbest rebuild / best read+decode of the same events = "
+        f"{report.rate / decoded[1]:.2f} (target >= 0.60)"
+    )
 
 
 if __name__ == "__main__":

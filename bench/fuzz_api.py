@@ -1,0 +1,100 @@
+"""Fuzzes the running service over HTTP on 127.0.0.1: generated operations (valid and one
+violation each, from the schema), corrupted bodies and the payloads that once crashed it, all
+on one keep-alive connection. Prints the answers by status and code, and every failure: a 5xx,
+an INTERNAL or uncoded error, an error answer that wrote events, or a dropped connection.
+
+    python bench/fuzz_api.py --requests 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, settings
+
+from api.auth import Role, issue_token
+from api.graphql.schema import build_schema
+from application.app import CareLedger
+from application.settings import Settings
+from bench.serving import HOST, Server, careledger_serve
+from testing.fuzz import Verdict, bodies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=10_000)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="careledger-fuzz-"))
+    secret, master = secrets.token_bytes(32), secrets.token_bytes(32)
+    env = {
+        **os.environ,
+        "CARELEDGER_DATA_DIR": str(data),
+        "CARELEDGER_TOKEN_SECRET": base64.b64encode(secret).decode(),
+        "CARELEDGER_MASTER_KEY": base64.b64encode(master).decode(),
+    }
+    env.pop("CARELEDGER_DATABASE_URL", None)
+    config = Settings(data_dir=data, token_secret=secret, master_key=master)
+    token = issue_token(config, Role.ADMIN, "fuzzer", 6 * 3600)
+    serve = Server("careledger", lambda port: careledger_serve(port, 1), env)
+    with serve as server, CareLedger(config) as ledger:
+        verdict, seconds, reconnects = run(server.port, token, ledger, args.requests)
+    print(f"{verdict.total:,} requests in {seconds:.0f} s ({verdict.total / seconds:,.0f}/s)")
+    print("statuses:", dict(sorted(verdict.statuses.items())))
+    print("codes:", dict(verdict.codes.most_common()))
+    print(f"connections dropped by the server: {reconnects}")
+    print(f"failures: {len(verdict.failures)}")
+    for failure in verdict.failures[:20]:
+        print("  ", failure)
+    return 0 if not verdict.failures and reconnects == 0 else 1
+
+
+def run(port: int, token: str, ledger: CareLedger, count: int) -> tuple[Verdict, float, int]:
+    verdict = Verdict()
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    dropped = 0
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Accept": "application/graphql-response+json, application/json",
+    }
+
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(body=bodies(build_schema()._schema))
+    def send(body: bytes) -> None:
+        nonlocal connection, dropped
+        before = ledger.recorder.max_notification_id()
+        try:
+            connection.request("POST", "/graphql", body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
+        except (http.client.HTTPException, ConnectionError):
+            dropped += 1
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, port, timeout=30)
+            return
+        if response.getheader("connection", "").lower() == "close":
+            dropped += 1
+        moved = ledger.recorder.max_notification_id() != before
+        verdict.judge(body, response.status, answer, moved)
+
+    started = time.perf_counter()
+    send()
+    return verdict, time.perf_counter() - started, dropped
+
+
+if __name__ == "__main__":
+    sys.exit(main())
