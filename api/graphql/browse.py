@@ -124,7 +124,7 @@ class BrowseQueries:
     async def incidents(
         self,
         info: Info,
-        state: IncidentStatus | None = None,
+        status: IncidentStatus | None = None,
         type: IncidentType | None = None,
         severity: IncidentSeverity | None = None,
         first: First = DEFAULT_PAGE,
@@ -142,7 +142,7 @@ class BrowseQueries:
             IncidentIndexProjection.name,
             incident_index,
             ListedIncident.of,
-            status=_value(state),
+            status=_value(status),
             type=_value(type),
             severity=_value(severity),
         )

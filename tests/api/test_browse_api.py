@@ -40,9 +40,9 @@ query($first: Int!, $after: String, $at: Int, $orderBy: OrderSort! = PLACED,
          region: $region, late: $late, customerId: $customerId) { %s }
 }""" % (PAGE % "orderId")
 INCIDENTS = """
-query($first: Int!, $after: String, $at: Int, $state: IncidentStatus, $type: IncidentType,
+query($first: Int!, $after: String, $at: Int, $status: IncidentStatus, $type: IncidentType,
       $severity: IncidentSeverity) {
-  incidents(first: $first, after: $after, atPosition: $at, state: $state, type: $type,
+  incidents(first: $first, after: $after, atPosition: $at, status: $status, type: $type,
             severity: $severity) { %s }
 }""" % (PAGE % "incidentId")
 
@@ -280,8 +280,8 @@ def test_incidents_page_in_report_order_with_filters(gql: Gql) -> None:
     assert ids(found, "incidentId") == [[first, second], [third]]
     # and the filters narrow it
     analyst = {"role": Role.ANALYST}
-    assert listed(gql, INCIDENTS, "incidents", {"state": "DECLINED"}, **analyst) == [third]
-    assert listed(gql, INCIDENTS, "incidents", {"state": "REPORTED"}, **analyst) == [
+    assert listed(gql, INCIDENTS, "incidents", {"status": "DECLINED"}, **analyst) == [third]
+    assert listed(gql, INCIDENTS, "incidents", {"status": "REPORTED"}, **analyst) == [
         first,
         second,
     ]
