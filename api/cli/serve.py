@@ -6,6 +6,7 @@ import argparse
 
 import uvicorn
 
+from api.http import MAX_BODY_BYTES
 from application.settings import Settings
 
 
@@ -28,6 +29,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         http="httptools",
         lifespan="on",  # a failed start-up stops the server instead of serving half an app
         server_header=False,  # no "server: uvicorn" for a scanner to fingerprint
+        ws_max_size=MAX_BODY_BYTES,  # a WebSocket message is held to the HTTP body's limit
         access_log=False,  # ~4 % of the loop's CPU under load; /metrics counts every request
     )
     return 0

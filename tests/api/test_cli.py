@@ -12,6 +12,7 @@ import pytest
 from api import cli
 from api.auth import Principal, Role, verify_token
 from api.cli.schema import sdl
+from api.http import MAX_BODY_BYTES
 from application.settings import Settings
 
 SECRET = base64.b64encode(b"s" * 32).decode()
@@ -118,6 +119,7 @@ def test_serve_runs_the_app_factory_under_uvicorn_with_uvloop_and_httptools(
         "http": "httptools",
         "lifespan": "on",
         "server_header": False,
+        "ws_max_size": MAX_BODY_BYTES,
         "access_log": False,
     }
 

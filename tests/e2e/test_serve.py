@@ -11,6 +11,8 @@ from typing import Any
 from uuid import uuid4
 
 import httpx2 as httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from api.auth import Role, issue_token
@@ -100,3 +102,21 @@ def test_a_served_lifecycle_and_a_live_subscription(server: str, tmp_path: Path)
                 break
             assert time.monotonic() < deadline
         ws.send(json.dumps({"id": "1", "type": "complete"}))
+
+
+def test_a_websocket_message_over_the_body_limit_closes_the_connection(
+    server: str, tmp_path: Path
+) -> None:
+    token = agent_token(tmp_path)
+    ws_url = server.replace("http://", "ws://") + "/graphql"
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        # a variable of 5 MiB, as HTTP would refuse at 256 KiB
+        big = {"query": WATCH, "variables": {"id": "x" * (5 * 1024 * 1024)}}
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": big}))
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # message too big
