@@ -11,8 +11,9 @@ from api.auth import Principal, Role
 from api.graphql.complaints import ComplaintResult, changed
 from api.graphql.context import CommandInput, Context, parse_id
 from api.graphql.orders import STAFF
-from api.graphql.outcomes import EntityCommands, Later, answer
+from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
+from application.app import CareLedger
 from domain.complaint import Complaint
 from domain.complaint_types import (
     Category,
@@ -121,11 +122,6 @@ def _id(field: str, value: strawberry.ID | None) -> UUID | None:
     return None if value is None else parse_id(field, value)
 
 
-def _later_id(field: str, value: strawberry.ID | None) -> Later:
-    """An id argument, parsed inside the attempt so that a bad one answers ValidationFailed."""
-    return Later(lambda: _id(field, value))
-
-
 async def _own_complaint(info: Info, caller: Principal, complaint_id: UUID) -> None:
     if caller.role is not Role.CUSTOMER:
         return
@@ -181,7 +177,9 @@ class ComplaintMutations:
         self, info: Info, input: ClassifyComplaintInput
     ) -> ComplaintResult:
         return await COMPLAINTS.run(
-            info, input, "classify_complaint", input.category, input.subcategory, input.severity
+            info,
+            input,
+            call(CareLedger.classify_complaint, input.category, input.subcategory, input.severity),
         )
 
     @strawberry.mutation
@@ -189,7 +187,11 @@ class ComplaintMutations:
         self, info: Info, input: ClassifyComplaintInput
     ) -> ComplaintResult:
         return await COMPLAINTS.run(
-            info, input, "reclassify_complaint", input.category, input.subcategory, input.severity
+            info,
+            input,
+            call(
+                CareLedger.reclassify_complaint, input.category, input.subcategory, input.severity
+            ),
         )
 
     @strawberry.mutation
@@ -197,18 +199,20 @@ class ComplaintMutations:
         self, info: Info, input: AssignResponsibilityInput
     ) -> ComplaintResult:
         return await COMPLAINTS.run(
-            info, input, "assign_responsibility", input.department, input.person
+            info, input, call(CareLedger.assign_responsibility, input.department, input.person)
         )
 
     @strawberry.mutation
     async def record_department_reply(
         self, info: Info, input: DepartmentReplyInput
     ) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "record_department_reply", input.department)
+        return await COMPLAINTS.run(
+            info, input, call(CareLedger.record_department_reply, input.department)
+        )
 
     @strawberry.mutation
     async def send_first_response(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "send_first_response")
+        return await COMPLAINTS.run(info, input, call(CareLedger.send_first_response))
 
     @strawberry.mutation(
         description="The customer, on their own complaint; or staff recording one (e.g. by phone)"
@@ -219,8 +223,7 @@ class ComplaintMutations:
         return await COMPLAINTS.run(
             info,
             input,
-            "receive_customer_message",
-            input.content,
+            call(CareLedger.receive_customer_message, input.content),
             roles=CUSTOMER_OR_STAFF,
             channel=input.channel,
         )
@@ -228,78 +231,92 @@ class ComplaintMutations:
     @strawberry.mutation
     async def reply_to_customer(self, info: Info, input: ComplaintMessageInput) -> ComplaintResult:
         return await COMPLAINTS.run(
-            info, input, "reply_to_customer", input.content, channel=input.channel
+            info, input, call(CareLedger.reply_to_customer, input.content), channel=input.channel
         )
 
     @strawberry.mutation
     async def start_work(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "start_work")
+        return await COMPLAINTS.run(info, input, call(CareLedger.start_work))
 
     @strawberry.mutation
     async def put_on_hold(self, info: Info, input: PutOnHoldInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "put_on_hold", input.waiting_on)
+        return await COMPLAINTS.run(info, input, call(CareLedger.put_on_hold, input.waiting_on))
 
     @strawberry.mutation
     async def resume_complaint(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "resume_complaint")
+        return await COMPLAINTS.run(info, input, call(CareLedger.resume_complaint))
 
     @strawberry.mutation
     async def propose_solution(self, info: Info, input: ProposeSolutionInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "propose_solution", input.remedy, input.amount)
+        return await COMPLAINTS.run(
+            info, input, call(CareLedger.propose_solution, input.remedy, input.amount)
+        )
 
     @strawberry.mutation(description="Capped, with earlier compensation, by the order's amount")
     async def issue_compensation(
         self, info: Info, input: IssueCompensationInput
     ) -> ComplaintResult:
         return await COMPLAINTS.run(
-            info, input, "issue_compensation", input.amount, input.funded_by
+            info, input, call(CareLedger.issue_compensation, input.amount, input.funded_by)
         )
 
     @strawberry.mutation
     async def resolve_complaint(self, info: Info, input: ResolveComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "resolve_complaint", input.outcome)
+        return await COMPLAINTS.run(info, input, call(CareLedger.resolve_complaint, input.outcome))
 
     @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
     async def confirm_satisfied(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "confirm_satisfied", roles=CUSTOMER_OR_STAFF)
+        return await COMPLAINTS.run(
+            info, input, call(CareLedger.confirm_satisfied), roles=CUSTOMER_OR_STAFF
+        )
 
     @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
     async def dispute_resolution(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "dispute_resolution", roles=CUSTOMER_OR_STAFF)
+        return await COMPLAINTS.run(
+            info, input, call(CareLedger.dispute_resolution), roles=CUSTOMER_OR_STAFF
+        )
 
     @strawberry.mutation(description="Required before a major or urgent complaint closes")
     async def record_root_cause(self, info: Info, input: RecordRootCauseInput) -> ComplaintResult:
         return await COMPLAINTS.run(
             info,
             input,
-            "record_root_cause",
-            input.cause,
-            input.corrective_action,
-            _later_id("incidentId", input.incident_id),
+            lambda: call(
+                CareLedger.record_root_cause,
+                input.cause,
+                input.corrective_action,
+                _id("incidentId", input.incident_id),
+            ),
         )
 
     @strawberry.mutation(description="One level up, by hand (at most level 3)")
     async def escalate_complaint(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "escalate_complaint")
+        return await COMPLAINTS.run(info, input, call(CareLedger.escalate_complaint))
 
     @strawberry.mutation(description="Link to an incident or an order: give exactly one")
     async def link_complaint(self, info: Info, input: LinkComplaintInput) -> ComplaintResult:
         return await COMPLAINTS.run(
             info,
             input,
-            "link_complaint",
-            incident_id=_later_id("incidentId", input.incident_id),
-            order_id=_later_id("orderId", input.order_id),
+            lambda: call(
+                CareLedger.link_complaint,
+                incident_id=_id("incidentId", input.incident_id),
+                order_id=_id("orderId", input.order_id),
+            ),
         )
 
     @strawberry.mutation
     async def merge_complaint(self, info: Info, input: MergeComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "merge_complaint", _later_id("into", input.into))
+        return await COMPLAINTS.run(
+            info, input, lambda: call(CareLedger.merge_complaint, parse_id("into", input.into))
+        )
 
     @strawberry.mutation(description="A major or urgent complaint needs its root cause first")
     async def close_complaint(self, info: Info, input: CloseComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "close_complaint", input.by)
+        return await COMPLAINTS.run(info, input, call(CareLedger.close_complaint, input.by))
 
     @strawberry.mutation(description="The SLA sweeper's check, by hand: records what is due now")
     async def check_complaint_sla(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(info, input, "check_complaint_sla", roles=SWEEPERS)
+        return await COMPLAINTS.run(
+            info, input, call(CareLedger.check_complaint_sla), roles=SWEEPERS
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID, uuid4
 
 import strawberry
@@ -23,6 +23,7 @@ from domain.errors import InvalidInputError
 from domain.meta import Channel, Meta, Reason
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -83,10 +84,12 @@ class Context:
             reason=reason,
         )
 
-    async def run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Outcome:
+    async def run(
+        self, command: Callable[P, Outcome], *args: P.args, **kwargs: P.kwargs
+    ) -> Outcome:
         return await run_in_threadpool(command, *args, **kwargs)
 
-    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def call(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await run_in_threadpool(function, *args, **kwargs)
 
 

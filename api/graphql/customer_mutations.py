@@ -14,8 +14,9 @@ import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL na
 from api.auth import Principal, Role
 from api.graphql.context import CommandInput, Context
 from api.graphql.customers import STAFF, CustomerResult, changed
-from api.graphql.outcomes import EntityCommands, Later, answer
+from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
+from application.app import CareLedger
 from application.customers import ContactDetails
 from domain.customer import Tier
 
@@ -82,18 +83,24 @@ class CustomerMutations:
 
     @strawberry.mutation(description="New contact details; the customer themself, or staff")
     async def change_contact(self, info: Info, input: ChangeContactInput) -> CustomerResult:
-        details = Later(lambda: _details(input.contact))
         return await CUSTOMERS.run(
-            info, input, "change_contact", details, roles=(Role.CUSTOMER, *STAFF)
+            info,
+            input,
+            lambda: call(CareLedger.change_contact, _details(input.contact)),
+            roles=(Role.CUSTOMER, *STAFF),
         )
 
     @strawberry.mutation(description="Supervisors only")
     async def assign_tier(self, info: Info, input: AssignTierInput) -> CustomerResult:
-        return await CUSTOMERS.run(info, input, "assign_tier", input.tier, roles=(Role.SUPERVISOR,))
+        return await CUSTOMERS.run(
+            info, input, call(CareLedger.assign_tier, input.tier), roles=(Role.SUPERVISOR,)
+        )
 
     @strawberry.mutation(
         description="Destroy the customer's key: their personal data becomes unreadable"
         " everywhere; counts, states and scores stay. Compliance officers and admins only"
     )
     async def erase_customer(self, info: Info, input: CustomerInput) -> CustomerResult:
-        return await CUSTOMERS.run(info, input, "erase_customer", roles=(Role.COMPLIANCE_OFFICER,))
+        return await CUSTOMERS.run(
+            info, input, call(CareLedger.erase_customer), roles=(Role.COMPLIANCE_OFFICER,)
+        )

@@ -5,13 +5,16 @@ Incident commanders and supervisors run incidents; agents may also report one.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
 from api.graphql.context import CommandInput, Context, parse_id
 from api.graphql.incidents import RESPONDERS, IncidentResult, changed
-from api.graphql.outcomes import EntityCommands, Later, answer
+from api.graphql.outcomes import EntityCommands, answer, call
+from application.app import CareLedger
 from domain.incident import Incident
 from domain.incident_types import (
     ActionKind,
@@ -114,8 +117,8 @@ class MergeIncidentInput(IncidentInput):
 INCIDENTS = EntityCommands("incident", RESPONDERS, changed)
 
 
-def _ids(field: str, values: list[strawberry.ID]) -> Later:
-    return Later(lambda: [parse_id(f"{field}[{n}]", value) for n, value in enumerate(values)])
+def _ids(field: str, values: list[strawberry.ID]) -> list[UUID]:
+    return [parse_id(f"{field}[{n}]", value) for n, value in enumerate(values)]
 
 
 @strawberry.type
@@ -139,85 +142,97 @@ class IncidentMutations:
 
     @strawberry.mutation
     async def issue_warning(self, info: Info, input: IssueWarningInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "issue_warning", input.colour)
+        return await INCIDENTS.run(info, input, call(CareLedger.issue_warning, input.colour))
 
     @strawberry.mutation
     async def confirm_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "confirm_incident")
+        return await INCIDENTS.run(info, input, call(CareLedger.confirm_incident))
 
     @strawberry.mutation
     async def decline_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "decline_incident")
+        return await INCIDENTS.run(info, input, call(CareLedger.decline_incident))
 
     @strawberry.mutation
     async def assess_severity(self, info: Info, input: AssessSeverityInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "assess_severity", input.level, input.reason)
+        return await INCIDENTS.run(
+            info, input, call(CareLedger.assess_severity, input.level, input.reason)
+        )
 
     @strawberry.mutation
     async def report_to_superior(self, info: Info, input: ReportToSuperiorInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "report_to_superior", input.to)
+        return await INCIDENTS.run(info, input, call(CareLedger.report_to_superior, input.to))
 
     @strawberry.mutation
     async def establish_command(self, info: Info, input: EstablishCommandInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "establish_command", input.commander)
+        return await INCIDENTS.run(info, input, call(CareLedger.establish_command, input.commander))
 
     @strawberry.mutation
     async def assign_role(self, info: Info, input: AssignIncidentRoleInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "assign_role", input.role, input.person)
+        return await INCIDENTS.run(
+            info, input, call(CareLedger.assign_role, input.role, input.person)
+        )
 
     @strawberry.mutation
     async def allocate_resource(self, info: Info, input: AllocateResourceInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "allocate_resource", input.resource)
+        return await INCIDENTS.run(info, input, call(CareLedger.allocate_resource, input.resource))
 
     @strawberry.mutation
     async def take_action(self, info: Info, input: TakeActionInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "take_action", input.kind, input.detail)
+        return await INCIDENTS.run(
+            info, input, call(CareLedger.take_action, input.kind, input.detail)
+        )
 
     @strawberry.mutation
     async def publish_status_update(
         self, info: Info, input: PublishStatusUpdateInput
     ) -> IncidentResult:
         return await INCIDENTS.run(
-            info, input, "publish_status_update", input.audience, input.message
+            info, input, call(CareLedger.publish_status_update, input.audience, input.message)
         )
 
     @strawberry.mutation
     async def record_impact(self, info: Info, input: RecordImpactInput) -> IncidentResult:
         return await INCIDENTS.run(
-            info, input, "record_impact", input.orders, input.customers, input.regions
+            info,
+            input,
+            call(CareLedger.record_impact, input.orders, input.customers, input.regions),
         )
 
     @strawberry.mutation
     async def link_orders(self, info: Info, input: LinkOrdersInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "link_orders", _ids("orderIds", input.order_ids))
+        return await INCIDENTS.run(
+            info, input, lambda: call(CareLedger.link_orders, _ids("orderIds", input.order_ids))
+        )
 
     @strawberry.mutation
     async def link_complaints(self, info: Info, input: LinkComplaintsInput) -> IncidentResult:
         return await INCIDENTS.run(
-            info, input, "link_complaints", _ids("complaintIds", input.complaint_ids)
+            info,
+            input,
+            lambda: call(CareLedger.link_complaints, _ids("complaintIds", input.complaint_ids)),
         )
 
     @strawberry.mutation
     async def mitigate_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "mitigate_incident")
+        return await INCIDENTS.run(info, input, call(CareLedger.mitigate_incident))
 
     @strawberry.mutation
     async def resolve_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "resolve_incident")
+        return await INCIDENTS.run(info, input, call(CareLedger.resolve_incident))
 
     @strawberry.mutation
     async def start_review(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "start_review")
+        return await INCIDENTS.run(info, input, call(CareLedger.start_review))
 
     @strawberry.mutation
     async def complete_review(self, info: Info, input: CompleteReviewInput) -> IncidentResult:
         return await INCIDENTS.run(
-            info, input, "complete_review", input.root_cause, input.follow_ups
+            info, input, call(CareLedger.complete_review, input.root_cause, input.follow_ups)
         )
 
     @strawberry.mutation(description="Severity I-II incidents close only after a review")
     async def close_incident(self, info: Info, input: IncidentInput) -> IncidentResult:
-        return await INCIDENTS.run(info, input, "close_incident")
+        return await INCIDENTS.run(info, input, call(CareLedger.close_incident))
 
     @strawberry.mutation(description="Fold a duplicate into the incident it continues in")
     async def merge_incident(self, info: Info, input: MergeIncidentInput) -> IncidentResult:

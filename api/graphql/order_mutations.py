@@ -20,8 +20,9 @@ from api.graphql.enums import (
     RefundOrigin,
 )
 from api.graphql.orders import STAFF, OrderResult, changed
-from api.graphql.outcomes import EntityCommands, answer
+from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
+from application.app import CareLedger
 from domain.order import Order
 from domain.order_types import OrderItem
 
@@ -147,83 +148,87 @@ class OrderMutations:
 
     @strawberry.mutation
     async def confirm_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "confirm_order")
+        return await ORDERS.run(info, input, call(CareLedger.confirm_order))
 
     @strawberry.mutation
     async def send_order_confirmation(self, info: Info, input: ViaInput) -> OrderResult:
-        return await ORDERS.run(info, input, "send_order_confirmation", input.via)
+        return await ORDERS.run(info, input, call(CareLedger.send_order_confirmation, input.via))
 
     @strawberry.mutation
     async def reject_order(self, info: Info, input: RejectOrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "reject_order", input.reason)
+        return await ORDERS.run(info, input, call(CareLedger.reject_order, input.reason))
 
     @strawberry.mutation
     async def expire_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "expire_order")
+        return await ORDERS.run(info, input, call(CareLedger.expire_order))
 
     @strawberry.mutation
     async def assign_order_department(
         self, info: Info, input: AssignDepartmentInput
     ) -> OrderResult:
         return await ORDERS.run(
-            info, input, "assign_order_department", input.department, input.assignee
+            info, input, call(CareLedger.assign_order_department, input.department, input.assignee)
         )
 
     @strawberry.mutation
     async def start_preparation(self, info: Info, input: OrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "start_preparation")
+        return await ORDERS.run(info, input, call(CareLedger.start_preparation))
 
     @strawberry.mutation
     async def pack_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "pack_order")
+        return await ORDERS.run(info, input, call(CareLedger.pack_order))
 
     @strawberry.mutation
     async def assign_courier(self, info: Info, input: AssignCourierInput) -> OrderResult:
-        return await ORDERS.run(info, input, "assign_courier", input.courier, input.provider)
+        return await ORDERS.run(
+            info, input, call(CareLedger.assign_courier, input.courier, input.provider)
+        )
 
     @strawberry.mutation
     async def pick_up_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "pick_up_order")
+        return await ORDERS.run(info, input, call(CareLedger.pick_up_order))
 
     @strawberry.mutation
     async def deliver_order(self, info: Info, input: OrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "deliver_order")
+        return await ORDERS.run(info, input, call(CareLedger.deliver_order))
 
     @strawberry.mutation
     async def fail_delivery(self, info: Info, input: FailDeliveryInput) -> OrderResult:
-        return await ORDERS.run(info, input, "fail_delivery", input.reason)
+        return await ORDERS.run(info, input, call(CareLedger.fail_delivery, input.reason))
 
     @strawberry.mutation
     async def mark_order_returned(self, info: Info, input: OrderInput) -> OrderResult:
-        return await ORDERS.run(info, input, "mark_order_returned")
+        return await ORDERS.run(info, input, call(CareLedger.mark_order_returned))
 
     @strawberry.mutation(description="Customers may cancel their own orders")
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> OrderResult:
         return await ORDERS.run(
             info,
             input,
-            "cancel_order",
-            input.reason,
-            input.cancelling_party,
+            call(CareLedger.cancel_order, input.reason, input.cancelling_party),
             roles=(Role.CUSTOMER, *STAFF),
         )
 
     @strawberry.mutation
     async def update_eta(self, info: Info, input: UpdateEtaInput) -> OrderResult:
-        return await ORDERS.run(info, input, "update_eta", input.eta)
+        return await ORDERS.run(info, input, call(CareLedger.update_eta, input.eta))
 
     @strawberry.mutation
     async def detect_delay(self, info: Info, input: DetectDelayInput) -> OrderResult:
-        return await ORDERS.run(info, input, "detect_delay", input.expected_late_min)
+        return await ORDERS.run(info, input, call(CareLedger.detect_delay, input.expected_late_min))
 
     @strawberry.mutation
     async def send_delay_notice(self, info: Info, input: ViaInput) -> OrderResult:
-        return await ORDERS.run(info, input, "send_delay_notice", input.via)
+        return await ORDERS.run(info, input, call(CareLedger.send_delay_notice, input.via))
 
     @strawberry.mutation
     async def record_order_late(self, info: Info, input: RecordLateInput) -> OrderResult:
-        return await ORDERS.run(info, input, "record_order_late", input.attributed_to)
+        return await ORDERS.run(
+            info, input, call(CareLedger.record_order_late, input.attributed_to)
+        )
 
     @strawberry.mutation
     async def record_refund(self, info: Info, input: RecordRefundInput) -> OrderResult:
-        return await ORDERS.run(info, input, "record_refund", input.amount, input.origin)
+        return await ORDERS.run(
+            info, input, call(CareLedger.record_refund, input.amount, input.origin)
+        )

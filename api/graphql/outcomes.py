@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -13,11 +13,14 @@ import strawberry
 from api.auth import Principal, Role
 from api.graphql.context import CommandInput, Context, parse_id
 from api.graphql.problems import ForbiddenError, problem_of
+from application.app import CareLedger
 from application.handling import Outcome
 from domain.base import CareAggregate
 from domain.errors import DomainError
+from domain.meta import Meta
 
 T = TypeVar("T")
+P = ParamSpec("P")
 Info = strawberry.Info[Context, None]
 Changed = Callable[[Info, Outcome], Awaitable[object]]
 Check = Callable[[Info, Principal, UUID], Awaitable[None]]
@@ -46,10 +49,23 @@ async def answer(attempt: Callable[[], Awaitable[T]]) -> Any:
 
 
 @dataclass(frozen=True)
-class Later:
-    """An argument made inside the attempt, so that bad input in it is answered as data too."""
+class Call:
+    """An application command on an entity with its arguments, made by `call` so that mypy checks
+    the command's name, arity and argument order against the application method."""
 
-    make: Callable[[], object]
+    command: Callable[..., Outcome]
+    args: tuple[object, ...]
+    kwargs: dict[str, object]
+
+
+def call(
+    command: Callable[Concatenate[CareLedger, Meta, UUID, P], Outcome],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Call:
+    """`command` (e.g. `CareLedger.issue_compensation`) with its arguments after the entity id."""
+    return Call(command, args, kwargs)
 
 
 @dataclass(frozen=True)
@@ -67,13 +83,13 @@ class EntityCommands:
         self,
         info: Info,
         input: CommandInput,
-        name: str,
-        *args: object,
+        command: Call | Callable[[], Call],
+        *,
         roles: tuple[Role, ...] | None = None,
         channel: str | None = None,
-        **kwargs: object,
     ) -> Any:
-        """Runs the application command `name` with the entity's id and the arguments."""
+        """Runs the command with the entity's id. Give a function that makes the `Call` when
+        making its arguments may fail on bad input, so that this is answered as data too."""
 
         async def attempt() -> object:
             context = info.context
@@ -81,18 +97,15 @@ class EntityCommands:
             entity_id = parse_id(f"{self.entity}Id", getattr(input, f"{self.entity}_id"))
             if self.check is not None:
                 await self.check(info, caller, entity_id)
-            command = getattr(context.services.ledger, name)
-            made = [_made(arg) for arg in args]
-            named = {key: _made(value) for key, value in kwargs.items()}
+            made = command if isinstance(command, Call) else command()
             meta = context.meta(input, channel)
-            outcome = await context.run(command, meta, entity_id, *made, **named)
+            ledger = context.services.ledger
+            outcome = await context.run(
+                made.command, ledger, meta, entity_id, *made.args, **made.kwargs
+            )
             return await self.changed(info, outcome)
 
         return await answer(attempt)
-
-
-def _made(argument: object) -> object:
-    return argument.make() if isinstance(argument, Later) else argument
 
 
 A = TypeVar("A", bound=CareAggregate)

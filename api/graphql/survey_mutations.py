@@ -9,9 +9,10 @@ import strawberry
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Principal, Role
 from api.graphql.context import CommandInput, Context, parse_id
-from api.graphql.outcomes import EntityCommands, Later, answer
+from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
 from api.graphql.surveys import STAFF, SurveyResult, changed
+from application.app import CareLedger
 from domain.survey import Scores, Survey, SurveySubject, SurveyVia
 
 Info = strawberry.Info[Context, None]
@@ -78,14 +79,16 @@ class SurveyMutations:
 
     @strawberry.mutation(description="The customer answers their own survey")
     async def respond_to_survey(self, info: Info, input: RespondToSurveyInput) -> SurveyResult:
-        scores = Later(lambda: _scores(input.scores))
         return await SURVEYS.run(
-            info, input, "respond_to_survey", scores, input.comment, roles=(Role.CUSTOMER,)
+            info,
+            input,
+            lambda: call(CareLedger.respond_to_survey, _scores(input.scores), input.comment),
+            roles=(Role.CUSTOMER,),
         )
 
     @strawberry.mutation(description="Close an unanswered survey; staff only")
     async def expire_survey(self, info: Info, input: SurveyInput) -> SurveyResult:
-        return await SURVEYS.run(info, input, "expire_survey")
+        return await SURVEYS.run(info, input, call(CareLedger.expire_survey))
 
 
 def _scores(given: SurveyScoresInput) -> Scores:
