@@ -29,12 +29,13 @@ class ConcurrencyConflictError(DomainError):
 class IdempotencyKeyReusedError(DomainError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
-    def __init__(self, command_id: str, first_command: str) -> None:
+    def __init__(self, command_id: str) -> None:
+        # Names nothing of the first use: it may have been someone else's.
         super().__init__(
-            f"command id {command_id!r} was already used for a different {first_command} command"
+            f"command id {command_id!r} was already used for another command, caller or"
+            " arguments; send a new command id"
         )
         self.command_id = command_id
-        self.first_command = first_command
 
 
 class CustomerErasedError(DomainError):

@@ -24,11 +24,14 @@ from application.committer import GroupCommitter
 from application.deadline import DEFAULT_DEADLINE_S, TRANSIENT, current, within
 from application.errors import (
     ConcurrencyConflictError,
+    CustomerErasedError,
     IdempotencyKeyReusedError,
     NotFoundError,
     ServiceUnavailableError,
 )
-from application.recorders import Receipt, ReceiptRecorder
+from application.fingerprint import ErasedSubjectError, Fingerprint, caller_hash, matches
+from application.keystore import KeyStore
+from application.recorders import Receipt, ReceiptRecorder, ReceiptTakenError
 from domain.base import CareAggregate
 from domain.errors import DomainError
 from domain.meta import Meta
@@ -63,7 +66,7 @@ class Outcome:
 @dataclass(frozen=True)
 class CommandName:
     name: str
-    fingerprint: str
+    fingerprint: Fingerprint
 
 
 _current: ContextVar[CommandName | None] = ContextVar("careledger_command", default=None)
@@ -74,8 +77,9 @@ def command(
 ) -> Callable[[Callable[P, Outcome]], Callable[P, Outcome]]:
     """Marks an application method as a command: its name and non-personal arguments identify it.
 
-    A repeated command id is only accepted for the same command with the same arguments;
-    personal arguments are left out of that fingerprint so no hash of them is ever stored.
+    A repeated command id is only accepted from the same caller for the same command with the
+    same arguments; personal arguments are compared through an HMAC under their customer's own
+    data key (application/fingerprint.py), so nothing readable or guessable of them is stored.
     """
 
     def decorate(method: Callable[P, Outcome]) -> Callable[P, Outcome]:
@@ -84,20 +88,34 @@ def command(
         @wraps(method)
         def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
             bound = sig.bind(*args, **kwargs).arguments
-            public = {k: v for k, v in bound.items() if k not in ("self", "meta", *personal)}
-            text = json.dumps([method.__name__, public], sort_keys=True, default=str)
-            name = CommandName(method.__name__, hashlib.sha256(text.encode()).hexdigest())
-            token = _current.set(name)
-            seconds = getattr(args[0], "command_deadline_s", DEFAULT_DEADLINE_S)
+            app, meta = cast(CommandHandling, bound["self"]), cast(Meta, bound["meta"])
+            name = CommandName(method.__name__, _fingerprint(method.__name__, bound, personal))
+            token, sealing = _current.set(name), name.fingerprint.sealing()
+            seconds = getattr(app, "command_deadline_s", DEFAULT_DEADLINE_S)
             try:
                 with within(seconds):
+                    # A repeat is answered from its receipt before any work: no load, no writer.
+                    if earlier := app.receipts.select_receipt(meta.command_id):
+                        return app._replay(earlier, name)
                     return method(*args, **kwargs)
             finally:
+                name.fingerprint.done_sealing(sealing)
                 _current.reset(token)
 
         return run
 
     return decorate
+
+
+def _fingerprint(name: str, bound: dict[str, Any], personal: tuple[str, ...]) -> Fingerprint:
+    public = {k: v for k, v in bound.items() if k not in ("self", "meta", *personal)}
+    text = json.dumps([name, public], sort_keys=True, default=str)
+    private = {k: v for k, v in bound.items() if k in personal}
+    return Fingerprint(
+        public=hashlib.sha256(text.encode()).hexdigest(),
+        caller=caller_hash(cast(Meta, bound["meta"]).actor),
+        personal=json.dumps(private, sort_keys=True, default=str) if personal else None,
+    )
 
 
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -113,6 +131,7 @@ class CommandHandling(Application[UUID]):
     """The save path every command shares."""
 
     command_deadline_s: float = DEFAULT_DEADLINE_S
+    keys: KeyStore
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Our settings module is the only source of configuration: ignore os.environ here.
@@ -177,9 +196,9 @@ class CommandHandling(Application[UUID]):
         if name is None:
             raise RuntimeError("commands must be application methods decorated with @command")
         for attempt_no in range(1, MAX_ATTEMPTS + 1):
-            # The first pass does not look for a receipt: a repeated command that would write
-            # again fails on the receipt's key in the same transaction as its events, and every
-            # other way out below looks, so only repeats pay for the round trip.
+            # The command's decorator looked for a receipt before the first pass; a repeat
+            # that raced its first send to the writer fails on the receipt's key and is
+            # answered from the receipt on the next pass.
             if attempt_no > 1 and (earlier := self.receipts.select_receipt(meta.command_id)):
                 return self._replay(earlier, name)
             try:
@@ -196,11 +215,14 @@ class CommandHandling(Application[UUID]):
                     return self._replay(earlier, name)
                 position = self.receipts.position_of(aggregate.id, aggregate.version)
                 return Outcome(aggregate.id, aggregate.version, position, aggregate=aggregate)
+            fingerprint = name.fingerprint.text(self.keys.key_for)
             receipt = Receipt(
-                meta.command_id, name.name, name.fingerprint, aggregate.id, aggregate.version
+                meta.command_id, name.name, fingerprint, aggregate.id, aggregate.version
             )
             try:
                 position = self._commit(aggregate, receipt)
+            except ReceiptTakenError:
+                continue  # this very command, sent twice at once: the receipt tells next pass
             except IntegrityError:
                 # Someone else wrote first: either this very command (the receipt tells on the
                 # next pass) or another command on the same aggregate (load again and retry).
@@ -232,7 +254,13 @@ class CommandHandling(Application[UUID]):
             log.warning("snapshot of %s skipped: %s", aggregate.id, error)
 
     def _replay(self, earlier: Receipt, name: CommandName) -> Outcome:
-        if (earlier.command, earlier.fingerprint) != (name.name, name.fingerprint):
-            raise IdempotencyKeyReusedError(earlier.command_id, earlier.command)
+        try:
+            same = earlier.command == name.name and matches(
+                earlier.fingerprint, name.fingerprint, self.keys.key_for
+            )
+        except ErasedSubjectError as erased:
+            raise CustomerErasedError(erased.subject) from None
+        if not same:
+            raise IdempotencyKeyReusedError(earlier.command_id)
         position = self.receipts.position_of(earlier.originator_id, earlier.originator_version)
         return Outcome(earlier.originator_id, earlier.originator_version, position, replayed=True)

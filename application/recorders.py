@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -19,7 +19,7 @@ from eventsourcing.postgres import (
     PostgresFactory,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg import Cursor
+from psycopg import Cursor, Rollback
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -47,6 +47,15 @@ class Receipt:
     fingerprint: str
     originator_id: UUID
     originator_version: int
+
+
+class ReceiptTakenError(IntegrityError):
+    """Another transaction recorded one of these command ids first: nothing was written."""
+
+
+@dataclass
+class _Claim:
+    taken: bool = False
 
 
 class BoundedAggregateRecorder(PostgresAggregateRecorder):
@@ -80,9 +89,13 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
                 " recorded_at timestamptz NOT NULL DEFAULT now())"
             ).format(schema, table)
         )
-        self.sql_insert_receipt = SQL(
+        # Never a constraint violation: one would abort the pipeline, which psycopg reports
+        # as an OperationalError (retried as if the connection were lost) and which leaves its
+        # prepared statements out of step with the server's.
+        self.sql_claim_receipts = SQL(
             "INSERT INTO {}.{} (command_id, command, fingerprint, originator_id,"
-            " originator_version) VALUES (%s, %s, %s, %s, %s)"
+            " originator_version) SELECT * FROM unnest(%s::text[], %s::text[], %s::text[],"
+            " %s::uuid[], %s::bigint[]) ON CONFLICT (command_id) DO NOTHING RETURNING command_id"
         ).format(schema, table)
         self.sql_select_receipt = SQL(
             "SELECT command_id, command, fingerprint, originator_id, originator_version"
@@ -105,9 +118,16 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
     ) -> None:
         # The statements of the transaction end by the deadline too (the lock wait has its own).
         curs.execute(SQL("SET LOCAL statement_timeout = {}").format(self._statement_timeout_ms()))
+        # The receipts go first; when one is there already, the transaction is rolled back
+        # cleanly (no server error, so no aborted pipeline) before any event is written.
         receipts: Sequence[Receipt] = kwargs.get("receipts", ())
-        if receipts:
-            curs.executemany(self.sql_insert_receipt, [_row(r) for r in receipts])
+        if not receipts:
+            return
+        columns = [list(column) for column in zip(*(_row(r) for r in receipts), strict=True)]
+        curs.execute(self.sql_claim_receipts, columns, prepare=True)
+        if len(curs.fetchall()) < len(receipts):
+            kwargs["claim"].taken = True
+            raise Rollback
 
     def _statement_timeout_ms(self) -> int:
         return max(1, int(self.deadline_s * 1000))
@@ -116,9 +136,14 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         deadline = kwargs.pop("deadline", None) or current(self.deadline_s)
+        claim = _Claim()
         ids: Sequence[int] | None = bounded(
-            lambda: _insert_events(self, stored_events, **kwargs), deadline, writes=True
+            lambda: _insert_events(self, stored_events, claim=claim, **kwargs),
+            deadline,
+            writes=True,
         )
+        if claim.taken:
+            raise ReceiptTakenError("a command id in this transaction was recorded before")
         return ids
 
     def select_events(self, originator_id: UUID | str, **kwargs: Any) -> Sequence[StoredEvent]:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from application.fingerprint import note_sealed
 from application.keystore import KeyStore
 from domain.values import Sealed
 
@@ -22,6 +23,7 @@ class Vault:
 
     def seal(self, subject: UUID, plaintext: str) -> Sealed:
         key = self.keys.ensure_key(str(subject))
+        note_sealed(str(subject))
         nonce = os.urandom(NONCE)
         secret = AESGCM(key).encrypt(nonce, plaintext.encode(), str(subject).encode())
         token = PREFIX + base64.urlsafe_b64encode(nonce + secret).decode()

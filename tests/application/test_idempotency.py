@@ -48,7 +48,7 @@ def test_a_command_id_reused_for_another_command_is_refused(app: CareLedger) -> 
     app.confirm_order(meta(command_id="k-1"), order_id)
     with pytest.raises(IdempotencyKeyReusedError) as refused:
         app.start_preparation(meta(command_id="k-1"), order_id)
-    assert refused.value.first_command == "confirm_order"
+    assert "confirm_order" not in str(refused.value)
 
 
 def test_a_command_id_reused_with_other_arguments_is_refused(app: CareLedger) -> None:
