@@ -4,6 +4,7 @@ compared without anything readable stored."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,9 +33,9 @@ def event_count(app: CareLedger) -> int:
 
 @pytest.fixture
 def writer_sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Every retry sleep the library's @retry takes on the group-commit writer thread."""
+    """Every sleep the group-commit writer thread takes (the library's @retry or ours)."""
     sleeps: list[float] = []
-    real = utils.sleep
+    real = time.sleep
 
     def sleep(seconds: float) -> None:
         if threading.current_thread().name == "group-commit":
@@ -42,6 +43,7 @@ def writer_sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
         real(seconds)
 
     monkeypatch.setattr(utils, "sleep", sleep)
+    monkeypatch.setattr(time, "sleep", sleep)
     yield sleeps
 
 
@@ -50,11 +52,11 @@ def counting_commits(app: CareLedger) -> list[str]:
     handed: list[str] = []
     commit = app.committer.commit
 
-    def counted(stored: Any, receipt: Receipt) -> list[int]:
+    def counted(stored: Any, receipt: Receipt, *rest: Any) -> list[int]:
         handed.append(receipt.command_id)
-        return commit(stored, receipt)
+        return commit(stored, receipt, *rest)
 
-    app.committer.commit = counted  # type: ignore[method-assign]
+    setattr(app.committer, "commit", counted)  # noqa: B010
     return handed
 
 
