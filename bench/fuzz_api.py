@@ -81,13 +81,15 @@ def run(port: int, token: str, ledger: CareLedger, count: int) -> tuple[Verdict,
             connection.request("POST", "/graphql", body=body, headers=headers)
             response = connection.getresponse()
             answer = response.read()
-        except (http.client.HTTPException, ConnectionError):
+        except (http.client.HTTPException, OSError) as error:
             dropped += 1
+            verdict.failures.append(f"connection lost ({error!r}) on {body[:200]!r}")
             connection.close()
             connection = http.client.HTTPConnection(HOST, port, timeout=30)
             return
         if response.getheader("connection", "").lower() == "close":
             dropped += 1
+            verdict.failures.append(f"{response.status} closed the connection: {body[:200]!r}")
         moved = ledger.recorder.max_notification_id() != before
         verdict.judge(body, response.status, answer, moved)
 
