@@ -27,7 +27,7 @@ from api.services import Services
 from api.view import CareLedgerGraphQL
 from application.app import CareLedger
 from application.settings import Settings
-from projections.store import open_view_store
+from projections.engine.store import open_view_store
 
 
 class Gate:

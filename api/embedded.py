@@ -7,11 +7,11 @@ import threading
 
 from application.app import CareLedger
 from policies.loop import PolicyLoop
-from projections import tracking
 from projections.catalog import projections
-from projections.follower import Followers
-from projections.projection import Projection
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.follower import Followers
+from projections.engine.projection import Projection
+from projections.engine.store import ViewStore
 
 STOP_WAIT_S = 10.0
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from application.app import CareLedger
 from application.deadline import within
 from application.errors import ServiceUnavailableError
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 ANSWER_WITHIN_S = 0.5
 STALL_S = 30.0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from api.auth import TokenVerifier
 from application.app import CareLedger
 from application.settings import Settings
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 
 @dataclass

@@ -33,12 +33,12 @@ from bench.history import fill
 from bench.machine import describe
 from bench.serving import HOST, Server, bench_settings, careledger_serve, service_env
 from bench.timing import Latencies, time_http, time_local
-from projections.agent_queue import agent_queue
-from projections.audit_trail import entity_history
 from projections.catalog import projections
-from projections.complaint_dashboard import complaint_dashboard
-from projections.runner import Runner
-from projections.store import ViewStore, open_view_store
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore, open_view_store
+from projections.views.agent_queue import agent_queue
+from projections.views.audit_trail import entity_history
+from projections.views.complaint_dashboard import complaint_dashboard
 from testing.postgres_server import PostgresServer
 
 VIEWS = ("agent_queue", "audit_trail", "complaint_dashboard")

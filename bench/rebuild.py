@@ -21,8 +21,8 @@ from application.settings import Settings
 from bench.history import fill
 from bench.machine import describe
 from projections.catalog import projections
-from projections.rebuild import collector_paused, rebuild
-from projections.store import open_view_store
+from projections.engine.rebuild import collector_paused, rebuild
+from projections.engine.store import open_view_store
 from testing.postgres_server import PostgresServer
 
 PAGE = 1000

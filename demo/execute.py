@@ -18,8 +18,8 @@ from demo.plan import Context, Step
 from domain.errors import DomainError
 from policies.delay_watchdog import DelayWatchdog
 from policies.sla_sweeper import SlaSweeper
-from projections.sla_schedule import due_checks
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
+from projections.views.sla_schedule import due_checks
 
 TICK = timedelta(minutes=1)
 REPORT_EVERY_S = 0.1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from demo.summary import Summary
-from projections.complaint_dashboard_tables import DurationStats
+from projections.views.complaint_dashboard_tables import DurationStats
 
 
 def lines(summary: Summary) -> list[str]:

@@ -11,7 +11,7 @@ from application.app import CareLedger
 from demo.day import DayPlan, DaySpec, plan_day
 from demo.execute import DayRunner, Progress
 from demo.summary import Summary, catch_up_all, summarise
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 
 @dataclass

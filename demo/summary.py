@@ -12,15 +12,15 @@ from application.app import CareLedger
 from domain.base import CareAggregate
 from domain.complaint import Complaint
 from domain.order import Order
-from projections.audit_report import VerificationReport
-from projections.audit_verify import verify
 from projections.catalog import projections
-from projections.complaint_dashboard import ComplaintDashboard, complaint_dashboard
-from projections.incident_board import IncidentMetrics, incident_metrics
-from projections.order_delays import DelaySummary, delay_summary, order_delay
-from projections.runner import Runner
-from projections.satisfaction import SatisfactionReport, satisfaction
-from projections.store import ViewStore
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.audit_report import VerificationReport
+from projections.views.audit_verify import verify
+from projections.views.complaint_dashboard import ComplaintDashboard, complaint_dashboard
+from projections.views.incident_board import IncidentMetrics, incident_metrics
+from projections.views.order_delays import DelaySummary, delay_summary, order_delay
+from projections.views.satisfaction import SatisfactionReport, satisfaction
 
 
 @dataclass(frozen=True)

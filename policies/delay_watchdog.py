@@ -21,23 +21,22 @@ from domain.meta import Meta
 from domain.order import DELAY_MAX_MIN
 from domain.order_types import OrderAlreadyLateError, OrderNotDelayedError, OrderNotLateError
 from policies.system import Issued, system_meta
-from projections.promise_watch import (
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.promise_watch import (
     PromiseWatchProjection,
     WatchedOrder,
     eta_beyond_promise,
     next_promise_due,
     overdue_orders,
 )
-from projections.runner import Runner
-from projections.store import ViewStore
 
 log = logging.getLogger(__name__)
 
 ACTOR = "delay-watchdog"
 NOTICE_VIA = "app"
 # the order was delivered, cancelled, already recorded late or on time again since the view read
-EXPECTED = (TransitionRefusedError, OrderAlreadyLateError, OrderNotLateError,
-            OrderNotDelayedError)
+EXPECTED = (TransitionRefusedError, OrderAlreadyLateError, OrderNotLateError, OrderNotDelayedError)
 
 
 def expected_late_min(order: WatchedOrder) -> int:
@@ -62,8 +61,9 @@ class DelayWatchdog:
     def watch(self, now: datetime) -> int:
         """Acts on every overdue or visibly delayed order at `now`; the commands issued."""
         self.runner.catch_up()
-        issued = sum(self._overdue(order, now) for order in overdue_orders(self.store, now,
-                                                                            self.page))
+        issued = sum(
+            self._overdue(order, now) for order in overdue_orders(self.store, now, self.page)
+        )
         for order in eta_beyond_promise(self.store, self.page):
             if order.promise_due >= now:  # past its promise, it is the overdue path's
                 issued += self._delayed(order, now)
@@ -80,7 +80,9 @@ class DelayWatchdog:
         if not order.late:
             to = late_attribution(order)
             issued += self._issue(
-                f"late:{order.order_id}:{to}", now, "promise_missed",
+                f"late:{order.order_id}:{to}",
+                now,
+                "promise_missed",
                 lambda meta: self.app.record_order_late(meta, order.order_id, to),
             )
         if not order.notice_sent:
@@ -92,7 +94,9 @@ class DelayWatchdog:
         if not order.delay_detected:
             minutes = expected_late_min(order)
             issued += self._issue(
-                f"delay:{order.order_id}:{minutes}", now, "eta_beyond_promise",
+                f"delay:{order.order_id}:{minutes}",
+                now,
+                "eta_beyond_promise",
                 lambda meta: self.app.detect_delay(meta, order.order_id, minutes),
             )
         if not order.notice_sent:
@@ -102,7 +106,9 @@ class DelayWatchdog:
     def _notify(self, order_id: UUID, now: datetime, reason: str) -> int:
         # one notice per order from the watchdog, whichever path sends it
         return self._issue(
-            f"notice:{order_id}", now, reason,
+            f"notice:{order_id}",
+            now,
+            reason,
             lambda meta: self.app.send_delay_notice(meta, order_id, via=NOTICE_VIA),
         )
 

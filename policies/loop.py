@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from application.app import CareLedger
 from policies.delay_watchdog import DelayWatchdog
 from policies.sla_sweeper import SlaSweeper
-from projections.promise_watch import PromiseWatchProjection
-from projections.runner import TRANSIENT
-from projections.sla_schedule import SlaScheduleProjection
-from projections.store import ViewStore
+from projections.engine.runner import TRANSIENT
+from projections.engine.store import ViewStore
+from projections.views.promise_watch import PromiseWatchProjection
+from projections.views.sla_schedule import SlaScheduleProjection
 
 log = logging.getLogger(__name__)
 

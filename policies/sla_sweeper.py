@@ -13,9 +13,14 @@ from datetime import datetime
 
 from application.app import CareLedger
 from policies.system import Issued, system_meta
-from projections.runner import Runner
-from projections.sla_schedule import DueCheck, SlaScheduleProjection, due_checks, next_check_at
-from projections.store import ViewStore
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.sla_schedule import (
+    DueCheck,
+    SlaScheduleProjection,
+    due_checks,
+    next_check_at,
+)
 
 ACTOR = "sla-sweeper"
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from projections.agent_queue import AgentQueueProjection
-from projections.audit_chain import AuditChainProjection
-from projections.audit_trail import AuditTrailProjection
-from projections.complaint_dashboard import ComplaintDashboardProjection
-from projections.complaint_index import ComplaintIndexProjection
-from projections.incident_board import IncidentBoardProjection
-from projections.incident_index import IncidentIndexProjection
-from projections.order_delays import OrderDelaysProjection
-from projections.order_index import OrderIndexProjection
-from projections.projection import Projection
-from projections.promise_watch import PromiseWatchProjection
-from projections.satisfaction import SatisfactionProjection
-from projections.sla_schedule import SlaScheduleProjection
+from projections.engine.projection import Projection
+from projections.views.agent_queue import AgentQueueProjection
+from projections.views.audit_chain import AuditChainProjection
+from projections.views.audit_trail import AuditTrailProjection
+from projections.views.complaint_dashboard import ComplaintDashboardProjection
+from projections.views.complaint_index import ComplaintIndexProjection
+from projections.views.incident_board import IncidentBoardProjection
+from projections.views.incident_index import IncidentIndexProjection
+from projections.views.order_delays import OrderDelaysProjection
+from projections.views.order_index import OrderIndexProjection
+from projections.views.promise_watch import PromiseWatchProjection
+from projections.views.satisfaction import SatisfactionProjection
+from projections.views.sla_schedule import SlaScheduleProjection
 
 CATALOG: dict[str, Callable[[], Projection]] = {
     kind.name: kind

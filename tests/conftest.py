@@ -7,9 +7,9 @@ import pytest
 
 from application.app import CareLedger
 from application.settings import Settings
-from projections.projection import Projection
-from projections.runner import Runner
-from projections.store import ViewStore, open_view_store
+from projections.engine.projection import Projection
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore, open_view_store
 from testing.postgres_server import PostgresServer
 from tests.backends import BACKENDS, make_settings
 from tests.projections.catch_up import Project

@@ -7,10 +7,10 @@ import sys
 
 from application.app import CareLedger
 from application.settings import Settings
-from projections.audit_chain import AuditChainProjection
-from projections.audit_verify import format_report, parse_anchor, verify
-from projections.runner import Runner
-from projections.store import open_view_store
+from projections.engine.runner import Runner
+from projections.engine.store import open_view_store
+from projections.views.audit_chain import AuditChainProjection
+from projections.views.audit_verify import format_report, parse_anchor, verify
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

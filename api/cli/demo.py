@@ -14,7 +14,7 @@ from demo.execute import DemoStepError
 from demo.progress import ProgressBar
 from demo.report import lines
 from demo.run import DemoRun, record_day
-from projections.store import open_view_store
+from projections.engine.store import open_view_store
 
 SIZES = {"small": 300, "medium": 3_000, "large": 30_000}
 FEWEST_ORDERS = 40

@@ -9,7 +9,7 @@ import threading
 from application.app import CareLedger
 from application.settings import Settings
 from policies.loop import PolicyLoop
-from projections.store import open_view_store
+from projections.engine.store import open_view_store
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,10 +12,10 @@ from dataclasses import replace
 from application.app import CareLedger
 from application.settings import Settings
 from projections.catalog import projections
-from projections.follower import Followers
-from projections.rebuild import Progress, rebuild
-from projections.status import view_status
-from projections.store import open_view_store
+from projections.engine.follower import Followers
+from projections.engine.rebuild import Progress, rebuild
+from projections.engine.status import view_status
+from projections.engine.store import open_view_store
 
 BAR = 30
 

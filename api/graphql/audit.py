@@ -19,9 +19,10 @@ from api.graphql.paging import DEFAULT_PAGE, Connection, connection, decode_curs
 from application.app import CareLedger
 from domain.errors import InvalidInputError
 from domain.values import Sealed
-from projections import audit_trail
-from projections.audit_trail import AuditEntry, AuditTrailProjection, reveal
-from projections.audit_verify import (
+from projections.engine.store import ViewStore
+from projections.views import audit_trail
+from projections.views.audit_trail import AuditEntry, AuditTrailProjection, reveal
+from projections.views.audit_verify import (
     Anchor,
     VerificationReport,
     WalkBoundsError,
@@ -29,7 +30,6 @@ from projections.audit_verify import (
     parse_anchor,
     verify,
 )
-from projections.store import ViewStore
 
 Info = strawberry.Info[Context, None]
 AUDIT_READERS = (

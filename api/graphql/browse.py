@@ -30,10 +30,10 @@ from domain.complaint_types import Category, ComplaintStatus, Department, Severi
 from domain.incident_types import IncidentStatus, IncidentType
 from domain.incident_types import Severity as IncidentSeverity
 from domain.order_types import OrderStatus
-from projections.complaint_index import ComplaintIndexProjection, complaint_index
-from projections.incident_index import IncidentIndexProjection, incident_index
-from projections.order_index import SORTS as ORDER_SORTS
-from projections.order_index import OrderIndexProjection, order_index
+from projections.views.complaint_index import ComplaintIndexProjection, complaint_index
+from projections.views.incident_index import IncidentIndexProjection, incident_index
+from projections.views.order_index import SORTS as ORDER_SORTS
+from projections.views.order_index import OrderIndexProjection, order_index
 
 Info = strawberry.Info[Context, None]
 INCIDENTS = "incidents"

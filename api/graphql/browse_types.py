@@ -21,9 +21,9 @@ from domain.incident_types import Severity as IncidentSeverity
 from domain.meta import Channel
 from domain.order_types import DelayRisk, LateAttribution, OrderStatus
 from domain.sla import ClockName
-from projections.complaint_index import IndexedComplaint
-from projections.incident_index import IndexedIncident
-from projections.order_index import IndexedOrder
+from projections.views.complaint_index import IndexedComplaint
+from projections.views.incident_index import IndexedIncident
+from projections.views.order_index import IndexedOrder
 
 Info = strawberry.Info[Context, None]
 POSITION = "The log position of its last event this list has read"

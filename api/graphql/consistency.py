@@ -12,8 +12,8 @@ from graphql import GraphQLError
 
 from api.graphql.context import Context
 from domain.errors import InvalidInputError
-from projections import tracking
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.store import ViewStore
 
 T = TypeVar("T")
 

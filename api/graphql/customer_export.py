@@ -25,9 +25,9 @@ from domain.complaint import Complaint
 from domain.customer import Customer
 from domain.order import Order
 from domain.survey import Survey
-from projections.audit_trail import AuditTrailProjection
-from projections.reading import active_prefix
-from projections.store import ViewStore
+from projections.engine.reading import active_prefix
+from projections.engine.store import ViewStore
+from projections.views.audit_trail import AuditTrailProjection
 
 Info = strawberry.Info[Context, None]
 CREATIONS: dict[str, type[CareAggregate]] = {

@@ -8,11 +8,11 @@ from typing import Any
 
 import strawberry
 
-from projections.complaint_dashboard import ComplaintDashboard
-from projections.complaint_dashboard_tables import DurationStats
-from projections.incident_board import IncidentMetrics
-from projections.order_delays import DelaySummary
-from projections.satisfaction import SatisfactionReport
+from projections.views.complaint_dashboard import ComplaintDashboard
+from projections.views.complaint_dashboard_tables import DurationStats
+from projections.views.incident_board import IncidentMetrics
+from projections.views.order_delays import DelaySummary
+from projections.views.satisfaction import SatisfactionReport
 
 
 @strawberry.type(description="How many carry one label")

@@ -17,10 +17,10 @@ from api.graphql.dashboard_types import (
     Satisfaction,
 )
 from domain.errors import InvalidInputError
-from projections.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
-from projections.incident_board import IncidentBoardProjection, incident_metrics
-from projections.order_delays import OrderDelaysProjection, delay_summary
-from projections.satisfaction import SatisfactionProjection, satisfaction
+from projections.views.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
+from projections.views.incident_board import IncidentBoardProjection, incident_metrics
+from projections.views.order_delays import OrderDelaysProjection, delay_summary
+from projections.views.satisfaction import SatisfactionProjection, satisfaction
 
 Info = strawberry.Info[Context, None]
 DASHBOARD_READERS = (Role.ANALYST, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE_OFFICER)

@@ -21,9 +21,9 @@ from domain.incident_types import Severity as IncidentSeverity
 from domain.meta import Channel
 from domain.order_types import DelayRisk, LateAttribution, OrderStatus
 from domain.sla import ClockName
-from projections.agent_queue import QueueRow
-from projections.incident_board import BoardIncident
-from projections.order_delays import OrderDelay
+from projections.views.agent_queue import QueueRow
+from projections.views.incident_board import BoardIncident
+from projections.views.order_delays import OrderDelay
 
 Info = strawberry.Info[Context, None]
 E = TypeVar("E")

@@ -20,9 +20,9 @@ from domain.complaint_types import ComplaintStatus, Department, Severity
 from domain.incident_types import IncidentType
 from domain.incident_types import Severity as IncidentSeverity
 from domain.order_types import OrderStatus
-from projections.agent_queue import AgentQueueProjection, agent_queue, queue_counts
-from projections.incident_board import IncidentBoardProjection, open_incidents
-from projections.order_delays import OrderDelaysProjection, orders_at_risk
+from projections.views.agent_queue import AgentQueueProjection, agent_queue, queue_counts
+from projections.views.incident_board import IncidentBoardProjection, open_incidents
+from projections.views.order_delays import OrderDelaysProjection, orders_at_risk
 
 Info = strawberry.Info[Context, None]
 LIST_READERS = (Role.AGENT, Role.SUPERVISOR, Role.ANALYST, Role.COMPLIANCE_OFFICER)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.services import Services
 from application.app import CareLedger
-from projections.runner import TRANSIENT
+from projections.engine.runner import TRANSIENT
 
 log = logging.getLogger(__name__)
 

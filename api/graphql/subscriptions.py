@@ -21,7 +21,7 @@ from api.graphql.dashboard_types import ComplaintDashboardView
 from api.graphql.dashboards import DASHBOARD_READERS, From, To, complaint_dashboard_view, window
 from api.graphql.incidents import IncidentView, load_incident
 from api.graphql.live import live_feed
-from projections.complaint_dashboard import ComplaintDashboardProjection
+from projections.views.complaint_dashboard import ComplaintDashboardProjection
 
 Info = strawberry.Info[Context, None]
 V = TypeVar("V", ComplaintView, IncidentView)

@@ -20,8 +20,8 @@ from api.embedded import install_views
 from application.app import CareLedger
 from application.settings import Settings
 from projections.catalog import projections
-from projections.follower import Followers
-from projections.store import PostgresViewStore, ViewStore, open_view_store
+from projections.engine.follower import Followers
+from projections.engine.store import PostgresViewStore, ViewStore, open_view_store
 from tests.api.gql import Gql
 
 CUSTOMER = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"

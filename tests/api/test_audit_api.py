@@ -11,7 +11,7 @@ from api.auth import Role
 from api.graphql.consistency import view_positions
 from api.services import Services
 from application.settings import Settings
-from projections.audit_chain import AuditChainProjection
+from projections.views.audit_chain import AuditChainProjection
 from tests.api.gql import Gql
 from tests.api.live_views import CUSTOMER, FILE, STEP, WAIT_S, projecting
 from tests.projections.tampering import set_state, tamper

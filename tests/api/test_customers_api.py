@@ -9,9 +9,9 @@ import pytest
 from api.auth import Role
 from application.app import CareLedger
 from application.settings import Settings
-from projections.audit_trail import AuditTrailProjection
-from projections.runner import Runner
-from projections.store import open_view_store
+from projections.engine.runner import Runner
+from projections.engine.store import open_view_store
+from projections.views.audit_trail import AuditTrailProjection
 from tests.api.gql import Gql
 
 CONTACT = {

@@ -24,9 +24,9 @@ from demo.run import DemoRun, record_day
 from demo.world import REGIONS
 from domain.meta import Channel
 from domain.values import Sealed
-from projections.agent_queue import queue_counts
-from projections.audit_trail import entity_history
-from projections.store import open_view_store
+from projections.engine.store import open_view_store
+from projections.views.agent_queue import queue_counts
+from projections.views.audit_trail import entity_history
 from tests.backends import MASTER_KEY
 
 SPEC = DaySpec(orders=60, seed=11, day=date(2026, 11, 22))

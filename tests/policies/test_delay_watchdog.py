@@ -7,7 +7,7 @@ import pytest
 from application.app import CareLedger
 from domain.meta import Actor, ActorKind
 from policies.delay_watchdog import DelayWatchdog
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 from tests.application.builders import customer, order
 from tests.policies.history import History, names
 from tests.support import meta

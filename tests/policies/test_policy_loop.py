@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from application.app import CareLedger
 from policies.loop import PolicyLoop
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 from tests.application.builders import customer, order
 from tests.policies.history import History, names
 from tests.support import T0, meta

@@ -6,8 +6,8 @@ from uuid import UUID
 from application.app import CareLedger
 from domain.meta import Actor, ActorKind
 from policies.sla_sweeper import SlaSweeper
-from projections.sla_schedule import SlaScheduleProjection, due_checks
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
+from projections.views.sla_schedule import SlaScheduleProjection, due_checks
 from tests.application.builders import customer
 from tests.policies.history import History, names
 from tests.projections.catch_up import Project

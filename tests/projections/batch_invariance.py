@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from application.app import CareLedger
-from projections import tracking
-from projections.projection import Projection
-from projections.runner import Runner
-from projections.store import Row, ViewStore
+from projections.engine import tracking
+from projections.engine.projection import Projection
+from projections.engine.runner import Runner
+from projections.engine.store import Row, ViewStore
 
 Dump = dict[str, list[Row]]
 

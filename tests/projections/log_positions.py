@@ -4,7 +4,7 @@ itself: what a read model's `position` column must hold."""
 from __future__ import annotations
 
 from application.app import CareLedger
-from projections.projection import Projection
+from projections.engine.projection import Projection
 
 PAGE = 500
 

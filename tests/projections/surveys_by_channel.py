@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.app import CareLedger
-from projections import tracking
-from projections.projection import Envelope, Projection
-from projections.reading import add_counts
-from projections.store import Tx, ViewStore
+from projections.engine import tracking
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import add_counts
+from projections.engine.store import Tx, ViewStore
 from tests.application.builders import customer
 from tests.support import meta
 

@@ -6,10 +6,10 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
-from projections import tracking
-from projections.agent_queue import AgentQueueProjection, QueuePage, agent_queue, queue_counts
-from projections.runner import Runner
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.agent_queue import AgentQueueProjection, QueuePage, agent_queue, queue_counts
 from tests.projections.catch_up import Project
 from tests.projections.complaint_scenario import Scenario, at, tomorrow
 from tests.support import meta, minutes

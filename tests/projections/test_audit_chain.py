@@ -10,9 +10,11 @@ from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from application.app import CareLedger
-from projections import tracking
-from projections.audit_chain import GENESIS, AuditChainProjection
-from projections.audit_verify import (
+from projections.engine import tracking
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.audit_chain import GENESIS, AuditChainProjection
+from projections.views.audit_verify import (
     Anchor,
     VerificationReport,
     WalkBoundsError,
@@ -20,8 +22,6 @@ from projections.audit_verify import (
     parse_anchor,
     verify,
 )
-from projections.runner import Runner
-from projections.store import ViewStore
 from tests.application.builders import customer, order
 from tests.projections.catch_up import Project
 from tests.projections.tampering import set_state, tamper

@@ -10,8 +10,10 @@ import pytest
 from application.app import CareLedger
 from application.vault import ERASED
 from domain.meta import Actor, Channel, Meta, Reason
-from projections import tracking
-from projections.audit_trail import (
+from projections.engine import tracking
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.audit_trail import (
     AuditEntry,
     AuditPage,
     AuditTrailProjection,
@@ -21,9 +23,7 @@ from projections.audit_trail import (
     entity_of,
     reveal,
 )
-from projections.runner import Runner
-from projections.satisfaction import SatisfactionProjection
-from projections.store import ViewStore
+from projections.views.satisfaction import SatisfactionProjection
 from tests.application.builders import ADDRESS, customer, order
 from tests.projections.catch_up import Project
 from tests.support import AGENT, CUSTOMER, SYSTEM, T0, meta, minutes

@@ -5,17 +5,17 @@ from datetime import datetime, timedelta
 import pytest
 
 from application.app import CareLedger
-from projections import tracking
-from projections.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
-from projections.complaint_dashboard_tables import (
+from projections.engine import tracking
+from projections.engine.store import ViewStore
+from projections.views.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
+from projections.views.complaint_dashboard_tables import (
     DurationStats,
     bucket_of,
     duration_stats,
     milliseconds,
     percentile,
 )
-from projections.satisfaction import SatisfactionProjection
-from projections.store import ViewStore
+from projections.views.satisfaction import SatisfactionProjection
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
 from tests.projections.desk import Desk

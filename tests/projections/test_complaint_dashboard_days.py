@@ -8,16 +8,16 @@ from itertools import combinations
 from uuid import UUID
 
 from application.app import CareLedger
-from projections import tracking
-from projections.complaint_dashboard import (
+from projections.engine import tracking
+from projections.engine.reading import hours_between
+from projections.engine.store import Row, ViewStore
+from projections.views.complaint_dashboard import (
     ComplaintDashboard,
     ComplaintDashboardProjection,
     complaint_dashboard,
     dashboard_of,
 )
-from projections.complaint_dashboard_tables import Bucket, DurationStats
-from projections.reading import hours_between
-from projections.store import Row, ViewStore
+from projections.views.complaint_dashboard_tables import Bucket, DurationStats
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
 from tests.projections.desk import Desk

@@ -6,13 +6,17 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
-from projections import tracking
-from projections.agent_queue_tickets import NO_DUE
-from projections.complaint_index import ComplaintIndexProjection, IndexedComplaint, complaint_index
-from projections.keyset import Page
-from projections.runner import Runner
-from projections.satisfaction import SatisfactionProjection
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.keyset import Page
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.agent_queue_tickets import NO_DUE
+from projections.views.complaint_index import (
+    ComplaintIndexProjection,
+    IndexedComplaint,
+    complaint_index,
+)
+from projections.views.satisfaction import SatisfactionProjection
 from tests.application.builders import customer
 from tests.projections.batch_invariance import dump, live_and_rebuilt
 from tests.projections.catch_up import Project

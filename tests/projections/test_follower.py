@@ -8,10 +8,10 @@ import pytest
 
 from application.app import CareLedger
 from application.settings import Settings
-from projections import tracking
-from projections.follower import Followers
-from projections.runner import Runner
-from projections.store import Tx, ViewStore, open_view_store
+from projections.engine import tracking
+from projections.engine.follower import Followers
+from projections.engine.runner import Runner
+from projections.engine.store import Tx, ViewStore, open_view_store
 from testing.postgres_server import PostgresServer
 from tests.backends import MASTER_KEY
 from tests.projections.surveys_by_channel import SurveysByChannel, counts, send_surveys

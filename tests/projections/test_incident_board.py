@@ -3,16 +3,16 @@ from __future__ import annotations
 import pytest
 
 from application.app import CareLedger
-from projections import tracking
-from projections.incident_board import (
+from projections.engine import tracking
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.incident_board import (
     IncidentBoardProjection,
     IncidentPage,
     incident_metrics,
     open_incidents,
 )
-from projections.runner import Runner
-from projections.satisfaction import SatisfactionProjection
-from projections.store import ViewStore
+from projections.views.satisfaction import SatisfactionProjection
 from tests.projections.catch_up import Project
 from tests.projections.incident_scenario import at, run_scenario
 from tests.support import T0

@@ -5,11 +5,15 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
-from projections import tracking
-from projections.incident_index import IncidentIndexProjection, IndexedIncident, incident_index
-from projections.keyset import Page
-from projections.runner import Runner
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.keyset import Page
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.incident_index import (
+    IncidentIndexProjection,
+    IndexedIncident,
+    incident_index,
+)
 from tests.projections.batch_invariance import dump, live_and_rebuilt
 from tests.projections.catch_up import Project
 from tests.projections.incident_scenario import Incidents, at, run_scenario

@@ -10,16 +10,16 @@ import pytest
 
 from application.app import CareLedger
 from domain.order_types import OrderItem
-from projections import tracking
-from projections.order_delays import (
+from projections.engine import tracking
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.order_delays import (
     DelayPage,
     OrderDelaysProjection,
     delay_summary,
     order_delay,
     orders_at_risk,
 )
-from projections.runner import Runner
-from projections.store import ViewStore
 from tests.application.builders import ADDRESS, customer
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project

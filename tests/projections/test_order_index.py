@@ -8,11 +8,11 @@ import pytest
 
 from application.app import CareLedger
 from domain.order_types import OrderItem
-from projections import tracking
-from projections.keyset import Page
-from projections.order_index import IndexedOrder, OrderIndexProjection, order_index
-from projections.runner import Runner
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.keyset import Page
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
+from projections.views.order_index import IndexedOrder, OrderIndexProjection, order_index
 from tests.application.builders import ADDRESS, customer
 from tests.projections.batch_invariance import dump, live_and_rebuilt
 from tests.projections.catch_up import Project

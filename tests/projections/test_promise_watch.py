@@ -5,15 +5,15 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
-from projections import promise_watch
-from projections.promise_watch import (
+from projections.engine.store import ViewStore
+from projections.views import promise_watch
+from projections.views.promise_watch import (
     PromiseWatchProjection,
     WatchedOrder,
     eta_beyond_promise,
     next_promise_due,
     overdue_orders,
 )
-from projections.store import ViewStore
 from tests.application.builders import customer, order
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project

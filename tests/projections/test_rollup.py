@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from projections.rollup import DAY, NO_SPAN, Spans, by_day, spans
+from projections.engine.rollup import DAY, NO_SPAN, Spans, by_day, spans
 
 MIDNIGHT = int(datetime(2026, 11, 23, tzinfo=UTC).timestamp())
 H = 3600

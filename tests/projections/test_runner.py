@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from application.app import CareLedger
-from projections import tracking
-from projections.projection import Envelope
-from projections.rebuild import collector_paused, grouped, rebuild
-from projections.runner import Runner
-from projections.satisfaction import SatisfactionProjection, satisfaction
-from projections.status import view_status
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.projection import Envelope
+from projections.engine.rebuild import collector_paused, grouped, rebuild
+from projections.engine.runner import Runner
+from projections.engine.status import view_status
+from projections.engine.store import ViewStore
+from projections.views.satisfaction import SatisfactionProjection, satisfaction
 from tests.application.builders import customer, order
 from tests.projections.surveys_by_channel import SurveysByChannel, counts, send_surveys
 from tests.support import T0, meta

@@ -5,8 +5,8 @@ from uuid import UUID
 
 from application.app import CareLedger
 from domain.survey import Scores
-from projections.satisfaction import SatisfactionProjection, satisfaction
-from projections.store import Row, ViewStore
+from projections.engine.store import Row, ViewStore
+from projections.views.satisfaction import SatisfactionProjection, satisfaction
 from tests.application.builders import customer
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project

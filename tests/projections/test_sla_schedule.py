@@ -5,8 +5,9 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
-from projections import sla_schedule
-from projections.sla_schedule import (
+from projections.engine.store import ViewStore
+from projections.views import sla_schedule
+from projections.views.sla_schedule import (
     DueCheck,
     ScheduledClock,
     SlaScheduleProjection,
@@ -14,7 +15,6 @@ from projections.sla_schedule import (
     next_check_at,
     scheduled_clocks,
 )
-from projections.store import ViewStore
 from tests.application.builders import customer
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from projections.store import BULK_FROM, ViewStore
+from projections.engine.store import BULK_FROM, ViewStore
 
 
 def test_merge_inserts_then_updates_many_rows_the_same_way_on_both_backends(

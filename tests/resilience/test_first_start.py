@@ -25,8 +25,8 @@ from application.app import CareLedger
 from application.settings import Settings
 from api.embedded import install_views
 from projections.catalog import projections
-from projections.store import open_view_store
-from projections.runner import Runner
+from projections.engine.store import open_view_store
+from projections.engine.runner import Runner
 time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
 settings = Settings.from_env()
 with CareLedger(settings) as app:

@@ -13,8 +13,8 @@ from api.app import create_app
 from api.embedded import EmbeddedWorkers
 from application.settings import Settings
 from policies.loop import PolicyLoop
-from projections.order_index import OrderIndexProjection
-from projections.runner import Runner
+from projections.engine.runner import Runner
+from projections.views.order_index import OrderIndexProjection
 from tests.application.builders import customer, order
 from tests.backends import MASTER_KEY
 from tests.support import CUSTOMER, meta
@@ -71,7 +71,7 @@ def test_a_lost_race_with_another_runner_is_one_info_line(
     # Ours loses the compare-and-set, says so in one line, and carries on from where theirs is.
     result = ours.run_batch()
     assert result.events == 0 and result.position == theirs.where()[1]
-    lines = [r for r in caplog.records if r.name == "projections.runner"]
+    lines = [r for r in caplog.records if r.name == "projections.engine.runner"]
     assert [r.levelno for r in lines] == [logging.INFO]
     assert "no longer at" in lines[0].getMessage() and lines[0].exc_info is None
     views.close()

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from application.app import CareLedger
-from projections import tracking
-from projections.projection import Projection
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.projection import Projection
+from projections.engine.store import ViewStore
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from projections.agent_queue_tickets import (
+from projections.engine.keyset import Page, keyset_page
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import from_epoch, update_entries
+from projections.engine.store import Row, Tx, ViewStore
+from projections.views.agent_queue_tickets import (
     CHANGES,
     NO_DUE,
     Ticket,
@@ -23,10 +27,6 @@ from projections.agent_queue_tickets import (
     encode,
     received,
 )
-from projections.keyset import Page, keyset_page
-from projections.projection import Envelope, Projection
-from projections.reading import from_epoch, update_entries
-from projections.store import Row, Tx, ViewStore
 
 COLUMNS = (
     "complaint_id",

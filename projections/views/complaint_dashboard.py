@@ -23,17 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from projections.complaint_dashboard_tables import (
-    Bucket,
-    DurationStats,
-    Histograms,
-    create_histogram_table,
-    duration_stats,
-    milliseconds,
-    read_histograms,
-)
-from projections.projection import Envelope, Projection
-from projections.reading import (
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import (
     HOUR,
     active_prefix,
     add_counts,
@@ -43,8 +34,17 @@ from projections.reading import (
     rows_by_ids,
     upsert_rows,
 )
-from projections.rollup import by_day, spanned, spans
-from projections.store import Row, Tx, ViewStore
+from projections.engine.rollup import by_day, spanned, spans
+from projections.engine.store import Row, Tx, ViewStore
+from projections.views.complaint_dashboard_tables import (
+    Bucket,
+    DurationStats,
+    Histograms,
+    create_histogram_table,
+    duration_stats,
+    milliseconds,
+    read_histograms,
+)
 
 LABELS = ("category", "severity", "department")  # known after receipt, counted at its hour
 NEEDS_FACTS = frozenset(

@@ -17,9 +17,9 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.complaint_types import HANDBACK_CLOCKS
-from projections.projection import Envelope, Projection
-from projections.reading import active_prefix, epoch, from_epoch
-from projections.store import Tx, ViewStore
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import active_prefix, epoch, from_epoch
+from projections.engine.store import Tx, ViewStore
 
 CHUNK = 500
 MAX_LIMIT = 1000

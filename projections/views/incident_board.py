@@ -19,10 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from domain.incident_types import OPEN_STATES, IncidentStatus, IncidentType, Severity
-from projections.incident_board_cards import COLUMNS, RANKS, UNASSESSED, Card, apply_batch
-from projections.projection import Envelope, Projection
-from projections.reading import HOUR, active_prefix, from_epoch, hours_between, page_size
-from projections.store import Row, Tx, ViewStore
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import HOUR, active_prefix, from_epoch, hours_between, page_size
+from projections.engine.store import Row, Tx, ViewStore
+from projections.views.incident_board_cards import COLUMNS, RANKS, UNASSESSED, Card, apply_batch
 
 TYPES = tuple(t.value for t in IncidentType)
 SEVERITIES = (*(s.value for s in Severity), UNASSESSED)

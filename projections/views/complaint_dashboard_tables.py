@@ -17,8 +17,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from projections.rollup import Spans, day_of, spanned
-from projections.store import Tx
+from projections.engine.rollup import Spans, day_of, spanned
+from projections.engine.store import Tx
 
 BUCKETS_PER_OCTAVE = 16
 PERCENTS = (50, 90, 99)

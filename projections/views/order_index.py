@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from domain.order_types import DelayRisk, OrderStatus
-from projections.keyset import Page, keyset_page
-from projections.projection import Envelope, Projection
-from projections.reading import epoch, from_epoch, update_entries
-from projections.store import Row, Tx, ViewStore
+from projections.engine.keyset import Page, keyset_page
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import epoch, from_epoch, update_entries
+from projections.engine.store import Row, Tx, ViewStore
 
 S = OrderStatus
 COLUMNS = (

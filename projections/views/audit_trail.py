@@ -22,9 +22,9 @@ from uuid import UUID
 import domain
 from domain.base import CareAggregate
 from domain.values import Sealed
-from projections.projection import Envelope, Projection
-from projections.reading import active_prefix, from_epoch, page_size
-from projections.store import Row, Tx, ViewStore
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import active_prefix, from_epoch, page_size
+from projections.engine.store import Row, Tx, ViewStore
 
 UNKNOWN = "unknown"  # the entity type of an event no aggregate class names
 NOT_PAYLOAD = frozenset(

@@ -16,10 +16,10 @@ from eventsourcing.persistence import OperationalError as PersistenceOperational
 
 from application.app import CareLedger
 from application.errors import ServiceUnavailableError
-from projections import tracking
-from projections.projection import Envelope, Projection
-from projections.store import ViewStore
-from projections.tracking import DeadLetter, PositionMovedError
+from projections.engine import tracking
+from projections.engine.projection import Envelope, Projection
+from projections.engine.store import ViewStore
+from projections.engine.tracking import DeadLetter, PositionMovedError
 
 log = logging.getLogger(__name__)
 

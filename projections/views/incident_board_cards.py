@@ -16,9 +16,9 @@ from typing import Any
 
 from domain.incident_types import OPEN_STATES
 from domain.incident_types import IncidentStatus as S
-from projections.projection import Envelope
-from projections.reading import HOUR, adjust_counts, rows_by_ids, upsert_rows
-from projections.store import Row, Tx
+from projections.engine.projection import Envelope
+from projections.engine.reading import HOUR, adjust_counts, rows_by_ids, upsert_rows
+from projections.engine.store import Row, Tx
 
 UNASSESSED = "unassessed"  # the severity label of an incident before its first assessment
 RANKS = {"I": 1, "II": 2, "III": 3, "IV": 4}

@@ -6,7 +6,7 @@ the stored record at position n encoded without ambiguity: the position and the 
 state bytes, each preceded by its length as an 8-byte unsigned big-endian integer. The chain
 reads stored records only (no decoding), so it binds the bytes as stored, encryption and all.
 Each row also keeps the record's identity, topic and state digest, so that verification
-(`projections.audit_verify`) can say what was at a position that no longer checks out.
+(`projections.views.audit_verify`) can say what was at a position that no longer checks out.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
-from projections.projection import Envelope, Projection
-from projections.store import Tx
+from projections.engine.projection import Envelope, Projection
+from projections.engine.store import Tx
 
 GENESIS = bytes(32)
 _NUMBERS = struct.Struct(">qq")

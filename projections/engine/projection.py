@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import Notification
 
 from domain.base import TOPIC_PREFIX
-from projections.store import Tx
+from projections.engine.store import Tx
 
 
 class Envelope:

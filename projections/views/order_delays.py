@@ -18,17 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from projections.order_delays_rows import (
-    CHANGES,
-    COLUMNS,
-    LateKey,
-    Tally,
-    Tracked,
-    from_row,
-    received,
-)
-from projections.projection import Envelope, Projection
-from projections.reading import (
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import (
     active_prefix,
     add_counts,
     adjust_counts,
@@ -38,8 +29,17 @@ from projections.reading import (
     rows_by_ids,
     upsert_rows,
 )
-from projections.rollup import by_day, spanned, spans
-from projections.store import Row, Tx, ViewStore
+from projections.engine.rollup import by_day, spanned, spans
+from projections.engine.store import Row, Tx, ViewStore
+from projections.views.order_delays_rows import (
+    CHANGES,
+    COLUMNS,
+    LateKey,
+    Tally,
+    Tracked,
+    from_row,
+    received,
+)
 
 
 class OrderDelaysProjection(Projection):

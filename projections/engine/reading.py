@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from projections import tracking
-from projections.projection import Envelope
-from projections.store import Row, Tx
+from projections.engine import tracking
+from projections.engine.projection import Envelope
+from projections.engine.store import Row, Tx
 
 HOUR = 3600
 

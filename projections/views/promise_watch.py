@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from projections.projection import Envelope, Projection
-from projections.reading import active_prefix, epoch, from_epoch
-from projections.store import Row, Tx, ViewStore
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import active_prefix, epoch, from_epoch
+from projections.engine.store import Row, Tx, ViewStore
 
 CHUNK = 500
 MAX_LIMIT = 1000

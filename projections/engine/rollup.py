@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from projections.reading import HOUR
+from projections.engine.reading import HOUR
 
 DAY = 24 * HOUR
 Span = tuple[int, int]  # first and last bucket start, inclusive; empty when first > last

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from projections.reading import active_prefix, page_size
-from projections.store import Row, ViewStore
+from projections.engine.reading import active_prefix, page_size
+from projections.engine.store import Row, ViewStore
 
 Key = tuple[Any, ...]
 

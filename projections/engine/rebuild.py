@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from application.app import CareLedger
-from projections import tracking
-from projections.projection import Envelope, Projection
-from projections.runner import Runner
-from projections.store import ViewStore
+from projections.engine import tracking
+from projections.engine.projection import Envelope, Projection
+from projections.engine.runner import Runner
+from projections.engine.store import ViewStore
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ import threading
 from collections.abc import Sequence
 
 from application.app import CareLedger
-from projections import tracking
-from projections.projection import Projection
-from projections.rebuild import rebuild
-from projections.runner import TRANSIENT, Runner
-from projections.store import PostgresViewStore, ViewStore
-from projections.wakeup import ListenWakeup, PollWakeup
+from projections.engine import tracking
+from projections.engine.projection import Projection
+from projections.engine.rebuild import rebuild
+from projections.engine.runner import TRANSIENT, Runner
+from projections.engine.store import PostgresViewStore, ViewStore
+from projections.engine.wakeup import ListenWakeup, PollWakeup
 
 log = logging.getLogger(__name__)
 

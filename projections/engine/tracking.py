@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from projections.projection import Projection
-from projections.store import BOOKKEEPING, Tx
+from projections.engine.projection import Projection
+from projections.engine.store import BOOKKEEPING, Tx
 
 
 class PositionMovedError(Exception):

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from projections.agent_queue_tickets import CHANGES, COLUMNS, Ticket, from_row, received
-from projections.projection import Envelope, Projection
-from projections.reading import (
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import (
     active_prefix,
     adjust_counts,
     from_epoch,
@@ -26,7 +25,8 @@ from projections.reading import (
     rows_by_ids,
     upsert_rows,
 )
-from projections.store import Row, Tx, ViewStore
+from projections.engine.store import Row, Tx, ViewStore
+from projections.views.agent_queue_tickets import CHANGES, COLUMNS, Ticket, from_row, received
 
 FILTERS = ("department", "assignee", "severity", "status")
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.order_types import CLOSED
-from projections.reading import epoch, hour_of
-from projections.rollup import day_of
-from projections.store import Row
+from projections.engine.reading import epoch, hour_of
+from projections.engine.rollup import day_of
+from projections.engine.store import Row
 
 COLUMNS = (
     "order_id",

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.complaint_types import HANDBACK_CLOCKS
-from projections.reading import epoch
-from projections.store import Row
+from projections.engine.reading import epoch
+from projections.engine.store import Row
 
 NO_DUE = 1e15  # the sort key of a complaint without a running clock: after every due time
 UNCLASSIFIED = "unclassified"

@@ -26,7 +26,9 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 
 from application.app import CareLedger
-from projections.audit_chain import (
+from projections.engine.reading import active_prefix
+from projections.engine.store import ViewStore
+from projections.views.audit_chain import (
     COLUMNS,
     GENESIS,
     AuditChainProjection,
@@ -36,7 +38,7 @@ from projections.audit_chain import (
     next_link,
     row_of,
 )
-from projections.audit_report import (
+from projections.views.audit_report import (
     Anchor,
     Kind,
     Problem,
@@ -44,8 +46,6 @@ from projections.audit_report import (
     format_report,
     parse_anchor,
 )
-from projections.reading import active_prefix
-from projections.store import ViewStore
 
 MAX_PAGE = 10_000
 

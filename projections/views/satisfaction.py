@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.survey import DIMENSIONS
-from projections.projection import Envelope, Projection
-from projections.reading import active_prefix, add_counts, hour_of, hours_between
-from projections.rollup import by_day, spanned, spans
-from projections.store import Tx, ViewStore
+from projections.engine.projection import Envelope, Projection
+from projections.engine.reading import active_prefix, add_counts, hour_of, hours_between
+from projections.engine.rollup import by_day, spanned, spans
+from projections.engine.store import Tx, ViewStore
 
 
 class SatisfactionProjection(Projection):

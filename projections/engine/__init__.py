@@ -1,0 +1,1 @@
+"""The projection engine: store, tracking, runner, followers, rebuild and reading helpers."""
