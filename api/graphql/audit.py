@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from api.auth import SEES_PERSONAL_DATA, Principal, Role
 from api.graphql.consistency import read_at
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Info, parse_id
 from api.graphql.dashboards import AtPosition
 from api.graphql.history import ActorView
 from api.graphql.lists import After, First
@@ -31,7 +31,6 @@ from projections.views.audit_verify import (
     verify,
 )
 
-Info = strawberry.Info[Context, None]
 AUDIT_READERS = (
     Role.COMPLIANCE_OFFICER,
     Role.ANALYST,

@@ -20,7 +20,7 @@ from api.graphql.browse_types import (
     ListedOrder,
     OrderSort,
 )
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Context, Info, parse_id
 from api.graphql.dashboards import AtPosition
 from api.graphql.incidents import READERS as INCIDENT_READERS
 from api.graphql.lists import LIST_READERS, After, First
@@ -35,7 +35,6 @@ from projections.views.incident_index import IncidentIndexProjection, incident_i
 from projections.views.order_index import SORTS as ORDER_SORTS
 from projections.views.order_index import OrderIndexProjection, order_index
 
-Info = strawberry.Info[Context, None]
 INCIDENTS = "incidents"
 
 CustomerId = Annotated[

@@ -11,7 +11,7 @@ import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.graphql.complaints import ComplaintView, load_complaint
-from api.graphql.context import Context
+from api.graphql.context import Info
 from api.graphql.incidents import IncidentView, load_incident
 from api.graphql.list_types import optional
 from api.graphql.orders import OrderView, load_order
@@ -25,7 +25,6 @@ from projections.views.complaint_index import IndexedComplaint
 from projections.views.incident_index import IndexedIncident
 from projections.views.order_index import IndexedOrder
 
-Info = strawberry.Info[Context, None]
 POSITION = "The log position of its last event this list has read"
 
 

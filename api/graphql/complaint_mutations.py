@@ -9,7 +9,7 @@ import strawberry
 
 from api.auth import Principal, Role
 from api.graphql.complaints import ComplaintResult, changed
-from api.graphql.context import CommandInput, Context, parse_id
+from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.orders import STAFF
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
@@ -28,7 +28,6 @@ from domain.complaint_types import (
 from domain.meta import Channel
 from domain.order import Order
 
-Info = strawberry.Info[Context, None]
 SWEEPERS = (Role.SUPERVISOR,)
 
 

@@ -13,7 +13,7 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
 from api.auth import Role
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.orders import READERS
 from api.graphql.outcomes import Written, state_after, version_wanted
@@ -41,7 +41,6 @@ from domain.complaint_types import (
 from domain.meta import Channel
 from domain.sla import ClockName, ClockState, SlaClock
 
-Info = strawberry.Info[Context, None]
 E = TypeVar("E")
 
 

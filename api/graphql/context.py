@@ -93,6 +93,9 @@ class Context:
         return await run_in_threadpool(function, *args, **kwargs)
 
 
+Info = strawberry.Info[Context, None]
+
+
 def _channel(value: str | None) -> Channel | None:
     if value is None:
         return None

@@ -15,7 +15,7 @@ import strawberry
 
 from api.auth import Principal, Role
 from api.graphql.consistency import read_at
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Info, parse_id
 from api.graphql.customers import CustomerView
 from api.graphql.history import HistoryEvent, history_of
 from application.app import CareLedger
@@ -29,7 +29,6 @@ from projections.engine.reading import active_prefix
 from projections.engine.store import ViewStore
 from projections.views.audit_trail import AuditTrailProjection
 
-Info = strawberry.Info[Context, None]
 CREATIONS: dict[str, type[CareAggregate]] = {
     "OrderReceived": Order,
     "ComplaintReceived": Complaint,

@@ -12,15 +12,13 @@ import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Principal, Role
-from api.graphql.context import CommandInput, Context
+from api.graphql.context import CommandInput, Info
 from api.graphql.customers import STAFF, CustomerResult, changed
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
 from application.app import CareLedger
 from application.customers import ContactDetails
 from domain.customer import Tier
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.input(description="Personal data: stored sealed with the customer's own key")

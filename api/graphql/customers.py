@@ -13,7 +13,7 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.outcomes import Written, state_after, version_wanted
 from api.graphql.problems import (
@@ -31,7 +31,6 @@ from application.handling import Outcome
 from application.vault import ERASED
 from domain.customer import Customer, CustomerStatus, Tier
 
-Info = strawberry.Info[Context, None]
 STAFF = (Role.AGENT, Role.SUPERVISOR)
 READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST)
 

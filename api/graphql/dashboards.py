@@ -9,7 +9,7 @@ import strawberry
 
 from api.auth import Role
 from api.graphql.consistency import read_at
-from api.graphql.context import Context
+from api.graphql.context import Context, Info
 from api.graphql.dashboard_types import (
     ComplaintDashboardView,
     IncidentMetricsView,
@@ -22,7 +22,6 @@ from projections.views.incident_board import IncidentBoardProjection, incident_m
 from projections.views.order_delays import OrderDelaysProjection, delay_summary
 from projections.views.satisfaction import SatisfactionProjection, satisfaction
 
-Info = strawberry.Info[Context, None]
 DASHBOARD_READERS = (Role.ANALYST, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE_OFFICER)
 INCIDENT_METRICS_READERS = (*DASHBOARD_READERS, Role.INCIDENT_COMMANDER)
 LONGEST_WINDOW = timedelta(days=366)

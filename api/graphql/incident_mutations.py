@@ -11,7 +11,7 @@ import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
-from api.graphql.context import CommandInput, Context, parse_id
+from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.incidents import RESPONDERS, IncidentResult, changed
 from api.graphql.outcomes import EntityCommands, answer, call
 from application.app import CareLedger
@@ -25,8 +25,6 @@ from domain.incident_types import (
 )
 from domain.incident_types import Role as IncidentRole
 from domain.incident_types import Severity as IncidentSeverity
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.input

@@ -12,7 +12,7 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.outcomes import Written, state_after, version_wanted
 from api.graphql.problems import (
@@ -34,7 +34,6 @@ from domain.incident_types import (
 from domain.incident_types import Role as IncidentRole
 from domain.incident_types import Severity as IncidentSeverity
 
-Info = strawberry.Info[Context, None]
 RESPONDERS = (Role.INCIDENT_COMMANDER, Role.SUPERVISOR)
 READERS = (*RESPONDERS, Role.ANALYST, Role.COMPLIANCE_OFFICER)
 

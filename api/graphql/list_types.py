@@ -10,7 +10,7 @@ import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.graphql.complaints import ComplaintView, load_complaint
-from api.graphql.context import Context
+from api.graphql.context import Info
 from api.graphql.dashboard_types import LabelCount
 from api.graphql.incidents import IncidentView, RoleHolder, load_incident
 from api.graphql.orders import OrderView, load_order
@@ -25,7 +25,6 @@ from projections.views.agent_queue import QueueRow
 from projections.views.incident_board import BoardIncident
 from projections.views.order_delays import OrderDelay
 
-Info = strawberry.Info[Context, None]
 E = TypeVar("E")
 
 

@@ -11,7 +11,7 @@ import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL na
 from api.auth import Role
 from api.graphql import incidents
 from api.graphql.consistency import read_at
-from api.graphql.context import Context
+from api.graphql.context import Info
 from api.graphql.dashboard_types import counts
 from api.graphql.dashboards import AtPosition
 from api.graphql.list_types import OpenIncident, OrderAtRisk, QueueCounts, QueuedComplaint
@@ -24,7 +24,6 @@ from projections.views.agent_queue import AgentQueueProjection, agent_queue, que
 from projections.views.incident_board import IncidentBoardProjection, open_incidents
 from projections.views.order_delays import OrderDelaysProjection, orders_at_risk
 
-Info = strawberry.Info[Context, None]
 LIST_READERS = (Role.AGENT, Role.SUPERVISOR, Role.ANALYST, Role.COMPLIANCE_OFFICER)
 QUEUE, AT_RISK, BOARD = "queue", "at-risk", "board"
 

@@ -9,7 +9,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import Principal, Role
-from api.graphql.context import CommandInput, Context, parse_id
+from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.enums import (
     CancellingParty,
     Channel,
@@ -25,8 +25,6 @@ from api.graphql.problems import ForbiddenError
 from application.app import CareLedger
 from domain.order import Order
 from domain.order_types import OrderItem
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.input

@@ -12,7 +12,7 @@ import strawberry
 from strawberry import relay
 
 from api.auth import Role
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Info, parse_id
 from api.graphql.enums import (
     CancellingParty,
     Channel,
@@ -37,7 +37,6 @@ from api.graphql.problems import (
 from application.handling import Outcome
 from domain.order import Order
 
-Info = strawberry.Info[Context, None]
 E = TypeVar("E")
 STAFF = (Role.AGENT, Role.SUPERVISOR)
 READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST, Role.INCIDENT_COMMANDER)

@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import Principal, Role
-from api.graphql.context import CommandInput, Context, parse_id
+from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.problems import ForbiddenError, problem_of
 from application.app import CareLedger
 from application.handling import Outcome
@@ -21,7 +21,6 @@ from domain.meta import Meta
 
 T = TypeVar("T")
 P = ParamSpec("P")
-Info = strawberry.Info[Context, None]
 Changed = Callable[[Info, Outcome], Awaitable[object]]
 Check = Callable[[Info, Principal, UUID], Awaitable[None]]
 

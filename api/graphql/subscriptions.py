@@ -16,14 +16,13 @@ import strawberry
 
 from api.graphql.complaints import ComplaintView, load_complaint
 from api.graphql.consistency import views_behind
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Context, Info, parse_id
 from api.graphql.dashboard_types import ComplaintDashboardView
 from api.graphql.dashboards import DASHBOARD_READERS, From, To, complaint_dashboard_view, window
 from api.graphql.incidents import IncidentView, load_incident
 from api.graphql.live import live_feed
 from projections.views.complaint_dashboard import ComplaintDashboardProjection
 
-Info = strawberry.Info[Context, None]
 V = TypeVar("V", ComplaintView, IncidentView)
 Load = Callable[[Info, UUID, "int | None"], Awaitable[V]]
 

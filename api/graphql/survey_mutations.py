@@ -8,14 +8,12 @@ import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Principal, Role
-from api.graphql.context import CommandInput, Context, parse_id
+from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
 from api.graphql.surveys import STAFF, SurveyResult, changed
 from application.app import CareLedger
 from domain.survey import Scores, Survey, SurveySubject, SurveyVia
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.input

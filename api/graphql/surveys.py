@@ -12,7 +12,7 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.auth import Role
-from api.graphql.context import Context, parse_id
+from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.outcomes import Written, state_after, version_wanted
 from api.graphql.problems import (
@@ -27,7 +27,6 @@ from api.graphql.problems import (
 from application.handling import Outcome
 from domain.survey import Survey, SurveyStatus, SurveySubject, SurveyVia
 
-Info = strawberry.Info[Context, None]
 STAFF = (Role.AGENT, Role.SUPERVISOR)
 READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST)
 
