@@ -1,7 +1,8 @@
 """Where read models live: one small interface, a SQLite and a PostgreSQL implementation.
 
 Read-model SQL is written once with `?` placeholders and portable types (TEXT, BIGINT,
-DOUBLE PRECISION, times as epoch seconds); the PostgreSQL side rewrites the placeholders.
+DOUBLE PRECISION, times as epoch seconds); on PostgreSQL each statement is put in psycopg's
+own parameter style once (`postgres_placeholders`), outside literals, names and comments.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,44 @@ Row = tuple[Any, ...]
 BULK_FROM = 32  # rows: below this, plain statements beat the staging table's round trips
 
 
+@lru_cache(maxsize=2048)
+def postgres_placeholders(sql: str) -> str:
+    """The statement in psycopg's parameter style: each `?` outside a string literal, a quoted
+    name or a comment becomes `%s`, and each `%` (a LIKE pattern, the modulo operator) `%%`.
+    The text of literals, names and comments is kept as it is, but for `%`."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        char = sql[i]
+        if char in "'\"":
+            end = _closing(sql, i, char)
+            out.append(sql[i:end].replace("%", "%%"))
+            i = end
+            continue
+        if sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end < 0 else end
+            out.append(sql[i:end].replace("%", "%%"))
+            i = end
+            continue
+        out.append("%s" if char == "?" else "%%" if char == "%" else char)
+        i += 1
+    return "".join(out)
+
+
+def _closing(sql: str, start: int, quote: str) -> int:
+    """Just past the quote that closes the one at `start` (a doubled quote stays inside)."""
+    i = start + 1
+    while i < len(sql):
+        if sql[i] == quote:
+            if i + 1 < len(sql) and sql[i + 1] == quote:
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return len(sql)  # unclosed: the server reports the syntax error
+
+
 class Tx:
     """One transaction on the view store."""
 
@@ -34,7 +74,7 @@ class Tx:
         self.dialect = dialect
 
     def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self.dialect == "postgres" else sql
+        return postgres_placeholders(sql) if self.dialect == "postgres" else sql
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._cursor.execute(self._sql(sql), params)
