@@ -64,8 +64,15 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
 
     @recorded("ComplaintReceived")
     def __init__(
-        self, meta: Meta, customer_id: UUID, order_id: UUID | None, content: Sealed,
-        channel: Channel, policy_version: int, *, id: UUID,
+        self,
+        meta: Meta,
+        customer_id: UUID,
+        order_id: UUID | None,
+        content: Sealed,
+        channel: Channel,
+        policy_version: int,
+        *,
+        id: UUID,
     ) -> None:
         self.customer_id = customer_id
         self.order_id = order_id
@@ -105,16 +112,28 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
 
     @classmethod
     def receive(
-        cls, meta: Meta, *, id: UUID, customer_id: UUID, order_id: UUID | None, content: Sealed,
-        channel: str, policy: SlaPolicy = SLA_POLICY_V1,
+        cls,
+        meta: Meta,
+        *,
+        id: UUID,
+        customer_id: UUID,
+        order_id: UUID | None,
+        content: Sealed,
+        channel: str,
+        policy: SlaPolicy = SLA_POLICY_V1,
     ) -> Complaint:
         checked_channel = one_of("channel", channel, Channel)
         if content.subject != str(customer_id):
             raise InvalidInputError("content", "must be sealed with the customer's own key")
         known_policy("policy", policy)
         complaint = cls(
-            meta=meta, customer_id=customer_id, order_id=order_id, content=content,
-            channel=checked_channel, policy_version=policy.version, id=id,
+            meta=meta,
+            customer_id=customer_id,
+            order_id=order_id,
+            content=content,
+            channel=checked_channel,
+            policy_version=policy.version,
+            id=id,
         )
         for clock in (ClockName.FIRST_RESPONSE, ClockName.REGISTRATION, ClockName.RESOLUTION):
             complaint._start_clock(meta, clock)
@@ -135,8 +154,9 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self._escalate_if_urgent(meta)
 
     @recorded("ComplaintClassified")
-    def _classified(self, meta: Meta, category: Category, subcategory: str,
-                    severity: Severity) -> None:
+    def _classified(
+        self, meta: Meta, category: Category, subcategory: str, severity: Severity
+    ) -> None:
         self._set_classification(category, subcategory, severity)
         self.status = S.CLASSIFIED
         self.classified_at = meta.occurred_at
@@ -145,14 +165,25 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
     def reclassify(self, meta: Meta, category: str, subcategory: str, severity: str) -> None:
         kind, sub, level = checked_classification(category, subcategory, severity)
         self.require("reclassify", CLASSIFIED_OPEN_STATES)
-        self._reclassified(meta=meta, category=kind, subcategory=sub, severity=level,
-                           previous_severity=self.severity)
+        self._reclassified(
+            meta=meta,
+            category=kind,
+            subcategory=sub,
+            severity=level,
+            previous_severity=self.severity,
+        )
         self._retarget_resolution(meta)
         self._escalate_if_urgent(meta)
 
     @recorded("ComplaintReclassified")
-    def _reclassified(self, meta: Meta, category: Category, subcategory: str, severity: Severity,
-                      previous_severity: Severity | None) -> None:
+    def _reclassified(
+        self,
+        meta: Meta,
+        category: Category,
+        subcategory: str,
+        severity: Severity,
+        previous_severity: Severity | None,
+    ) -> None:
         self._set_classification(category, subcategory, severity)
 
     def _set_classification(self, category: str, subcategory: str, severity: str) -> None:
@@ -306,12 +337,14 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         bounded_text("cause", cause, ROOT_CAUSE_MAX)
         bounded_text("corrective_action", corrective_action, ROOT_CAUSE_MAX)
         self.require("record a root cause", CLASSIFIED_OPEN_STATES)
-        self._root_cause_recorded(meta=meta, cause=cause, corrective_action=corrective_action,
-                                  incident_id=incident_id)
+        self._root_cause_recorded(
+            meta=meta, cause=cause, corrective_action=corrective_action, incident_id=incident_id
+        )
 
     @recorded("RootCauseRecorded")
-    def _root_cause_recorded(self, meta: Meta, cause: str, corrective_action: str,
-                             incident_id: UUID | None) -> None:
+    def _root_cause_recorded(
+        self, meta: Meta, cause: str, corrective_action: str, incident_id: UUID | None
+    ) -> None:
         self.root_cause_recorded = True
         self.root_cause = cause
         self.corrective_action = corrective_action
@@ -333,8 +366,9 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
 
     # links and merging
 
-    def link(self, meta: Meta, *, incident_id: UUID | None = None,
-             order_id: UUID | None = None) -> None:
+    def link(
+        self, meta: Meta, *, incident_id: UUID | None = None, order_id: UUID | None = None
+    ) -> None:
         if (incident_id is None) == (order_id is None):
             raise InvalidInputError("incident_id", "give exactly one of incident_id and order_id")
         self.require("link", OPEN_STATES)

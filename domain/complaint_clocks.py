@@ -45,8 +45,12 @@ class SlaClockStarted(ComplaintEvent):
     def apply(self, aggregate: ComplaintClocks) -> None:
         name = ClockName(self.clock)
         aggregate.clocks[name] = SlaClock(
-            name=name, started_at=self.meta.occurred_at, target_s=self.target_s,
-            warn_at=self.warn_at, due_at=self.due_at, policy_version=self.policy_version,
+            name=name,
+            started_at=self.meta.occurred_at,
+            target_s=self.target_s,
+            warn_at=self.warn_at,
+            due_at=self.due_at,
+            policy_version=self.policy_version,
         )
 
 
@@ -167,8 +171,15 @@ class ComplaintClocks:
         policy = self.sla_policy
         target_s = policy.target_s(name, self.severity)
         warn_at, due_at = schedule(meta.occurred_at, target_s, 0, policy.warn_percent)
-        self.trigger_event(SlaClockStarted, meta=meta, clock=name, due_at=due_at,
-                           warn_at=warn_at, target_s=target_s, policy_version=policy.version)
+        self.trigger_event(
+            SlaClockStarted,
+            meta=meta,
+            clock=name,
+            due_at=due_at,
+            warn_at=warn_at,
+            target_s=target_s,
+            policy_version=policy.version,
+        )
 
     def _retarget_resolution(self, meta: Meta) -> None:
         clock = self.clocks[ClockName.RESOLUTION]
@@ -177,10 +188,15 @@ class ComplaintClocks:
         if not clock.is_active or target_s == clock.target_s:
             return
         # a paused clock's times leave out the current pause: resuming adds it
-        warn_at, due_at = schedule(clock.started_at, target_s, clock.paused_s,
-                                   policy.warn_percent)
-        self.trigger_event(SlaClockRetargeted, meta=meta, clock=ClockName.RESOLUTION,
-                           due_at=due_at, warn_at=warn_at, target_s=target_s)
+        warn_at, due_at = schedule(clock.started_at, target_s, clock.paused_s, policy.warn_percent)
+        self.trigger_event(
+            SlaClockRetargeted,
+            meta=meta,
+            clock=ClockName.RESOLUTION,
+            due_at=due_at,
+            warn_at=warn_at,
+            target_s=target_s,
+        )
 
     def _pause_clock(self, meta: Meta, name: ClockName) -> None:
         if self.clocks[name].is_running:
@@ -190,15 +206,17 @@ class ComplaintClocks:
         clock = self.clocks[name]
         if clock.is_paused:
             warn_at, due_at = clock.resumed_schedule(meta.occurred_at)
-            self.trigger_event(SlaClockResumed, meta=meta, clock=name, due_at=due_at,
-                               warn_at=warn_at)
+            self.trigger_event(
+                SlaClockResumed, meta=meta, clock=name, due_at=due_at, warn_at=warn_at
+            )
 
     def _settle_clock(self, meta: Meta, name: ClockName) -> None:
         """Records how a clock the last event stopped ended: met, or breached if not yet so."""
         clock = self.clocks[name]
         if clock.state == ClockState.MET:
-            self.trigger_event(SlaMet, meta=meta, clock=name,
-                               elapsed_s=clock.elapsed_s(meta.occurred_at))
+            self.trigger_event(
+                SlaMet, meta=meta, clock=name, elapsed_s=clock.elapsed_s(meta.occurred_at)
+            )
         elif not clock.breached:
             self._breach(meta, name)
 

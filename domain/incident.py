@@ -43,8 +43,14 @@ class Incident(CareAggregate):
 
     @recorded("IncidentReported")
     def __init__(
-        self, meta: Meta, type: IncidentType, source: IncidentSource, title: str,
-        description: str, *, id: UUID,
+        self,
+        meta: Meta,
+        type: IncidentType,
+        source: IncidentSource,
+        title: str,
+        description: str,
+        *,
+        id: UUID,
     ) -> None:
         self.type = IncidentType(type)
         self.source = IncidentSource(source)
@@ -69,13 +75,22 @@ class Incident(CareAggregate):
 
     @classmethod
     def report(
-        cls, meta: Meta, *, id: UUID, type: str, source: str, title: str, description: str,
+        cls,
+        meta: Meta,
+        *,
+        id: UUID,
+        type: str,
+        source: str,
+        title: str,
+        description: str,
     ) -> Incident:
         return cls(
-            meta=meta, type=one_of("type", type, IncidentType),
+            meta=meta,
+            type=one_of("type", type, IncidentType),
             source=one_of("source", source, IncidentSource),
             title=bounded_text("title", title, NAME_MAX),
-            description=bounded_text("description", description, TEXT_MAX), id=id,
+            description=bounded_text("description", description, TEXT_MAX),
+            id=id,
         )
 
     @property

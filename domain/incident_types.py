@@ -21,10 +21,16 @@ class IncidentStatus(StrEnum):
     MERGED = "Merged"
 
 
-OPEN_STATES = frozenset({
-    IncidentStatus.REPORTED, IncidentStatus.CONFIRMED, IncidentStatus.RESPONDING,
-    IncidentStatus.MITIGATED, IncidentStatus.RESOLVED, IncidentStatus.IN_REVIEW,
-})
+OPEN_STATES = frozenset(
+    {
+        IncidentStatus.REPORTED,
+        IncidentStatus.CONFIRMED,
+        IncidentStatus.RESPONDING,
+        IncidentStatus.MITIGATED,
+        IncidentStatus.RESOLVED,
+        IncidentStatus.IN_REVIEW,
+    }
+)
 STAFFED_STATES = OPEN_STATES - {IncidentStatus.REPORTED}
 ACTIVE_STATES = frozenset({IncidentStatus.RESPONDING, IncidentStatus.MITIGATED})
 

@@ -47,8 +47,18 @@ class Order(CareAggregate):
 
     @recorded("OrderReceived")
     def __init__(
-        self, meta: Meta, customer_id: UUID, restaurant: str, region: str, items: list[OrderItem],
-        amount: Decimal, promised_at: datetime, address: Sealed, channel: Channel, *, id: UUID,
+        self,
+        meta: Meta,
+        customer_id: UUID,
+        restaurant: str,
+        region: str,
+        items: list[OrderItem],
+        amount: Decimal,
+        promised_at: datetime,
+        address: Sealed,
+        channel: Channel,
+        *,
+        id: UUID,
     ) -> None:
         self.customer_id = customer_id
         self.restaurant = restaurant
@@ -88,18 +98,32 @@ class Order(CareAggregate):
 
     @classmethod
     def receive(
-        cls, meta: Meta, *, id: UUID, customer_id: UUID, restaurant: str, region: str,
-        items: Sequence[OrderItem], amount: Decimal | str, promised_at: datetime,
-        address: Sealed, channel: str,
+        cls,
+        meta: Meta,
+        *,
+        id: UUID,
+        customer_id: UUID,
+        restaurant: str,
+        region: str,
+        items: Sequence[OrderItem],
+        amount: Decimal | str,
+        promised_at: datetime,
+        address: Sealed,
+        channel: str,
     ) -> Order:
         if not isinstance(address, Sealed) or address.subject != str(customer_id):
             raise InvalidInputError("address", "must be sealed with the customer's own key")
         return cls(
-            meta=meta, customer_id=customer_id, restaurant=bounded_text("restaurant", restaurant),
-            region=bounded_text("region", region, 100), items=checked_items(items),
+            meta=meta,
+            customer_id=customer_id,
+            restaurant=bounded_text("restaurant", restaurant),
+            region=bounded_text("region", region, 100),
+            items=checked_items(items),
             amount=money("amount", amount),
             promised_at=later_than("promised_at", promised_at, meta.occurred_at),
-            address=address, channel=one_of("channel", channel, Channel), id=id,
+            address=address,
+            channel=one_of("channel", channel, Channel),
+            id=id,
         )
 
     # --- the promise ---------------------------------------------------------------------------
@@ -328,4 +352,3 @@ class Order(CareAggregate):
     @recorded("RefundRecorded")
     def _refund_recorded(self, meta: Meta, amount: Decimal, origin: RefundOrigin) -> None:
         self.refunded_total += amount
-

@@ -139,8 +139,9 @@ class SlaClock:
     def elapsed_s(self, at: datetime) -> int:
         """Running time up to `at` (or to the stop), paused time excluded."""
         end = self.stopped_at or at
-        return max(0, seconds_between(self.started_at, end) - self.paused_s
-                   - self.current_pause_s(end))
+        return max(
+            0, seconds_between(self.started_at, end) - self.paused_s - self.current_pause_s(end)
+        )
 
     def late_by_s(self, at: datetime) -> int:
         return seconds_between(self.due_at, self.stopped_at or at)

@@ -24,8 +24,11 @@ class TypedSnapshot(Snapshot):
         taken = super().take(aggregate)
         enums = {name: spec for name, value in taken.state.items() if (spec := _enum_spec(value))}
         return cls(
-            originator_id=taken.originator_id, originator_version=taken.originator_version,
-            timestamp=taken.timestamp, topic=taken.topic, state={**taken.state, ENUMS: enums},
+            originator_id=taken.originator_id,
+            originator_version=taken.originator_version,
+            timestamp=taken.timestamp,
+            topic=taken.topic,
+            state={**taken.state, ENUMS: enums},
         )
 
     def mutate(self, _: None) -> Any:

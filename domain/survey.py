@@ -29,8 +29,13 @@ class SurveyVia(StrEnum):
     APP = "app"
 
 
-DIMENSIONS = ("product_quality", "service_attitude", "after_sales", "response_speed",
-              "problem_solving")
+DIMENSIONS = (
+    "product_quality",
+    "service_attitude",
+    "after_sales",
+    "response_speed",
+    "problem_solving",
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,14 @@ class Survey(CareAggregate):
 
     @event(Sent)
     def __init__(
-        self, meta: Meta, customer_id: UUID, subject: SurveySubject, subject_id: UUID,
-        via: SurveyVia, *, id: UUID,
+        self,
+        meta: Meta,
+        customer_id: UUID,
+        subject: SurveySubject,
+        subject_id: UUID,
+        via: SurveyVia,
+        *,
+        id: UUID,
     ) -> None:
         self.customer_id = customer_id
         self.subject = SurveySubject(subject)
@@ -90,12 +101,22 @@ class Survey(CareAggregate):
 
     @classmethod
     def send(
-        cls, meta: Meta, customer_id: UUID, subject: str, subject_id: UUID, via: str, *,
+        cls,
+        meta: Meta,
+        customer_id: UUID,
+        subject: str,
+        subject_id: UUID,
+        via: str,
+        *,
         id: UUID,
     ) -> Survey:
         return cls(
-            meta=meta, customer_id=customer_id, subject=one_of("subject", subject, SurveySubject),
-            subject_id=subject_id, via=one_of("via", via, SurveyVia), id=id,
+            meta=meta,
+            customer_id=customer_id,
+            subject=one_of("subject", subject, SurveySubject),
+            subject_id=subject_id,
+            via=one_of("via", via, SurveyVia),
+            id=id,
         )
 
     def respond(self, meta: Meta, scores: Scores, comment: Sealed | None) -> None:

@@ -26,5 +26,6 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
 
 .venv/bin/ruff check domain application projections policies api demo testing tests bench
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"
