@@ -31,13 +31,6 @@ from projections.views.audit_verify import (
     verify,
 )
 
-AUDIT_READERS = (
-    Role.COMPLIANCE_OFFICER,
-    Role.ANALYST,
-    Role.SUPERVISOR,
-    Role.AGENT,
-    Role.INCIDENT_COMMANDER,
-)
 SEALED = {"sealed": True}
 Opened = tuple[AuditEntry, dict[str, Any]]
 MAX_VERIFIED = 100_000  # events one call recomputes at most
@@ -226,7 +219,7 @@ class AuditQueries:
         after: After = None,
         at_position: AtPosition = None,
     ) -> Connection[AuditEntryView]:
-        caller = info.context.require(*AUDIT_READERS)
+        caller = info.context.authorize("auditTrail")
         by, value = _one_subject(entity_id, actor_id, correlation_id)
         kind = f"audit-{by}"
         key = decode_cursor(kind, after, (int,))
@@ -262,7 +255,7 @@ class AuditQueries:
         after: ResumeAfter = None,
         limit: Limit = MAX_VERIFIED,
     ) -> AuditVerification:
-        info.context.require(Role.COMPLIANCE_OFFICER)
+        info.context.authorize("verifyAuditChain")
         expected, resume = _anchor("anchor", anchor), _anchor("after", after)
         if not 1 <= limit <= MAX_VERIFIED:
             raise InvalidInputError("limit", f"`limit` must be between 1 and {MAX_VERIFIED}")

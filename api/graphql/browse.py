@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
 from api.graphql.browse_types import (
     ComplaintSort,
     ListedComplaint,
@@ -22,10 +21,10 @@ from api.graphql.browse_types import (
 )
 from api.graphql.context import Context, Info, parse_id
 from api.graphql.dashboards import AtPosition
-from api.graphql.incidents import READERS as INCIDENT_READERS
-from api.graphql.lists import LIST_READERS, After, First
+from api.graphql.lists import After, First
 from api.graphql.paging import DEFAULT_PAGE, Connection, keyset_connection
 from api.graphql.problems import ForbiddenError
+from api.permissions import OWN_DATA
 from domain.complaint_types import Category, ComplaintStatus, Department, Severity
 from domain.incident_types import IncidentStatus, IncidentType
 from domain.incident_types import Severity as IncidentSeverity
@@ -130,7 +129,7 @@ class BrowseQueries:
         after: After = None,
         at_position: AtPosition = None,
     ) -> Connection[ListedIncident]:
-        info.context.require(*INCIDENT_READERS)
+        info.context.authorize("incidents")
         return await keyset_connection(
             info.context,
             INCIDENTS,
@@ -150,9 +149,9 @@ class BrowseQueries:
 def customer_scope(context: Context, customer_id: strawberry.ID | None, what: str) -> str | None:
     """The customer a list is narrowed to: for staff the one named, if any; for a customer
     always themselves, naming anyone else being refused."""
-    caller = context.require(*LIST_READERS, Role.CUSTOMER)
+    caller = context.authorize(what)
     named = None if customer_id is None else parse_id("customerId", customer_id)
-    if caller.role is not Role.CUSTOMER:
+    if not OWN_DATA.binds(caller.role):
         return None if named is None else str(named)
     own = caller.customer_id
     if own is None or named not in (None, own):

@@ -7,12 +7,12 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal, Role
+from api.auth import Principal
 from api.graphql.complaints import ComplaintResult, changed
 from api.graphql.context import CommandInput, Info, parse_id
-from api.graphql.orders import STAFF
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
+from api.permissions import OWN_DATA
 from application.app import CareLedger
 from domain.complaint import Complaint
 from domain.complaint_types import (
@@ -27,8 +27,6 @@ from domain.complaint_types import (
 )
 from domain.meta import Channel
 from domain.order import Order
-
-SWEEPERS = (Role.SUPERVISOR,)
 
 
 @strawberry.input
@@ -122,16 +120,15 @@ def _id(field: str, value: strawberry.ID | None) -> UUID | None:
 
 
 async def _own_complaint(info: Info, caller: Principal, complaint_id: UUID) -> None:
-    if caller.role is not Role.CUSTOMER:
+    if not OWN_DATA.binds(caller.role):
         return
     context = info.context
     complaint = await context.call(context.services.ledger.load, Complaint, complaint_id)
-    if not caller.is_customer(complaint.customer_id):
+    if not OWN_DATA.allows(caller, complaint.customer_id):
         raise ForbiddenError("customers may act only on their own complaints")
 
 
-COMPLAINTS = EntityCommands("complaint", STAFF, changed, check=_own_complaint)
-CUSTOMER_OR_STAFF = (Role.CUSTOMER, *STAFF)
+COMPLAINTS = EntityCommands("complaint", changed, check=_own_complaint)
 
 
 async def _check_filing(
@@ -139,9 +136,9 @@ async def _check_filing(
 ) -> None:
     """Customers file only for themselves, and only about their own orders."""
     context = info.context
-    if caller.role is not Role.CUSTOMER:
+    if not OWN_DATA.binds(caller.role):
         return
-    if not caller.is_customer(customer_id):
+    if not OWN_DATA.allows(caller, customer_id):
         raise ForbiddenError("customers may file complaints only for themselves")
     if order_id is not None:
         order = await context.call(context.services.ledger.load, Order, order_id)
@@ -155,7 +152,7 @@ class ComplaintMutations:
     async def file_complaint(self, info: Info, input: FileComplaintInput) -> ComplaintResult:
         async def attempt() -> object:
             context = info.context
-            caller = context.require(Role.CUSTOMER, *STAFF)
+            caller = context.authorize("fileComplaint")
             customer_id = parse_id("customerId", input.customer_id)
             order_id = _id("orderId", input.order_id)
             await _check_filing(info, caller, customer_id, order_id)
@@ -223,7 +220,6 @@ class ComplaintMutations:
             info,
             input,
             call(CareLedger.receive_customer_message, input.content),
-            roles=CUSTOMER_OR_STAFF,
             channel=input.channel,
         )
 
@@ -265,15 +261,11 @@ class ComplaintMutations:
 
     @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
     async def confirm_satisfied(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(
-            info, input, call(CareLedger.confirm_satisfied), roles=CUSTOMER_OR_STAFF
-        )
+        return await COMPLAINTS.run(info, input, call(CareLedger.confirm_satisfied))
 
     @strawberry.mutation(description="The customer, on their own complaint; staff on their behalf")
     async def dispute_resolution(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(
-            info, input, call(CareLedger.dispute_resolution), roles=CUSTOMER_OR_STAFF
-        )
+        return await COMPLAINTS.run(info, input, call(CareLedger.dispute_resolution))
 
     @strawberry.mutation(description="Required before a major or urgent complaint closes")
     async def record_root_cause(self, info: Info, input: RecordRootCauseInput) -> ComplaintResult:
@@ -316,6 +308,4 @@ class ComplaintMutations:
 
     @strawberry.mutation(description="The SLA sweeper's check, by hand: records what is due now")
     async def check_complaint_sla(self, info: Info, input: ComplaintInput) -> ComplaintResult:
-        return await COMPLAINTS.run(
-            info, input, call(CareLedger.check_complaint_sla), roles=SWEEPERS
-        )
+        return await COMPLAINTS.run(info, input, call(CareLedger.check_complaint_sla))

@@ -12,10 +12,8 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
-from api.auth import Role
 from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
-from api.graphql.orders import READERS
 from api.graphql.outcomes import Written, state_after, version_wanted
 from api.graphql.problems import (
     Conflict,
@@ -26,6 +24,7 @@ from api.graphql.problems import (
     TransitionRefused,
     ValidationFailed,
 )
+from api.permissions import OWN_DATA
 from application import handling
 from domain.complaint import Complaint
 from domain.complaint_types import (
@@ -198,11 +197,9 @@ async def fetch_complaint(info: Info, complaint_id: UUID, version: int | None = 
     caller = context.caller
     ledger = context.services.ledger
     complaint = await context.call(ledger.load, Complaint, complaint_id, version)
-    if caller.role is Role.CUSTOMER:
-        if not caller.is_customer(complaint.customer_id):
-            raise ForbiddenError("customers see only their own complaints")
-    else:
-        context.require(*READERS)
+    context.authorize("complaint")
+    if not OWN_DATA.allows(caller, complaint.customer_id):
+        raise ForbiddenError("customers see only their own complaints")
     return complaint
 
 

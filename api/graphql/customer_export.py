@@ -13,7 +13,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal, Role
+from api.auth import Principal
 from api.graphql.consistency import read_at
 from api.graphql.context import Info, parse_id
 from api.graphql.customers import CustomerView
@@ -127,7 +127,7 @@ class CustomerExportQueries:
         self, info: Info, id: strawberry.ID, at_position: int | None = None
     ) -> CustomerExport:
         context = info.context
-        caller = context.require(Role.COMPLIANCE_OFFICER)
+        caller = context.authorize("customerExport")
         customer_id = parse_id("id", id)
         found = await read_at(
             context, [AuditTrailProjection.name], at_position, customer_entities, customer_id

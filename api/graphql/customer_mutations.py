@@ -11,11 +11,12 @@ from uuid import UUID
 import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Principal, Role
+from api.auth import Principal
 from api.graphql.context import CommandInput, Info
-from api.graphql.customers import STAFF, CustomerResult, changed
+from api.graphql.customers import CustomerResult, changed
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
+from api.permissions import OWN_DATA
 from application.app import CareLedger
 from application.customers import ContactDetails
 from domain.customer import Tier
@@ -56,11 +57,11 @@ def _details(contact: ContactInput) -> ContactDetails:
 
 
 async def _themself(info: Info, caller: Principal, customer_id: UUID) -> None:
-    if caller.role is Role.CUSTOMER and not caller.is_customer(customer_id):
+    if not OWN_DATA.allows(caller, customer_id):
         raise ForbiddenError("customers may change only their own contact details")
 
 
-CUSTOMERS = EntityCommands("customer", STAFF, changed, check=_themself)
+CUSTOMERS = EntityCommands("customer", changed, check=_themself)
 
 
 @strawberry.type
@@ -69,7 +70,7 @@ class CustomerMutations:
     async def register_customer(self, info: Info, input: RegisterCustomerInput) -> CustomerResult:
         async def attempt() -> object:
             context = info.context
-            context.require(*STAFF)
+            context.authorize("registerCustomer")
             outcome = await context.run(
                 context.services.ledger.register_customer,
                 context.meta(input),
@@ -85,20 +86,15 @@ class CustomerMutations:
             info,
             input,
             lambda: call(CareLedger.change_contact, _details(input.contact)),
-            roles=(Role.CUSTOMER, *STAFF),
         )
 
     @strawberry.mutation(description="Supervisors only")
     async def assign_tier(self, info: Info, input: AssignTierInput) -> CustomerResult:
-        return await CUSTOMERS.run(
-            info, input, call(CareLedger.assign_tier, input.tier), roles=(Role.SUPERVISOR,)
-        )
+        return await CUSTOMERS.run(info, input, call(CareLedger.assign_tier, input.tier))
 
     @strawberry.mutation(
         description="Destroy the customer's key: their personal data becomes unreadable"
         " everywhere; counts, states and scores stay. Compliance officers and admins only"
     )
     async def erase_customer(self, info: Info, input: CustomerInput) -> CustomerResult:
-        return await CUSTOMERS.run(
-            info, input, call(CareLedger.erase_customer), roles=(Role.COMPLIANCE_OFFICER,)
-        )
+        return await CUSTOMERS.run(info, input, call(CareLedger.erase_customer))

@@ -12,7 +12,6 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
 from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.outcomes import Written, state_after, version_wanted
@@ -25,14 +24,12 @@ from api.graphql.problems import (
     TransitionRefused,
     ValidationFailed,
 )
+from api.permissions import OWN_DATA, PERSONAL_DATA
 from application.app import CareLedger
 from application.customers import ERASED_CONTACT, ContactDetails
 from application.handling import Outcome
 from application.vault import ERASED
 from domain.customer import Customer, CustomerStatus, Tier
-
-STAFF = (Role.AGENT, Role.SUPERVISOR)
-READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST)
 
 
 @strawberry.type
@@ -60,7 +57,7 @@ class CustomerView(relay.Node):
     )
     async def contact(self, info: Info) -> Contact:
         caller = info.context.caller
-        if not caller.may_see_personal_data_of(self._customer.id):
+        if not PERSONAL_DATA.allows(caller, self._customer.id):
             raise ForbiddenError(f"the {caller.role} role may not read contact details")
         ledger = info.context.services.ledger
         details = await info.context.call(contact_of, ledger, self._customer)
@@ -98,12 +95,9 @@ def contact_of(ledger: CareLedger, customer: Customer) -> ContactDetails:
 
 async def load_customer(info: Info, customer_id: UUID, version: int | None = None) -> CustomerView:
     context = info.context
-    caller = context.caller
-    if caller.role is Role.CUSTOMER:
-        if not caller.is_customer(customer_id):
-            raise ForbiddenError("customers see only themselves")
-    else:
-        context.require(*READERS)
+    caller = context.authorize("customer")
+    if not OWN_DATA.allows(caller, customer_id):
+        raise ForbiddenError("customers see only themselves")
     customer = await context.call(context.services.ledger.load, Customer, customer_id, version)
     return CustomerView.of(customer)
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import Role
 from api.graphql.consistency import read_at
 from api.graphql.context import Context, Info
 from api.graphql.dashboard_types import (
@@ -22,8 +21,6 @@ from projections.views.incident_board import IncidentBoardProjection, incident_m
 from projections.views.order_delays import OrderDelaysProjection, delay_summary
 from projections.views.satisfaction import SatisfactionProjection, satisfaction
 
-DASHBOARD_READERS = (Role.ANALYST, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE_OFFICER)
-INCIDENT_METRICS_READERS = (*DASHBOARD_READERS, Role.INCIDENT_COMMANDER)
 LONGEST_WINDOW = timedelta(days=366)
 
 From = Annotated[
@@ -67,14 +64,14 @@ class DashboardQueries:
     async def complaint_dashboard(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> ComplaintDashboardView:
-        info.context.require(*DASHBOARD_READERS)
+        info.context.authorize("complaintDashboard")
         return await complaint_dashboard_view(info.context, from_, to, at_position)
 
     @strawberry.field(description="Survey responses, scores per dimension and CSAT")
     async def satisfaction(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> Satisfaction:
-        info.context.require(*DASHBOARD_READERS)
+        info.context.authorize("satisfaction")
         start, end = window(from_, to)
         report = await read_at(
             info.context, [SatisfactionProjection.name], at_position, satisfaction, start, end
@@ -85,7 +82,7 @@ class DashboardQueries:
     async def order_delays(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> OrderDelays:
-        info.context.require(*DASHBOARD_READERS)
+        info.context.authorize("orderDelays")
         start, end = window(from_, to)
         summary = await read_at(
             info.context, [OrderDelaysProjection.name], at_position, delay_summary, start, end
@@ -96,7 +93,7 @@ class DashboardQueries:
     async def incident_metrics(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> IncidentMetricsView:
-        info.context.require(*INCIDENT_METRICS_READERS)
+        info.context.authorize("incidentMetrics")
         start, end = window(from_, to)
         metrics = await read_at(
             info.context, [IncidentBoardProjection.name], at_position, incident_metrics, start, end

@@ -10,9 +10,8 @@ from uuid import UUID
 import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
 from api.graphql.context import CommandInput, Info, parse_id
-from api.graphql.incidents import RESPONDERS, IncidentResult, changed
+from api.graphql.incidents import IncidentResult, changed
 from api.graphql.outcomes import EntityCommands, answer, call
 from application.app import CareLedger
 from domain.incident import Incident
@@ -112,7 +111,7 @@ class MergeIncidentInput(IncidentInput):
     into: strawberry.ID = strawberry.field(description="The incident this one continues in")
 
 
-INCIDENTS = EntityCommands("incident", RESPONDERS, changed)
+INCIDENTS = EntityCommands("incident", changed)
 
 
 def _ids(field: str, values: list[strawberry.ID]) -> list[UUID]:
@@ -125,7 +124,7 @@ class IncidentMutations:
     async def report_incident(self, info: Info, input: ReportIncidentInput) -> IncidentResult:
         async def attempt() -> object:
             context = info.context
-            context.require(*RESPONDERS, Role.AGENT)
+            context.authorize("reportIncident")
             outcome = await context.run(
                 context.services.ledger.report_incident,
                 context.meta(input),
@@ -236,7 +235,7 @@ class IncidentMutations:
     async def merge_incident(self, info: Info, input: MergeIncidentInput) -> IncidentResult:
         async def attempt() -> object:
             context = info.context
-            context.require(*RESPONDERS)
+            context.authorize("mergeIncident")
             incident_id = parse_id("incidentId", input.incident_id)
             into = parse_id("into", input.into)
             # The application does not check the target exists (complaints' merge does).

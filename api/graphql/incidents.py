@@ -11,7 +11,6 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
 from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.outcomes import Written, state_after, version_wanted
@@ -33,9 +32,6 @@ from domain.incident_types import (
 )
 from domain.incident_types import Role as IncidentRole
 from domain.incident_types import Severity as IncidentSeverity
-
-RESPONDERS = (Role.INCIDENT_COMMANDER, Role.SUPERVISOR)
-READERS = (*RESPONDERS, Role.ANALYST, Role.COMPLIANCE_OFFICER)
 
 
 @strawberry.type
@@ -119,7 +115,7 @@ class IncidentView(relay.Node):
 
 async def load_incident(info: Info, incident_id: UUID, version: int | None = None) -> IncidentView:
     context = info.context
-    context.require(*READERS)
+    context.authorize("incident")
     incident = await context.call(context.services.ledger.load, Incident, incident_id, version)
     return IncidentView.of(incident)
 

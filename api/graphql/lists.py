@@ -8,8 +8,6 @@ from typing import Annotated, Any
 import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
-from api.graphql import incidents
 from api.graphql.consistency import read_at
 from api.graphql.context import Info
 from api.graphql.dashboard_types import counts
@@ -24,7 +22,6 @@ from projections.views.agent_queue import AgentQueueProjection, agent_queue, que
 from projections.views.incident_board import IncidentBoardProjection, open_incidents
 from projections.views.order_delays import OrderDelaysProjection, orders_at_risk
 
-LIST_READERS = (Role.AGENT, Role.SUPERVISOR, Role.ANALYST, Role.COMPLIANCE_OFFICER)
 QUEUE, AT_RISK, BOARD = "queue", "at-risk", "board"
 
 First = Annotated[int, strawberry.argument(description="Page size, 1 to 100")]
@@ -47,7 +44,7 @@ class ListQueries:
         after: After = None,
         at_position: AtPosition = None,
     ) -> Connection[QueuedComplaint]:
-        info.context.require(*LIST_READERS)
+        info.context.authorize("complaintQueue")
         return await keyset_connection(
             info.context,
             QUEUE,
@@ -68,7 +65,7 @@ class ListQueries:
     async def complaint_queue_counts(
         self, info: Info, at_position: AtPosition = None
     ) -> QueueCounts:
-        info.context.require(*LIST_READERS)
+        info.context.authorize("complaintQueueCounts")
         found = await read_at(info.context, [AgentQueueProjection.name], at_position, queue_counts)
         return QueueCounts(
             total=sum(found["by_status"].values()),
@@ -86,7 +83,7 @@ class ListQueries:
         after: After = None,
         at_position: AtPosition = None,
     ) -> Connection[OrderAtRisk]:
-        info.context.require(*LIST_READERS)
+        info.context.authorize("ordersAtRisk")
         return await keyset_connection(
             info.context,
             AT_RISK,
@@ -113,7 +110,7 @@ class ListQueries:
         after: After = None,
         at_position: AtPosition = None,
     ) -> Connection[OpenIncident]:
-        info.context.require(*incidents.READERS)
+        info.context.authorize("openIncidents")
         return await keyset_connection(
             info.context,
             BOARD,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal, Role
+from api.auth import Principal
 from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.enums import (
     CancellingParty,
@@ -19,9 +19,10 @@ from api.graphql.enums import (
     OrderDepartment,
     RefundOrigin,
 )
-from api.graphql.orders import STAFF, OrderResult, changed
+from api.graphql.orders import OrderResult, changed
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
+from api.permissions import OWN_DATA
 from application.app import CareLedger
 from domain.order import Order
 from domain.order_types import OrderItem
@@ -106,15 +107,15 @@ class RecordRefundInput(OrderInput):
 
 
 async def _own_order(info: Info, caller: Principal, order_id: UUID) -> None:
-    if caller.role is not Role.CUSTOMER:
+    if not OWN_DATA.binds(caller.role):
         return
     context = info.context
     order = await context.call(context.services.ledger.load, Order, order_id)
-    if not caller.is_customer(order.customer_id):
+    if not OWN_DATA.allows(caller, order.customer_id):
         raise ForbiddenError("customers may act only on their own orders")
 
 
-ORDERS = EntityCommands("order", STAFF, changed, check=_own_order)
+ORDERS = EntityCommands("order", changed, check=_own_order)
 
 
 @strawberry.type
@@ -123,9 +124,9 @@ class OrderMutations:
     async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderResult:
         async def attempt() -> object:
             context = info.context
-            caller = context.require(Role.CUSTOMER, *STAFF)
+            caller = context.authorize("placeOrder")
             customer_id = parse_id("customerId", input.customer_id)
-            if caller.role is Role.CUSTOMER and not caller.is_customer(customer_id):
+            if not OWN_DATA.allows(caller, customer_id):
                 raise ForbiddenError("customers may place orders only for themselves")
             items = [OrderItem(i.name, i.quantity, i.unit_price) for i in input.items]
             outcome = await context.run(
@@ -204,7 +205,6 @@ class OrderMutations:
             info,
             input,
             call(CareLedger.cancel_order, input.reason, input.cancelling_party),
-            roles=(Role.CUSTOMER, *STAFF),
         )
 
     @strawberry.mutation

@@ -11,7 +11,6 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from api.auth import Role
 from api.graphql.context import Info, parse_id
 from api.graphql.enums import (
     CancellingParty,
@@ -34,12 +33,11 @@ from api.graphql.problems import (
     TransitionRefused,
     ValidationFailed,
 )
+from api.permissions import OWN_DATA, PERSONAL_DATA
 from application.handling import Outcome
 from domain.order import Order
 
 E = TypeVar("E")
-STAFF = (Role.AGENT, Role.SUPERVISOR)
-READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST, Role.INCIDENT_COMMANDER)
 
 
 @strawberry.type(name="OrderItem")
@@ -91,7 +89,7 @@ class OrderView(relay.Node):
     @strawberry.field(description="Personal data: the customer, staff and compliance only")
     async def address(self, info: Info) -> str:
         caller = info.context.caller
-        if not caller.may_see_personal_data_of(self._order.customer_id):
+        if not PERSONAL_DATA.allows(caller, self._order.customer_id):
             raise ForbiddenError(f"the {caller.role} role may not read delivery addresses")
         return await info.context.call(info.context.services.ledger.vault.open, self._order.address)
 
@@ -151,11 +149,9 @@ async def load_order(info: Info, order_id: UUID, version: int | None = None) -> 
     context = info.context
     caller = context.caller
     order = await context.call(context.services.ledger.load, Order, order_id, version)
-    if caller.role is Role.CUSTOMER:
-        if not caller.is_customer(order.customer_id):
-            raise ForbiddenError("customers see only their own orders")
-    else:
-        context.require(*READERS)
+    context.authorize("order")
+    if not OWN_DATA.allows(caller, order.customer_id):
+        raise ForbiddenError("customers see only their own orders")
     return OrderView.of(order)
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal, Role
+from api.auth import Principal
 from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.problems import ForbiddenError, problem_of
 from application.app import CareLedger
@@ -70,11 +70,10 @@ def call(
 @dataclass(frozen=True)
 class EntityCommands:
     """How one entity's mutations run its commands: on the entity named by the input's
-    `<entity>Id`, for the callers in `roles` (unless a command gives its own) who pass `check`;
+    `<entity>Id`, for the callers api/permissions.py allows the mutation who pass `check`;
     the answer is `changed` of the outcome, or the typed problem."""
 
     entity: str
-    roles: tuple[Role, ...]
     changed: Changed
     check: Check | None = None  # e.g. that a customer acts on their own entity only
 
@@ -84,7 +83,6 @@ class EntityCommands:
         input: CommandInput,
         command: Call | Callable[[], Call],
         *,
-        roles: tuple[Role, ...] | None = None,
         channel: str | None = None,
     ) -> Any:
         """Runs the command with the entity's id. Give a function that makes the `Call` when
@@ -92,7 +90,7 @@ class EntityCommands:
 
         async def attempt() -> object:
             context = info.context
-            caller = context.require(*(self.roles if roles is None else roles))
+            caller = context.authorize(info.field_name)
             entity_id = parse_id(f"{self.entity}Id", getattr(input, f"{self.entity}_id"))
             if self.check is not None:
                 await self.check(info, caller, entity_id)

@@ -18,7 +18,7 @@ from api.graphql.complaints import ComplaintView, load_complaint
 from api.graphql.consistency import views_behind
 from api.graphql.context import Context, Info, parse_id
 from api.graphql.dashboard_types import ComplaintDashboardView
-from api.graphql.dashboards import DASHBOARD_READERS, From, To, complaint_dashboard_view, window
+from api.graphql.dashboards import From, To, complaint_dashboard_view, window
 from api.graphql.incidents import IncidentView, load_incident
 from api.graphql.live import live_feed
 from projections.views.complaint_dashboard import ComplaintDashboardProjection
@@ -78,7 +78,7 @@ class LiveSubscriptions:
     async def complaint_dashboard_updates(
         self, info: Info, from_: From, to: To
     ) -> AsyncGenerator[ComplaintDashboardView, None]:
-        info.context.require(*DASHBOARD_READERS)
+        info.context.authorize("complaintDashboardUpdates")
         start, end = window(from_, to)
         return dashboard_updates(info.context, start, end)
 

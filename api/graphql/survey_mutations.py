@@ -7,11 +7,12 @@ from uuid import UUID
 import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Principal, Role
+from api.auth import Principal
 from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
-from api.graphql.surveys import STAFF, SurveyResult, changed
+from api.graphql.surveys import SurveyResult, changed
+from api.permissions import OWN_DATA
 from application.app import CareLedger
 from domain.survey import Scores, Survey, SurveySubject, SurveyVia
 
@@ -45,15 +46,15 @@ class RespondToSurveyInput(SurveyInput):
 
 
 async def _own_survey(info: Info, caller: Principal, survey_id: UUID) -> None:
-    if caller.role is not Role.CUSTOMER:
+    if not OWN_DATA.binds(caller.role):
         return
     context = info.context
     survey = await context.call(context.services.ledger.load, Survey, survey_id)
-    if not caller.is_customer(survey.customer_id):
+    if not OWN_DATA.allows(caller, survey.customer_id):
         raise ForbiddenError("customers may answer only their own surveys")
 
 
-SURVEYS = EntityCommands("survey", STAFF, changed, check=_own_survey)
+SURVEYS = EntityCommands("survey", changed, check=_own_survey)
 
 
 @strawberry.type
@@ -62,7 +63,7 @@ class SurveyMutations:
     async def send_survey(self, info: Info, input: SendSurveyInput) -> SurveyResult:
         async def attempt() -> object:
             context = info.context
-            context.require(*STAFF)
+            context.authorize("sendSurvey")
             outcome = await context.run(
                 context.services.ledger.send_survey,
                 context.meta(input),
@@ -81,7 +82,6 @@ class SurveyMutations:
             info,
             input,
             lambda: call(CareLedger.respond_to_survey, _scores(input.scores), input.comment),
-            roles=(Role.CUSTOMER,),
         )
 
     @strawberry.mutation(description="Close an unanswered survey; staff only")

@@ -11,7 +11,6 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Role
 from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.outcomes import Written, state_after, version_wanted
@@ -24,11 +23,9 @@ from api.graphql.problems import (
     TransitionRefused,
     ValidationFailed,
 )
+from api.permissions import OWN_DATA, PERSONAL_DATA
 from application.handling import Outcome
 from domain.survey import Survey, SurveyStatus, SurveySubject, SurveyVia
-
-STAFF = (Role.AGENT, Role.SUPERVISOR)
-READERS = (*STAFF, Role.COMPLIANCE_OFFICER, Role.ANALYST)
 
 
 @strawberry.type
@@ -57,7 +54,7 @@ class SurveyView(relay.Node):
     @strawberry.field(description="Personal data: the customer, staff and compliance only")
     async def comment(self, info: Info) -> str | None:
         caller = info.context.caller
-        if not caller.may_see_personal_data_of(self._survey.customer_id):
+        if not PERSONAL_DATA.allows(caller, self._survey.customer_id):
             raise ForbiddenError(f"the {caller.role} role may not read survey comments")
         vault = info.context.services.ledger.vault
         return await info.context.call(vault.open_optional, self._survey.comment)
@@ -90,11 +87,9 @@ async def load_survey(info: Info, survey_id: UUID, version: int | None = None) -
     context = info.context
     caller = context.caller
     survey = await context.call(context.services.ledger.load, Survey, survey_id, version)
-    if caller.role is Role.CUSTOMER:
-        if not caller.is_customer(survey.customer_id):
-            raise ForbiddenError("customers see only their own surveys")
-    else:
-        context.require(*READERS)
+    context.authorize("survey")
+    if not OWN_DATA.allows(caller, survey.customer_id):
+        raise ForbiddenError("customers see only their own surveys")
     return SurveyView.of(survey)
 
 

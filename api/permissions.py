@@ -1,0 +1,196 @@
+"""Who may do what: every GraphQL operation with the roles allowed, and the row-level rules.
+
+Resolvers ask `authorize(caller, "operationName")`; `careledger permissions` prints the table
+(docs/permissions.md). An operation with no entry fails tests/api/test_roles.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from api.auth import SEES_PERSONAL_DATA, Principal, Role
+from api.graphql.problems import ForbiddenError
+
+A, S, IC = Role.AGENT, Role.SUPERVISOR, Role.INCIDENT_COMMANDER
+CO, AN, C, AD = Role.COMPLIANCE_OFFICER, Role.ANALYST, Role.CUSTOMER, Role.ADMIN
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule on which rows a caller reaches, for the roles it restricts."""
+
+    name: str
+    text: str
+    restricts: frozenset[Role]
+    check: Callable[[Principal, UUID], bool]
+
+    def allows(self, caller: Principal, owner: UUID) -> bool:
+        return caller.role not in self.restricts or self.check(caller, owner)
+
+    def binds(self, role: Role) -> bool:
+        return role in self.restricts
+
+
+OWN_DATA = RowRule(
+    "own-data",
+    "Customers reach only their own data: their customer record, orders, complaints and"
+    " surveys (and their histories); they place orders and file complaints only for themselves"
+    " and about their own orders; lists are narrowed to themselves.",
+    frozenset({C}),
+    lambda caller, owner: caller.is_customer(owner),
+)
+PERSONAL_DATA = RowRule(
+    "personal-data",
+    "Sealed personal data (addresses, contact details, survey comments, message contents) opens"
+    " only for agents, supervisors, compliance officers, admins and the customer it is about.",
+    frozenset(Role) - SEES_PERSONAL_DATA,
+    lambda caller, owner: caller.is_customer(owner),
+)
+ROW_RULES = (OWN_DATA, PERSONAL_DATA)
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[Role]
+    rows: tuple[RowRule, ...] = ()
+    note: str = ""
+
+
+def _allow(*roles: Role, note: str = "") -> Permission:
+    """Admins may do everything; customers only under the own-data rule."""
+    rows = (OWN_DATA,) if C in roles else ()
+    return Permission(frozenset({*roles, AD}), rows, note)
+
+
+ORDER_READ = _allow(C, A, S, CO, AN, IC)
+COMPLAINT_READ = _allow(C, A, S, CO, AN, IC)
+INCIDENT_READ = _allow(IC, S, AN, CO)
+SURVEY_READ = _allow(C, A, S, CO, AN)
+CUSTOMER_READ = _allow(C, A, S, CO, AN)
+DASHBOARD = _allow(AN, S, A, CO)
+LISTS = _allow(A, S, AN, CO)
+STAFF = _allow(A, S)
+CUSTOMER_OR_STAFF = _allow(C, A, S)
+RESPONDERS = _allow(IC, S)
+
+QUERIES: dict[str, Permission] = {
+    "node": Permission(
+        frozenset().union(*(p.roles for p in (ORDER_READ, INCIDENT_READ, SURVEY_READ))),
+        (OWN_DATA,),
+        "as the query of the node's type (order, complaint, incident, survey, customer)",
+    ),
+    "order": ORDER_READ,
+    "orderHistory": ORDER_READ,
+    "complaint": COMPLAINT_READ,
+    "complaintHistory": COMPLAINT_READ,
+    "incident": INCIDENT_READ,
+    "incidentHistory": INCIDENT_READ,
+    "survey": SURVEY_READ,
+    "surveyHistory": SURVEY_READ,
+    "customer": CUSTOMER_READ,
+    "customerHistory": CUSTOMER_READ,
+    "customerExport": _allow(CO),
+    "complaintDashboard": DASHBOARD,
+    "satisfaction": DASHBOARD,
+    "orderDelays": DASHBOARD,
+    "incidentMetrics": _allow(AN, S, A, CO, IC),
+    "complaintQueue": LISTS,
+    "complaintQueueCounts": LISTS,
+    "ordersAtRisk": LISTS,
+    "openIncidents": INCIDENT_READ,
+    "complaints": _allow(A, S, AN, CO, C),
+    "orders": _allow(A, S, AN, CO, C),
+    "incidents": INCIDENT_READ,
+    "auditTrail": _allow(CO, AN, S, A, IC),
+    "verifyAuditChain": _allow(CO),
+}
+
+_ORDER_COMMANDS = (
+    "confirmOrder sendOrderConfirmation rejectOrder expireOrder assignOrderDepartment"
+    " startPreparation packOrder assignCourier pickUpOrder deliverOrder failDelivery"
+    " markOrderReturned updateEta detectDelay sendDelayNotice recordOrderLate recordRefund"
+)
+_COMPLAINT_COMMANDS = (
+    "classifyComplaint reclassifyComplaint assignResponsibility recordDepartmentReply"
+    " sendFirstResponse replyToCustomer startWork putOnHold resumeComplaint proposeSolution"
+    " issueCompensation resolveComplaint recordRootCause escalateComplaint linkComplaint"
+    " mergeComplaint closeComplaint"
+)
+_INCIDENT_COMMANDS = (
+    "issueWarning confirmIncident declineIncident assessSeverity reportToSuperior"
+    " establishCommand assignRole allocateResource takeAction publishStatusUpdate recordImpact"
+    " linkOrders linkComplaints mitigateIncident resolveIncident startReview completeReview"
+    " closeIncident mergeIncident"
+)
+
+MUTATIONS: dict[str, Permission] = {
+    "placeOrder": CUSTOMER_OR_STAFF,
+    **dict.fromkeys(_ORDER_COMMANDS.split(), STAFF),
+    "cancelOrder": CUSTOMER_OR_STAFF,
+    "fileComplaint": CUSTOMER_OR_STAFF,
+    **dict.fromkeys(_COMPLAINT_COMMANDS.split(), STAFF),
+    "receiveCustomerMessage": CUSTOMER_OR_STAFF,
+    "confirmSatisfied": CUSTOMER_OR_STAFF,
+    "disputeResolution": CUSTOMER_OR_STAFF,
+    "checkComplaintSla": _allow(S),
+    "reportIncident": _allow(IC, S, A),
+    **dict.fromkeys(_INCIDENT_COMMANDS.split(), RESPONDERS),
+    "sendSurvey": STAFF,
+    "respondToSurvey": _allow(C),
+    "expireSurvey": STAFF,
+    "registerCustomer": STAFF,
+    "changeContact": CUSTOMER_OR_STAFF,
+    "assignTier": _allow(S),
+    "eraseCustomer": _allow(CO),
+}
+
+SUBSCRIPTIONS: dict[str, Permission] = {
+    "complaintDashboardUpdates": DASHBOARD,
+    "complaintChanges": COMPLAINT_READ,
+    "incidentChanges": INCIDENT_READ,
+}
+
+OPERATIONS: dict[str, dict[str, Permission]] = {
+    "Query": QUERIES,
+    "Mutation": MUTATIONS,
+    "Subscription": SUBSCRIPTIONS,
+}
+PERMISSIONS: dict[str, Permission] = {**QUERIES, **MUTATIONS, **SUBSCRIPTIONS}
+
+
+def authorize(caller: Principal | None, operation: str) -> Principal:
+    """The caller, if the table lets their role run `operation`; else ForbiddenError."""
+    if caller is None:
+        raise ForbiddenError("this operation needs a bearer token")
+    if caller.role not in PERMISSIONS[operation].roles:
+        raise ForbiddenError(f"the {caller.role} role may not do this")
+    return caller
+
+
+def markdown() -> str:
+    """The table as markdown: operations by roles, then the row-level rules."""
+    roles = list(Role)
+    lines = [
+        "# Who may do what",
+        "",
+        "Generated by `careledger permissions` from `api/permissions.py`; do not edit by hand.",
+        "✓ allowed, ✓¹ allowed under the own-data rule, blank refused. Unauthenticated callers",
+        "are refused everything.",
+    ]
+    for kind, table in OPERATIONS.items():
+        lines += ["", f"## {kind}", "", "| operation | " + " | ".join(roles) + " | note |"]
+        lines.append("|---" * (len(roles) + 2) + "|")
+        for name, permission in table.items():
+            cells = [_cell(permission, role) for role in roles]
+            lines.append(f"| `{name}` | " + " | ".join(cells) + f" | {permission.note} |")
+    lines += ["", "## Row-level rules", ""]
+    lines += [f"- **{rule.name}**: {rule.text}" for rule in ROW_RULES]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(permission: Permission, role: Role) -> str:
+    if role not in permission.roles:
+        return ""
+    return "✓¹" if any(rule.binds(role) for rule in permission.rows) else "✓"
