@@ -4,13 +4,19 @@ empty data."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.auth import Role
+from api.auth import Principal, Role
+from api.cli.permissions import PERMISSIONS_FILE
+from api.graphql.problems import ForbiddenError
+from api.permissions import OPERATIONS as OPERATION_KINDS
+from api.permissions import OWN_DATA, PERMISSIONS, authorize, markdown
 from tests.api.gql import Gql
 from tests.api.order_inputs import ALICE, PLACE, place_input
 
@@ -317,3 +323,63 @@ def test_each_role_may_do_what_its_rights_say_and_nothing_else(gql: Gql, slice_:
 
 def test_every_operation_in_the_table_has_a_runner() -> None:
     assert sorted(OPERATIONS) == sorted(operation for _, operation, _ in RIGHTS)
+
+
+# The permission table itself (api/permissions.py): complete, and the one thing resolvers ask.
+
+
+def schema_operations() -> dict[str, set[str]]:
+    from api.graphql.schema import build_schema
+
+    types = build_schema()._schema.type_map
+    return {kind: set(types[kind].fields) for kind in OPERATION_KINDS}  # type: ignore[attr-defined]
+
+
+def test_every_schema_operation_has_an_entry_and_every_entry_an_operation() -> None:
+    for kind, names in schema_operations().items():
+        assert names - set(OPERATION_KINDS[kind]) == set(), (
+            f"{kind} fields with no permission entry"
+        )
+        assert set(OPERATION_KINDS[kind]) - names == set(), f"{kind} entries naming no operation"
+
+
+@pytest.mark.parametrize("operation", sorted(PERMISSIONS))
+def test_allowed_roles_pass_and_every_other_role_is_refused(operation: str) -> None:
+    allowed = PERMISSIONS[operation].roles
+    for role in Role:
+        caller = Principal("0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d", role)
+        if role in allowed:
+            assert authorize(caller, operation) is caller
+        else:
+            with pytest.raises(ForbiddenError, match=f"the {role} role may not do this"):
+                authorize(caller, operation)
+    with pytest.raises(ForbiddenError, match="needs a bearer token"):
+        authorize(None, operation)
+
+
+def test_customers_are_allowed_only_under_the_own_data_rule() -> None:
+    for operation, permission in PERMISSIONS.items():
+        assert (Role.CUSTOMER in permission.roles) == (OWN_DATA in permission.rows), operation
+
+
+def test_the_end_to_end_rights_agree_with_the_table() -> None:
+    staff = [Role(caller) for caller in CALLERS[2:]]
+    for _, operation, rights in RIGHTS:
+        if operation not in PERMISSIONS:
+            continue  # a field of an entity, not an operation
+        allowed = PERMISSIONS[operation].roles
+        assert rights[0] == (Role.CUSTOMER in allowed), operation
+        assert list(rights[2:]) == [role in allowed for role in staff], operation
+
+
+def test_every_operation_a_resolver_names_is_in_the_table() -> None:
+    named = set()
+    for module in Path("api").rglob("*.py"):
+        named |= set(re.findall(r'authorize\("(\w+)"\)', module.read_text()))
+    assert named and named - set(PERMISSIONS) == set()
+
+
+def test_docs_permissions_md_is_current() -> None:
+    assert PERMISSIONS_FILE.read_text() == markdown(), (
+        "run: careledger permissions --output docs/permissions.md"
+    )
