@@ -33,7 +33,7 @@ from application.fingerprint import ErasedSubjectError, Fingerprint, caller_hash
 from application.keystore import KeyStore
 from application.recorders import Receipt, ReceiptRecorder, ReceiptTakenError
 from domain.base import CareAggregate
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInputError
 from domain.meta import Meta
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,10 @@ class CommandHandling(Application[UUID]):
         super().close()
 
     def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        """The aggregate now, or exactly at `version` (the library would give the latest
+        version up to it: a version past the last is refused instead)."""
+        if version is not None and version < 1:
+            raise InvalidInputError("version", "must be 1 or more (the first event is 1)")
         try:
             aggregate: Any = self.repository.get(
                 aggregate_id, version=version, projector_func=replay
@@ -159,6 +163,9 @@ class CommandHandling(Application[UUID]):
             raise NotFoundError(kind.__name__, aggregate_id) from None
         if not isinstance(aggregate, kind):
             raise NotFoundError(kind.__name__, aggregate_id)
+        if version is not None and aggregate.version != version:
+            latest = f"the {kind.__name__} is at version {aggregate.version}"
+            raise InvalidInputError("version", f"{version} is past the last one: {latest}")
         return aggregate
 
     def version_at(self, kind: type[A], aggregate_id: UUID, when: datetime) -> int:

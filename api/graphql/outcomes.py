@@ -16,7 +16,7 @@ from api.graphql.problems import ForbiddenError, problem_of
 from application.app import CareLedger
 from application.handling import Outcome
 from domain.base import CareAggregate
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInputError
 from domain.meta import Meta
 
 T = TypeVar("T")
@@ -125,6 +125,8 @@ async def version_wanted(
     as_of: datetime | None,
 ) -> int | None:
     """The version a lookup asks for: given, recorded at a time, or (None) the current one."""
+    if as_of is not None and version is not None:
+        raise InvalidInputError("version", "give `version` or `asOf`, not both")
     if as_of is None:
         return version
     ledger = info.context.services.ledger

@@ -205,3 +205,15 @@ def test_an_order_reads_as_it_was_at_a_version_and_as_recorded_at_a_time(gql: Gq
     # and a time before the order existed finds nothing
     before = gql(read, {"id": order_id, "at": "2000-01-01T00:00:00+00:00"})
     assert before["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # and a version past the last, a version below 1, or a version with a time are refused,
+    # each as a validation error naming the field, never silently another version
+    refusals: list[tuple[dict[str, Any], str]] = [
+        ({"v": 99}, "99 is past the last one: the Order is at version 2"),
+        ({"v": 0}, "must be 1 or more (the first event is 1)"),
+        ({"v": 1, "at": between}, "give `version` or `asOf`, not both"),
+    ]
+    for variables, says in refusals:
+        refused = gql(read, {"id": order_id, **variables})
+        assert [(e["extensions"]["code"], e["message"]) for e in refused["errors"]] == [
+            ("VALIDATION_FAILED", says)
+        ]
