@@ -345,3 +345,30 @@ def test_an_unknown_customer_is_not_found(gql: Gql, settings: Settings) -> None:
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     looked_up = gql("query($id: ID!) { customer(id: $id) { status } }", {"id": nobody})
     assert looked_up["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_command_id_reused_for_another_person_is_refused_over_graphql(gql: Gql) -> None:
+    # given an agent who registered a customer under a command id
+    first = run(gql, "registerCustomer", {"contact": CONTACT, "commandId": "reg-1"})
+    assert first["written"]["replayed"] is False, first
+    # when the same agent repeats it: the first outcome, replayed
+    again = run(gql, "registerCustomer", {"contact": CONTACT, "commandId": "reg-1"})
+    assert again["written"]["replayed"] is True
+    assert again["customer"]["customerId"] == first["customer"]["customerId"]
+    # when the same id comes with another person's contact: refused, nothing silently dropped
+    other = {**CONTACT, "name": "Someone Else", "phone": "+86 139 0000 0000"}
+    refused = run(gql, "registerCustomer", {"contact": other, "commandId": "reg-1"})
+    assert refused["code"] == "IDEMPOTENCY_KEY_REUSED"
+    # and the refusal names nothing of the first use
+    assert first["customer"]["customerId"] not in refused["message"]
+    assert (
+        "registerCustomer" not in refused["message"]
+        and "register_customer" not in refused["message"]
+    )
+    # when another agent sends the same id: refused too, telling them nothing of the first
+    theirs = run(
+        gql, "registerCustomer", {"contact": CONTACT, "commandId": "reg-1"}, subject="agent-2"
+    )
+    assert theirs["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert "agent-1" not in theirs["message"]
+    assert first["customer"]["customerId"] not in theirs["message"]
