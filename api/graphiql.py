@@ -21,9 +21,15 @@ def graphiql_page() -> str:
     return CDN.sub(_local, get_graphql_ide_html(graphql_ide="graphiql"))
 
 
+def vendored_name(spec: str, path: str) -> str:
+    """The file a CDN asset is kept as here: `graphiql@3.8.3` + `graphiql.min.js` ->
+    `graphiql-graphiql.min.js`."""
+    package = spec.rsplit("@", 1)[0].replace("@", "").replace("/", "-")
+    return f"{package}-{Path(path).name}"
+
+
 def _local(found: re.Match[str]) -> str:
-    package = found["spec"].rsplit("@", 1)[0].replace("@", "").replace("/", "-")
-    name = f"{package}-{Path(found['path']).name}"
+    name = vendored_name(found["spec"], found["path"])
     if not (ASSETS / name).is_file():
         raise FileNotFoundError(f"{ASSETS / name}: run scripts/vendor_graphiql.py")
     return f'"{ASSETS_PATH}/{name}"'

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import strawberry
 
-TARGET = Path(__file__).resolve().parent.parent / "api" / "static" / "graphiql"
+from api.graphiql import ASSETS, vendored_name
+
 PAGE = Path(strawberry.__file__).parent / "static" / "graphiql.html"
 # unpkg path -> (npm package spec, path inside the package's tarball, name written here)
 ASSET = re.compile(
@@ -31,7 +32,7 @@ ASSET = re.compile(
 
 
 def main() -> int:
-    TARGET.mkdir(parents=True, exist_ok=True)
+    ASSETS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         for found in ASSET.finditer(PAGE.read_text()):
             spec, path, sri = found["spec"], found["path"], found["sri"]
@@ -41,14 +42,9 @@ def main() -> int:
                 print(f"{spec}/{path}: hash {digest} is not the pinned {sri}", file=sys.stderr)
                 return 1
             name = vendored_name(spec, path)
-            (TARGET / name).write_bytes(data)
+            (ASSETS / name).write_bytes(data)
             print(f"{name}: {len(data):,} bytes, {sri}")
     return 0
-
-
-def vendored_name(spec: str, path: str) -> str:
-    package = spec.rsplit("@", 1)[0].replace("@", "").replace("/", "-")
-    return f"{package}-{Path(path).name}"
 
 
 def _pack(spec: str, into: Path) -> Path:
