@@ -21,7 +21,7 @@ from api.graphiql import ASSETS_PATH, graphiql_assets
 from api.graphql.live import stop_live_feed
 from api.graphql.schema import build_schema
 from api.headers import SecurityHeaders
-from api.http import JSON, content_type_header, negotiate
+from api.http import JSON, content_type_header, error_body, negotiate
 from api.readiness import readiness
 from api.services import Services
 from api.view import CareLedgerGraphQL
@@ -55,7 +55,7 @@ class Gate:
             )
         except AuthenticationError as error:
             response = JSONResponse(
-                {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},
+                error_body("UNAUTHENTICATED", str(error)),
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
                 media_type=content_type_header(negotiate(headers.get("accept")) or JSON),

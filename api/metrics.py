@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.http import Exchange
+from api.http import Exchange, error_body
 from api.services import Services
 from projections.catalog import CATALOG
 
@@ -104,8 +104,7 @@ NO_METRICS_TOKEN = "set CARELEDGER_METRICS_TOKEN to scrape /metrics in productio
 def _metrics_refused(status: int, message: str) -> Response:
     code = "UNAUTHENTICATED" if status == 401 else "FORBIDDEN"
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
 class LogPositions(Collector):
