@@ -24,7 +24,7 @@ from strawberry.types import ExecutionResult
 from api.auth import AuthenticationError, Principal
 from api.graphiql import graphiql_page
 from api.graphql.context import Context
-from api.graphql.cost import BUDGET_PER_MINUTE, CostBuckets, costly_problem
+from api.graphql.cost import BUDGET_PER_MINUTE, CostBuckets, document_problem
 from api.graphql.problems import problem_of
 from api.graphql.schema import MAX_TOKENS
 from api.http import (
@@ -39,7 +39,6 @@ from api.http import (
     negotiate,
     status_for,
     unavailable,
-    variable_problem,
 )
 from api.metrics import Metrics
 from api.services import Services
@@ -147,10 +146,7 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             raise RequestRefused(
                 405, "METHOD_NOT_ALLOWED", f"a {inspection.operation} needs POST", {"Allow": "POST"}
             )
-        problem = variable_problem(request_data.variables)
-        if problem is not None:
-            return ExecutionResult(data=None, errors=[problem])
-        cost_of, problem = costly_problem(
+        price, problem = document_problem(
             self.schema._schema,  # type: ignore[attr-defined]
             inspection.document,
             request_data.operation_name,
@@ -158,8 +154,9 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
         )
         if problem is not None:
             return ExecutionResult(data=None, errors=[problem])
-        wait = cost_of.expensive and self.costs.charge(_caller(context), cost_of.expensive)
-        if wait:
+        # only the expensive fields spend the caller's budget (no lock for ordinary reads)
+        wait = self.costs.charge(_caller(context), price.expensive) if price.expensive else None
+        if wait is not None:
             raise RequestRefused(
                 429,
                 "RATE_LIMITED",

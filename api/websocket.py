@@ -24,9 +24,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from api.auth import AuthenticationError
 from api.graphql.context import Context
-from api.graphql.cost import costly_problem
+from api.graphql.cost import document_problem
 from api.graphql.schema import MAX_TOKENS
-from api.http import inspect_document, variable_problem
+from api.http import inspect_document
 
 TOKEN_EXPIRED = 4403
 TOKEN_EXPIRED_REASON = "Forbidden: the bearer token expired"
@@ -101,8 +101,5 @@ def _problem(schema: GraphQLSchema, payload: Any) -> GraphQLError | None:
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
         return GraphQLError("`variables` must be an object", extensions={"code": "BAD_REQUEST"})
-    problem = variable_problem(variables)
-    if problem is not None:
-        return problem
     name = name if isinstance(name, str) else None
-    return costly_problem(schema, inspection.document, name, variables)[1]
+    return document_problem(schema, inspection.document, name, variables)[1]

@@ -36,6 +36,8 @@ from graphql import (
     get_operation_ast,
 )
 
+from api.http import variable_problem
+
 MAX_COST = 5_000
 BUDGET_PER_MINUTE = 20_000
 LIST_GUESS = 10
@@ -211,3 +213,17 @@ def costly_problem(
         " ask for smaller pages (`first`), fewer aliases or fewer fields"
     )
     return found, GraphQLError(message, extensions={"code": "QUERY_TOO_COSTLY", "cost": cost})
+
+
+def document_problem(
+    schema: GraphQLSchema,
+    document: DocumentNode | None,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> tuple[Price, GraphQLError | None]:
+    """What HTTP and WebSocket both check once a document has parsed, before it runs: its
+    variables (length, Unicode), then its cost."""
+    problem = variable_problem(variables)
+    if problem is not None:
+        return Price(0, 0), problem
+    return costly_problem(schema, document, operation_name, variables)
