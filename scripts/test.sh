@@ -22,7 +22,7 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
 
-.venv/bin/ruff check domain application projections policies api demo testing tests bench
+.venv/bin/ruff check domain application projections policies delivery api demo testing tests bench
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"

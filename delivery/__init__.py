@@ -1,0 +1,1 @@
+"""Notices that leave the service: templates, channels and the process that delivers them."""
