@@ -11,6 +11,7 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 import domain
+from application.clusters import ClusterCommands
 from application.complaints import ComplaintCommands
 from application.customers import CustomerCommands
 from application.incidents import IncidentCommands
@@ -39,7 +40,12 @@ def domain_modules() -> list[ModuleType]:
 
 
 class CareLedger(
-    CustomerCommands, OrderCommands, ComplaintCommands, IncidentCommands, SurveyCommands
+    CustomerCommands,
+    OrderCommands,
+    ComplaintCommands,
+    ClusterCommands,
+    IncidentCommands,
+    SurveyCommands,
 ):
     name = "careledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {kind: 50 for kind in SNAPSHOTTED}

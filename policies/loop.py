@@ -8,10 +8,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from application.app import CareLedger
+from policies.cluster_detector import ClusterDetector
 from policies.delay_watchdog import DelayWatchdog
 from policies.sla_sweeper import SlaSweeper
 from projections.engine.runner import TRANSIENT
 from projections.engine.store import ViewStore
+from projections.views.complaint_clusters import ComplaintClustersProjection
 from projections.views.promise_watch import PromiseWatchProjection
 from projections.views.sla_schedule import SlaScheduleProjection
 
@@ -24,7 +26,11 @@ def utc_now() -> datetime:
 
 class PolicyLoop:
     # The views the loop's own runners keep current: in one process nothing else follows them.
-    views = (SlaScheduleProjection.name, PromiseWatchProjection.name)
+    views = (
+        SlaScheduleProjection.name,
+        PromiseWatchProjection.name,
+        ComplaintClustersProjection.name,
+    )
 
     def __init__(
         self, app: CareLedger, store: ViewStore, clock: Callable[[], datetime] = utc_now
@@ -32,11 +38,12 @@ class PolicyLoop:
         self.clock = clock
         self.sweeper = SlaSweeper(app, store)
         self.watchdog = DelayWatchdog(app, store)
+        self.detector = ClusterDetector(app, store)
 
     def run_once(self) -> int:
-        """Catches both views up and acts on what is due now; the commands issued."""
+        """Catches the views up and acts on what is due now; the commands issued."""
         now = self.clock()
-        return self.sweeper.sweep(now) + self.watchdog.watch(now)
+        return self.sweeper.sweep(now) + self.watchdog.watch(now) + self.detector.detect(now)
 
     def next_wake(self) -> datetime | None:
         times = [t for t in (self.sweeper.next_wake(), self.watchdog.next_wake()) if t is not None]

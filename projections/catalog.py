@@ -8,6 +8,7 @@ from projections.engine.projection import Projection
 from projections.views.agent_queue import AgentQueueProjection
 from projections.views.audit_chain import AuditChainProjection
 from projections.views.audit_trail import AuditTrailProjection
+from projections.views.complaint_clusters import ComplaintClustersProjection
 from projections.views.complaint_dashboard import ComplaintDashboardProjection
 from projections.views.complaint_index import ComplaintIndexProjection
 from projections.views.incident_board import IncidentBoardProjection
@@ -24,6 +25,7 @@ CATALOG: dict[str, Callable[[], Projection]] = {
         AgentQueueProjection,
         AuditChainProjection,
         AuditTrailProjection,
+        ComplaintClustersProjection,
         ComplaintDashboardProjection,
         ComplaintIndexProjection,
         IncidentBoardProjection,

@@ -1,4 +1,5 @@
-"""`careledger policies run`: the SLA sweeper and the delay watchdog, until stopped."""
+"""`careledger policies run`: the SLA sweeper, the delay watchdog and the cluster detector,
+until stopped."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from projections.engine.store import open_view_store
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    policy = commands.add_parser("policies", help="SLA sweeper and delay watchdog")
+    policy = commands.add_parser("policies", help="SLA sweeper, delay watchdog, cluster detector")
     actions = policy.add_subparsers(dest="action", required=True)
     actions.add_parser("run", help="run them until stopped").set_defaults(run=run)
 
