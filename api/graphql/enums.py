@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import strawberry
 
-from domain import complaint_types, customer, incident_types, meta, order_types, sla, survey
+from domain import (
+    cluster,
+    clusters,
+    complaint_types,
+    customer,
+    incident_types,
+    meta,
+    order_types,
+    sla,
+    survey,
+)
 
 Channel = meta.Channel
 strawberry.enum(Channel, name="Channel")
@@ -85,3 +95,10 @@ CustomerStatus = customer.CustomerStatus
 strawberry.enum(CustomerStatus, name="CustomerStatus")
 Tier = customer.Tier
 strawberry.enum(Tier, name="Tier")
+
+ClusterStatus = cluster.ClusterStatus
+strawberry.enum(ClusterStatus, name="ClusterStatus")
+ClusterKeyKind = clusters.KeyKind
+strawberry.enum(ClusterKeyKind, name="ClusterKeyKind")
+ClusterTrigger = clusters.Trigger
+strawberry.enum(ClusterTrigger, name="ClusterTrigger")

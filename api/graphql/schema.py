@@ -16,6 +16,8 @@ from strawberry.tools import merge_types
 
 from api.graphql.audit import AuditQueries
 from api.graphql.browse import BrowseQueries
+from api.graphql.cluster_mutations import ClusterMutations
+from api.graphql.clusters import ClusterQueries
 from api.graphql.complaint_mutations import ComplaintMutations
 from api.graphql.complaints import ComplaintQueries
 from api.graphql.customer_export import CustomerExportQueries
@@ -43,6 +45,7 @@ QUERIES: tuple[type, ...] = (
     OrderQueries,
     ComplaintQueries,
     IncidentQueries,
+    ClusterQueries,
     SurveyQueries,
     CustomerQueries,
     CustomerExportQueries,
@@ -55,6 +58,7 @@ MUTATIONS: tuple[type, ...] = (
     OrderMutations,
     ComplaintMutations,
     IncidentMutations,
+    ClusterMutations,
     SurveyMutations,
     CustomerMutations,
 )

@@ -67,6 +67,7 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("reads", "complaints", (Y, N, Y, Y, N, Y, Y, Y)),  # customers their own only
     ("reads", "orders", (Y, N, Y, Y, N, Y, Y, Y)),
     ("reads", "incidents", (N, N, N, Y, Y, Y, Y, Y)),
+    ("reads", "clusterDetections", (N, N, N, Y, Y, Y, Y, Y)),
     ("reads", "auditTrail", (N, N, Y, Y, Y, Y, Y, Y)),
     ("reads", "verifyAuditChain", (N, N, N, N, N, Y, N, Y)),
 ]
@@ -295,6 +296,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "incidents": lambda gql, c: query(
         gql, "{ incidents { pageInfo { hasNextPage } } }", {}, **who(c, ALICE)
+    ),
+    "clusterDetections": lambda gql, c: query(
+        gql, "{ clusterDetections { pageInfo { hasNextPage } } }", {}, **who(c, ALICE)
     ),
     "auditTrail": lambda gql, c: query(
         gql,
