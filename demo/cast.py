@@ -33,7 +33,6 @@ PAYMENTS = system("payments")
 GUARANTEE = system("ontime-guarantee")
 LOYALTY = system("loyalty")
 SURVEYS = system("survey-mailer")
-CLUSTER_MONITOR = system("complaint-cluster-monitor")
 UPTIME_MONITOR = system("uptime-monitor")
 WEATHER_FEED = Actor(ActorKind.INTEGRATION, "cma-weather-feed", "integration")
 

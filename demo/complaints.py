@@ -3,7 +3,7 @@ compensated, resolved, and confirmed or disputed by the customer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from demo import cast
@@ -37,11 +37,19 @@ class ComplaintStory:
         self.compensated = ZERO
         self.traits = traits_of(draw, complaint)
         self.severity = complaint.kind.severity
+        self.classified_at: datetime | None = None
 
     def write(self) -> None:
+        self.begin()
+        self.finish()
+
+    def begin(self) -> None:
+        """Up to the classification (`classified_at`): what a cluster detector sees."""
         self.receive()
         self.answer()
         self.triage()
+
+    def finish(self) -> None:
         self.work()
         self.solve(first=True)
         self.react()
@@ -108,14 +116,14 @@ class ComplaintStory:
 
     def triage(self) -> None:
         key, kind, t = self.key, self.c.kind, self.traits
-        self.story.then(
+        self.classified_at = self.story.then(
             self.draw.minutes(3, 0.6, 0.5, 20),
             self.agent,
             f"classify {key}",
             lambda x, m: x.app.classify_complaint(
                 m, x[key], kind.category, kind.subcategory, kind.severity
             ),
-        )
+        ).at
         if t.reclassify:
             severity = self.severity = "major" if kind.severity == "general" else kind.severity
             self.story.then(

@@ -13,8 +13,9 @@ from demo.complaint_traits import ComplaintFacts
 from demo.complaints import ComplaintStory
 from demo.demand import Windows, assign_fates, orders, windows_of
 from demo.draw import Draw
+from demo.execute import TICK
 from demo.facts import CustomerFacts, Fate, OrderFacts
-from demo.incidents import FINDINGS_AFTER, FOOD_SAFETY, food_safety, outage, rainstorm
+from demo.incidents import FINDINGS_AFTER, FOOD_RULE, FOOD_SAFETY, food_safety, outage, rainstorm
 from demo.orders import OrderStory
 from demo.plan import Plan
 from demo.surveys import Subject, plan_surveys
@@ -25,6 +26,8 @@ COMPLAINT_RATE = 0.06
 MIN_COMPLAINTS = 8
 TIERS = (("silver", 60), ("gold", 30), ("platinum", 10))
 CLUSTER_FILED_BY = time(17, 30)
+CLUSTER_SPREAD = timedelta(minutes=100)  # the first complaints of the cluster, at most apart
+ACCEPT_AFTER = timedelta(minutes=5)  # from the detection to the commander's acceptance
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,17 @@ def plan_day(spec: DaySpec) -> DayPlan:
         OrderStory(plan, draw, order).write()
     cluster = poisoned(plan, draw, windows, made)
     others = complaints(plan, draw, made, customers, windows, len(cluster))
-    incidents(plan, windows, made, cluster)
-    for complaint in cluster + others:
+    # the food-poisoning incident opens when the commander accepts the detected cluster
+    stories = [ComplaintStory(plan, draw, complaint) for complaint in cluster]
+    for story in stories:
+        story.begin()
+    accepted = cluster_accepted_at(cluster, stories)
+    for complaint in cluster:
+        complaint.investigated_at = accepted + FINDINGS_AFTER
+    incidents(plan, windows, made, cluster, accepted)
+    for story in stories:
+        story.finish()
+    for complaint in others:
         ComplaintStory(plan, draw, complaint).write()
     surveys(plan, draw, made, cluster + others)
     return DayPlan(plan, customers, made, cluster + others)
@@ -104,28 +116,50 @@ def poisoned(
     ill = draw.sample(lunches, max(3, round(0.35 * len(lunches))))
     last = windows.day + _hours(CLUSTER_FILED_BY)
     kind = Kind("food_safety", "food_poisoning", "urgent", "quality")
-    cluster = []
+    filed = []
     for order in ill:
         assert order.delivered_at is not None
-        filed = min(order.delivered_at + draw.minutes(180, 0.3, 90, 330), last)
-        cluster.append(
-            ComplaintFacts(
-                0,
-                order.customer,
-                order,
-                plan.distinct("complaint", filed),
-                kind,
-                draw.weighted((("phone", 60), ("app", 40))),
-                99,
-                incident_key=FOOD_SAFETY,
-            )
+        at = min(order.delivered_at + draw.minutes(180, 0.3, 90, 330), last)
+        filed.append((at, order, draw.weighted((("phone", 60), ("app", 40)))))
+    filed.sort(key=lambda f: f[0])
+    # the first few fall ill close together: within the food-safety rule's window
+    first = filed[0][0]
+    filed = [
+        (min(at, first + CLUSTER_SPREAD) if n < FOOD_RULE.threshold else at, order, channel)
+        for n, (at, order, channel) in enumerate(filed)
+    ]
+    cluster = [
+        ComplaintFacts(
+            index,
+            order.customer,
+            order,
+            plan.distinct("complaint", at),
+            kind,
+            channel,
+            99,
+            incident_key=FOOD_SAFETY,
         )
+        for index, (at, order, channel) in enumerate(filed)
+    ]
     cluster.sort(key=lambda c: c.filed_at)
-    reported = cluster[min(2, len(cluster) - 1)].filed_at + timedelta(minutes=10)
-    for index, complaint in enumerate(cluster):
-        complaint.index = index
-        complaint.investigated_at = reported + FINDINGS_AFTER
     return cluster
+
+
+def cluster_accepted_at(cluster: list[ComplaintFacts], stories: list[ComplaintStory]) -> datetime:
+    """When the commander accepts the cluster: a few minutes after the detector (running each
+    minute) sees `threshold` classified complaints filed within the rule's window."""
+    seen: list[datetime] = []
+    times = [(s.classified_at, c.filed_at) for s, c in zip(stories, cluster, strict=True)]
+    for classified, filed in sorted((at, filed) for at, filed in times if at is not None):
+        seen.append(filed)
+        if formed(sorted(seen)):
+            return classified + TICK + ACCEPT_AFTER
+    raise ValueError("the poisoned complaints form no cluster: the plan and the rule disagree")
+
+
+def formed(filed: list[datetime]) -> bool:
+    n = FOOD_RULE.threshold
+    return any(filed[i + n - 1] - filed[i] <= FOOD_RULE.window for i in range(len(filed) - n + 1))
 
 
 def complaints(
@@ -177,17 +211,17 @@ def complaints(
 
 
 def incidents(
-    plan: Plan, windows: Windows, made: list[OrderFacts], cluster: list[ComplaintFacts]
+    plan: Plan,
+    windows: Windows,
+    made: list[OrderFacts],
+    cluster: list[ComplaintFacts],
+    accepted: datetime,
 ) -> None:
-    reported = cluster[0].investigated_at
-    assert reported is not None
-    reported -= FINDINGS_AFTER
     food_safety(
         plan,
-        reported,
+        accepted,
         [o for o in made if windows.poisoned(o) and o.delivered_at],
-        [c.key for c in cluster if c.filed_at < reported],
-        [c.key for c in cluster if c.filed_at >= reported],
+        [c.key for c in cluster if c.filed_at >= accepted],
         cluster[-1].filed_at,
     )
     hit = [o for o in made if windows.in_outage(o) and o.fate in (Fate.LATE, Fate.EXPIRED)]

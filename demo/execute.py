@@ -1,8 +1,9 @@
 """Runs the plan in business-time order, one command at a time, with the process policies.
 
-Every business minute the SLA sweeper and the delay watchdog run as they would in production
-(`careledger policies run`), on the same clock: so warnings, breaches and escalations, late
-records, detected delays and delay notices are theirs. A step due at the very minute of a tick
+Every business minute the SLA sweeper, the delay watchdog and the cluster detector run as they
+would in production (`careledger policies run`), on the same clock: so warnings, breaches and
+escalations, late records, detected delays and delay notices, and the complaint clusters are
+theirs. A step due at the very minute of a tick
 runs before the tick.
 """
 
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from application.app import CareLedger
 from demo.plan import Context, Step
 from domain.errors import DomainError
+from policies.cluster_detector import ClusterDetector
 from policies.delay_watchdog import DelayWatchdog
 from policies.sla_sweeper import SlaSweeper
 from projections.engine.store import ViewStore
@@ -29,7 +31,7 @@ REPORT_EVERY_S = 0.1
 class Progress:
     done: int  # planned commands run
     total: int  # planned commands
-    by_policies: int  # commands the sweeper and the watchdog issued
+    by_policies: int  # commands the sweeper, the watchdog and the detector issued
     elapsed_s: float
     now: datetime  # business time
 
@@ -57,6 +59,7 @@ class DayRunner:
         self.store = store
         self.sweeper = SlaSweeper(app, store)
         self.watchdog = DelayWatchdog(app, store)
+        self.detector = ClusterDetector(app, store)
         self.on_progress = on_progress
 
     def run(self, steps: list[Step], start: datetime, end: datetime) -> Progress:
@@ -83,7 +86,7 @@ class DayRunner:
         return progress
 
     def tick(self, now: datetime) -> int:
-        return self.sweep(now) + self.watchdog.watch(now)
+        return self.sweep(now) + self.watchdog.watch(now) + self.detector.detect(now)
 
     def sweep(self, now: datetime) -> int:
         """The sweeper's sweep, with checks due at the same second taken in the order of their

@@ -1,6 +1,6 @@
-"""The day's incidents: food poisoning from one kitchen (public health, severity II, closed
-after its review), an evening dispatch outage (system failure, reviewed too), and a rainstorm
-warning that is declined."""
+"""The day's incidents: food poisoning from one kitchen (a detected complaint cluster the
+commander accepts: public health, severity II, closed after its review), an evening dispatch
+outage (system failure, reviewed too), and a rainstorm warning that is declined."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from application.handling import Outcome
 from demo import cast
 from demo.facts import OrderFacts
 from demo.plan import Context, Plan, Story
+from domain.cluster import ClusterDetection, detection_id
+from domain.clusters import RULES_BY_NAME
+from domain.incident import Incident
 from domain.meta import Actor, Meta
 
 FOOD_SAFETY = "incident:food_safety"
 OUTAGE = "incident:system_failure"
 RAINSTORM = "incident:rainstorm"
+FOOD_RULE = RULES_BY_NAME["food_safety_restaurant"]
 FINDINGS_AFTER = timedelta(minutes=40)  # from the report to the kitchen's inspection findings
 
 
@@ -52,6 +56,17 @@ class IncidentStory:
             creates=self.key,
         )
 
+    def accept(self, detection: UUID) -> None:
+        """The commander accepts the detected cluster: the incident it opens is this story's."""
+
+        def act(x: Context, m: Meta) -> Outcome:
+            accepted = x.app.accept_cluster(m, detection)
+            incident = x.app.load(ClusterDetection, detection).incident_id
+            assert incident is not None
+            return Outcome(incident, x.app.load(Incident, incident).version, accepted.position)
+
+        self.story.then(minutes(0), self.actor, f"accept_cluster {self.key}", act, creates=self.key)
+
     def step(self, at: datetime, name: str, *args: object, reason: str | None = None) -> None:
         key = self.key
 
@@ -69,27 +84,21 @@ class IncidentStory:
 
 def food_safety(
     plan: Plan,
-    reported: datetime,
+    accepted: datetime,
     orders: Sequence[OrderFacts],
-    early: Sequence[str],
     late: Sequence[str],
     last_filed: datetime,
 ) -> None:
-    """`early`: the complaints filed before the report; `late`: after it."""
+    """The cluster detector proposes the incident; the commander accepts it at `accepted`,
+    which opens it with the complaints filed so far and the kitchen's orders linked. `late`:
+    the complaints filed after."""
     region = orders[0].restaurant.region
     kitchen = orders[0].restaurant.name
-    s = IncidentStory(plan, FOOD_SAFETY, reported - timedelta(seconds=1), cast.COMMANDER)
-    s.report(
-        "public_health",
-        "complaint_cluster",
-        f"Suspected food poisoning: {kitchen}",
-        f"{len(early)} customers report vomiting and cramps after lunch orders from {kitchen}.",
-        cast.CLUSTER_MONITOR,
-    )
-    r = reported
+    s = IncidentStory(plan, FOOD_SAFETY, accepted - timedelta(seconds=1), cast.COMMANDER)
+    s.accept(detection_id(FOOD_RULE.name, kitchen, 1))
+    r = accepted
     s.step(r + minutes(1), "issue_warning", "orange")
     s.step(r + minutes(6), "confirm_incident")
-    s.step(r + minutes(8), "assess_severity", "II", "several customers ill after one kitchen")
     s.step(
         r + minutes(12),
         "report_to_superior",
@@ -110,7 +119,6 @@ def food_safety(
     customers = len({o.customer.key for o in orders})
     s.step(r + minutes(30), "record_impact", len(orders), customers, [region.code])
     s.links(r + minutes(31), "link_orders", [o.key for o in orders])
-    s.links(r + minutes(32), "link_complaints", early)
     s.step(r + minutes(35), "publish_status_update", "regulator", "Samples sent for testing.")
     s.step(
         r + minutes(40),

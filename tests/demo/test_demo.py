@@ -22,6 +22,7 @@ from application.settings import Settings
 from demo.day import DaySpec
 from demo.run import DemoRun, record_day
 from demo.world import REGIONS
+from domain.incident import Incident
 from domain.meta import Channel
 from domain.values import Sealed
 from projections.engine.store import open_view_store
@@ -192,3 +193,28 @@ def test_the_same_seed_records_the_same_day_and_repeating_it_adds_nothing(
     assert main(argv) == 0
     with CareLedger(sqlite_settings(tmp_path)) as again:
         assert again.recorder.max_notification_id() == recorded
+
+
+def test_the_food_poisoning_incident_arises_from_a_detected_cluster(
+    day: tuple[CareLedger, DemoRun],
+) -> None:
+    app, run = day
+    events = stored_events(app)
+    detected = [e for topic, e in events if topic == "careledger.ClusterDetected"]
+    # the detector proposed one cluster: the poisoned kitchen's, at the food-safety threshold
+    assert [(e.rule, e.meta.actor.id) for e in detected] == [
+        ("food_safety_restaurant", "cluster-detector")
+    ]
+    assert len(detected[0].complaint_ids) >= 3
+    # the commander accepted it, which opened the incident, with the complaints linked
+    (accepted,) = [e for topic, e in events if topic == "careledger.ClusterAccepted"]
+    assert accepted.meta.actor.role == "incident_commander"
+    incident = app.load(Incident, run.ids["incident:food_safety"])
+    assert incident.id == accepted.incident_id
+    assert (incident.source, incident.type, incident.severity) == (
+        "complaint_cluster",
+        "public_health",
+        "II",
+    )
+    assert set(detected[0].complaint_ids) <= set(incident.complaint_ids)
+    assert str(incident.status) == "Closed"
