@@ -1,4 +1,5 @@
-"""A short scripted day: one order, one complaint, one survey, one incident, one erasure."""
+"""A short scripted day: one order, one complaint, one survey, one incident (from a detected
+complaint cluster), one erasure."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from uuid import UUID, uuid4
 
 from application.app import CareLedger
 from application.customers import ContactDetails
+from domain.cluster import ClusterDetection, detection_id
+from domain.clusters import RULES_BY_NAME
 from domain.complaint import Complaint
 from domain.customer import Customer
 from domain.incident import Incident
@@ -16,11 +19,15 @@ from domain.meta import Actor, ActorKind, Channel, Meta, Reason
 from domain.order import Order
 from domain.order_types import OrderItem
 from domain.survey import Scores, Survey
+from policies.cluster_detector import ClusterDetector
+from projections.engine.store import ViewStore
 
 AGENT = Actor(ActorKind.AGENT, "agent-ana", "agent")
 CUSTOMER = Actor(ActorKind.CUSTOMER, "customer-self", "customer")
 SYSTEM = Actor(ActorKind.SYSTEM, "delay-watchdog", "system")
 COMMANDER = Actor(ActorKind.SUPERVISOR, "sup-zhou", "incident_commander")
+NEIGHBOURS = (("Zhang Min", "+86 139 0013 9001"), ("Wang Fang", "+86 139 0013 9002"))
+FOOD_RULE = RULES_BY_NAME["food_safety_restaurant"]
 
 
 class Script:
@@ -42,7 +49,9 @@ class Script:
         )
 
 
-def run_scenario(app: CareLedger, start: datetime | None = None) -> dict[str, UUID]:
+def run_scenario(
+    app: CareLedger, store: ViewStore, start: datetime | None = None
+) -> dict[str, UUID]:
     s = Script(start or datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6))
     contact = ContactDetails(
         "Li Wei", "+86 138 0013 8000", "li.wei@example.com", "88 Jianguo Road, Beijing"
@@ -101,13 +110,7 @@ def run_scenario(app: CareLedger, start: datetime | None = None) -> dict[str, UU
         step()
     survey = app.send_survey(s.at(1, SYSTEM), customer, "complaint", complaint, "app").aggregate_id
     app.respond_to_survey(s.at(20, CUSTOMER), survey, Scores(4, 5, 4, 3, 4), "Quick refund.")
-    incident = app.report_incident(
-        s.at(30, SYSTEM),
-        type="public_health",
-        source="complaint_cluster",
-        title="Three food-safety complaints about one kitchen",
-        description="Three customers reported stomach pain after orders from one kitchen.",
-    ).aggregate_id
+    incident = food_poisoning(app, store, s, order)
     for step in [
         lambda: app.issue_warning(s.at(1, COMMANDER), incident, "orange"),
         lambda: app.confirm_incident(s.at(4, COMMANDER), incident),
@@ -131,6 +134,45 @@ def run_scenario(app: CareLedger, start: datetime | None = None) -> dict[str, UU
         "survey": survey,
         "incident": incident,
     }
+
+
+def food_poisoning(app: CareLedger, store: ViewStore, s: Script, order: UUID) -> UUID:
+    """Two neighbours who ordered from the same kitchen fall ill too: with the first order's
+    customer, three food-safety complaints within minutes, which the cluster detector proposes
+    as an incident and the commander accepts. The incident's id."""
+    orders = [order, *(kitchen_order(app, s, *neighbour) for neighbour in NEIGHBOURS)]
+    for kitchen_order_id in orders:
+        complaint = app.file_complaint(
+            s.at(20, CUSTOMER),
+            customer_id=app.load(Order, kitchen_order_id).customer_id,
+            order_id=kitchen_order_id,
+            channel="app",
+            content="Stomach cramps and vomiting since the dumplings.",
+        ).aggregate_id
+        app.classify_complaint(s.at(1), complaint, "food_safety", "food_poisoning", "urgent")
+    detector = ClusterDetector(app, store)
+    detector.detect(s.at(1, SYSTEM).occurred_at)
+    detection = detection_id(FOOD_RULE.name, "Golden Dumpling", 1)
+    app.accept_cluster(s.at(3, COMMANDER), detection)
+    incident = app.load(ClusterDetection, detection).incident_id
+    assert incident is not None, "the cluster detector proposed no incident"
+    return incident
+
+
+def kitchen_order(app: CareLedger, s: Script, name: str, phone: str) -> UUID:
+    neighbour = ContactDetails(name, phone, address="90 Jianguo Road, Beijing")
+    customer = app.register_customer(s.at(0, CUSTOMER), neighbour).aggregate_id
+    return app.receive_order(
+        s.at(0, CUSTOMER),
+        customer_id=customer,
+        restaurant="Golden Dumpling",
+        region="chaoyang",
+        items=[OrderItem("pork dumplings", 2, Decimal("24.00"))],
+        amount="48.00",
+        promised_at=s.now + timedelta(minutes=40),
+        address="90 Jianguo Road, Beijing",
+        channel="app",
+    ).aggregate_id
 
 
 def describe(app: CareLedger, ids: dict[str, UUID]) -> list[tuple[str, str, str]]:
@@ -158,5 +200,9 @@ def describe(app: CareLedger, ids: dict[str, UUID]) -> list[tuple[str, str, str]
             f"escalation {complaint.escalation_level}, clocks: {clocks}",
         ),
         ("survey", str(survey.status), f"scores {scores}"),
-        ("incident", str(incident.status), f"v{incident.version}, severity {incident.severity}"),
+        (
+            "incident",
+            str(incident.status),
+            f"v{incident.version}, severity {incident.severity}, from {incident.source}",
+        ),
     ]

@@ -10,6 +10,7 @@ from application.app import CareLedger
 from application.settings import Settings
 from demo.scenario import describe, run_scenario
 from domain.meta import Actor, ActorKind, Meta
+from projections.engine.store import open_view_store
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +27,11 @@ def print_states(rows: list[tuple[str, str, str]]) -> None:
 
 def scenario(settings: Settings, erase: bool) -> int:
     with CareLedger(settings) as app:
-        ids = run_scenario(app)
+        store = open_view_store(settings)
+        try:
+            ids = run_scenario(app, store)
+        finally:
+            store.close()
         print(f"Scenario recorded on {'PostgreSQL' if settings.postgres else settings.sqlite_path}")
         print_states(describe(app, ids))
         if erase:
