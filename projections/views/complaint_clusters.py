@@ -13,7 +13,7 @@ in its order, so the detector, restarted anywhere, sees the same clusters with t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +101,7 @@ class ComplaintClustersProjection(Projection):
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         orders = Orders(tx, prefix)
+        orders.preload(str(e.event.originator_id) for e in batch if e.name == "CourierAssigned")
         for envelope in batch:
             name, event = envelope.name, envelope.event
             if name in ("OrderReceived", "CourierAssigned"):
@@ -129,14 +130,20 @@ class Orders:
             order.provider = str(event.provider)
         self.changed.add(order_id)
 
+    def preload(self, order_ids: Iterable[str]) -> None:
+        """Reads the given orders in a few queries instead of one each."""
+        wanted = set(order_ids) - set(self.known)
+        table = f"{self.prefix}orders"
+        for oid in wanted:
+            self.known[oid] = None
+        for oid, restaurant, region, provider, at in rows_by_ids(
+            self.tx, table, ORDER_COLUMNS, "order_id", wanted
+        ):
+            self.known[oid] = OrderKeys(restaurant, region, provider, float(at))
+
     def get(self, order_id: str) -> OrderKeys | None:
         if order_id not in self.known:
-            rows = rows_by_ids(
-                self.tx, f"{self.prefix}orders", ORDER_COLUMNS, "order_id", [order_id]
-            )
-            self.known[order_id] = None
-            for _, restaurant, region, provider, received_at in rows:
-                self.known[order_id] = OrderKeys(restaurant, region, provider, float(received_at))
+            self.preload([order_id])
         return self.known[order_id]
 
     def write(self) -> None:
