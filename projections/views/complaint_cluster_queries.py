@@ -50,8 +50,23 @@ class Member:
 
 
 def formed_cluster(row: Row) -> FormedCluster:
-    (rule, key, seq, detection, kind, category, trigger, status) = row[:8]
-    (first_at, last_at, size, recorded, detected_at, incident, decided_by) = row[8:]
+    (
+        rule,
+        key,
+        seq,
+        detection,
+        kind,
+        category,
+        trigger,
+        status,
+        first_at,
+        last_at,
+        size,
+        recorded,
+        detected_at,
+        incident,
+        decided_by,
+    ) = row
     return FormedCluster(
         rule=rule,
         key=key,

@@ -203,9 +203,9 @@ class Complaints:
             f"SELECT order_id, filed_at FROM {self.prefix}complaints WHERE complaint_id = ?",
             (complaint_id,),
         )
-        if filed is None or filed[0] is None:
+        order_id, filed_at = filed if filed is not None else (None, None)
+        if order_id is None:
             return  # no order: nothing to key it by
-        order_id, filed_at = filed
         order = self.orders.get(order_id)
         if order is None:
             return
@@ -289,13 +289,15 @@ class Forming:
             " AND filed_at >= ? AND filed_at < ?",
             (*self.keyed, start - period, start),
         )
-        return 0 if row is None else int(row[0])
+        (count,) = row if row is not None else (0,)
+        return int(count)
 
     def _open(self, trigger: Trigger, complaint_ids: list[str]) -> None:
         row = self.tx.one(
             f"SELECT MAX(seq) FROM {self.prefix}clusters WHERE {self.where}", self.keyed
         )
-        seq = 1 if row is None or row[0] is None else int(row[0]) + 1
+        (last,) = row if row is not None else (None,)
+        seq = 1 if last is None else int(last) + 1
         self.tx.execute(
             f"INSERT INTO {self.prefix}clusters (rule, cluster_key, seq, detection_id, key_kind,"
             " category, trigger_kind, status, first_at, last_at, size, recorded)"
