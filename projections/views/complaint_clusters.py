@@ -61,7 +61,7 @@ class ComplaintClustersProjection(Projection):
         self.rules = rules
 
     def tables(self) -> tuple[str, ...]:
-        return ("orders", "complaints", "members", "clusters")
+        return ("orders", "filed", "members", "clusters")
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
         tx.execute(
@@ -72,8 +72,8 @@ class ComplaintClustersProjection(Projection):
             f"CREATE INDEX {prefix}orders_restaurant ON {prefix}orders (restaurant, received_at)"
         )
         tx.execute(
-            f"CREATE TABLE {prefix}complaints (complaint_id TEXT PRIMARY KEY, order_id TEXT,"
-            " filed_at DOUBLE PRECISION NOT NULL)"
+            f"CREATE TABLE {prefix}filed (complaint_id TEXT PRIMARY KEY, order_id TEXT,"
+            " filed_at DOUBLE PRECISION NOT NULL, category TEXT)"
         )
         tx.execute(
             f"CREATE TABLE {prefix}members (rule TEXT NOT NULL, cluster_key TEXT NOT NULL,"
@@ -172,20 +172,31 @@ class Complaints:
         if name == "ComplaintReceived":
             order = None if event.order_id is None else str(event.order_id)
             self.tx.execute(
-                f"INSERT INTO {self.prefix}complaints (complaint_id, order_id, filed_at)"
+                f"INSERT INTO {self.prefix}filed (complaint_id, order_id, filed_at)"
                 " VALUES (?, ?, ?) ON CONFLICT (complaint_id) DO NOTHING",
                 (complaint_id, order, epoch(event.meta.occurred_at)),
             )
         elif name == "ComplaintLinked" and event.order_id is not None:
-            self.tx.execute(
-                f"UPDATE {self.prefix}complaints SET order_id = ?"
-                " WHERE complaint_id = ? AND order_id IS NULL",
-                (str(event.order_id), complaint_id),
-            )
+            self._linked(complaint_id, str(event.order_id))
         elif name == "ComplaintMerged":
             self._drop_loose(complaint_id, keep=())
         elif name in ("ComplaintClassified", "ComplaintReclassified"):
             self._classified(complaint_id, str(event.category))
+
+    def _linked(self, complaint_id: str, order_id: str) -> None:
+        """A complaint filed without an order and linked to one later: keyed from then on, as
+        if classified now (its filing time still counts)."""
+        linked = self.tx.execute(
+            f"UPDATE {self.prefix}filed SET order_id = ?"
+            " WHERE complaint_id = ? AND order_id IS NULL",
+            (order_id, complaint_id),
+        )
+        row = self.tx.one(
+            f"SELECT category FROM {self.prefix}filed WHERE complaint_id = ?", (complaint_id,)
+        )
+        (category,) = row if row is not None else (None,)
+        if linked and category is not None:
+            self._classified(complaint_id, category)
 
     def _drop_loose(self, complaint_id: str, keep: Sequence[str]) -> None:
         """Forgets the complaint's memberships in no cluster yet, but of the rules `keep`."""
@@ -197,10 +208,14 @@ class Complaints:
         )
 
     def _classified(self, complaint_id: str, category: str) -> None:
+        self.tx.execute(
+            f"UPDATE {self.prefix}filed SET category = ? WHERE complaint_id = ?",
+            (category, complaint_id),
+        )
         rules = rules_for(category, self.rules)
         self._drop_loose(complaint_id, [rule.name for rule in rules])
         filed = self.tx.one(
-            f"SELECT order_id, filed_at FROM {self.prefix}complaints WHERE complaint_id = ?",
+            f"SELECT order_id, filed_at FROM {self.prefix}filed WHERE complaint_id = ?",
             (complaint_id,),
         )
         order_id, filed_at = filed if filed is not None else (None, None)

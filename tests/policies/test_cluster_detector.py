@@ -228,3 +228,50 @@ def test_the_policy_loop_runs_the_detector(app: CareLedger, views: ViewStore) ->
     loop.run_once()
     assert len(detections(app)) == 1
     assert ComplaintClustersProjection.name in PolicyLoop.views
+
+
+def test_a_complaint_linked_to_its_order_later_counts_from_then_on(
+    app: CareLedger, views: ViewStore
+) -> None:
+    k = Kitchens(app)
+    k.ill(NOON)
+    k.ill(NOON + minutes(10))
+    # given a third ill customer who filed without naming the order, classified at once
+    order = k.order(NOON)
+    third = app.file_complaint(
+        meta(NOON + hours(3), CUSTOMER),
+        customer_id=k.customer,
+        order_id=None,
+        content="ill",
+        channel="app",
+    ).aggregate_id
+    app.classify_complaint(meta(NOON + hours(3)), third, "food_safety", "food_poisoning", "urgent")
+    detector = ClusterDetector(app, views)
+    assert detector.detect(T0 + hours(7)) == 0
+    # when the agent links the order, then the three form the kitchen's cluster
+    app.link_complaint(meta(NOON + hours(4)), third, order_id=order)
+    assert detector.detect(T0 + hours(7)) == 1
+    (found,) = detections(app)
+    assert third in found.complaint_ids and order in found.order_ids
+
+
+def test_a_courier_companys_cluster_far_above_its_rate(app: CareLedger, views: ViewStore) -> None:
+    k = Kitchens(app)
+    # given ten late deliveries by one courier company within the hour, from ten kitchens
+    for n in range(10):
+        order = k.order(NOON + minutes(n), restaurant=f"Kitchen {n}", region=f"region-{n}")
+        app.confirm_order(meta(NOON + minutes(n + 1)), order)
+        app.start_preparation(meta(NOON + minutes(n + 2)), order)
+        app.pack_order(meta(NOON + minutes(n + 3)), order)
+        app.assign_courier(meta(NOON + minutes(n + 4)), order, f"rider-{n}", "fleet-east")
+        k.complaint(order, NOON + minutes(30 + n), "logistics", "late_delivery")
+    # then the company's rule fires on its baseline (no history: ten is its minimum)
+    assert ClusterDetector(app, views).detect(T0 + hours(7)) == 1
+    (found,) = detections(app)
+    assert (found.rule, found.key_kind, found.key, found.trigger) == (
+        "logistics_courier_provider",
+        "courier_provider",
+        "fleet-east",
+        "baseline",
+    )
+    assert len(found.order_ids) == 10
