@@ -23,6 +23,7 @@ from application.settings import Settings
 from application.surveys import SurveyCommands
 from application.transcodings import register_value_types
 from application.vault import Vault
+from application.webhooks import WebhookCommands
 from domain.complaint import Complaint
 from domain.customer import Customer
 from domain.incident import Incident
@@ -46,6 +47,7 @@ class CareLedger(
     ClusterCommands,
     IncidentCommands,
     SurveyCommands,
+    WebhookCommands,
 ):
     name = "careledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {kind: 50 for kind in SNAPSHOTTED}
