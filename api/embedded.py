@@ -1,17 +1,20 @@
-"""On the embedded default (SQLite) the service projects and runs the policies itself; on
-PostgreSQL they run as processes of their own (`careledger project run`, `policies run`)."""
+"""On the embedded default (SQLite) the service projects, runs the policies and delivers
+webhooks itself; on PostgreSQL they run as processes of their own (`careledger project run`,
+`policies run`, which delivers the webhooks too)."""
 
 from __future__ import annotations
 
 import threading
 
 from application.app import CareLedger
+from delivery.webhooks import WebhookDispatcher
 from policies.loop import PolicyLoop
 from projections.catalog import projections
 from projections.engine import tracking
 from projections.engine.follower import Followers
 from projections.engine.projection import Projection
 from projections.engine.store import ViewStore
+from projections.views.webhook_deliveries import WebhookDeliveriesProjection
 
 STOP_WAIT_S = 10.0
 
@@ -26,20 +29,26 @@ class EmbeddedWorkers:
         self.followers = Followers(ledger, views, followed)
         self.stop_event = threading.Event()
         self.policies = threading.Thread(target=self._policies, daemon=True, name="policies")
+        self.webhooks = threading.Thread(target=self._webhooks, daemon=True, name="webhooks")
 
     def _policies(self) -> None:
         PolicyLoop(self.ledger, self.views).run(self.stop_event)
 
+    def _webhooks(self) -> None:
+        WebhookDispatcher(self.ledger, self.views).run(self.stop_event)
+
     def start(self) -> EmbeddedWorkers:
-        install_views(self.views, self.chosen)
+        install_views(self.views, [*self.chosen, WebhookDeliveriesProjection()])
         self.followers.start()
         self.policies.start()
+        self.webhooks.start()
         return self
 
     def stop(self) -> None:
         self.stop_event.set()
         self.followers.stop(STOP_WAIT_S)
         self.policies.join(STOP_WAIT_S)
+        self.webhooks.join(STOP_WAIT_S)
 
 
 def install_views(views: ViewStore, chosen: list[Projection]) -> None:

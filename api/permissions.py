@@ -74,6 +74,7 @@ LISTS = _allow(A, S, AN, CO)
 STAFF = _allow(A, S)
 CUSTOMER_OR_STAFF = _allow(C, A, S)
 RESPONDERS = _allow(IC, S)
+ADMINS = _allow(note="integrations: webhook endpoints and their delivery log")
 
 QUERIES: dict[str, Permission] = {
     "node": Permission(
@@ -107,6 +108,9 @@ QUERIES: dict[str, Permission] = {
     "incidents": INCIDENT_READ,
     "auditTrail": _allow(CO, AN, S, A, IC),
     "verifyAuditChain": _allow(CO),
+    "webhookEndpoint": ADMINS,
+    "webhookEndpoints": ADMINS,
+    "webhookDeliveries": ADMINS,
 }
 
 _ORDER_COMMANDS = (
@@ -125,6 +129,10 @@ _INCIDENT_COMMANDS = (
     " establishCommand assignRole allocateResource takeAction publishStatusUpdate recordImpact"
     " linkOrders linkComplaints mitigateIncident resolveIncident startReview completeReview"
     " closeIncident mergeIncident"
+)
+_WEBHOOK_COMMANDS = (
+    "registerWebhookEndpoint changeWebhookEventTypes rotateWebhookSecret"
+    " disableWebhookEndpoint reEnableWebhookEndpoint"
 )
 
 MUTATIONS: dict[str, Permission] = {
@@ -148,6 +156,7 @@ MUTATIONS: dict[str, Permission] = {
     "changeContact": CUSTOMER_OR_STAFF,
     "assignTier": _allow(S),
     "eraseCustomer": _allow(CO),
+    **dict.fromkeys(_WEBHOOK_COMMANDS.split(), ADMINS),
 }
 
 SUBSCRIPTIONS: dict[str, Permission] = {

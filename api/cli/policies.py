@@ -1,5 +1,5 @@
 """`careledger policies run`: the SLA sweeper, the delay watchdog and the cluster detector,
-until stopped."""
+and beside them the webhook dispatcher, until stopped."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 
 from application.app import CareLedger
 from application.settings import Settings
+from delivery.webhooks import WebhookDispatcher
 from policies.loop import PolicyLoop
 from projections.engine.store import open_view_store
 
@@ -25,9 +26,16 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     with CareLedger(settings) as app:
         store = open_view_store(settings)
-        print("sweeping SLA clocks and watching promises; Ctrl-C stops", flush=True)
+        print(
+            "sweeping SLA clocks, watching promises, delivering webhooks; Ctrl-C stops", flush=True
+        )
+        dispatcher = WebhookDispatcher(app, store)
+        webhooks = threading.Thread(target=dispatcher.run, args=(stop,), name="webhooks")
+        webhooks.start()
         try:
             PolicyLoop(app, store).run(stop)
         finally:
+            stop.set()
+            webhooks.join()
             store.close()
     return 0

@@ -35,6 +35,7 @@ from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.subscriptions import LiveSubscriptions
 from api.graphql.survey_mutations import SurveyMutations
 from api.graphql.surveys import SurveyQueries
+from api.graphql.webhooks import WebhookMutations, WebhookQueries
 
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
@@ -53,6 +54,7 @@ QUERIES: tuple[type, ...] = (
     ListQueries,
     BrowseQueries,
     AuditQueries,
+    WebhookQueries,
 )
 MUTATIONS: tuple[type, ...] = (
     OrderMutations,
@@ -61,6 +63,7 @@ MUTATIONS: tuple[type, ...] = (
     ClusterMutations,
     SurveyMutations,
     CustomerMutations,
+    WebhookMutations,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)
 

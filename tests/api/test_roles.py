@@ -19,6 +19,7 @@ from api.permissions import OPERATIONS as OPERATION_KINDS
 from api.permissions import OWN_DATA, PERMISSIONS, authorize, markdown
 from tests.api.gql import Gql
 from tests.api.order_inputs import ALICE, PLACE, place_input
+from tests.webhooks.hooks import SECRET
 
 BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
 # "owner" is the customer the entity belongs to, "other" another customer
@@ -70,6 +71,8 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("reads", "clusterDetections", (N, N, N, Y, Y, Y, Y, Y)),
     ("reads", "auditTrail", (N, N, Y, Y, Y, Y, Y, Y)),
     ("reads", "verifyAuditChain", (N, N, N, N, N, Y, N, Y)),
+    ("webhooks", "registerWebhookEndpoint", (N, N, N, N, N, N, N, Y)),
+    ("webhooks", "webhookEndpoints", (N, N, N, N, N, N, N, Y)),
 ]
 
 RESULT = "{ __typename ... on Problem { code message } }"
@@ -308,6 +311,16 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "verifyAuditChain": lambda gql, c: query(
         gql, "{ verifyAuditChain { ok } }", {}, **who(c, ALICE)
+    ),
+    "registerWebhookEndpoint": lambda gql, c: mutate(
+        gql,
+        "registerWebhookEndpoint",
+        "RegisterWebhookEndpointInput",
+        {"url": "http://127.0.0.1:9/h", "eventTypes": ["OrderReceived"], "secret": SECRET},
+        **who(c, ALICE),
+    ),
+    "webhookEndpoints": lambda gql, c: query(
+        gql, "{ webhookEndpoints { endpointId } }", {}, **who(c, ALICE)
     ),
 }
 
