@@ -16,6 +16,7 @@ from application.complaints import ComplaintCommands
 from application.customers import CustomerCommands
 from application.incidents import IncidentCommands
 from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
+from application.notifications import NotificationCommands
 from application.orders import OrderCommands
 from application.recorders import BoundedAggregateRecorder, PostgresReceiptRecorder
 from application.schema_lock import schema_lock
@@ -48,6 +49,7 @@ class CareLedger(
     IncidentCommands,
     SurveyCommands,
     WebhookCommands,
+    NotificationCommands,
 ):
     name = "careledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {kind: 50 for kind in SNAPSHOTTED}

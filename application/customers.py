@@ -68,6 +68,17 @@ class CustomerCommands(CommandHandling):
         return self.change(meta, Customer, customer_id, lambda c: c.assign_tier(meta, tier))
 
     @command()
+    def set_notice_preferences(
+        self, meta: Meta, customer_id: UUID, locale: str | None, opt_out: bool
+    ) -> Outcome:
+        return self.change(
+            meta,
+            Customer,
+            customer_id,
+            lambda c: c.set_notice_preferences(meta, locale, opt_out),
+        )
+
+    @command()
     def erase_customer(self, meta: Meta, customer_id: UUID) -> Outcome:
         # The key goes first: if recording the erasure then fails, the data is already
         # unreadable and a retry records the event.

@@ -8,6 +8,8 @@ from domain.base import CareAggregate, Meta, recorded
 from domain.errors import InvalidInputError
 from domain.values import Sealed, one_of
 
+LOCALES = ("zh-CN", "en")
+
 
 class CustomerStatus(StrEnum):
     ACTIVE = "Active"
@@ -66,6 +68,29 @@ class Customer(CareAggregate):
     @recorded("TierAssigned")
     def _tier_assigned(self, meta: Meta, tier: Tier) -> None:
         self.tier = Tier(tier)
+
+    def set_notice_preferences(self, meta: Meta, locale: str | None, opt_out: bool) -> None:
+        """The language notices are written in (None: the platform's), and whether the
+        customer takes notices they need not have (survey invitations)."""
+        if locale is not None and locale not in LOCALES:
+            raise InvalidInputError("locale", f"{locale!r} is not one of: {', '.join(LOCALES)}")
+        self.require("set notice preferences", {CustomerStatus.ACTIVE})
+        self._notice_preferences_set(meta=meta, locale=locale, opt_out=bool(opt_out))
+
+    @recorded("NoticePreferencesSet")
+    def _notice_preferences_set(self, meta: Meta, locale: str | None, opt_out: bool) -> None:
+        self._locale = locale
+        self._notice_opt_out = opt_out
+
+    # Read through the instance's dict: snapshots taken before preferences existed lack them.
+    @property
+    def locale(self) -> str | None:
+        locale: str | None = self.__dict__.get("_locale")
+        return locale
+
+    @property
+    def notice_opt_out(self) -> bool:
+        return bool(self.__dict__.get("_notice_opt_out", False))
 
     def erase(self, meta: Meta) -> None:
         self.require("erase", {CustomerStatus.ACTIVE})

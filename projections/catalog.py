@@ -13,6 +13,7 @@ from projections.views.complaint_dashboard import ComplaintDashboardProjection
 from projections.views.complaint_index import ComplaintIndexProjection
 from projections.views.incident_board import IncidentBoardProjection
 from projections.views.incident_index import IncidentIndexProjection
+from projections.views.notices import NoticesProjection
 from projections.views.order_delays import OrderDelaysProjection
 from projections.views.order_index import OrderIndexProjection
 from projections.views.promise_watch import PromiseWatchProjection
@@ -30,6 +31,7 @@ CATALOG: dict[str, Callable[[], Projection]] = {
         ComplaintIndexProjection,
         IncidentBoardProjection,
         IncidentIndexProjection,
+        NoticesProjection,
         OrderDelaysProjection,
         OrderIndexProjection,
         PromiseWatchProjection,
