@@ -74,6 +74,9 @@ LISTS = _allow(A, S, AN, CO)
 STAFF = _allow(A, S)
 CUSTOMER_OR_STAFF = _allow(C, A, S)
 RESPONDERS = _allow(IC, S)
+# Everyone's alerts, not only the caller's own (`mine: false`).
+ALL_ALERTS = _allow(S, IC)
+ALL_ALERTS_NOTE = "own alerts; `mine: false` (everyone's) for supervisors, commanders, admins"
 ADMINS = _allow(note="integrations: webhook endpoints and their delivery log")
 
 QUERIES: dict[str, Permission] = {
@@ -108,6 +111,9 @@ QUERIES: dict[str, Permission] = {
     "incidents": INCIDENT_READ,
     "auditTrail": _allow(CO, AN, S, A, IC),
     "verifyAuditChain": _allow(CO),
+    "notifications": _allow(A, S, CO, IC),
+    "deliveryDashboard": DASHBOARD,
+    "alerts": _allow(A, S, IC, CO, note=ALL_ALERTS_NOTE),
     "webhookEndpoint": ADMINS,
     "webhookEndpoints": ADMINS,
     "webhookDeliveries": ADMINS,
@@ -156,6 +162,8 @@ MUTATIONS: dict[str, Permission] = {
     "changeContact": CUSTOMER_OR_STAFF,
     "assignTier": _allow(S),
     "eraseCustomer": _allow(CO),
+    "acknowledgeAlert": _allow(A, S, IC),
+    "setNoticePreferences": CUSTOMER_OR_STAFF,
     **dict.fromkeys(_WEBHOOK_COMMANDS.split(), ADMINS),
 }
 
@@ -163,6 +171,7 @@ SUBSCRIPTIONS: dict[str, Permission] = {
     "complaintDashboardUpdates": DASHBOARD,
     "complaintChanges": COMPLAINT_READ,
     "incidentChanges": INCIDENT_READ,
+    "alertRaised": _allow(A, S, IC, CO, note=ALL_ALERTS_NOTE),
 }
 
 OPERATIONS: dict[str, dict[str, Permission]] = {
@@ -180,6 +189,11 @@ def authorize(caller: Principal | None, operation: str) -> Principal:
     if caller.role not in PERMISSIONS[operation].roles:
         raise ForbiddenError(f"the {caller.role} role may not do this")
     return caller
+
+
+def authorize_all_alerts(caller: Principal) -> None:
+    if caller.role not in ALL_ALERTS.roles:
+        raise ForbiddenError(f"the {caller.role} role sees only its own alerts")
 
 
 def markdown() -> str:

@@ -29,6 +29,7 @@ from api.graphql.errors import ErrorCodes
 from api.graphql.incident_mutations import IncidentMutations
 from api.graphql.incidents import IncidentQueries
 from api.graphql.lists import ListQueries
+from api.graphql.notices import NoticeMutations, NoticeQueries, NoticeSubscriptions
 from api.graphql.order_mutations import OrderMutations
 from api.graphql.orders import OrderQueries
 from api.graphql.scalars import SCALAR_OVERRIDES
@@ -55,6 +56,7 @@ QUERIES: tuple[type, ...] = (
     BrowseQueries,
     AuditQueries,
     WebhookQueries,
+    NoticeQueries,
 )
 MUTATIONS: tuple[type, ...] = (
     OrderMutations,
@@ -63,9 +65,10 @@ MUTATIONS: tuple[type, ...] = (
     ClusterMutations,
     SurveyMutations,
     CustomerMutations,
+    NoticeMutations,
     WebhookMutations,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)
+SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions, NoticeSubscriptions)
 
 
 # The limit rules are made once: strawberry's ValidationCache keys on the rule classes, so rules
