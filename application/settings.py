@@ -25,6 +25,16 @@ CARELEDGER_ALLOWED_ORIGINS    comma-separated browser origins allowed to call th
 CARELEDGER_METRICS_TOKEN      the bearer token a scraper sends for /metrics (required for it in
                               production, where /metrics is refused without one; optional in
                               development, where /metrics is open when it is unset)
+
+Notices (docs/architecture.md#notices):
+CARELEDGER_TEMPLATES          a TOML file of notice templates added to the built-in ones (new
+                              versions or locales); malformed: the service does not start
+CARELEDGER_STAFF_DIRECTORY    a TOML file of staff, robots and rotas (default: the demo's,
+                              delivery/staff.toml); staff addresses live only there
+CARELEDGER_ALERT_ROUTES       a TOML file of alert routes (default: delivery/routing.toml)
+CARELEDGER_QUIET_HOURS        `22:00-08:00` (platform time, Asia/Shanghai) when non-urgent
+                              customer notices wait or, if not essential, are dropped; `off`
+CARELEDGER_NOTICE_ATTEMPTS    `8`: attempts per notice before it is given up
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -67,6 +78,11 @@ class Settings:
     token_secret: bytes | None = None
     allowed_origins: tuple[str, ...] = ()
     metrics_token: str | None = None
+    templates_file: Path | None = None
+    staff_directory: Path | None = None
+    alert_routes: Path | None = None
+    quiet_hours: tuple[time, time] | None = (time(22, 0), time(8, 0))
+    notice_attempts: int = 8
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -92,6 +108,11 @@ class Settings:
                 o.strip() for o in env.get("CARELEDGER_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
             metrics_token=env.get("CARELEDGER_METRICS_TOKEN") or None,
+            templates_file=_path(env, "CARELEDGER_TEMPLATES"),
+            staff_directory=_path(env, "CARELEDGER_STAFF_DIRECTORY"),
+            alert_routes=_path(env, "CARELEDGER_ALERT_ROUTES"),
+            quiet_hours=_quiet_hours(env.get("CARELEDGER_QUIET_HOURS", "22:00-08:00")),
+            notice_attempts=_int(env, "CARELEDGER_NOTICE_ATTEMPTS", 8),
         )
 
     @property
@@ -218,3 +239,27 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value <= 3600:
         raise SettingsError(f"{name} must lie above 0 and at most 3600 seconds, not {raw!r}")
     return value
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise SettingsError(f"{name} names no readable file: {raw!r}")
+    return path
+
+
+def _quiet_hours(raw: str) -> tuple[time, time] | None:
+    if raw.strip().lower() == "off":
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise SettingsError(
+            f"CARELEDGER_QUIET_HOURS must look like 22:00-08:00 or be off, not {raw!r}"
+        ) from None
+    if start == end:
+        raise SettingsError("CARELEDGER_QUIET_HOURS must not start and end at the same time")
+    return start, end
