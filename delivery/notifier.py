@@ -493,16 +493,20 @@ class Notifier:
         address = _customer_address(contact, customer_id, notification.channel)
         if address is None:
             return None, None, SuppressionReason.NO_ADDRESS
-        if notification.kind not in ESSENTIAL_NOTICES and self.settings.quiet_until(now):
+        quiet = self.settings.quiet_until(notification.requested_at)
+        if notification.kind not in ESSENTIAL_NOTICES and quiet is not None:
             return None, None, SuppressionReason.QUIET_HOURS
         return address, {"name": contact.name, **params}, None
 
     def _quiet(self, notification: Notification, now: datetime) -> datetime | None:
-        """Quiet hours hold back a customer's essential notice that is not urgent (a reply at
-        3 a.m. goes out at 8); urgent ones and staff alerts go at once."""
+        """Quiet hours hold back a customer's essential notice that is not urgent (a reply
+        written at 3 a.m. goes out at 8); urgent ones and staff alerts go at once. The hours
+        are those of the time it was requested: one sent late (a backlog, a replayed day)
+        waits only while they still last."""
         if notification.recipient_kind is not RecipientKind.CUSTOMER or notification.urgent:
             return None
-        return self.settings.quiet_until(now)
+        until = self.settings.quiet_until(notification.requested_at)
+        return until if until is not None and until > now else None
 
     def _failed(
         self, nid: UUID, attempt: int, reason: str, permanent: bool, hint: float | None = None

@@ -268,14 +268,18 @@ def test_quiet_hours_hold_a_reply_and_drop_a_survey_invitation(
     try:
         customer_id = customer(app)
         complaint = app.file_complaint(
-            meta(actor=AGENT),
+            meta(at=night.now, actor=AGENT),
             customer_id=customer_id,
             order_id=None,
             content="cold food",
             channel="email",
         ).aggregate_id
-        app.reply_to_customer(meta(actor=AGENT), complaint, "We are sorry: a refund is on its way.")
-        survey = app.send_survey(meta(), customer_id, "complaint", complaint, "sms").aggregate_id
+        app.reply_to_customer(
+            meta(at=night.now, actor=AGENT), complaint, "We are sorry: a refund is on its way."
+        )
+        survey = app.send_survey(
+            meta(at=night.now), customer_id, "complaint", complaint, "sms"
+        ).aggregate_id
         notifier.run_once()
         notifier.run_once()
         [reply] = notifications_of(views, complaint)
