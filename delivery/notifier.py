@@ -21,12 +21,14 @@ threads, each with its own channel connections.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -43,6 +45,7 @@ from delivery.channels.base import (
 )
 from delivery.staff import Context, Directory, Routes
 from delivery.templates import TemplateFailure, Templates
+from domain.cluster import ClusterDetection
 from domain.complaint import Complaint
 from domain.customer import Customer, CustomerStatus
 from domain.errors import DomainError
@@ -59,6 +62,7 @@ from domain.notification import (
 )
 from domain.order import Order
 from domain.survey import Survey
+from domain.webhook import WebhookEndpoint
 from policies.system import system_meta
 from projections.engine.runner import TRANSIENT, Runner
 from projections.engine.store import ViewStore
@@ -98,6 +102,8 @@ STAFF_KINDS = {
     "ComplaintEscalated": NoticeKind.ESCALATION,
     "WarningIssued": NoticeKind.INCIDENT_WARNING,
     "StatusUpdatePublished": NoticeKind.INCIDENT_UPDATE,
+    "ClusterDetected": NoticeKind.CLUSTER_DETECTED,
+    "WebhookEndpointDisabled": NoticeKind.WEBHOOK_DISABLED,
 }
 URGENT_CUSTOMER_NOTICES = frozenset({NoticeKind.ORDER_CONFIRMATION, NoticeKind.DELAY_NOTICE})
 
@@ -245,6 +251,25 @@ class Planner:
                 else:
                     due_at = datetime.fromisoformat(str(due))
                 public["due_at"] = self._local(due_at)
+        elif kind is NoticeKind.CLUSTER_DETECTED:
+            cluster = self.app.load(ClusterDetection, source)
+            subject = "cluster"
+            ctx = Context()
+            spread = (cluster.last_at - cluster.first_at).total_seconds()
+            public = {
+                "category": str(cluster.category),
+                "key": f"{str(cluster.key_kind).replace('_', ' ')} {cluster.key}",
+                "count": str(len(cluster.complaint_ids)),
+                "window_min": str(max(1, math.ceil(spread / 60))),
+            }
+        elif kind is NoticeKind.WEBHOOK_DISABLED:
+            endpoint = self.app.load(WebhookEndpoint, source)
+            subject = "webhook"
+            ctx = Context(owner=str(fields.get("owner") or "") or None)
+            public = {
+                "endpoint": urlsplit(endpoint.url).hostname or "?",
+                "failures": str(fields.get("failures", 0)),
+            }
         else:
             incident = self.app.load(Incident, source)
             subject = "incident"

@@ -37,6 +37,8 @@ TRIGGERS = (
     "ComplaintEscalated",
     "WarningIssued",
     "StatusUpdatePublished",
+    "ClusterDetected",
+    "WebhookEndpointDisabled",
 )
 NOTIFICATION_EVENTS = (
     "NotificationRequested",

@@ -12,14 +12,17 @@ import pytest
 from application.app import CareLedger
 from delivery.channels.base import ChannelKind
 from delivery.notifier import DeliverySettings, Notifier
+from delivery.staff import Directory
 from delivery.templates import Template, Templates
 from domain.meta import Actor, ActorKind
 from domain.notification import NoticeKind, Notification
 from domain.order import Order
+from policies.cluster_detector import ClusterDetector
 from projections.engine.store import ViewStore
 from projections.views.notices import notifications_of
 from tests.application.builders import CONTACT, PHONE, customer, order
 from tests.delivery.recording import PermanentDeliveryError, Recorder, TransientDeliveryError
+from tests.policies.clusters import Kitchens
 from tests.support import T0, meta
 
 AGENT = Actor(ActorKind.AGENT, "agent-ana", "agent")
@@ -364,3 +367,19 @@ def test_a_red_warning_reaches_the_commander_and_superiors_a_blue_one_the_duty_r
     }
     [robot] = [m for m in recorder.all() if m.channel is ChannelKind.IM]
     assert robot.to.startswith("dingtalk+") and "Slow map tiles" in robot.body
+
+
+def test_a_detected_cluster_alerts_the_commanders_and_the_duty_channel(
+    app: CareLedger, views: ViewStore, notifier: Notifier, recorder: Recorder
+) -> None:
+    kitchens = Kitchens(app)
+    for n in range(3):
+        kitchens.ill(timedelta(hours=3, minutes=10 * n))
+    assert ClusterDetector(app, views).detect(T0 + timedelta(hours=7)) == 1
+    notifier.run_once()
+    notifier.run_once()
+    alerts = [m for m in recorder.all() if m.kind == "cluster_detected"]
+    duty = Directory.load().robots["duty"]
+    assert {m.to for m in alerts} == {"+8613900000002", duty}
+    assert all("Golden Dumpling" in m.subject and "3" in m.subject for m in alerts)
+    assert all(m.urgent for m in alerts)
