@@ -1,0 +1,60 @@
+"""The embedded default: every message becomes one `.eml` file under `<data_dir>/outbox/`.
+
+Names start with the UTC time of writing, so `ls` lists them in the order they were sent; they
+end with the message id, so sending one id again (a retry after a crash) finds the file already
+there and writes nothing. A file appears whole or not at all (written aside, then renamed).
+Messages for SMS, push and IM robots are e-mails too: the phone number, device or robot in `To:`
+(`+8613800000000@sms.outbox`) and the channel in `X-CareLedger-Channel`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from delivery.channels.base import ChannelKind, Message, Sent
+from delivery.channels.mime import DEFAULT_SENDER, as_email, message_id
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_UNSAFE_LOCAL = re.compile(r"[^A-Za-z0-9.+_-]")
+
+
+class OutboxChannel:
+    def __init__(self, directory: Path, kind: ChannelKind, sender: str = DEFAULT_SENDER) -> None:
+        self.kind = kind
+        self.directory = directory
+        self._sender = sender
+        self._lock = threading.Lock()
+
+    def send(self, message: Message) -> Sent:
+        name = _UNSAFE.sub("_", message.id)
+        with self._lock:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if not any(self.directory.glob(f"*-{name}.eml")):
+                self._write(message, name)
+        return Sent(provider_id=message_id(message))
+
+    def close(self) -> None:
+        pass
+
+    def _write(self, message: Message, name: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        final = self.directory / f"{stamp}-{name}.eml"
+        aside = self.directory / f".{name}.{os.getpid()}.tmp"
+        data = as_email(message, self._sender, outbox_address(message)).as_bytes()
+        with open(aside, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(aside, final)
+
+
+def outbox_address(message: Message) -> str:
+    if message.channel is ChannelKind.EMAIL:
+        return message.to
+    if message.channel is ChannelKind.IM:
+        return "staff@im.outbox"  # the robot's webhook URL holds its token: not written out
+    return f"{_UNSAFE_LOCAL.sub('_', message.to)}@{message.channel}.outbox"

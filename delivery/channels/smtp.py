@@ -1,0 +1,161 @@
+"""E-mail over SMTP: `smtp://user:pass@host:port` (STARTTLS where the server offers it) or
+`smtps://` (TLS from the first byte); login when the URL carries credentials.
+
+One connection is kept between messages and opened again when the server has dropped it. The
+Message-ID is `<notification id@careledger>`, the same on every attempt. A 5xx answer to the
+sender, a recipient or the data refuses the message for good; 4xx answers, refused logins,
+connection errors and timeouts are worth another attempt.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import unquote, urlsplit
+
+from delivery.channels.base import (
+    ChannelKind,
+    DeliveryError,
+    Message,
+    PermanentDeliveryError,
+    Sent,
+    TransientDeliveryError,
+)
+from delivery.channels.mime import DEFAULT_SENDER, as_email, message_id
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    implicit_tls: bool
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpServer:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("an SMTP URL looks like smtp://user:pass@host:port or smtps://...")
+        implicit = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if implicit else 25),
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password or "") if parts.username else None,
+            implicit_tls=implicit,
+        )
+
+
+class SmtpChannel:
+    kind = ChannelKind.EMAIL
+
+    def __init__(
+        self,
+        server: SmtpServer,
+        sender: str = DEFAULT_SENDER,
+        timeout_s: float = 10.0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self.server = server
+        self._sender = sender
+        self._timeout_s = timeout_s
+        self._tls = tls or ssl.create_default_context()
+        self._connection: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+
+    def send(self, message: Message) -> Sent:
+        mail = as_email(message, self._sender, message.to)
+        with self._lock:
+            try:
+                self._deliver(mail.as_bytes(), message.to)
+            except DeliveryError:
+                self._drop()
+                raise
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+                self._drop()
+                raise _refusal(error.smtp_code, "smtp server refused the message") from error
+            except smtplib.SMTPRecipientsRefused as error:
+                self._drop()
+                codes = [code for code, _ in error.recipients.values()]
+                raise _refusal(
+                    max(codes, default=451), "smtp server refused the recipient"
+                ) from error
+            except (smtplib.SMTPException, OSError) as error:
+                self._drop()
+                raise TransientDeliveryError(f"smtp: {type(error).__name__}") from error
+        return Sent(provider_id=message_id(message))
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _deliver(self, data: bytes, to: str) -> None:
+        sender = _address(self._sender)
+        connection = self._connection
+        if connection is not None and _alive(connection):
+            connection.sendmail(sender, [to], data)
+            return
+        self._drop()
+        self._connection = connection = self._connect()
+        connection.sendmail(sender, [to], data)
+
+    def _connect(self) -> smtplib.SMTP:
+        server = self.server
+        connection: smtplib.SMTP
+        if server.implicit_tls:
+            connection = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=self._timeout_s, context=self._tls
+            )
+        else:
+            connection = smtplib.SMTP(server.host, server.port, timeout=self._timeout_s)
+        try:
+            connection.ehlo()
+            if not server.implicit_tls and connection.has_extn("starttls"):
+                connection.starttls(context=self._tls)
+                connection.ehlo()
+            if server.user is not None:
+                _login(connection, server.user, server.password or "")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()
+
+
+def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
+    try:
+        connection.login(user, password)
+    except smtplib.SMTPAuthenticationError as error:
+        # Our configuration, not the message: retried once the operator fixes it.
+        raise TransientDeliveryError("smtp login refused") from error
+    except smtplib.SMTPNotSupportedError as error:
+        raise TransientDeliveryError("smtp server offers no login") from error
+
+
+def _alive(connection: smtplib.SMTP) -> bool:
+    try:
+        return connection.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def _refusal(code: int, reason: str) -> DeliveryError:
+    if 500 <= code < 600:
+        return PermanentDeliveryError(f"{reason} ({code})")
+    return TransientDeliveryError(f"{reason} ({code})")
+
+
+def _address(sender: str) -> str:
+    return parseaddr(sender)[1] or sender
