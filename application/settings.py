@@ -26,7 +26,9 @@ CARELEDGER_METRICS_TOKEN      the bearer token a scraper sends for /metrics (req
                               production, where /metrics is refused without one; optional in
                               development, where /metrics is open when it is unset)
 
-Notices (docs/architecture.md#notices):
+Notices (docs/architecture.md#notices; unset channels write to the outbox, <data dir>/outbox/):
+CARELEDGER_SMTP_URL           `smtp://user:pass@host:port` (STARTTLS where offered) or `smtps://`
+CARELEDGER_MAIL_FROM          `CareLedger <notices@careledger.invalid>`: the notices' sender
 CARELEDGER_TEMPLATES          a TOML file of notice templates added to the built-in ones (new
                               versions or locales); malformed: the service does not start
 CARELEDGER_STAFF_DIRECTORY    a TOML file of staff, robots and rotas (default: the demo's,
@@ -35,6 +37,8 @@ CARELEDGER_ALERT_ROUTES       a TOML file of alert routes (default: delivery/rou
 CARELEDGER_QUIET_HOURS        `22:00-08:00` (platform time, Asia/Shanghai) when non-urgent
                               customer notices wait or, if not essential, are dropped; `off`
 CARELEDGER_NOTICE_ATTEMPTS    `8`: attempts per notice before it is given up
+CARELEDGER_NOTICE_LEASE_S     `60`: seconds one delivery process holds an attempt it claimed;
+                              after a crash another process sends again once it ends
 """
 
 from __future__ import annotations
@@ -78,11 +82,14 @@ class Settings:
     token_secret: bytes | None = None
     allowed_origins: tuple[str, ...] = ()
     metrics_token: str | None = None
+    smtp_url: str | None = None
+    mail_from: str | None = None
     templates_file: Path | None = None
     staff_directory: Path | None = None
     alert_routes: Path | None = None
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(8, 0))
     notice_attempts: int = 8
+    notice_lease_s: float = 60.0
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -108,11 +115,14 @@ class Settings:
                 o.strip() for o in env.get("CARELEDGER_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
             metrics_token=env.get("CARELEDGER_METRICS_TOKEN") or None,
+            smtp_url=_smtp_url(env.get("CARELEDGER_SMTP_URL") or None),
+            mail_from=env.get("CARELEDGER_MAIL_FROM") or None,
             templates_file=_path(env, "CARELEDGER_TEMPLATES"),
             staff_directory=_path(env, "CARELEDGER_STAFF_DIRECTORY"),
             alert_routes=_path(env, "CARELEDGER_ALERT_ROUTES"),
             quiet_hours=_quiet_hours(env.get("CARELEDGER_QUIET_HOURS", "22:00-08:00")),
             notice_attempts=_int(env, "CARELEDGER_NOTICE_ATTEMPTS", 8),
+            notice_lease_s=_seconds(env, "CARELEDGER_NOTICE_LEASE_S", 60.0),
         )
 
     @property
@@ -263,3 +273,12 @@ def _quiet_hours(raw: str) -> tuple[time, time] | None:
     if start == end:
         raise SettingsError("CARELEDGER_QUIET_HOURS must not start and end at the same time")
     return start, end
+
+
+def _smtp_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    url = urlsplit(raw)
+    if url.scheme not in ("smtp", "smtps") or not url.hostname:
+        raise SettingsError("CARELEDGER_SMTP_URL must look like smtp://user:pass@host:port")
+    return raw

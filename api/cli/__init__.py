@@ -7,11 +7,33 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from api.cli import audit, demo, permissions, policies, project, scenario, schema, serve, token
+from api.cli import (
+    audit,
+    demo,
+    notices,
+    permissions,
+    policies,
+    project,
+    scenario,
+    schema,
+    serve,
+    token,
+)
 from application.settings import Settings, SettingsError
 from projections.catalog import UnknownProjectionError
 
-SUBCOMMANDS = (scenario, project, audit, policies, serve, demo, token, schema, permissions)
+SUBCOMMANDS = (
+    scenario,
+    project,
+    audit,
+    policies,
+    notices,
+    serve,
+    demo,
+    token,
+    schema,
+    permissions,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,246 @@
+"""Notices end to end: requested by commands under load, delivered to a real SMTP server.
+
+    .venv/bin/python -m bench.notifications [--rate 500] [--duration 10] [--senders 8]
+
+Starts a throwaway PostgreSQL 15 (fsync and synchronous_commit on), an SMTP server on 127.0.0.1
+(aiosmtpd) and `careledger notices run` against both, then, in one run:
+1. the channel's own ceiling: the SMTP channel alone sending rendered messages from 8 threads;
+2. commands paced at `--rate` per second for `--duration` seconds, each an order confirmation
+   by e-mail (`sendOrderConfirmation` through the application), the command's acknowledgement
+   time kept per notice;
+3. waits until every notice arrived at the SMTP server (its `Message-ID` names the
+   notification), and prints notices/s end to end, request (acknowledged) -> arrived p50/p99,
+   and the ratios: delivered rate / command rate, and delivered rate / the channel's ceiling.
+Target (issue #11): every notice of a 500 commands/s load sent within 1 s p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid5
+
+from aiosmtpd.controller import Controller
+
+from application.app import CareLedger
+from application.customers import ContactDetails
+from application.handling import ID_NAMESPACE
+from bench.machine import describe
+from bench.serving import Process, bench_settings, careledger_command, percentile, service_env
+from delivery.channels.base import ChannelKind, Message
+from delivery.channels.smtp import SmtpChannel, SmtpServer
+from domain.meta import Actor, ActorKind, Meta
+from domain.order_types import OrderItem
+from testing.postgres_server import PostgresServer
+
+AGENT = Actor(ActorKind.AGENT, "bench-agent", "agent")
+T0 = datetime.now(UTC).replace(microsecond=0)
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([0-9a-f-]{36})@", re.I | re.M)
+_ids = itertools.count()
+
+
+class Arrivals:
+    """The SMTP server's handler: the wall time each notification's message arrived."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, float] = {}
+        self.other = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        now = time.time()
+        found = MESSAGE_ID.search(envelope.original_content or envelope.content)
+        with self.lock:
+            if found is None:
+                self.other += 1
+            else:
+                self.at.setdefault(found.group(1).decode(), now)
+        return "250 OK"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.at) + self.other
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def meta() -> Meta:
+    return Meta(AGENT, datetime.now(UTC), f"bench-{next(_ids)}", "bench", None, None)
+
+
+def prepare(app: CareLedger, orders: int) -> tuple[UUID, list[UUID]]:
+    contact = ContactDetails(name="Bench Customer", phone="+8613800000000", email="b@bench.test")
+    customer_id = app.register_customer(meta(), contact).aggregate_id
+    order_ids = []
+    for _ in range(orders):
+        order_id = app.receive_order(
+            meta(),
+            customer_id=customer_id,
+            restaurant="Bench Kitchen",
+            region="bench",
+            items=[OrderItem("soup", 1, Decimal("9.50"))],
+            amount="9.50",
+            promised_at=T0 + timedelta(hours=6),
+            address="1 Bench Street",
+            channel="app",
+        ).aggregate_id
+        app.confirm_order(meta(), order_id)
+        order_ids.append(order_id)
+    return customer_id, order_ids
+
+
+def notification_id(order_id: UUID, version: int, customer_id: UUID) -> str:
+    """The id the notifier gives the notice of this confirmation (its request command's id)."""
+    command_id = f"notifier:request:{order_id}:{version}:{customer_id}:email"
+    return str(uuid5(ID_NAMESPACE, f"Notification/{command_id}"))
+
+
+def channel_ceiling(port: int, arrivals: Arrivals, count: int, threads: int) -> float:
+    """Messages/s the SMTP channel alone sends, one connection per thread."""
+    channels = [
+        SmtpChannel(SmtpServer.from_url(f"smtp://127.0.0.1:{port}")) for _ in range(threads)
+    ]
+    before = arrivals.count()
+
+    def send(n: int) -> None:
+        channel = channels[n % threads]
+        channel.send(
+            Message(
+                id=f"ceiling-{n}",
+                channel=ChannelKind.EMAIL,
+                to="b@bench.test",
+                subject="订单 0DE3F386 已确认",
+                body="Bench Customer, hello:\nyour order is confirmed.",
+                kind="order_confirmation",
+            )
+        )
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(send, range(count)))
+    elapsed = time.perf_counter() - start
+    for channel in channels:
+        channel.close()
+    assert arrivals.count() - before == count
+    return count / elapsed
+
+
+def paced(
+    rate: float, seconds: float, senders: int, command: Callable[[int], tuple[str, float]]
+) -> dict[str, float]:
+    """Runs `command` at `rate` per second (open loop, `senders` threads); the notification id
+    and acknowledgement time of each."""
+    acknowledged: dict[str, float] = {}
+    lock = threading.Lock()
+    total = int(rate * seconds)
+    start = time.monotonic()
+
+    def sender(offset: int) -> None:
+        for n in range(offset, total, senders):
+            wait = start + n / rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            nid, at = command(n)
+            with lock:
+                acknowledged[nid] = at
+
+    with ThreadPoolExecutor(senders) as pool:
+        for future in [pool.submit(sender, s) for s in range(senders)]:
+            future.result()
+    return acknowledged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=500.0, help="commands per second")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load")
+    parser.add_argument("--senders", type=int, default=8, help="threads issuing commands")
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for arrivals")
+    args = parser.parse_args()
+    arrivals = Arrivals()
+    port = free_port()
+    smtp = Controller(arrivals, hostname="127.0.0.1", port=port)
+    smtp.start()
+    pg = PostgresServer(durable=True).start()
+    try:
+        settings = bench_settings(pg.url, "notices_bench")
+        env = {
+            **service_env(settings),
+            "CARELEDGER_SMTP_URL": f"smtp://127.0.0.1:{port}",
+            "CARELEDGER_QUIET_HOURS": "off",
+            "CARELEDGER_ENV": "development",
+        }
+        with CareLedger(settings) as app:
+            customer_id, orders = prepare(app, args.orders)
+            ceiling = channel_ceiling(port, arrivals, 2000, 8)
+            with Process("notices", careledger_command("notices", "run"), env):
+                run(app, args, arrivals, customer_id, orders, ceiling)
+    finally:
+        pg.stop()
+        smtp.stop()
+
+
+def run(
+    app: CareLedger,
+    args: argparse.Namespace,
+    arrivals: Arrivals,
+    customer_id: UUID,
+    orders: list[UUID],
+    ceiling: float,
+) -> None:
+    def confirm(n: int) -> tuple[str, float]:
+        order_id = orders[n % len(orders)]
+        outcome = app.send_order_confirmation(meta(), order_id, "email")
+        return notification_id(order_id, outcome.version, customer_id), time.time()
+
+    began = time.time()
+    acknowledged = paced(args.rate, args.duration, args.senders, confirm)
+    load_s = time.time() - began
+    deadline = time.time() + args.drain
+    while time.time() < deadline:
+        with arrivals.lock:
+            missing = [nid for nid in acknowledged if nid not in arrivals.at]
+        if not missing:
+            break
+        time.sleep(0.2)
+    with arrivals.lock:
+        waits = sorted(
+            arrivals.at[nid] - at for nid, at in acknowledged.items() if nid in arrivals.at
+        )
+        last = max((arrivals.at[nid] for nid in acknowledged if nid in arrivals.at), default=began)
+    delivered = len(waits)
+    command_rate = len(acknowledged) / load_s
+    end_to_end = delivered / (last - began) if delivered else 0.0
+    print("| figure | value |\n|---|---|")
+    print(f"| commands (sendOrderConfirmation) | {len(acknowledged):,} in {load_s:.1f} s |")
+    print(f"| command rate reached | {command_rate:.0f}/s (asked {args.rate:.0f}/s) |")
+    print(f"| notices arrived at the SMTP server | {delivered:,} |")
+    print(f"| notices not arrived after {args.drain:.0f} s | {len(acknowledged) - delivered:,} |")
+    print(f"| notices/s end to end | {end_to_end:.0f} |")
+    if waits:
+        print(
+            f"| acknowledged -> arrived p50 / p99 | {percentile(waits, 50) * 1000:.0f} /"
+            f" {percentile(waits, 99) * 1000:.0f} ms |"
+        )
+    print(f"| SMTP channel alone (8 threads) | {ceiling:.0f} messages/s |")
+    print(f"| ratio: notices/s / command rate | {end_to_end / command_rate:.2f} |")
+    print(f"| ratio: notices/s / channel alone | {end_to_end / ceiling:.2f} |")
+    print(f"\nmachine: {describe()}")
+
+
+if __name__ == "__main__":
+    main()
