@@ -117,8 +117,8 @@ class DeliverySettings:
     quiet_start: time | None = time(22, 0)
     quiet_end: time | None = time(8, 0)
     zone: str = PLATFORM_ZONE
-    workers: int = 8
-    batch: int = 200
+    workers: int = 16
+    batch: int = 500
 
     def backoff_s(self, attempt: int, hint_s: float | None = None) -> float:
         """Exponential in the attempt, capped, with full jitter over its upper half; a
@@ -385,24 +385,31 @@ class Notifier:
     # --- requesting ----------------------------------------------------------------------
 
     def request_wanted(self) -> int:
-        issued = 0
+        """Requests the notices of every wanted event, events in parallel (each one's requests
+        are idempotent and independent of the others'); then forgets those events."""
+        wanted = wanted_notices(self.store, self.settings.batch)
+        if not wanted:
+            return 0
         now = self.clock()
-        for wanted in wanted_notices(self.store, self.settings.batch):
-            try:
-                planned = self.planner.plan(wanted)
-            except (DomainError, TemplateFailure) as error:
-                log.warning("notifier: no notice for %s: %s", wanted.trigger_key, error)
-                planned = []
-            for item in planned:
-                request = item.request
-                command_id = (
-                    f"{ACTOR}:request:{wanted.trigger_key}:{request.recipient_id}:{request.channel}"
-                )
-                meta = system_meta(ACTOR, command_id, now, wanted.trigger)
-                meta = _caused_by(meta, wanted)
-                outcome = self.app.request_notification(meta, request, item.personal)
-                issued += 0 if outcome.replayed else 1
-            forget_wanted(self.store, wanted.trigger_key)
+        issued = sum(self.pool.map(lambda w: self._request(w, now), wanted))
+        forget_wanted(self.store, [w.trigger_key for w in wanted])
+        return issued
+
+    def _request(self, wanted: Wanted, now: datetime) -> int:
+        try:
+            planned = self.planner.plan(wanted)
+        except (DomainError, TemplateFailure) as error:
+            log.warning("notifier: no notice for %s: %s", wanted.trigger_key, error)
+            return 0
+        issued = 0
+        for item in planned:
+            request = item.request
+            command_id = (
+                f"{ACTOR}:request:{wanted.trigger_key}:{request.recipient_id}:{request.channel}"
+            )
+            meta = _caused_by(system_meta(ACTOR, command_id, now, wanted.trigger), wanted)
+            outcome = self.app.request_notification(meta, request, item.personal)
+            issued += 0 if outcome.replayed else 1
         return issued
 
     # --- delivering ----------------------------------------------------------------------

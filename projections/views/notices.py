@@ -315,11 +315,13 @@ def wanted_notices(store: ViewStore, limit: int = 200) -> list[Wanted]:
     ]
 
 
-def forget_wanted(store: ViewStore, trigger_key: str) -> None:
-    """Its notices were requested (the requests are idempotent: repeating one is harmless)."""
+def forget_wanted(store: ViewStore, trigger_keys: Sequence[str]) -> None:
+    """Their notices were requested (the requests are idempotent: repeating one is harmless)."""
     with store.transaction() as tx:
         prefix = active_prefix(tx, NoticesProjection.name)
-        tx.execute(f"DELETE FROM {prefix}wanted WHERE trigger_key = ?", (trigger_key,))
+        tx.executemany(
+            f"DELETE FROM {prefix}wanted WHERE trigger_key = ?", [(key,) for key in trigger_keys]
+        )
 
 
 def due_notifications(store: ViewStore, now: datetime, limit: int = 200) -> list[QueuedNotice]:
