@@ -9,6 +9,7 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
+from delivery.webhook_http import http_post
 from delivery.webhooks import WebhookDispatcher, WebhookPolicy
 from domain.webhook import EndpointStatus, WebhookEndpoint
 from projections.engine.store import ViewStore
@@ -188,3 +189,46 @@ def _attempts(views: ViewStore, endpoint_id: UUID) -> int:
 
 def _events(app: CareLedger, endpoint_id: UUID) -> list[object]:
     return list(app.events.get(endpoint_id))
+
+
+class Crash(Exception):
+    """The process dying between a POST and its record."""
+
+
+def test_a_send_not_yet_recorded_is_sent_again_under_the_same_id(
+    app: CareLedger, views: ViewStore, receiver: Receiver
+) -> None:
+    endpoint_id = register(app, receiver.url)
+    placed = orders(app, 3)
+
+    def post_then_crash(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
+        http_post(url, body, headers, timeout)
+        raise Crash
+
+    # given a dispatcher that dies right after the receiver got the first delivery
+    with pytest.raises(Crash):
+        WebhookDispatcher(app, views, FAST, post=post_then_crash).run_once()
+    assert len(receiver.received) == 1
+    assert deliveries(views, str(endpoint_id))[0].attempts == []  # nothing recorded
+    # when a new dispatcher starts, then it resends that one, recognisably, then the rest
+    until(lambda: len(receiver.received) == 4, WebhookDispatcher(app, views, FAST))
+    ids = receiver.ids()
+    assert ids[0] == ids[1] and len(set(ids)) == 3
+    assert [b["data"]["id"] for b in receiver.bodies()[1:]] == [str(o) for o in placed]
+
+
+def test_a_dead_dispatchers_lease_runs_out_and_another_takes_over(
+    app: CareLedger, views: ViewStore, receiver: Receiver
+) -> None:
+    endpoint_id = register(app, receiver.url)
+    orders(app, 2)
+    policy = WebhookPolicy(backoff_s=0.02, lease_s=0.3)
+    # given a dispatcher holding the endpoint's lease when it died (kill -9 skips the release)
+    dead = WebhookDispatcher(app, views, policy)
+    dead.runner.catch_up()
+    assert dead._lease(str(endpoint_id))
+    # then another sends nothing while the lease holds, and everything once it ran out
+    other = WebhookDispatcher(app, views, policy)
+    assert other.run_once() == 0 and receiver.received == []
+    time.sleep(0.35)
+    assert other.run_once() == 2 and len(receiver.received) == 2
