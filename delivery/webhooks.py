@@ -35,21 +35,19 @@ from standardwebhooks.webhooks import Webhook
 
 from application.app import CareLedger
 from delivery.webhook_http import Answer, Post, http_post
+from delivery.webhook_outbox import Attempt, Outbox, Pending
 from domain.errors import DomainError
 from policies.system import system_meta
-from projections.engine.reading import active_prefix, epoch
+from projections.engine.reading import epoch
 from projections.engine.runner import TRANSIENT, Runner
-from projections.engine.store import Tx, ViewStore
-from projections.views.webhook_deliveries import (
-    DELIVERY_COLUMNS,
-    WebhookDeliveriesProjection,
-    named,
-)
+from projections.engine.store import PostgresViewStore, ViewStore
+from projections.engine.wakeup import ListenWakeup, PollWakeup
+from projections.views.webhook_deliveries import WebhookDeliveriesProjection
 
 log = logging.getLogger(__name__)
 
 RETRIED = frozenset({408, 425, 429})
-ERROR_MAX = 500
+POLL_S = 0.05  # SQLite: how often an idle dispatcher looks for new events
 
 
 def utc_now() -> datetime:
@@ -94,191 +92,95 @@ class WebhookDispatcher:
         self.clock = clock
         self.post = post
         self.rng = rng or random.Random()
-        self.owner = uuid.uuid4().hex
         self.runner = Runner(app, store, WebhookDeliveriesProjection())
+        self.outbox = Outbox(store, uuid.uuid4().hex, self.policy.lease_s)
 
     def run_once(self) -> int:
         """Catches the outbox up and sends what is due; the attempts made."""
         self.runner.catch_up()
-        return sum(self._send_endpoint(endpoint) for endpoint in self._due_endpoints())
+        due = self.outbox.due_endpoints(epoch(self.clock()))
+        return sum(self._send_endpoint(endpoint_id) for endpoint_id in due)
 
     def run(self, stop: threading.Event, max_sleep: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                attempts = self.run_once()
-            except TRANSIENT:
-                log.warning("webhook dispatcher: the database failed; retrying", exc_info=True)
-                attempts = 0
-            stop.wait(0.0 if attempts else self.sleep_s(max_sleep))
+        """Until `stop` is set; woken by new events (LISTEN/NOTIFY on PostgreSQL, a short poll
+        on SQLite) and by the next retry falling due."""
+        wakeup = self._wakeup()
+        try:
+            while not stop.is_set():
+                try:
+                    attempts = self.run_once()
+                    sleep = 0.0 if attempts else self.sleep_s(max_sleep)
+                except TRANSIENT:
+                    log.warning("webhook dispatcher: the database failed; retrying", exc_info=True)
+                    sleep = max_sleep
+                if sleep:
+                    wakeup.wait(stop, sleep)
+        finally:
+            wakeup.close()
+
+    def _wakeup(self) -> ListenWakeup | PollWakeup:
+        if isinstance(self.store, PostgresViewStore):
+            channel = getattr(self.app.recorder, "channel_name", "careledger_events")
+            return ListenWakeup(self.store.conninfo, channel)
+        return PollWakeup(POLL_S)
 
     def sleep_s(self, max_sleep: float) -> float:
-        wake = self.next_attempt_at()
+        wake = self.outbox.next_attempt_at()
         if wake is None:
             return max_sleep
         return min(max(wake - epoch(self.clock()), 0.01), max_sleep)
 
-    def next_attempt_at(self) -> float | None:
-        with self.store.transaction() as tx:
-            prefix = self._prefix(tx)
-            row = tx.one(
-                f"SELECT MIN(d.next_attempt_at) FROM {prefix}deliveries d"
-                f" JOIN {prefix}endpoints e ON e.endpoint_id = d.endpoint_id"
-                " WHERE d.status = 'pending' AND e.status = 'Active'"
-            )
-        return None if row is None or row[0] is None else float(row[0])
-
-    def _prefix(self, tx: Tx) -> str:
-        return active_prefix(tx, WebhookDeliveriesProjection.name)
-
-    def _due_endpoints(self) -> list[str]:
-        now = epoch(self.clock())
-        with self.store.transaction() as tx:
-            prefix = self._prefix(tx)
-            rows = tx.all(
-                f"SELECT DISTINCT d.endpoint_id FROM {prefix}deliveries d"
-                f" JOIN {prefix}endpoints e ON e.endpoint_id = d.endpoint_id"
-                " WHERE d.status = 'pending' AND e.status = 'Active'"
-                " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
-                " ORDER BY d.endpoint_id",
-                (now,),
-            )
-        return [str(endpoint_id) for (endpoint_id,) in rows]
-
     def _send_endpoint(self, endpoint_id: str) -> int:
+        """Sends the endpoint's due deliveries in order while they succeed; the attempts."""
+        url = self.outbox.lease(endpoint_id)
+        if url is None:
+            return 0  # another dispatcher is sending this endpoint's deliveries
         attempts = 0
         try:
-            # the lease is taken again before each attempt: it outlasts one attempt only
-            while attempts < self.policy.per_tick and self._lease(endpoint_id):
-                head = self._head(endpoint_id)
-                if head is None:
-                    break
-                attempts += 1
-                if not self._attempt(endpoint_id, head):
+            signer = Webhook(self.app.secret_of(UUID(endpoint_id)))
+            for pending in self.outbox.pending(endpoint_id, self.policy.per_tick):
+                if not pending.due(epoch(self.clock())):
                     break  # a retry waits: the later deliveries wait behind it
+                attempts += 1
+                if not self._attempt(endpoint_id, url, signer, pending):
+                    break
         finally:
-            self._release(endpoint_id)
+            self.outbox.release(endpoint_id)
         return attempts
 
-    def _lease(self, endpoint_id: str) -> bool:
-        """Takes or renews the endpoint's lease; False while another dispatcher holds it."""
-        now = time.time()
-        with self.store.transaction() as tx:
-            taken = tx.execute(
-                f"UPDATE {self._prefix(tx)}endpoints SET lease_owner = ?, lease_until = ?"
-                " WHERE endpoint_id = ? AND status = 'Active' AND (lease_owner IS NULL"
-                " OR lease_owner = ? OR lease_until < ?)",
-                (self.owner, now + self.policy.lease_s, endpoint_id, self.owner, now),
-            )
-        return bool(taken == 1)
-
-    def _release(self, endpoint_id: str) -> None:
-        with self.store.transaction() as tx:
-            tx.execute(
-                f"UPDATE {self._prefix(tx)}endpoints SET lease_owner = NULL, lease_until = NULL"
-                " WHERE endpoint_id = ? AND lease_owner = ?",
-                (endpoint_id, self.owner),
-            )
-
-    def _head(self, endpoint_id: str) -> dict[str, object] | None:
-        """The endpoint's oldest pending delivery, if it is due."""
-        with self.store.transaction() as tx:
-            prefix = self._prefix(tx)
-            row = tx.one(
-                f"SELECT {', '.join(DELIVERY_COLUMNS)} FROM {prefix}deliveries"
-                " WHERE endpoint_id = ? AND status = 'pending' ORDER BY position LIMIT 1",
-                (endpoint_id,),
-            )
-        if row is None:
-            return None
-        head = named(DELIVERY_COLUMNS, row)
-        due = head["next_attempt_at"]
-        return head if due is None or float(str(due)) <= epoch(self.clock()) else None
-
-    def _attempt(self, endpoint_id: str, head: dict[str, object]) -> bool:
+    def _attempt(self, endpoint_id: str, url: str, signer: Webhook, pending: Pending) -> bool:
         """Sends the delivery once and records the attempt; whether the next one may go."""
-        msg_id, body = str(head["webhook_id"]), str(head["payload"]).encode()
-        secret = self.app.secret_of(UUID(endpoint_id))
         sent_at = self.clock()
+        msg_id = pending.webhook_id
         headers = {
             "content-type": "application/json",
             "user-agent": "CareLedger-Webhooks/1",
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(sent_at.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, sent_at, body),
+            "webhook-signature": signer.sign(msg_id, sent_at, pending.payload),
         }
-        url = self._url(endpoint_id)
         started = time.perf_counter()
-        answer = self.post(url, body, headers, self.policy.timeout_s)
+        answer = self.post(url, pending.payload, headers, self.policy.timeout_s)
         latency_ms = (time.perf_counter() - started) * 1000
-        outcome = outcome_of(answer)
-        attempt = int(str(head["attempts"])) + 1
-        wait = self.policy.backoff(attempt, self.rng) if outcome == "retry" else None
-        failures = self._record(endpoint_id, head, attempt, outcome, answer, latency_ms, wait)
-        if failures >= self.policy.disable_after:
-            self._disable(endpoint_id, msg_id, attempt, failures, answer)
+        attempt = self._attempt_of(pending, answer, latency_ms)
+        standing = self.outbox.record(endpoint_id, msg_id, attempt)
+        if standing.failures >= self.policy.disable_after:
+            self._disable(endpoint_id, msg_id, attempt.attempt, standing.failures, answer)
             return False
-        return outcome != "retry"
+        return standing.sending and attempt.outcome != "retry"
 
-    def _url(self, endpoint_id: str) -> str:
-        with self.store.transaction() as tx:
-            row = tx.one(
-                f"SELECT url FROM {self._prefix(tx)}endpoints WHERE endpoint_id = ?",
-                (endpoint_id,),
-            )
-        assert row is not None
-        return str(row[0])
-
-    def _record(
-        self,
-        endpoint_id: str,
-        head: dict[str, object],
-        attempt: int,
-        outcome: str,
-        answer: Answer,
-        latency_ms: float,
-        wait: float | None,
-    ) -> int:
-        """Writes the attempt, the delivery's new state and the endpoint's consecutive
-        failures in one transaction; the failures."""
-        now = epoch(self.clock())
-        next_at = None if wait is None else now + wait
-        status = "pending" if outcome == "retry" else outcome
-        finished = None if outcome == "retry" else now
-        error = None if answer.error is None else answer.error[:ERROR_MAX]
-        msg_id = str(head["webhook_id"])
-        with self.store.transaction() as tx:
-            prefix = self._prefix(tx)
-            tx.execute(
-                f"INSERT INTO {prefix}attempts (webhook_id, attempt, endpoint_id, attempted_at,"
-                " status_code, latency_ms, error, outcome, next_attempt_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, attempt) DO NOTHING",
-                (
-                    msg_id,
-                    attempt,
-                    endpoint_id,
-                    now,
-                    answer.status,
-                    latency_ms,
-                    error,
-                    outcome,
-                    next_at,
-                ),
-            )
-            tx.execute(
-                f"UPDATE {prefix}deliveries SET status = ?, attempts = ?, next_attempt_at = ?,"
-                " last_status_code = ?, last_error = ?, finished_at = ? WHERE webhook_id = ?",
-                (status, attempt, next_at, answer.status, error, finished, msg_id),
-            )
-            failed = outcome != "delivered"
-            tx.execute(
-                f"UPDATE {prefix}endpoints SET failures = CASE WHEN ? = 1 THEN failures + 1"
-                " ELSE 0 END WHERE endpoint_id = ?",
-                (int(failed), endpoint_id),
-            )
-            row = tx.one(
-                f"SELECT failures FROM {prefix}endpoints WHERE endpoint_id = ?", (endpoint_id,)
-            )
-        return 0 if row is None else int(row[0])
+    def _attempt_of(self, pending: Pending, answer: Answer, latency_ms: float) -> Attempt:
+        number, outcome, now = pending.attempts + 1, outcome_of(answer), epoch(self.clock())
+        wait = self.policy.backoff(number, self.rng) if outcome == "retry" else None
+        return Attempt(
+            attempt=number,
+            attempted_at=now,
+            outcome=outcome,
+            status_code=answer.status,
+            error=answer.error,
+            latency_ms=latency_ms,
+            next_attempt_at=None if wait is None else now + wait,
+        )
 
     def _disable(
         self, endpoint_id: str, msg_id: str, attempt: int, failures: int, answer: Answer
@@ -291,10 +193,4 @@ class WebhookDispatcher:
             self.app.disable_webhook_endpoint(meta, UUID(endpoint_id), reason, failures)
         except DomainError as error:  # disabled meanwhile, by hand or by another dispatcher
             log.info("webhook endpoint %s not disabled: %s", endpoint_id, error)
-        # the outbox stops sending at once, before its runner sees the event
-        with self.store.transaction() as tx:
-            tx.execute(
-                f"UPDATE {self._prefix(tx)}endpoints SET status = 'Disabled',"
-                " disabled_reason = ? WHERE endpoint_id = ?",
-                (reason, endpoint_id),
-            )
+        self.outbox.mark_disabled(endpoint_id, reason)

@@ -226,7 +226,7 @@ def test_a_dead_dispatchers_lease_runs_out_and_another_takes_over(
     # given a dispatcher holding the endpoint's lease when it died (kill -9 skips the release)
     dead = WebhookDispatcher(app, views, policy)
     dead.runner.catch_up()
-    assert dead._lease(str(endpoint_id))
+    assert dead.outbox.lease(str(endpoint_id)) == receiver.url
     # then another sends nothing while the lease holds, and everything once it ran out
     other = WebhookDispatcher(app, views, policy)
     assert other.run_once() == 0 and receiver.received == []
