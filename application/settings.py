@@ -39,6 +39,12 @@ CARELEDGER_QUIET_HOURS        `22:00-08:00` (platform time, Asia/Shanghai) when 
 CARELEDGER_NOTICE_ATTEMPTS    `8`: attempts per notice before it is given up
 CARELEDGER_NOTICE_LEASE_S     `60`: seconds one delivery process holds an attempt it claimed;
                               after a crash another process sends again once it ends
+CARELEDGER_WEBHOOK_TIMEOUT_S  `5`: seconds a webhook POST may wait to connect, and again for
+                              each read of the answer
+CARELEDGER_WEBHOOK_DISABLE_AFTER `10`: consecutive failed webhook attempts that disable an
+                              endpoint (recorded, naming its owner)
+CARELEDGER_WEBHOOK_LEASE_S    `30`: how long a webhook dispatcher holds an endpoint past its last
+                              attempt; when a dispatcher dies, another takes its endpoints then
 """
 
 from __future__ import annotations
@@ -90,6 +96,9 @@ class Settings:
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(8, 0))
     notice_attempts: int = 8
     notice_lease_s: float = 60.0
+    webhook_timeout_s: float = 5.0
+    webhook_disable_after: int = 10
+    webhook_lease_s: float = 30.0
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -123,6 +132,9 @@ class Settings:
             quiet_hours=_quiet_hours(env.get("CARELEDGER_QUIET_HOURS", "22:00-08:00")),
             notice_attempts=_int(env, "CARELEDGER_NOTICE_ATTEMPTS", 8),
             notice_lease_s=_seconds(env, "CARELEDGER_NOTICE_LEASE_S", 60.0),
+            webhook_timeout_s=_seconds(env, "CARELEDGER_WEBHOOK_TIMEOUT_S", 5.0),
+            webhook_disable_after=_positive(env, "CARELEDGER_WEBHOOK_DISABLE_AFTER", 10),
+            webhook_lease_s=_seconds(env, "CARELEDGER_WEBHOOK_LEASE_S", 30.0),
         )
 
     @property
@@ -236,6 +248,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, not {value}")
+    return value
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

@@ -34,6 +34,7 @@ from uuid import UUID
 from standardwebhooks.webhooks import Webhook
 
 from application.app import CareLedger
+from application.settings import Settings
 from delivery.webhook_http import Answer, Post, http_post
 from delivery.webhook_outbox import Attempt, Outbox, Pending
 from domain.errors import DomainError
@@ -63,6 +64,14 @@ class WebhookPolicy:
     per_tick: int = 100  # deliveries per endpoint per tick, so no endpoint starves the rest
     lease_s: float = 30.0
 
+    @classmethod
+    def of(cls, settings: Settings) -> WebhookPolicy:
+        return cls(
+            timeout_s=settings.webhook_timeout_s,
+            disable_after=settings.webhook_disable_after,
+            lease_s=settings.webhook_lease_s,
+        )
+
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full-ish jitter: between half and all of the exponential delay."""
         delay = min(self.backoff_cap_s, self.backoff_s * 2.0 ** max(attempt - 1, 0))
@@ -88,7 +97,7 @@ class WebhookDispatcher:
     ) -> None:
         self.app = app
         self.store = store
-        self.policy = policy or WebhookPolicy()
+        self.policy = policy or WebhookPolicy.of(app.settings)
         self.clock = clock
         self.post = post
         self.rng = rng or random.Random()

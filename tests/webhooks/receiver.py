@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,8 +22,9 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, delay_s: float = 0.0) -> None:
         self.secret = secret
+        self.delay_s = delay_s  # before each answer: a slow receiver
         self.received: list[Received] = []
         self.refused: list[str] = []  # signatures that did not verify
         self.answers: deque[int] = deque()  # statuses to answer next, before verifying
@@ -61,6 +63,7 @@ class Receiver:
             self._server = None
 
     def handle(self, raw: bytes, headers: dict[str, str], path: str) -> int:
+        time.sleep(self.delay_s)
         with self._lock:
             if self.answers:
                 return self.answers.popleft()
