@@ -87,7 +87,10 @@ class CustomerCommands(CommandHandling):
         return self.change(meta, Customer, customer_id, lambda c: c.erase(meta))
 
     def contact_of(self, customer_id: UUID) -> ContactDetails:
-        customer = self.load(Customer, customer_id)
+        return self.contact_from(self.load(Customer, customer_id))
+
+    def contact_from(self, customer: Customer) -> ContactDetails:
+        """The contact of a customer already loaded, opened now."""
         plaintext = self.vault.open(customer.contact)
         if plaintext == ERASED:
             return ERASED_CONTACT

@@ -1,6 +1,6 @@
 """Notices end to end: requested by commands under load, delivered to a real SMTP server.
 
-    .venv/bin/python -m bench.notifications [--rate 500] [--duration 10] [--senders 8]
+    .venv/bin/python -m bench.notifications [--rate 500] [--duration 10] [--notifiers 1]
 
 Starts a throwaway PostgreSQL 15 (fsync and synchronous_commit on), an SMTP server on 127.0.0.1
 (aiosmtpd) and `careledger notices run` against both, then, in one run:
@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -169,6 +170,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load")
     parser.add_argument("--senders", type=int, default=8, help="threads issuing commands")
     parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument(
+        "--notifiers", type=int, default=1, help="`careledger notices run` processes side by side"
+    )
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for arrivals")
     args = parser.parse_args()
     arrivals = Arrivals()
@@ -187,7 +191,11 @@ def main() -> None:
         with CareLedger(settings) as app:
             customer_id, orders = prepare(app, args.orders)
             ceiling = channel_ceiling(port, arrivals, 2000, 8)
-            with Process("notices", careledger_command("notices", "run"), env):
+            with ExitStack() as stack:
+                for n in range(args.notifiers):
+                    stack.enter_context(
+                        Process(f"notices-{n}", careledger_command("notices", "run"), env)
+                    )
                 run(app, args, arrivals, customer_id, orders, ceiling)
     finally:
         pg.stop()
@@ -226,6 +234,7 @@ def run(
     command_rate = len(acknowledged) / load_s
     end_to_end = delivered / (last - began) if delivered else 0.0
     print("| figure | value |\n|---|---|")
+    print(f"| delivery processes | {args.notifiers} |")
     print(f"| commands (sendOrderConfirmation) | {len(acknowledged):,} in {load_s:.1f} s |")
     print(f"| command rate reached | {command_rate:.0f}/s (asked {args.rate:.0f}/s) |")
     print(f"| notices arrived at the SMTP server | {delivered:,} |")

@@ -516,7 +516,7 @@ class Notifier:
         customer = self.app.load(Customer, customer_id)
         if customer.status is CustomerStatus.ERASED:
             return None, None, SuppressionReason.CUSTOMER_ERASED
-        contact = self.app.contact_of(customer_id)
+        contact = self.app.contact_from(customer)
         params = self.app.notice_parameters(notification)
         if contact == ERASED_CONTACT or params is None:
             return None, None, SuppressionReason.CUSTOMER_ERASED

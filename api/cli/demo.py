@@ -11,6 +11,7 @@ from application.app import CareLedger
 from application.settings import Settings
 from demo.day import DaySpec
 from demo.execute import DemoStepError
+from demo.notices import deliver_day, notice_lines
 from demo.progress import ProgressBar
 from demo.report import lines
 from demo.run import DemoRun, record_day
@@ -60,14 +61,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         store = open_view_store(settings)
         try:
             result = record_day(app, store, spec, bar)
+            bar.finish()
+            # notices are requested when the delivery process sees them: now, not on the day
+            began = datetime.now(UTC)
+            notices = deliver_day(app, store, settings, began, began + timedelta(hours=1))
         except DemoStepError as error:
             bar.finish()
             print(f"careledger demo: {error}", file=sys.stderr)
             return 1
         finally:
             store.close()
-    bar.finish()
-    print("\n".join(report(result)))
+    print("\n".join([*report(result), "", *notice_lines(notices)]))
     return 0
 
 

@@ -14,19 +14,24 @@ from api.embedded import EmbeddedWorkers
 from application.settings import Settings
 from policies.loop import PolicyLoop
 from projections.engine.runner import Runner
+from projections.views.notices import NoticesProjection
 from projections.views.order_index import OrderIndexProjection
 from tests.application.builders import customer, order
 from tests.backends import MASTER_KEY
 from tests.support import CUSTOMER, meta
 
 
-def test_embedded_followers_leave_the_policy_views_to_the_policy_loop(tmp_path: Path) -> None:
+def test_embedded_followers_leave_the_policy_and_notice_views_to_their_owners(
+    tmp_path: Path,
+) -> None:
     app = create_app(Settings(data_dir=tmp_path, master_key=MASTER_KEY))
     services = app.state.services
     workers = EmbeddedWorkers(services.ledger, services.views)
     followed = {f.projection.name for f in workers.followers.followers}
-    assert followed.isdisjoint(PolicyLoop.views)
-    assert followed | set(PolicyLoop.views) == {p.name for p in workers.chosen}
+    owned = {*PolicyLoop.views, NoticesProjection.name}
+    assert followed.isdisjoint(owned)
+    assert followed | owned == {p.name for p in workers.chosen}
+    workers.notifier.close()
     services.views.close()
     services.ledger.close()
 
