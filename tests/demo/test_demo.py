@@ -7,7 +7,7 @@ import base64
 import dataclasses
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -20,6 +20,7 @@ from api.cli import main
 from application.app import CareLedger
 from application.settings import Settings
 from demo.day import DaySpec
+from demo.notices import deliver_day
 from demo.run import DemoRun, record_day
 from demo.world import REGIONS
 from domain.incident import Incident
@@ -32,11 +33,14 @@ from tests.backends import MASTER_KEY
 
 SPEC = DaySpec(orders=60, seed=11, day=date(2026, 11, 22))
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TIME_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00:00")
 PAGE = 500
+NOTICE_REQUESTED = "careledger.NotificationRequested"
 
 
 def sqlite_settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, master_key=MASTER_KEY)
+    # no quiet hours: whether a notice waits for the morning would depend on when the test runs
+    return Settings(data_dir=data_dir, master_key=MASTER_KEY, quiet_hours=None)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,10 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CareLedger, 
     with CareLedger(settings) as app:
         store = open_view_store(settings)
         try:
-            yield app, record_day(app, store, SPEC)
+            run = record_day(app, store, SPEC)
+            began = datetime.now(UTC)
+            deliver_day(app, store, settings, began, began + timedelta(hours=1))
+            yield app, run
         finally:
             store.close()
 
@@ -63,17 +70,49 @@ class Normaliser:
     """An event log with what no seed decides taken out: recorded times, and the aggregate ids
     the application draws at random (uuid4), each replaced by the order it first appeared in,
     also inside text (the policies' command ids name them). Every other id, the demo's command
-    ids among them, is compared as it is; sealed personal data as its plaintext."""
+    ids among them, is compared as it is; sealed personal data as its plaintext.
+
+    The notices are delivered after the day, now, by workers in parallel: their streams are
+    compared as a set, each in its own order, with every time in them taken out and each
+    notification's own id written as "this" (it derives from the event that called for it,
+    which the rest of its fields name)."""
 
     def __init__(self, app: CareLedger) -> None:
         self.app = app
-        self.events = stored_events(app)
+        events = stored_events(app)
+        notifications = {str(e.originator_id) for t, e in events if t == NOTICE_REQUESTED}
+        self.events = [(t, e) for t, e in events if str(e.originator_id) not in notifications]
+        self.notices: dict[str, list[Any]] = {}
+        for _, e in events:
+            if str(e.originator_id) in notifications:
+                self.notices.setdefault(str(e.originator_id), []).append(e)
         self.ids: dict[str, str] = {}
         for _, event in self.events:
             self.ids.setdefault(str(event.originator_id), f"aggregate-{len(self.ids)}")
 
-    def log(self) -> list[tuple[Any, ...]]:
-        return [self.event(topic, e) for topic, e in self.events]
+    def log(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        day = [self.event(topic, e) for topic, e in self.events]
+        return day, sorted(self.stream(stream) for stream in self.notices.values())
+
+    def stream(self, events: list[Any]) -> tuple[Any, ...]:
+        own = str(events[0].originator_id)
+        self.ids[own] = "this"
+        try:
+            return tuple(
+                self.untimed(self.event("notice", e))
+                for e in sorted(events, key=lambda e: e.originator_version)
+            )
+        finally:
+            del self.ids[own]
+
+    def untimed(self, value: Any) -> Any:
+        if isinstance(value, tuple):
+            if len(value) == 2 and value[0] == "occurred_at":
+                return (value[0], "time")
+            return tuple(self.untimed(v) for v in value)
+        if isinstance(value, str) and TIME_TEXT.fullmatch(value):
+            return "time"
+        return value
 
     def event(self, topic: str, event: Any) -> tuple[Any, ...]:
         fields = {k: v for k, v in vars(event).items() if k != "timestamp"}
@@ -181,6 +220,7 @@ def test_the_same_seed_records_the_same_day_and_repeating_it_adds_nothing(
     # given the same day recorded again from the command line into a fresh store
     monkeypatch.setenv("CARELEDGER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CARELEDGER_MASTER_KEY", base64.b64encode(MASTER_KEY).decode())
+    monkeypatch.setenv("CARELEDGER_QUIET_HOURS", "off")
     argv = ["demo", "--orders", "60", "--seed", "11", "--start", "2026-11-22"]
     assert main(argv) == 0
     printed = capsys.readouterr()
