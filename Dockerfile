@@ -5,6 +5,7 @@ COPY domain domain
 COPY application application
 COPY projections projections
 COPY policies policies
+COPY delivery delivery
 COPY api api
 COPY demo demo
 RUN pip install --no-cache-dir .
