@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from uuid import UUID
@@ -11,16 +12,21 @@ from application.app import CareLedger
 from application.customers import ERASED_CONTACT
 from application.errors import CustomerErasedError
 from application.vault import ERASED
+from delivery.channels.base import ChannelKind
+from delivery.notifier import DeliverySettings, Notifier
 from domain.complaint import Complaint
 from domain.errors import TransitionRefusedError
 from domain.order import Order
 from domain.survey import Scores, Survey
+from projections.engine.store import ViewStore
 from testing.postgres_server import PostgresServer
 from tests.application.builders import ADDRESS, CONTACT, PHONE, customer, order
+from tests.delivery.recording import Recorder
 from tests.support import CUSTOMER, meta
 
 COMPLAINT_TEXT = "My neighbour Zhang San at 12 Ritan Road got sick too"
 COMMENT = "Ask for Mei at the back door"
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SECRETS = [PHONE, ADDRESS, COMPLAINT_TEXT, COMMENT, "li.wei@example.com"]
 
 
@@ -126,3 +132,37 @@ def test_an_erased_customer_accepts_no_new_personal_data(app: CareLedger) -> Non
         app.erase_customer(meta(), ids["customer"])
     assert refused.value.state == "Erased"
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_dump_holds_no_rendered_notice_and_no_address(
+    app: CareLedger, views: ViewStore, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    # given the personal data above, and the notices it calls for delivered by the notifier
+    ids = record_personal_data(app)
+    app.confirm_order(meta(), ids["order"])
+    app.send_order_confirmation(meta(), ids["order"], "email")
+    channels = Recorder()
+    notifier = Notifier(
+        app, views, channels, settings=DeliverySettings(quiet_start=None, quiet_end=None)
+    )
+    try:
+        while notifier.run_once():
+            pass
+    finally:
+        notifier.close()
+    sent = channels.all()
+    assert {m.channel for m in sent} >= {ChannelKind.EMAIL, ChannelKind.SMS}
+    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    # when we read every byte the event store and the views hold
+    dump = raw_bytes(app, tmp_path, server)
+    # then no address, no subject and no rendered text of any message is there (the ids a
+    # message quotes, an order's or a complaint's, are stored as they are: they are not text)
+    secrets = {m.to for m in sent} | {m.subject for m in sent if m.subject} | {m.body for m in sent}
+    fragments = {
+        part.strip() for secret in secrets for part in UUID_TEXT.split(secret) if part.strip()
+    }
+    checked = [f for f in fragments if len(f.encode()) >= 8]  # the message's, not a common word
+    assert len(checked) >= len(sent)
+    for fragment in checked:
+        assert fragment.encode() not in dump, fragment
+        assert fragment.encode().hex().encode() not in dump, fragment
