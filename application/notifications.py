@@ -39,10 +39,15 @@ class NotificationCommands(CommandHandling):
 
     @command(personal=("personal",))
     def request_notification(
-        self, meta: Meta, notice: NoticeRequest, personal: dict[str, str] | None = None
+        self,
+        meta: Meta,
+        notice: NoticeRequest,
+        personal: dict[str, str] | None = None,
+        claim_lease_s: float | None = None,
     ) -> Outcome:
         """`personal`: parameters about the customer (a reply's text), sealed under their key;
-        only a notice to a customer carries any."""
+        only a notice to a customer carries any. With `claim_lease_s` the requesting process
+        also claims the first attempt, in the same write, to send it at once."""
         sealed = None
         if personal:
             if notice.recipient_kind != RecipientKind.CUSTOMER:
@@ -52,10 +57,9 @@ class NotificationCommands(CommandHandling):
             except ValueError:
                 raise InvalidInputError("recipient_id", "must be the customer's id") from None
             sealed = self.vault.seal(subject, json.dumps(personal, ensure_ascii=False))
-        return self.create(
-            meta,
-            Notification,
-            lambda: Notification.request(
+
+        def requested() -> Notification:
+            notification = Notification.request(
                 meta,
                 id=new_id(meta, Notification),
                 kind=notice.kind,
@@ -70,8 +74,12 @@ class NotificationCommands(CommandHandling):
                 sealed=sealed,
                 urgent=notice.urgent,
                 max_attempts=notice.max_attempts,
-            ),
-        )
+            )
+            if claim_lease_s is not None:
+                notification.start_attempt(meta, 1, timedelta(seconds=claim_lease_s))
+            return notification
+
+        return self.create(meta, Notification, requested)
 
     @command()
     def start_delivery_attempt(

@@ -4,7 +4,9 @@ Each pass (docs/architecture.md#notices):
 1. catches up the `notices` view (its own runner, like the policies');
 2. for each event still *wanted*, requests its notifications: one to the customer (the order's,
    complaint's or survey's) or one per staff recipient the routes name; command ids derive from
-   the event and the recipient, so a repeat after a crash or in another process is a replay;
+   the event and the recipient, so a repeat after a crash or in another process is a replay.
+   A notice that quiet hours cannot hold is requested with its first attempt claimed in the
+   same write and sent at once by the worker that requested it (step 3 without the queue);
 3. for each notification due, opens what it needs now (the customer's contact, the staff
    directory), suppresses it when it must not go (customer erased, no address on the channel,
    opted out of non-essential notices, quiet hours for non-urgent ones), else claims the next
@@ -347,7 +349,7 @@ class Notifier:
     def run_once(self) -> int:
         """One pass; the commands that changed something (requests, attempts, outcomes)."""
         self.runner.catch_up()
-        done = self.request_wanted()
+        done = self.request_wanted(send_at_once=True)
         if done:
             self.runner.catch_up()
         return done + self.deliver_due()
@@ -384,18 +386,23 @@ class Notifier:
 
     # --- requesting ----------------------------------------------------------------------
 
-    def request_wanted(self) -> int:
+    def request_wanted(self, send_at_once: bool = False) -> int:
         """Requests the notices of every wanted event, events in parallel (each one's requests
-        are idempotent and independent of the others'); then forgets those events."""
+        are idempotent and independent of the others'); then forgets those events.
+
+        `send_at_once`: a notice that can go now (not held by quiet hours) is requested with
+        its first attempt claimed in the same write, and sent by the worker that requested
+        it, without waiting for the queue: two writes a notice instead of three, and no trip
+        through the view. Whatever fails on the way is left to the queue, as any attempt."""
         wanted = wanted_notices(self.store, self.settings.batch)
         if not wanted:
             return 0
         now = self.clock()
-        issued = sum(self.pool.map(lambda w: self._request(w, now), wanted))
+        issued = sum(self.pool.map(lambda w: self._request(w, now, send_at_once), wanted))
         forget_wanted(self.store, [w.trigger_key for w in wanted])
         return issued
 
-    def _request(self, wanted: Wanted, now: datetime) -> int:
+    def _request(self, wanted: Wanted, now: datetime, send_at_once: bool = False) -> int:
         try:
             planned = self.planner.plan(wanted)
         except (DomainError, TemplateFailure) as error:
@@ -408,9 +415,38 @@ class Notifier:
                 f"{ACTOR}:request:{wanted.trigger_key}:{request.recipient_id}:{request.channel}"
             )
             meta = _caused_by(system_meta(ACTOR, command_id, now, wanted.trigger), wanted)
-            outcome = self.app.request_notification(meta, request, item.personal)
-            issued += 0 if outcome.replayed else 1
+            claim = send_at_once and not self._held(request.recipient_kind, now)
+            lease_s = self.settings.lease_s if claim else None
+            outcome = self.app.request_notification(meta, request, item.personal, lease_s)
+            if outcome.replayed:
+                continue
+            issued += 1
+            if claim:
+                issued += self._send_claimed(outcome.aggregate_id)
         return issued
+
+    def _held(self, recipient: str, now: datetime) -> bool:
+        """Whether quiet hours may hold or drop a notice requested now: such a notice takes
+        the queue's path, which decides."""
+        return recipient == RecipientKind.CUSTOMER and self.settings.quiet_until(now) is not None
+
+    def _send_claimed(self, nid: UUID) -> int:
+        """Sends attempt 1, which the request claimed; a refusal leaves it to the queue."""
+        try:
+            notification = self.app.load(Notification, nid)
+            address, params, reason = self._open(notification, self.clock())
+            if reason is not None:
+                return self._record(
+                    f"suppress:{reason}",
+                    nid,
+                    self.clock(),
+                    lambda m: self.app.suppress_notification(m, nid, reason),
+                )
+            assert address is not None and params is not None
+            return self._attempt(notification, 1, address, params)
+        except DomainError as refused:
+            log.info("notifier: %s left to the queue: %s", nid, refused)
+            return 0
 
     # --- delivering ----------------------------------------------------------------------
 
