@@ -55,6 +55,7 @@ class Exchange:
     operation: str = "unknown"
     outcome: str | None = None
     codes: list[str] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)  # the type each mutation field answered
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             del body["data"]  # a request error: execution never began, so no `data` at all
         errors: list[Any] = body.get("errors") or []
         exchange.codes = [error["extensions"]["code"] for error in errors]
-        exchange.outcome = ("errors" if errors else "ok") if started else "invalid"
+        exchange.outcome = _outcome(started, bool(errors), exchange.payloads)
         return body
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -234,6 +234,20 @@ class CareLedgerGraphQL(GraphQL[Context, None]):
             rejection: dict[str, object] = {"code": "UNAUTHENTICATED", "message": str(error)}
             raise ConnectionRejectionError(rejection) from None
         return {"role": context.principal.role.value}
+
+
+def _outcome(started: bool, errors: bool, payloads: list[str]) -> str:
+    """`invalid` before execution, `errors` with top-level errors; a mutation's by the member of
+    its result union it answered (`ComplaintChanged`, `TransitionRefused`; `mixed` when its
+    fields answered differently); `ok` for the rest."""
+    if not started:
+        return "invalid"
+    if errors:
+        return "errors"
+    members = set(payloads)
+    if not members:
+        return "ok"
+    return members.pop() if len(members) == 1 else "mixed"
 
 
 def _caller(context: Context) -> str:

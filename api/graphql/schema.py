@@ -32,6 +32,7 @@ from api.graphql.lists import ListQueries
 from api.graphql.notices import NoticeMutations, NoticeQueries, NoticeSubscriptions
 from api.graphql.order_mutations import OrderMutations
 from api.graphql.orders import OrderQueries
+from api.graphql.payloads import name_payloads
 from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.subscriptions import LiveSubscriptions
 from api.graphql.survey_mutations import SurveyMutations
@@ -107,7 +108,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=merge_types("Query", (NodeQueries, *QUERIES)),
-        mutation=merge_types("Mutation", MUTATIONS),
+        mutation=name_payloads(merge_types("Mutation", MUTATIONS)),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,  # type: ignore[arg-type]
         scalar_overrides=SCALAR_OVERRIDES,

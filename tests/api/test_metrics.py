@@ -53,9 +53,12 @@ def test_requests_errors_and_commands_are_counted(
     assert malformed.status_code == 400
     # when the metrics are scraped
     samples = scrape(client)
-    # then each request is counted by operation type and outcome
+    # then each request is counted by operation type and outcome: a mutation by the member of
+    # its result union it answered, so the refused step is no success
     requests = "careledger_graphql_requests_total"
-    assert value(samples, requests, operation_type="mutation", outcome="ok") == 4
+    assert value(samples, requests, operation_type="mutation", outcome="ok") == 0
+    assert value(samples, requests, operation_type="mutation", outcome="OrderChanged") == 3
+    assert value(samples, requests, operation_type="mutation", outcome="TransitionRefused") == 1
     assert value(samples, requests, operation_type="query", outcome="errors") == 1
     assert value(samples, requests, operation_type="query", outcome="invalid") == 1
     assert value(samples, requests, operation_type="unknown", outcome="bad_request") == 1
@@ -64,9 +67,9 @@ def test_requests_errors_and_commands_are_counted(
             samples,
             "careledger_graphql_request_seconds_count",
             operation_type="mutation",
-            outcome="ok",
+            outcome="OrderChanged",
         )
-        == 4
+        == 3
     )
     # errors by code
     errors = "careledger_graphql_errors_total"
@@ -80,6 +83,47 @@ def test_requests_errors_and_commands_are_counted(
     assert value(samples, commands, command="confirm_order", result="replayed") == 1
     assert value(samples, commands, command="expire_order", result="TransitionRefused") == 1
     assert value(samples, "careledger_command_seconds_count", command="confirm_order") == 2
+
+
+def test_a_mutation_is_counted_by_what_its_fields_answered(client: TestClient, gql: Gql) -> None:
+    # given a confirmed order, a refused step, a validation failure, and in one request a
+    # replayed confirmation and a refused step
+    order_id = gql(PLACE, {"input": place_input(ALICE)})["data"]["placeOrder"]["order"]["orderId"]
+    gql(STEP % "confirmOrder", {"input": {"orderId": order_id, "commandId": "c-1"}})
+    refused = gql(STEP % "expireOrder", {"input": {"orderId": order_id}})
+    assert refused["data"]["expireOrder"]["__typename"] == "TransitionRefused"
+    invalid = gql(STEP % "confirmOrder", {"input": {"orderId": "not-an-id"}})
+    assert invalid["data"]["confirmOrder"]["__typename"] == "ValidationFailed"
+    both = gql(
+        """mutation($id: ID!) {
+          a: confirmOrder(input: {orderId: $id, commandId: "c-1"}) { __typename }
+          b: expireOrder(input: {orderId: $id}) { __typename }
+        }""",
+        {"id": order_id},
+    )
+    assert both["data"] == {
+        "a": {"__typename": "OrderChanged"},
+        "b": {"__typename": "TransitionRefused"},
+    }
+    # and a step an analyst may not take
+    forbidden = gql(STEP % "confirmOrder", {"input": {"orderId": order_id}}, role=Role.ANALYST)
+    assert forbidden["data"]["confirmOrder"]["__typename"] == "Forbidden"
+    # when scraped, then each is counted under what it answered
+    samples = scrape(client)
+    requests = "careledger_graphql_requests_total"
+    outcomes = ["OrderChanged", "TransitionRefused", "ValidationFailed", "Forbidden", "mixed", "ok"]
+    counted = {
+        outcome: value(samples, requests, operation_type="mutation", outcome=outcome)
+        for outcome in outcomes
+    }
+    assert counted == {
+        "OrderChanged": 2,
+        "TransitionRefused": 1,
+        "ValidationFailed": 1,
+        "Forbidden": 1,
+        "mixed": 1,
+        "ok": 0,
+    }
 
 
 def test_the_log_head_and_every_views_lag_are_read_at_scrape_time(
