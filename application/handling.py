@@ -150,14 +150,28 @@ class CommandHandling(Application[UUID]):
             self.committer.close()
         super().close()
 
-    def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+    def load(
+        self,
+        kind: type[A],
+        aggregate_id: UUID,
+        version: int | None = None,
+        *,
+        shared: bool = False,
+    ) -> A:
         """The aggregate now, or exactly at `version` (the library would give the latest
-        version up to it: a version past the last is refused instead)."""
+        version up to it: a version past the last is refused instead).
+
+        `shared`: the cached instance itself rather than a copy of it, for a caller that only
+        reads it and reads each field once (the cache may bring it forward meanwhile). Copying
+        an order out of the cache is most of what loading it costs."""
         if version is not None and version < 1:
             raise InvalidInputError("version", "must be 1 or more (the first event is 1)")
         try:
             aggregate: Any = self.repository.get(
-                aggregate_id, version=version, projector_func=replay
+                aggregate_id,
+                version=version,
+                projector_func=replay,
+                deepcopy_from_cache=not shared,
             )
         except AggregateNotFoundError:
             raise NotFoundError(kind.__name__, aggregate_id) from None

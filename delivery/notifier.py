@@ -186,7 +186,7 @@ class Planner:
         fields, source = wanted.fields, wanted.source_id
         personal: dict[str, str] | None = None
         if kind in (NoticeKind.ORDER_CONFIRMATION, NoticeKind.DELAY_NOTICE):
-            order = self.app.load(Order, source)
+            order = self.app.load(Order, source, shared=True)
             customer_id, subject = order.customer_id, "order"
             channel = VIA.get(str(fields.get("via")), NoticeChannel.SMS)
             public = {
@@ -195,12 +195,12 @@ class Planner:
                 "promised_at": self._local(order.promised_at),
             }
         elif kind is NoticeKind.SURVEY_INVITATION:
-            survey = self.app.load(Survey, source)
+            survey = self.app.load(Survey, source, shared=True)
             customer_id, subject = survey.customer_id, "survey"
             channel = VIA.get(str(fields.get("via")), NoticeChannel.SMS)
             public = {"survey_no": short(source), "subject": str(survey.subject)}
         else:
-            complaint = self.app.load(Complaint, source)
+            complaint = self.app.load(Complaint, source, shared=True)
             customer_id, subject = complaint.customer_id, "complaint"
             channel = SPOKEN.get(str(complaint.channel), NoticeChannel.SMS)
             public = {"complaint_no": short(source)}
@@ -210,7 +210,7 @@ class Planner:
                 personal = {"reply": reply or ""}
             else:
                 public["resolution"] = str(fields.get("outcome", ""))
-        customer = self.app.load(Customer, customer_id)
+        customer = self.app.load(Customer, customer_id, shared=True)
         template = self.templates.choose(kind, customer.locale)
         request = NoticeRequest(
             kind=kind,
@@ -231,7 +231,7 @@ class Planner:
     def _staff(self, wanted: Wanted, kind: NoticeKind) -> list[Planned]:
         fields, source = wanted.fields, wanted.source_id
         if kind in (NoticeKind.SLA_WARNING, NoticeKind.SLA_BREACH, NoticeKind.ESCALATION):
-            complaint = self.app.load(Complaint, source)
+            complaint = self.app.load(Complaint, source, shared=True)
             subject = "complaint"
             ctx = Context(
                 assignee=complaint.assignee,
@@ -254,7 +254,7 @@ class Planner:
                     due_at = datetime.fromisoformat(str(due))
                 public["due_at"] = self._local(due_at)
         elif kind is NoticeKind.CLUSTER_DETECTED:
-            cluster = self.app.load(ClusterDetection, source)
+            cluster = self.app.load(ClusterDetection, source, shared=True)
             subject = "cluster"
             ctx = Context()
             spread = (cluster.last_at - cluster.first_at).total_seconds()
@@ -265,7 +265,7 @@ class Planner:
                 "window_min": str(max(1, math.ceil(spread / 60))),
             }
         elif kind is NoticeKind.WEBHOOK_DISABLED:
-            endpoint = self.app.load(WebhookEndpoint, source)
+            endpoint = self.app.load(WebhookEndpoint, source, shared=True)
             subject = "webhook"
             ctx = Context(owner=str(fields.get("owner") or "") or None)
             public = {
@@ -273,7 +273,7 @@ class Planner:
                 "failures": str(fields.get("failures", 0)),
             }
         else:
-            incident = self.app.load(Incident, source)
+            incident = self.app.load(Incident, source, shared=True)
             subject = "incident"
             ctx = Context(commander=incident.roles.get("commander"))
             public = {"incident_no": short(source), "title": incident.title}
@@ -433,7 +433,7 @@ class Notifier:
     def _send_claimed(self, nid: UUID) -> int:
         """Sends attempt 1, which the request claimed; a refusal leaves it to the queue."""
         try:
-            notification = self.app.load(Notification, nid)
+            notification = self.app.load(Notification, nid, shared=True)
             address, params, reason = self._open(notification, self.clock())
             if reason is not None:
                 return self._record(
@@ -466,7 +466,7 @@ class Notifier:
 
     def deliver(self, queued: QueuedNotice) -> int:
         nid = queued.notification_id
-        notification = self.app.load(Notification, nid)
+        notification = self.app.load(Notification, nid, shared=True)
         if notification.status in FINAL:
             return 0
         now = self.clock()
@@ -549,7 +549,7 @@ class Notifier:
                 return None, None, SuppressionReason.NO_RECIPIENT
             return address, {"name": notification.recipient_id, **notification.public}, None
         customer_id = UUID(notification.recipient_id)
-        customer = self.app.load(Customer, customer_id)
+        customer = self.app.load(Customer, customer_id, shared=True)
         if customer.status is CustomerStatus.ERASED:
             return None, None, SuppressionReason.CUSTOMER_ERASED
         contact = self.app.contact_from(customer)

@@ -100,3 +100,17 @@ def test_two_channels_on_one_outbox_write_an_id_once(tmp_path: Path) -> None:
         list(pool.map(lambda a: a[0].send(_message(a[1])), [(o, i) for i in ids for o in outboxes]))
     names = sorted(p.name.split("-", 1)[1] for p in tmp_path.glob("*.eml"))
     assert names == sorted(f"{i}.eml" for i in ids)
+
+
+def test_a_message_is_written_with_crlf_and_encoded_headers(tmp_path: Path) -> None:
+    outbox = OutboxChannel(tmp_path, ChannelKind.EMAIL, sender="客服中心 <kefu@example.cn>")
+    outbox.send(_message("n-1"))
+    (path,) = tmp_path.glob("*.eml")
+    raw = path.read_bytes()
+    # every line ends in CRLF, as SMTP wants, and no header carries raw non-ASCII bytes
+    assert raw.count(b"\n") == raw.count(b"\r\n") > 5
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()
+    mail = _read(path)
+    assert mail["From"] == "客服中心 <kefu@example.cn>"
+    assert mail["Subject"] == "订单确认"
