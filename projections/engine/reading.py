@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -36,8 +37,10 @@ def hour_of(moment: datetime) -> int:
 
 
 def hours_between(start: datetime, end: datetime) -> tuple[int, int]:
-    """The first and last hour buckets of a half-open window [start, end)."""
-    return hour_of(start), (int(end.timestamp()) - 1) // HOUR * HOUR
+    """The first and last hour buckets of a half-open window [start, end): the last is the one
+    holding the last instant before `end`, so a window ending at 10:00:00.5 still reads 10:00
+    (never a last bucket before the first, which would be an empty window)."""
+    return hour_of(start), (math.ceil(end.timestamp()) - 1) // HOUR * HOUR
 
 
 def add_counts(tx: Tx, table: str, keys: Sequence[str], counts: Mapping[Any, int]) -> None:

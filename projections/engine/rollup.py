@@ -67,4 +67,7 @@ def spanned(hourly: str, daily: str, columns: str, window: Spans) -> tuple[str, 
         if first <= last:
             selects.append(f"SELECT {columns} FROM {table} WHERE {key} BETWEEN ? AND ?")
             params += [first, last]
+    if not selects:  # no bucket at all: a statement that reads no row, not `() AS spanned`
+        selects.append(f"SELECT {columns} FROM {hourly} WHERE hour BETWEEN ? AND ?")
+        params += list(NO_SPAN)
     return f"({' UNION ALL '.join(selects)}) AS spanned", params

@@ -10,6 +10,7 @@ from application.settings import Settings
 from tests.api.gql import Gql
 from tests.api.live_views import (
     CUSTOMER,
+    Clock,
     at,
     file_at,
     place_order,
@@ -329,3 +330,40 @@ def test_a_position_the_views_never_reach_is_not_caught_up(gql: Gql) -> None:
     error = refused["errors"][0]
     assert error["extensions"] == {"code": "NOT_CAUGHT_UP", "position": 10_000}
     assert error["message"].startswith("the read models have not reached position 10000")
+
+
+@pytest.mark.parametrize(
+    ("document", "role", "count"),
+    [
+        (DASHBOARD, Role.ANALYST, ("complaintDashboard", "received")),
+        (SATISFACTION, Role.SUPERVISOR, ("satisfaction", "sent")),
+        (DELAYS, Role.ANALYST, ("orderDelays", "detections")),
+        (INCIDENTS, Role.INCIDENT_COMMANDER, ("incidentMetrics", "reported")),
+    ],
+)
+@pytest.mark.parametrize(("opens", "closes"), [(0.0, 0.5), (0.2, 0.7), (0.0, 1.0), (0.5, 1800)])
+def test_a_window_within_an_hour_reads_that_hour_at_a_position(
+    gql: Gql, document: str, role: Role, count: tuple[str, str], opens: float, closes: float
+) -> None:
+    # given a complaint and an incident a quarter of a second after the hour began
+    hour = Clock.base.replace(minute=0, second=0, microsecond=0)
+    offset = (hour - Clock.base).total_seconds() + 0.25
+    file_at(gql, offset)
+    incident = report_incident(gql, offset)
+    position = step(
+        gql,
+        "confirmIncident",
+        "IncidentInput",
+        {"incidentId": incident, "occurredAt": at(offset + 0.5)},
+        role=Role.SUPERVISOR,
+        payload="IncidentChanged",
+    )
+    # when a dashboard is read, at the position of the last write, over a window of less than
+    # an hour (down to half a second) from the hour's start
+    window = {"from": at(offset - 0.25 + opens), "to": at(offset - 0.25 + closes)}
+    answer = gql(document, {**window, "at": position}, role=role)
+    # then it answers for the hour that window lies in (dashboards count by the hour)
+    assert "errors" not in answer, answer
+    dashboard, figure = count
+    expected = {"received": 1, "sent": 0, "detections": 0, "reported": 1}[figure]
+    assert answer["data"][dashboard][figure] == expected

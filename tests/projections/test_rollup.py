@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from projections.engine.rollup import DAY, NO_SPAN, Spans, by_day, spans
+from projections.engine.reading import hours_between
+from projections.engine.rollup import DAY, NO_SPAN, Spans, by_day, spanned, spans
 
 MIDNIGHT = int(datetime(2026, 11, 23, tzinfo=UTC).timestamp())
 H = 3600
@@ -38,3 +39,19 @@ def test_hourly_counts_add_up_by_day_including_removals() -> None:
         {(MIDNIGHT + H, "a"): 2, (MIDNIGHT + 23 * H, "a"): -1, (MIDNIGHT + DAY, "a"): 1}
     )
     assert by_day(counts) == Counter({(MIDNIGHT, "a"): 1, (MIDNIGHT + DAY, "a"): 1})
+
+
+def test_a_window_inside_one_second_of_an_hour_has_that_hour() -> None:
+    # [10:00:00, 10:00:00.5) and [10:00:00.2, 10:00:00.7): the 10:00 bucket, not 10:00 to 09:00
+    ten = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    for opens, closes in ((0, 500), (200, 700)):
+        start, end = ten + timedelta(milliseconds=opens), ten + timedelta(milliseconds=closes)
+        assert hours_between(start, end) == (MIDNIGHT + 10 * H, MIDNIGHT + 10 * H)
+    # a window ending on the hour still ends with the hour before it
+    assert hours_between(ten - timedelta(minutes=30), ten) == (MIDNIGHT + 9 * H,) * 2
+
+
+def test_no_bucket_at_all_still_makes_a_statement() -> None:
+    source, params = spanned("counts", "counts_daily", "n", Spans(NO_SPAN, NO_SPAN, NO_SPAN))
+    assert source == "(SELECT n FROM counts WHERE hour BETWEEN ? AND ?) AS spanned"
+    assert params == [0, -1]
