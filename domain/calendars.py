@@ -14,8 +14,6 @@ from datetime import date
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from domain.calendar import ALWAYS, DAY_MINUTES, WorkCalendar, WorkingSpan
 from domain.errors import InvalidInputError
 
@@ -26,6 +24,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 def china_official_days(years: Iterable[int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(public holidays, make-up working days) of mainland China in the given years."""
+    # imported here: every domain module is loaded at start-up, and only this needs the package
+    import holidays
+
     wanted = sorted(set(years))
     official = holidays.country_holidays("CN", years=wanted)
     days_off = sorted(d for d in official if d.year in wanted)
