@@ -12,18 +12,10 @@ import strawberry
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.graphql.context import Info, parse_id
 from api.graphql.dashboards import AtPosition
+from api.graphql.entity import Changed, Entity
 from api.graphql.lists import After, First
-from api.graphql.outcomes import Written, state_after
 from api.graphql.paging import DEFAULT_PAGE, Connection, keyset_connection
-from api.graphql.problems import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    RuleViolated,
-    TransitionRefused,
-    ValidationFailed,
-)
-from application.handling import Outcome
+from api.graphql.problems import Problems
 from domain.cluster import ClusterDetection, ClusterStatus
 from domain.clusters import KeyKind, Trigger
 from domain.complaint_types import Category
@@ -131,29 +123,11 @@ class ListedClusterDetection:
         )
 
 
-@strawberry.type
-class ClusterDetectionChanged:
-    detection: ClusterDetectionView
-    written: Written
-
-
+DETECTION = Entity("detection", ClusterDetection, ClusterDetectionView)
 ClusterResult = Annotated[
-    ClusterDetectionChanged
-    | NotFound
-    | TransitionRefused
-    | ValidationFailed
-    | Conflict
-    | Forbidden
-    | RuleViolated,
-    strawberry.union("ClusterResult"),
+    Changed[ClusterDetectionView] | Problems, strawberry.union("ClusterResult")
 ]
-
-
-async def changed(info: Info, outcome: Outcome) -> ClusterDetectionChanged:
-    detection = await state_after(info, ClusterDetection, outcome)
-    return ClusterDetectionChanged(
-        detection=ClusterDetectionView.of(detection), written=Written.of(outcome)
-    )
+changed = DETECTION.changed
 
 
 @strawberry.type

@@ -13,19 +13,9 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
 from api.graphql.context import Info, parse_id
-from api.graphql.history import HistoryEvent, entity_history
-from api.graphql.outcomes import Written, state_after, version_wanted
-from api.graphql.problems import (
-    Conflict,
-    Forbidden,
-    ForbiddenError,
-    NotFound,
-    RuleViolated,
-    TransitionRefused,
-    ValidationFailed,
-)
+from api.graphql.entity import Changed, Entity
+from api.graphql.problems import ForbiddenError, Problems
 from api.permissions import OWN_DATA
-from application import handling
 from domain.complaint import Complaint
 from domain.complaint_types import (
     Category,
@@ -191,7 +181,9 @@ def _root_cause(c: Complaint) -> RootCause | None:
     )
 
 
-async def fetch_complaint(info: Info, complaint_id: UUID, version: int | None = None) -> Complaint:
+async def load_complaint(
+    info: Info, complaint_id: UUID, version: int | None = None
+) -> ComplaintView:
     """The complaint, if the caller may see it: customers their own only, else the readers."""
     context = info.context
     caller = context.caller
@@ -200,59 +192,10 @@ async def fetch_complaint(info: Info, complaint_id: UUID, version: int | None = 
     context.authorize("complaint")
     if not OWN_DATA.allows(caller, complaint.customer_id):
         raise ForbiddenError("customers see only their own complaints")
-    return complaint
+    return ComplaintView.of(complaint)
 
 
-async def load_complaint(
-    info: Info, complaint_id: UUID, version: int | None = None
-) -> ComplaintView:
-    return ComplaintView.of(await fetch_complaint(info, complaint_id, version))
-
-
-@strawberry.type
-class ComplaintChanged:
-    complaint: ComplaintView
-    written: Written
-
-
-ComplaintResult = Annotated[
-    ComplaintChanged
-    | NotFound
-    | TransitionRefused
-    | ValidationFailed
-    | Conflict
-    | Forbidden
-    | RuleViolated,
-    strawberry.union("ComplaintResult"),
-]
-
-
-async def changed(info: Info, outcome: handling.Outcome) -> ComplaintChanged:
-    complaint = await state_after(info, Complaint, outcome)
-    return ComplaintChanged(
-        complaint=ComplaintView.of(complaint),
-        written=Written.of(outcome),
-    )
-
-
-@strawberry.type
-class ComplaintQueries:
-    @strawberry.field(description="A complaint now, at a version, or as recorded at a time")
-    async def complaint(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> ComplaintView:
-        complaint_id = parse_id("id", id)
-        wanted = await version_wanted(info, Complaint, complaint_id, version, as_of)
-        return await load_complaint(info, complaint_id, wanted)
-
-    @strawberry.field(description="Every event of the complaint, in order, with its metadata")
-    async def complaint_history(
-        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
-    ) -> list[HistoryEvent]:
-        complaint = await fetch_complaint(info, parse_id("id", id))
-        customer_id = complaint.customer_id
-        return await entity_history(info, complaint.id, customer_id, after_version, limit)
+COMPLAINT = Entity("complaint", Complaint, ComplaintView)
+ComplaintResult = Annotated[Changed[ComplaintView] | Problems, strawberry.union("ComplaintResult")]
+changed = COMPLAINT.changed
+ComplaintQueries = COMPLAINT.queries(load_complaint, lambda complaint: UUID(complaint.customer_id))

@@ -13,21 +13,11 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.graphql.context import Info, parse_id
-from api.graphql.history import HistoryEvent, entity_history
-from api.graphql.outcomes import Written, state_after, version_wanted
-from api.graphql.problems import (
-    Conflict,
-    Forbidden,
-    ForbiddenError,
-    NotFound,
-    RuleViolated,
-    TransitionRefused,
-    ValidationFailed,
-)
+from api.graphql.entity import Changed, Entity
+from api.graphql.problems import ForbiddenError, Problems
 from api.permissions import OWN_DATA, PERSONAL_DATA
 from application.app import CareLedger
 from application.customers import ERASED_CONTACT, ContactDetails
-from application.handling import Outcome
 from application.vault import ERASED
 from domain.customer import Customer, CustomerStatus, Tier
 
@@ -102,53 +92,11 @@ async def load_customer(info: Info, customer_id: UUID, version: int | None = Non
     return CustomerView.of(customer)
 
 
-@strawberry.type
-class CustomerChanged:
-    customer: CustomerView
-    written: Written
-
-
-CustomerResult = Annotated[
-    CustomerChanged
-    | NotFound
-    | TransitionRefused
-    | ValidationFailed
-    | Conflict
-    | Forbidden
-    | RuleViolated,
-    strawberry.union("CustomerResult"),
-]
-
-
-async def changed(info: Info, outcome: Outcome) -> CustomerChanged:
-    customer = await state_after(info, Customer, outcome)
-    return CustomerChanged(
-        customer=CustomerView.of(customer),
-        written=Written.of(outcome),
-    )
-
-
-@strawberry.type
-class CustomerQueries:
-    @strawberry.field(description="A customer now, at a version, or as recorded at a time")
-    async def customer(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> CustomerView:
-        customer_id = parse_id("id", id)
-        wanted = await version_wanted(info, Customer, customer_id, version, as_of)
-        return await load_customer(info, customer_id, wanted)
-
-    @strawberry.field(
-        description="Every event of the customer, in order; contact details sealed unless the"
-        " caller may read them"
-    )
-    async def customer_history(
-        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
-    ) -> list[HistoryEvent]:
-        customer = await load_customer(info, parse_id("id", id))
-        customer_id = UUID(customer.customer_id)
-        return await entity_history(info, customer_id, customer_id, after_version, limit)
+CUSTOMER = Entity("customer", Customer, CustomerView)
+CustomerResult = Annotated[Changed[CustomerView] | Problems, strawberry.union("CustomerResult")]
+changed = CUSTOMER.changed
+CustomerQueries = CUSTOMER.queries(
+    load_customer,
+    lambda customer: UUID(customer.customer_id),
+    "in order; contact details sealed unless the caller may read them",
+)

@@ -12,17 +12,8 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.graphql.context import Info, parse_id
-from api.graphql.history import HistoryEvent, entity_history
-from api.graphql.outcomes import Written, state_after, version_wanted
-from api.graphql.problems import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    RuleViolated,
-    TransitionRefused,
-    ValidationFailed,
-)
-from application.handling import Outcome
+from api.graphql.entity import Changed, Entity
+from api.graphql.problems import Problems
 from domain.incident import Incident
 from domain.incident_types import (
     IncidentSource,
@@ -120,50 +111,7 @@ async def load_incident(info: Info, incident_id: UUID, version: int | None = Non
     return IncidentView.of(incident)
 
 
-@strawberry.type
-class IncidentChanged:
-    incident: IncidentView
-    written: Written
-
-
-IncidentResult = Annotated[
-    IncidentChanged
-    | NotFound
-    | TransitionRefused
-    | ValidationFailed
-    | Conflict
-    | Forbidden
-    | RuleViolated,
-    strawberry.union("IncidentResult"),
-]
-
-
-async def changed(info: Info, outcome: Outcome) -> IncidentChanged:
-    """The writer sees the state it wrote (an agent who reported one included)."""
-    incident = await state_after(info, Incident, outcome)
-    return IncidentChanged(
-        incident=IncidentView.of(incident),
-        written=Written.of(outcome),
-    )
-
-
-@strawberry.type
-class IncidentQueries:
-    @strawberry.field(description="An incident now, at a version, or as recorded at a time")
-    async def incident(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> IncidentView:
-        incident_id = parse_id("id", id)
-        wanted = await version_wanted(info, Incident, incident_id, version, as_of)
-        return await load_incident(info, incident_id, wanted)
-
-    @strawberry.field(description="Every event of the incident, in order, with its metadata")
-    async def incident_history(
-        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
-    ) -> list[HistoryEvent]:
-        incident = await load_incident(info, parse_id("id", id))
-        return await entity_history(info, UUID(incident.incident_id), None, after_version, limit)
+INCIDENT = Entity("incident", Incident, IncidentView)
+IncidentResult = Annotated[Changed[IncidentView] | Problems, strawberry.union("IncidentResult")]
+changed = INCIDENT.changed
+IncidentQueries = INCIDENT.queries(load_incident, lambda _: None)

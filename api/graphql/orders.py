@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 
 from api.graphql.context import Info, parse_id
+from api.graphql.entity import Changed, Entity
 from api.graphql.enums import (
     CancellingParty,
     Channel,
@@ -22,19 +23,8 @@ from api.graphql.enums import (
     OrderDepartment,
     OrderStatus,
 )
-from api.graphql.history import HistoryEvent, entity_history
-from api.graphql.outcomes import Written, state_after, version_wanted
-from api.graphql.problems import (
-    Conflict,
-    Forbidden,
-    ForbiddenError,
-    NotFound,
-    RuleViolated,
-    TransitionRefused,
-    ValidationFailed,
-)
+from api.graphql.problems import ForbiddenError, Problems
 from api.permissions import OWN_DATA, PERSONAL_DATA
-from application.handling import Outcome
 from domain.order import Order
 
 E = TypeVar("E")
@@ -155,50 +145,7 @@ async def load_order(info: Info, order_id: UUID, version: int | None = None) -> 
     return OrderView.of(order)
 
 
-@strawberry.type
-class OrderChanged:
-    order: OrderView
-    written: Written
-
-
-OrderResult = Annotated[
-    OrderChanged
-    | NotFound
-    | TransitionRefused
-    | ValidationFailed
-    | Conflict
-    | Forbidden
-    | RuleViolated,
-    strawberry.union("OrderResult"),
-]
-
-
-async def changed(info: Info, outcome: Outcome) -> OrderChanged:
-    order = await state_after(info, Order, outcome)
-    return OrderChanged(
-        order=OrderView.of(order),
-        written=Written.of(outcome),
-    )
-
-
-@strawberry.type
-class OrderQueries:
-    @strawberry.field(description="An order now, at a version, or as recorded at a time")
-    async def order(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> OrderView:
-        order_id = parse_id("id", id)
-        wanted = await version_wanted(info, Order, order_id, version, as_of)
-        return await load_order(info, order_id, wanted)
-
-    @strawberry.field(description="Every event of the order, in order, with its metadata")
-    async def order_history(
-        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
-    ) -> list[HistoryEvent]:
-        order = await load_order(info, parse_id("id", id))
-        customer_id = UUID(order.customer_id)
-        return await entity_history(info, UUID(order.order_id), customer_id, after_version, limit)
+ORDER = Entity("order", Order, OrderView)
+OrderResult = Annotated[Changed[OrderView] | Problems, strawberry.union("OrderResult")]
+changed = ORDER.changed
+OrderQueries = ORDER.queries(load_order, lambda order: UUID(order.customer_id))

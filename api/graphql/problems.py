@@ -68,7 +68,8 @@ class RuleViolated(Problem):
     pass
 
 
-PROBLEM_TYPES = (NotFound, TransitionRefused, ValidationFailed, Conflict, Forbidden, RuleViolated)
+# What any mutation may answer instead of its payload, in the order the result unions list them.
+Problems = NotFound | TransitionRefused | ValidationFailed | Conflict | Forbidden | RuleViolated
 
 
 def field_path(field: str) -> list[str]:

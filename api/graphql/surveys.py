@@ -12,19 +12,9 @@ from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
 from api.graphql.context import Info, parse_id
-from api.graphql.history import HistoryEvent, entity_history
-from api.graphql.outcomes import Written, state_after, version_wanted
-from api.graphql.problems import (
-    Conflict,
-    Forbidden,
-    ForbiddenError,
-    NotFound,
-    RuleViolated,
-    TransitionRefused,
-    ValidationFailed,
-)
+from api.graphql.entity import Changed, Entity
+from api.graphql.problems import ForbiddenError, Problems
 from api.permissions import OWN_DATA, PERSONAL_DATA
-from application.handling import Outcome
 from domain.survey import Survey, SurveyStatus, SurveySubject, SurveyVia
 
 
@@ -93,50 +83,7 @@ async def load_survey(info: Info, survey_id: UUID, version: int | None = None) -
     return SurveyView.of(survey)
 
 
-@strawberry.type
-class SurveyChanged:
-    survey: SurveyView
-    written: Written
-
-
-SurveyResult = Annotated[
-    SurveyChanged
-    | NotFound
-    | TransitionRefused
-    | ValidationFailed
-    | Conflict
-    | Forbidden
-    | RuleViolated,
-    strawberry.union("SurveyResult"),
-]
-
-
-async def changed(info: Info, outcome: Outcome) -> SurveyChanged:
-    survey = await state_after(info, Survey, outcome)
-    return SurveyChanged(
-        survey=SurveyView.of(survey),
-        written=Written.of(outcome),
-    )
-
-
-@strawberry.type
-class SurveyQueries:
-    @strawberry.field(description="A survey now, at a version, or as recorded at a time")
-    async def survey(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> SurveyView:
-        survey_id = parse_id("id", id)
-        wanted = await version_wanted(info, Survey, survey_id, version, as_of)
-        return await load_survey(info, survey_id, wanted)
-
-    @strawberry.field(description="Every event of the survey, in order, with its metadata")
-    async def survey_history(
-        self, info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
-    ) -> list[HistoryEvent]:
-        survey = await load_survey(info, parse_id("id", id))
-        customer_id = UUID(survey.customer_id)
-        return await entity_history(info, UUID(survey.survey_id), customer_id, after_version, limit)
+SURVEY = Entity("survey", Survey, SurveyView)
+SurveyResult = Annotated[Changed[SurveyView] | Problems, strawberry.union("SurveyResult")]
+changed = SURVEY.changed
+SurveyQueries = SURVEY.queries(load_survey, lambda survey: UUID(survey.customer_id))

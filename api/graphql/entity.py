@@ -1,0 +1,109 @@
+"""What every entity's GraphQL module would otherwise write again: the `<Entity>Changed` payload
+its mutations answer with, `changed` that makes it from a command's outcome, and the
+`<entity>(id, version, asOf)` and `<entity>History` queries. An entity module declares one
+`Entity` and its result union (`Annotated[Changed[OrderView] | Problems, ...]`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.context import Info, parse_id
+from api.graphql.history import HistoryEvent, entity_history
+from api.graphql.outcomes import Written, state_after, version_wanted
+from application.handling import Outcome
+from domain.base import CareAggregate
+
+A = TypeVar("A", bound=CareAggregate)
+A_contra = TypeVar("A_contra", bound=CareAggregate, contravariant=True)
+V = TypeVar("V", bound="View[Any]")
+
+Load = Callable[[Info, UUID, int | None], Awaitable[V]]
+
+
+class View(Protocol[A_contra]):
+    """An entity's GraphQL type, made from the aggregate."""
+
+    @classmethod
+    def of(cls, aggregate: A_contra, /) -> Self: ...
+
+
+class Changed(Generic[V]):
+    """An entity's `<Entity>Changed` payload as mypy sees it: the entity after a command, and
+    where the write landed. At run time `Changed[OrderView]` is the strawberry type
+    `OrderChanged` that `Entity` made for that view, with the view in the entity's own field
+    (`order`), so that result unions name their payload as mypy and strawberry both read it."""
+
+    made: ClassVar[dict[type, type]] = {}
+
+    def __class_getitem__(cls, view: type) -> Any:
+        return cls.made[view]
+
+
+class Entity(Generic[A, V]):
+    """One entity's GraphQL reads and payload: `field` names the payload's field and the
+    queries (`order`, `orderHistory`); `kind` is the aggregate, `view` its GraphQL type."""
+
+    def __init__(self, field: str, kind: type[A], view: type[V]) -> None:
+        self.field, self.kind, self.view = field, kind, view
+        name = f"{view.__strawberry_definition__.name}Changed"  # type: ignore[attr-defined]
+        fields = {field: view, "written": Written}
+        payload = type(name, (), {"__annotations__": fields, "__module__": view.__module__})
+        Changed.made[view] = strawberry.type(payload)
+
+    async def changed(self, info: Info, outcome: Outcome) -> Changed[V]:
+        """The entity as the command left it: the writer sees the state it wrote (also one who
+        may not read the entity, such as an agent who reported an incident)."""
+        aggregate = await state_after(info, self.kind, outcome)
+        payload = Changed.made[self.view]
+        made: Changed[V] = payload(
+            **{self.field: self.view.of(aggregate)}, written=Written.of(outcome)
+        )
+        return made
+
+    def queries(
+        self,
+        load: Load[V],
+        customer_of: Callable[[V], UUID | None],
+        history: str = "in order, with its metadata",
+    ) -> type:
+        """The `<entity>` and `<entity>History` queries, reading through `load` (which makes the
+        permission checks); a history opens the personal data of `customer_of` the entity only
+        for who may read it."""
+        kind = self.kind
+
+        async def one(
+            info: Info,
+            id: strawberry.ID,
+            version: int | None = None,
+            as_of: datetime | None = None,
+        ) -> V:
+            entity_id = parse_id("id", id)
+            wanted = await version_wanted(info, kind, entity_id, version, as_of)
+            return await load(info, entity_id, wanted)
+
+        async def events(
+            info: Info, id: strawberry.ID, after_version: int = 0, limit: int = 100
+        ) -> list[HistoryEvent]:
+            entity_id = parse_id("id", id)
+            found = await load(info, entity_id, None)
+            return await entity_history(info, entity_id, customer_of(found), after_version, limit)
+
+        one.__annotations__["return"] = self.view
+        noun = self.field
+        article = "An" if noun[0] in "aeiou" else "A"
+        fields = {
+            noun: strawberry.field(
+                resolver=one,
+                description=f"{article} {noun} now, at a version, or as recorded at a time",
+            ),
+            f"{noun}_history": strawberry.field(
+                resolver=events, description=f"Every event of the {noun}, {history}"
+            ),
+        }
+        name = f"{self.view.__strawberry_definition__.name}Queries"  # type: ignore[attr-defined]
+        return strawberry.type(type(name, (), {**fields, "__module__": self.view.__module__}))
