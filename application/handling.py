@@ -73,13 +73,15 @@ _current: ContextVar[CommandName | None] = ContextVar("careledger_command", defa
 
 
 def command(
-    *, personal: tuple[str, ...] = ()
+    *, personal: tuple[str, ...] = (), incidental: tuple[str, ...] = ()
 ) -> Callable[[Callable[P, Outcome]], Callable[P, Outcome]]:
     """Marks an application method as a command: its name and non-personal arguments identify it.
 
     A repeated command id is only accepted from the same caller for the same command with the
     same arguments; personal arguments are compared through an HMAC under their customer's own
     data key (application/fingerprint.py), so nothing readable or guessable of them is stored.
+    `incidental` arguments say how the caller wants it done, not what is asked (a delivery
+    process's claim on the first attempt): a repeat that differs in them is the same command.
     """
 
     def decorate(method: Callable[P, Outcome]) -> Callable[P, Outcome]:
@@ -89,7 +91,10 @@ def command(
         def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
             bound = sig.bind(*args, **kwargs).arguments
             app, meta = cast(CommandHandling, bound["self"]), cast(Meta, bound["meta"])
-            name = CommandName(method.__name__, _fingerprint(method.__name__, bound, personal))
+            identifying = {k: v for k, v in bound.items() if k not in incidental}
+            name = CommandName(
+                method.__name__, _fingerprint(method.__name__, identifying, personal)
+            )
             token, sealing = _current.set(name), name.fingerprint.sealing()
             seconds = getattr(app, "command_deadline_s", DEFAULT_DEADLINE_S)
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -37,17 +38,19 @@ class NoticeRequest:
 class NotificationCommands(CommandHandling):
     vault: Vault
 
-    @command(personal=("personal",))
+    @command(personal=("personal",), incidental=("claim_lease_s", "created"))
     def request_notification(
         self,
         meta: Meta,
         notice: NoticeRequest,
         personal: dict[str, str] | None = None,
         claim_lease_s: float | None = None,
+        created: Callable[[Notification], None] | None = None,
     ) -> Outcome:
         """`personal`: parameters about the customer (a reply's text), sealed under their key;
         only a notice to a customer carries any. With `claim_lease_s` the requesting process
-        also claims the first attempt, in the same write, to send it at once."""
+        also claims the first attempt, in the same write, to send it at once; `created` is
+        given the new notification (not on a replay), so that it need not load it again."""
         sealed = None
         if personal:
             if notice.recipient_kind != RecipientKind.CUSTOMER:
@@ -77,9 +80,14 @@ class NotificationCommands(CommandHandling):
             )
             if claim_lease_s is not None:
                 notification.start_attempt(meta, 1, timedelta(seconds=claim_lease_s))
+            made.append(notification)
             return notification
 
-        return self.create(meta, Notification, requested)
+        made: list[Notification] = []
+        outcome = self.create(meta, Notification, requested)
+        if created is not None and made and not outcome.replayed:
+            created(made[-1])
+        return outcome
 
     @command()
     def start_delivery_attempt(

@@ -68,6 +68,7 @@ from domain.webhook import WebhookEndpoint
 from policies.system import system_meta
 from projections.engine.runner import TRANSIENT, Runner
 from projections.engine.store import ViewStore
+from projections.engine.wakeup import wakeup_for
 from projections.views.notices import (
     NoticesProjection,
     QueuedNotice,
@@ -82,6 +83,7 @@ log = logging.getLogger(__name__)
 
 ACTOR = "notifier"
 RETRIED: tuple[type[Exception], ...] = (*TRANSIENT, ServiceUnavailableError)
+POLL_S = 0.1  # SQLite: how often an idle delivery process looks for new events
 PLATFORM_ZONE = "Asia/Shanghai"
 # the channel a customer is told through, by how they asked or spoke to us
 VIA = {"sms": NoticeChannel.SMS, "email": NoticeChannel.EMAIL, "app": NoticeChannel.PUSH}
@@ -152,6 +154,7 @@ def short(entity_id: UUID) -> str:
 class Planned:
     request: NoticeRequest
     personal: dict[str, str] | None = None
+    customer: Customer | None = None  # the recipient as read to plan it
 
 
 class Planner:
@@ -226,7 +229,8 @@ class Planner:
             max_attempts=self.settings.max_attempts,
         )
         # an erased customer's reply stays unreadable: the request records only the intent
-        return Planned(request, personal if personal and personal["reply"] != "[erased]" else None)
+        kept = personal if personal and personal["reply"] != "[erased]" else None
+        return Planned(request, kept, customer)
 
     def _staff(self, wanted: Wanted, kind: NoticeKind) -> list[Planned]:
         fields, source = wanted.fields, wanted.source_id
@@ -355,14 +359,22 @@ class Notifier:
         return done + self.deliver_due()
 
     def run(self, stop: threading.Event, max_sleep: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                done = self.run_once()
-            except RETRIED:
-                log.warning("notifier: the database failed; retrying", exc_info=True)
-                stop.wait(max_sleep)
-                continue
-            stop.wait(self.sleep_s(done, max_sleep))
+        """Until `stop` is set; woken by new events (LISTEN/NOTIFY on PostgreSQL, a short poll
+        on SQLite) and by the next attempt falling due."""
+        wakeup = wakeup_for(self.app.recorder, self.store, POLL_S)
+        try:
+            while not stop.is_set():
+                try:
+                    done = self.run_once()
+                except RETRIED:
+                    log.warning("notifier: the database failed; retrying", exc_info=True)
+                    stop.wait(max_sleep)
+                    continue
+                sleep = self.sleep_s(done, max_sleep)
+                if sleep:
+                    wakeup.wait(stop, sleep)
+        finally:
+            wakeup.close()
 
     def sleep_s(self, done: int, max_sleep: float) -> float:
         if done:
@@ -417,12 +429,15 @@ class Notifier:
             meta = _caused_by(system_meta(ACTOR, command_id, now, wanted.trigger), wanted)
             claim = send_at_once and not self._held(request.recipient_kind, now)
             lease_s = self.settings.lease_s if claim else None
-            outcome = self.app.request_notification(meta, request, item.personal, lease_s)
+            made: list[Notification] = []
+            outcome = self.app.request_notification(
+                meta, request, item.personal, lease_s, made.append
+            )
             if outcome.replayed:
                 continue
             issued += 1
-            if claim:
-                issued += self._send_claimed(outcome.aggregate_id)
+            if claim and made:
+                issued += self._send_claimed(made[0], item.customer)
         return issued
 
     def _held(self, recipient: str, now: datetime) -> bool:
@@ -430,11 +445,12 @@ class Notifier:
         the queue's path, which decides."""
         return recipient == RecipientKind.CUSTOMER and self.settings.quiet_until(now) is not None
 
-    def _send_claimed(self, nid: UUID) -> int:
-        """Sends attempt 1, which the request claimed; a refusal leaves it to the queue."""
+    def _send_claimed(self, notification: Notification, customer: Customer | None) -> int:
+        """Sends attempt 1, which the request claimed; a refusal leaves it to the queue.
+        `customer`: as the planner read it an instant ago, to open the contact from."""
+        nid = notification.id
         try:
-            notification = self.app.load(Notification, nid, shared=True)
-            address, params, reason = self._open(notification, self.clock())
+            address, params, reason = self._open(notification, self.clock(), customer)
             if reason is not None:
                 return self._record(
                     f"suppress:{reason}",
@@ -540,7 +556,7 @@ class Notifier:
         )
 
     def _open(
-        self, notification: Notification, now: datetime
+        self, notification: Notification, now: datetime, customer: Customer | None = None
     ) -> tuple[str | None, dict[str, str] | None, SuppressionReason | None]:
         """The address and parameters opened now, or why the notice must not go."""
         if notification.recipient_kind is not RecipientKind.CUSTOMER:
@@ -549,7 +565,8 @@ class Notifier:
                 return None, None, SuppressionReason.NO_RECIPIENT
             return address, {"name": notification.recipient_id, **notification.public}, None
         customer_id = UUID(notification.recipient_id)
-        customer = self.app.load(Customer, customer_id, shared=True)
+        if customer is None or customer.id != customer_id:
+            customer = self.app.load(Customer, customer_id, shared=True)
         if customer.status is CustomerStatus.ERASED:
             return None, None, SuppressionReason.CUSTOMER_ERASED
         contact = self.app.contact_from(customer)

@@ -41,8 +41,8 @@ from domain.errors import DomainError
 from policies.system import system_meta
 from projections.engine.reading import epoch
 from projections.engine.runner import TRANSIENT, Runner
-from projections.engine.store import PostgresViewStore, ViewStore
-from projections.engine.wakeup import ListenWakeup, PollWakeup
+from projections.engine.store import ViewStore
+from projections.engine.wakeup import wakeup_for
 from projections.views.webhook_deliveries import WebhookDeliveriesProjection
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class WebhookDispatcher:
     def run(self, stop: threading.Event, max_sleep: float = 1.0) -> None:
         """Until `stop` is set; woken by new events (LISTEN/NOTIFY on PostgreSQL, a short poll
         on SQLite) and by the next retry falling due."""
-        wakeup = self._wakeup()
+        wakeup = wakeup_for(self.app.recorder, self.store, POLL_S)
         try:
             while not stop.is_set():
                 try:
@@ -126,12 +126,6 @@ class WebhookDispatcher:
                     wakeup.wait(stop, sleep)
         finally:
             wakeup.close()
-
-    def _wakeup(self) -> ListenWakeup | PollWakeup:
-        if isinstance(self.store, PostgresViewStore):
-            channel = getattr(self.app.recorder, "channel_name", "careledger_events")
-            return ListenWakeup(self.store.conninfo, channel)
-        return PollWakeup(POLL_S)
 
     def sleep_s(self, max_sleep: float) -> float:
         wake = self.outbox.next_attempt_at()

@@ -11,8 +11,8 @@ from projections.engine import tracking
 from projections.engine.projection import Projection
 from projections.engine.rebuild import rebuild
 from projections.engine.runner import TRANSIENT, Runner
-from projections.engine.store import PostgresViewStore, ViewStore
-from projections.engine.wakeup import ListenWakeup, PollWakeup
+from projections.engine.store import ViewStore
+from projections.engine.wakeup import wakeup_for
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,8 @@ class Follower:
         self.poll_interval = poll_interval
         self.thread: threading.Thread | None = None
 
-    def _wakeup(self) -> ListenWakeup | PollWakeup:
-        if isinstance(self.store, PostgresViewStore):
-            channel = getattr(self.app.recorder, "channel_name", "careledger_events")
-            return ListenWakeup(self.store.conninfo, channel)
-        return PollWakeup(self.poll_interval)
-
     def run(self, stop: threading.Event) -> None:
-        wakeup = self._wakeup()
+        wakeup = wakeup_for(self.app.recorder, self.store, self.poll_interval)
         runner: Runner | None = None
         backoff = 0.1
         try:

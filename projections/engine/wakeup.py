@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import psycopg
 
+from projections.engine.store import PostgresViewStore, ViewStore
+
 log = logging.getLogger(__name__)
+
+EVENTS_CHANNEL = "careledger_events"
+
+
+def wakeup_for(recorder: Any, store: ViewStore, poll_s: float) -> ListenWakeup | PollWakeup:
+    """What wakes a process that follows the log: the event store's NOTIFY channel when the
+    views are on PostgreSQL, else a poll every `poll_s`."""
+    if isinstance(store, PostgresViewStore):
+        return ListenWakeup(store.conninfo, getattr(recorder, "channel_name", EVENTS_CHANNEL))
+    return PollWakeup(poll_s)
 
 
 class PollWakeup:

@@ -19,7 +19,7 @@ from domain.notification import NoticeKind, Notification
 from domain.order import Order
 from policies.cluster_detector import ClusterDetector
 from projections.engine.store import ViewStore
-from projections.views.notices import notifications_of
+from projections.views.notices import notifications_of, wanted_notices
 from tests.application.builders import CONTACT, PHONE, customer, order
 from tests.delivery.recording import PermanentDeliveryError, Recorder, TransientDeliveryError
 from tests.policies.clusters import Kitchens
@@ -386,3 +386,28 @@ def test_a_detected_cluster_alerts_the_commanders_and_the_duty_channel(
     assert {m.to for m in alerts} == {"+8613900000002", duty}
     assert all("Golden Dumpling" in m.subject and "3" in m.subject for m in alerts)
     assert all(m.urgent for m in alerts)
+
+
+def test_a_request_repeated_without_the_claim_is_a_replay(
+    app: CareLedger, views: ViewStore, recorder: Recorder, clock: Clock
+) -> None:
+    # given a process that requested a notice and claimed its first attempt, then died
+    order_id = confirmed_order(app)
+    quick = Notifier(app, views, recorder, clock=clock, settings=DeliverySettings(lease_s=30))
+    try:
+        quick.runner.catch_up()
+        wanted = wanted_notices(views, 10)
+        [planned] = quick.planner.plan(wanted[0])
+        request_meta = meta(at=clock.now, command_id="request-1")
+        first = app.request_notification(request_meta, planned.request, None, 30)
+        # when another process requests it again, under quiet hours, so without the claim
+        again = app.request_notification(request_meta, planned.request, None, None)
+    finally:
+        quick.close()
+    # then that is the same command, replayed: not a reused id
+    assert again.replayed and again.aggregate_id == first.aggregate_id
+    assert [type(e).__name__ for e in app.repository.event_store.get(first.aggregate_id)] == [
+        "NotificationRequested",
+        "DeliveryAttemptStarted",
+    ]
+    assert order_id
