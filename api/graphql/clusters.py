@@ -76,11 +76,11 @@ class ClusterDetectionView:
         )
 
 
-async def load_detection(info: Info, detection_id: UUID) -> ClusterDetectionView:
-    context = info.context
-    context.authorize("clusterDetection")
-    found = await context.call(context.services.ledger.load, ClusterDetection, detection_id)
-    return ClusterDetectionView.of(found)
+DETECTION = Entity("detection", ClusterDetection, ClusterDetectionView, read="clusterDetection")
+ClusterResult = Annotated[
+    Changed[ClusterDetectionView] | Problems, strawberry.union("ClusterResult")
+]
+changed, load_detection = DETECTION.changed, DETECTION.load
 
 
 @strawberry.type(description="A recorded complaint cluster, as the cluster view keeps it")
@@ -121,13 +121,6 @@ class ListedClusterDetection:
             incident_id=None if c.incident_id is None else str(c.incident_id),
             decided_by=c.decided_by,
         )
-
-
-DETECTION = Entity("detection", ClusterDetection, ClusterDetectionView)
-ClusterResult = Annotated[
-    Changed[ClusterDetectionView] | Problems, strawberry.union("ClusterResult")
-]
-changed = DETECTION.changed
 
 
 @strawberry.type

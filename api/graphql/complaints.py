@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, TypeVar
@@ -12,10 +12,9 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
-from api.graphql.context import Info, parse_id
-from api.graphql.entity import Changed, Entity
+from api.graphql.context import Info
+from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import ForbiddenError, Problems
-from api.permissions import OWN_DATA
 from domain.complaint import Complaint
 from domain.complaint_types import (
     Category,
@@ -68,7 +67,7 @@ class RootCause:
 
 
 @strawberry.type(name="Complaint")
-class ComplaintView(relay.Node):
+class ComplaintView(Loaded, relay.Node):
     key: relay.NodeID[str]
     complaint_id: str = strawberry.field(description="The complaint's own id (a UUID)")
     version: int
@@ -155,12 +154,6 @@ class ComplaintView(relay.Node):
             _complaint=c,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ComplaintView | None]:
-        return [await load_complaint(info, parse_id("id", node_id)) for node_id in node_ids]
-
 
 def _str(value: object) -> str | None:
     return None if value is None else str(value)
@@ -181,21 +174,7 @@ def _root_cause(c: Complaint) -> RootCause | None:
     )
 
 
-async def load_complaint(
-    info: Info, complaint_id: UUID, version: int | None = None
-) -> ComplaintView:
-    """The complaint, if the caller may see it: customers their own only, else the readers."""
-    context = info.context
-    caller = context.caller
-    ledger = context.services.ledger
-    complaint = await context.call(ledger.load, Complaint, complaint_id, version)
-    context.authorize("complaint")
-    if not OWN_DATA.allows(caller, complaint.customer_id):
-        raise ForbiddenError("customers see only their own complaints")
-    return ComplaintView.of(complaint)
-
-
-COMPLAINT = Entity("complaint", Complaint, ComplaintView)
+COMPLAINT = Entity("complaint", Complaint, ComplaintView, owner=lambda c: c.customer_id)
 ComplaintResult = Annotated[Changed[ComplaintView] | Problems, strawberry.union("ComplaintResult")]
-changed = COMPLAINT.changed
-ComplaintQueries = COMPLAINT.queries(load_complaint, lambda complaint: UUID(complaint.customer_id))
+changed, load_complaint = COMPLAINT.changed, COMPLAINT.load
+ComplaintQueries = COMPLAINT.queries(lambda complaint: UUID(complaint.customer_id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -12,8 +11,8 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.graphql.context import Info, parse_id
-from api.graphql.entity import Changed, Entity
+from api.graphql.context import Info
+from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import ForbiddenError, Problems
 from api.permissions import OWN_DATA, PERSONAL_DATA
 from application.app import CareLedger
@@ -31,7 +30,7 @@ class Contact:
 
 
 @strawberry.type(name="Customer")
-class CustomerView(relay.Node):
+class CustomerView(Loaded, relay.Node):
     key: relay.NodeID[str]
     customer_id: str = strawberry.field(description="The customer's own id (a UUID)")
     version: int
@@ -68,12 +67,6 @@ class CustomerView(relay.Node):
             _customer=customer,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[CustomerView | None]:
-        return [await load_customer(info, parse_id("id", node_id)) for node_id in node_ids]
-
 
 def contact_of(ledger: CareLedger, customer: Customer) -> ContactDetails:
     """The contact details of this version of the customer (all "[erased]" after erasure)."""
@@ -92,11 +85,10 @@ async def load_customer(info: Info, customer_id: UUID, version: int | None = Non
     return CustomerView.of(customer)
 
 
-CUSTOMER = Entity("customer", Customer, CustomerView)
+CUSTOMER = Entity("customer", Customer, CustomerView, reader=load_customer)
 CustomerResult = Annotated[Changed[CustomerView] | Problems, strawberry.union("CustomerResult")]
 changed = CUSTOMER.changed
 CustomerQueries = CUSTOMER.queries(
-    load_customer,
     lambda customer: UUID(customer.customer_id),
     "in order; contact details sealed unless the caller may read them",
 )

@@ -5,7 +5,7 @@ its mutations answer with, `changed` that makes it from a command's outcome, and
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 from uuid import UUID
@@ -15,6 +15,8 @@ import strawberry
 from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
 from api.graphql.outcomes import Written, state_after, version_wanted
+from api.graphql.problems import ForbiddenError
+from api.permissions import OWN_DATA
 from application.handling import Outcome
 from domain.base import CareAggregate
 
@@ -44,12 +46,40 @@ class Changed(Generic[V]):
         return cls.made[view]
 
 
+class Loaded:
+    """A relay node (`class OrderView(Loaded, relay.Node)`) whose `node(id)` reads through its
+    entity's `load`, with the same permission checks as the entity's own query."""
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        entity = Entity.of_view[cls]
+        return [await entity.load(info, parse_id("id", node_id)) for node_id in node_ids]
+
+
 class Entity(Generic[A, V]):
     """One entity's GraphQL reads and payload: `field` names the payload's field and the
-    queries (`order`, `orderHistory`); `kind` is the aggregate, `view` its GraphQL type."""
+    queries (`order`, `orderHistory`); `kind` is the aggregate, `view` its GraphQL type.
+    `load` reads it for the callers api/permissions.py lets run `read` (default `field`), and
+    where `owner` names the customer an aggregate belongs to, for them under the own-data rule;
+    an entity whose reads check otherwise gives its own `reader`."""
 
-    def __init__(self, field: str, kind: type[A], view: type[V]) -> None:
+    of_view: ClassVar[dict[type, Entity[Any, Any]]] = {}
+
+    def __init__(
+        self,
+        field: str,
+        kind: type[A],
+        view: type[V],
+        *,
+        read: str | None = None,
+        owner: Callable[[A], UUID] | None = None,
+        reader: Load[V] | None = None,
+    ) -> None:
         self.field, self.kind, self.view = field, kind, view
+        self.read, self.owner, self.reader = read or field, owner, reader
+        Entity.of_view[view] = self
         name = f"{view.__strawberry_definition__.name}Changed"  # type: ignore[attr-defined]
         fields = {field: view, "written": Written}
         payload = type(name, (), {"__annotations__": fields, "__module__": view.__module__})
@@ -65,16 +95,26 @@ class Entity(Generic[A, V]):
         )
         return made
 
+    async def load(self, info: Info, entity_id: UUID, version: int | None = None) -> V:
+        """The entity at `version` (None: now), if the caller may read it."""
+        if self.reader is not None:
+            return await self.reader(info, entity_id, version)
+        context = info.context
+        caller = context.authorize(self.read)
+        aggregate = await context.call(context.services.ledger.load, self.kind, entity_id, version)
+        if self.owner is not None and not OWN_DATA.allows(caller, self.owner(aggregate)):
+            raise ForbiddenError(f"customers see only their own {self.field}s")
+        return self.view.of(aggregate)
+
     def queries(
         self,
-        load: Load[V],
         customer_of: Callable[[V], UUID | None],
         history: str = "in order, with its metadata",
     ) -> type:
         """The `<entity>` and `<entity>History` queries, reading through `load` (which makes the
-        permission checks); a history opens the personal data of `customer_of` the entity only
-        for who may read it."""
-        kind = self.kind
+        permission checks); a history opens the personal data of
+        `customer_of` the entity only for who may read it."""
+        kind, load = self.kind, self.load
 
         async def one(
             info: Info,

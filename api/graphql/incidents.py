@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.graphql.context import Info, parse_id
-from api.graphql.entity import Changed, Entity
+from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import Problems
 from domain.incident import Incident
 from domain.incident_types import (
@@ -39,7 +36,7 @@ class IncidentImpactView:
 
 
 @strawberry.type(name="Incident")
-class IncidentView(relay.Node):
+class IncidentView(Loaded, relay.Node):
     key: relay.NodeID[str]
     incident_id: str = strawberry.field(description="The incident's own id (a UUID)")
     version: int
@@ -97,21 +94,8 @@ class IncidentView(relay.Node):
             merged_into=None if incident.merged_into is None else str(incident.merged_into),
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[IncidentView | None]:
-        return [await load_incident(info, parse_id("id", node_id)) for node_id in node_ids]
-
-
-async def load_incident(info: Info, incident_id: UUID, version: int | None = None) -> IncidentView:
-    context = info.context
-    context.authorize("incident")
-    incident = await context.call(context.services.ledger.load, Incident, incident_id, version)
-    return IncidentView.of(incident)
-
 
 INCIDENT = Entity("incident", Incident, IncidentView)
 IncidentResult = Annotated[Changed[IncidentView] | Problems, strawberry.union("IncidentResult")]
-changed = INCIDENT.changed
-IncidentQueries = INCIDENT.queries(load_incident, lambda _: None)
+changed, load_incident = INCIDENT.changed, INCIDENT.load
+IncidentQueries = INCIDENT.queries(lambda _: None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, TypeVar
@@ -11,8 +11,8 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from api.graphql.context import Info, parse_id
-from api.graphql.entity import Changed, Entity
+from api.graphql.context import Info
+from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.enums import (
     CancellingParty,
     Channel,
@@ -24,7 +24,7 @@ from api.graphql.enums import (
     OrderStatus,
 )
 from api.graphql.problems import ForbiddenError, Problems
-from api.permissions import OWN_DATA, PERSONAL_DATA
+from api.permissions import PERSONAL_DATA
 from domain.order import Order
 
 E = TypeVar("E")
@@ -44,7 +44,7 @@ class DepartmentAssignment:
 
 
 @strawberry.type(name="Order")
-class OrderView(relay.Node):
+class OrderView(Loaded, relay.Node):
     key: relay.NodeID[str]
     order_id: str = strawberry.field(description="The order's own id (a UUID)")
     version: int
@@ -124,28 +124,12 @@ class OrderView(relay.Node):
             _order=order,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[OrderView | None]:
-        return [await load_order(info, parse_id("id", node_id)) for node_id in node_ids]
-
 
 def _maybe(kind: Callable[[str], E], value: str | None) -> E | None:
     return None if value is None else kind(value)
 
 
-async def load_order(info: Info, order_id: UUID, version: int | None = None) -> OrderView:
-    context = info.context
-    caller = context.caller
-    order = await context.call(context.services.ledger.load, Order, order_id, version)
-    context.authorize("order")
-    if not OWN_DATA.allows(caller, order.customer_id):
-        raise ForbiddenError("customers see only their own orders")
-    return OrderView.of(order)
-
-
-ORDER = Entity("order", Order, OrderView)
+ORDER = Entity("order", Order, OrderView, owner=lambda order: order.customer_id)
 OrderResult = Annotated[Changed[OrderView] | Problems, strawberry.union("OrderResult")]
-changed = ORDER.changed
-OrderQueries = ORDER.queries(load_order, lambda order: UUID(order.customer_id))
+changed, load_order = ORDER.changed, ORDER.load
+OrderQueries = ORDER.queries(lambda order: UUID(order.customer_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -11,10 +10,10 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.graphql.context import Info, parse_id
-from api.graphql.entity import Changed, Entity
+from api.graphql.context import Info
+from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import ForbiddenError, Problems
-from api.permissions import OWN_DATA, PERSONAL_DATA
+from api.permissions import PERSONAL_DATA
 from domain.survey import Survey, SurveyStatus, SurveySubject, SurveyVia
 
 
@@ -28,7 +27,7 @@ class SurveyScores:
 
 
 @strawberry.type(name="Survey")
-class SurveyView(relay.Node):
+class SurveyView(Loaded, relay.Node):
     key: relay.NodeID[str]
     survey_id: str = strawberry.field(description="The survey's own id (a UUID)")
     version: int
@@ -66,24 +65,8 @@ class SurveyView(relay.Node):
             _survey=survey,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SurveyView | None]:
-        return [await load_survey(info, parse_id("id", node_id)) for node_id in node_ids]
 
-
-async def load_survey(info: Info, survey_id: UUID, version: int | None = None) -> SurveyView:
-    context = info.context
-    caller = context.caller
-    survey = await context.call(context.services.ledger.load, Survey, survey_id, version)
-    context.authorize("survey")
-    if not OWN_DATA.allows(caller, survey.customer_id):
-        raise ForbiddenError("customers see only their own surveys")
-    return SurveyView.of(survey)
-
-
-SURVEY = Entity("survey", Survey, SurveyView)
+SURVEY = Entity("survey", Survey, SurveyView, owner=lambda survey: survey.customer_id)
 SurveyResult = Annotated[Changed[SurveyView] | Problems, strawberry.union("SurveyResult")]
-changed = SURVEY.changed
-SurveyQueries = SURVEY.queries(load_survey, lambda survey: UUID(survey.customer_id))
+changed, load_survey = SURVEY.changed, SURVEY.load
+SurveyQueries = SURVEY.queries(lambda survey: UUID(survey.customer_id))

@@ -13,11 +13,11 @@ import strawberry
 
 from api.graphql.consistency import read_view
 from api.graphql.context import CommandInput, Info, parse_id
-from api.graphql.outcomes import EntityCommands, Written, answer, call, state_after
+from api.graphql.entity import Changed, Entity
+from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.paging import page_size
 from api.graphql.problems import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from application.app import CareLedger
-from application.handling import Outcome
 from domain.errors import InvalidInputError
 from domain.webhook import EndpointStatus, WebhookEndpoint
 from projections.engine.store import ViewStore
@@ -123,23 +123,17 @@ class WebhookDeliveryPage:
     next_after: int | None = strawberry.field(description="None: this was the last page")
 
 
-@strawberry.type
-class WebhookEndpointChanged:
-    endpoint: WebhookEndpointView
-    written: Written
-
-
+ENDPOINT = Entity("endpoint", WebhookEndpoint, WebhookEndpointView, read="webhookEndpoint")
 WebhookEndpointResult = Annotated[
-    WebhookEndpointChanged | NotFound | TransitionRefused | ValidationFailed | Conflict | Forbidden,
+    Changed[WebhookEndpointView]
+    | NotFound
+    | TransitionRefused
+    | ValidationFailed
+    | Conflict
+    | Forbidden,
     strawberry.union("WebhookEndpointResult"),
 ]
-
-
-async def changed(info: Info, outcome: Outcome) -> WebhookEndpointChanged:
-    found = await state_after(info, WebhookEndpoint, outcome)
-    return WebhookEndpointChanged(
-        endpoint=WebhookEndpointView.of(found), written=Written.of(outcome)
-    )
+changed = ENDPOINT.changed
 
 
 @strawberry.input
@@ -225,11 +219,7 @@ class WebhookMutations:
 class WebhookQueries:
     @strawberry.field(description="A webhook endpoint as recorded (never its secret)")
     async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpointView:
-        context = info.context
-        context.authorize("webhookEndpoint")
-        ledger = context.services.ledger
-        found = await context.call(ledger.load, WebhookEndpoint, parse_id("id", id))
-        return WebhookEndpointView.of(found)
+        return await ENDPOINT.load(info, parse_id("id", id))
 
     @strawberry.field(description="Every webhook endpoint, the earliest registered first")
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpointView]:
