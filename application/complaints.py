@@ -3,7 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command, new_id
+from application.handling import Outcome, command, new_id
+from application.sla_catalog import SlaCatalogCommands
 from application.vault import Vault
 from domain.complaint import Complaint
 from domain.meta import Meta
@@ -13,7 +14,7 @@ from domain.values import bounded_text
 CONTENT_MAX = 4000
 
 
-class ComplaintCommands(CommandHandling):
+class ComplaintCommands(SlaCatalogCommands):
     vault: Vault
 
     @command(personal=("content",))
@@ -33,6 +34,7 @@ class ComplaintCommands(CommandHandling):
                 order_id=order_id,
                 channel=channel,
                 content=self.vault.seal(customer_id, content),
+                sla=self.sla_context(customer_id),
             ),
         )
 
@@ -44,7 +46,9 @@ class ComplaintCommands(CommandHandling):
             meta,
             Complaint,
             complaint_id,
-            lambda c: c.classify(meta, category, subcategory, severity),
+            lambda c: c.classify(
+                meta, category, subcategory, severity, self.sla_context(c.customer_id)
+            ),
         )
 
     @command()
@@ -55,7 +59,9 @@ class ComplaintCommands(CommandHandling):
             meta,
             Complaint,
             complaint_id,
-            lambda c: c.reclassify(meta, category, subcategory, severity),
+            lambda c: c.reclassify(
+                meta, category, subcategory, severity, self.sla_context(c.customer_id)
+            ),
         )
 
     @command()
@@ -66,7 +72,9 @@ class ComplaintCommands(CommandHandling):
             meta,
             Complaint,
             complaint_id,
-            lambda c: c.assign_responsibility(meta, department, person),
+            lambda c: c.assign_responsibility(
+                meta, department, person, self.sla_context(c.customer_id)
+            ),
         )
 
     @command()
@@ -109,7 +117,12 @@ class ComplaintCommands(CommandHandling):
 
     @command()
     def resume_complaint(self, meta: Meta, complaint_id: UUID) -> Outcome:
-        return self.change(meta, Complaint, complaint_id, lambda c: c.resume(meta))
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.resume(meta, self.sla_context(c.customer_id)),
+        )
 
     @command()
     def propose_solution(
@@ -143,7 +156,12 @@ class ComplaintCommands(CommandHandling):
 
     @command()
     def dispute_resolution(self, meta: Meta, complaint_id: UUID) -> Outcome:
-        return self.change(meta, Complaint, complaint_id, lambda c: c.dispute_resolution(meta))
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.dispute_resolution(meta, self.sla_context(c.customer_id)),
+        )
 
     @command()
     def record_root_cause(

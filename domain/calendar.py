@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from domain.errors import DomainError
+from domain.errors import RuleViolationError
 
 ALWAYS = "always"
 DAY_MINUTES = 24 * 60
@@ -31,7 +31,7 @@ some every week, so only a run of holidays this long could exhaust it)."""
 Span = tuple[datetime, datetime]
 
 
-class CalendarExhaustedError(DomainError):
+class CalendarExhaustedError(RuleViolationError):
     code = "CALENDAR_EXHAUSTED"
 
     def __init__(self, calendar: str) -> None:
@@ -58,6 +58,7 @@ class WorkCalendar:
     makeup_weekday: int = 0
     always: bool = False
     version: int = 1
+    effective_at: datetime | None = None
 
     @property
     def basis(self) -> str:

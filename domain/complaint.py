@@ -36,7 +36,8 @@ from domain.errors import (
     RootCauseRequiredError,
 )
 from domain.meta import ID_MAX, Channel
-from domain.sla import SLA_POLICY_V1, ClockName, SlaClock, SlaPolicy, known_policy
+from domain.sla import ClockName, SlaClock
+from domain.sla_book import STANDARD_CONTEXT, ClockFacts, SlaContext
 from domain.values import Sealed, bounded_text, money, one_of
 
 S = ComplaintStatus
@@ -49,6 +50,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
     # the events the mixins record: naming them here registers their topics
     SlaClockStarted = clocks.SlaClockStarted
     SlaClockRetargeted = clocks.SlaClockRetargeted
+    SlaPolicyReapplied = clocks.SlaPolicyReapplied
     SlaClockPaused = clocks.SlaClockPaused
     SlaClockResumed = clocks.SlaClockResumed
     SlaWarning = clocks.SlaWarning
@@ -120,12 +122,13 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         order_id: UUID | None,
         content: Sealed,
         channel: str,
-        policy: SlaPolicy = SLA_POLICY_V1,
+        sla: SlaContext = STANDARD_CONTEXT,
     ) -> Complaint:
         checked_channel = one_of("channel", channel, Channel)
         if content.subject != str(customer_id):
             raise InvalidInputError("content", "must be sealed with the customer's own key")
-        known_policy("policy", policy)
+        facts = ClockFacts(channel=checked_channel, tier=sla.tier)
+        policy = sla.book.chosen_policy(meta.occurred_at, facts)
         complaint = cls(
             meta=meta,
             customer_id=customer_id,
@@ -136,7 +139,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
             id=id,
         )
         for clock in (ClockName.FIRST_RESPONSE, ClockName.REGISTRATION, ClockName.RESOLUTION):
-            complaint._start_clock(meta, clock)
+            complaint._start_clock(meta, clock, sla)
         return complaint
 
     @property
@@ -145,12 +148,19 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
 
     # classification and responsibility
 
-    def classify(self, meta: Meta, category: str, subcategory: str, severity: str) -> None:
+    def classify(
+        self,
+        meta: Meta,
+        category: str,
+        subcategory: str,
+        severity: str,
+        sla: SlaContext = STANDARD_CONTEXT,
+    ) -> None:
         kind, sub, level = checked_classification(category, subcategory, severity)
         self.require("classify", {S.RECEIVED})
         self._classified(meta=meta, category=kind, subcategory=sub, severity=level)
         self._settle_clock(meta, ClockName.REGISTRATION)
-        self._retarget_resolution(meta)
+        self._retarget_resolution(meta, sla)
         self._escalate_if_urgent(meta)
 
     @recorded("ComplaintClassified")
@@ -162,7 +172,14 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.classified_at = meta.occurred_at
         self.clocks[ClockName.REGISTRATION].stop(meta.occurred_at)
 
-    def reclassify(self, meta: Meta, category: str, subcategory: str, severity: str) -> None:
+    def reclassify(
+        self,
+        meta: Meta,
+        category: str,
+        subcategory: str,
+        severity: str,
+        sla: SlaContext = STANDARD_CONTEXT,
+    ) -> None:
         kind, sub, level = checked_classification(category, subcategory, severity)
         self.require("reclassify", CLASSIFIED_OPEN_STATES)
         self._reclassified(
@@ -172,7 +189,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
             severity=level,
             previous_severity=self.severity,
         )
-        self._retarget_resolution(meta)
+        self._retarget_resolution(meta, sla)
         self._escalate_if_urgent(meta)
 
     @recorded("ComplaintReclassified")
@@ -191,14 +208,16 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.subcategory = subcategory
         self.severity = Severity(severity)
 
-    def assign_responsibility(self, meta: Meta, department: str, person: str) -> None:
+    def assign_responsibility(
+        self, meta: Meta, department: str, person: str, sla: SlaContext = STANDARD_CONTEXT
+    ) -> None:
         checked = one_of("department", department, Department)
         bounded_text("person", person, ID_MAX)
         self.require("assign responsibility", ASSIGNABLE_STATES)
         self._responsibility_assigned(meta=meta, department=checked, person=person)
         clock = HANDBACK_CLOCKS.get(checked)
         if clock is not None and not self._clock_active(clock):
-            self._start_clock(meta, clock)
+            self._start_clock(meta, clock, sla)
 
     @recorded("ResponsibilityAssigned")
     def _responsibility_assigned(self, meta: Meta, department: Department, person: str) -> None:
@@ -244,10 +263,10 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.status = S.ON_HOLD
         self.waiting_on = WaitingOn(waiting_on)
 
-    def resume(self, meta: Meta) -> None:
+    def resume(self, meta: Meta, sla: SlaContext = STANDARD_CONTEXT) -> None:
         self.require("resume", {S.ON_HOLD})
         self._resumed(meta=meta)
-        self._resume_clock(meta, ClockName.RESOLUTION)
+        self._resume_clock(meta, ClockName.RESOLUTION, sla)
 
     @recorded("Resumed")
     def _resumed(self, meta: Meta) -> None:
@@ -316,11 +335,11 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
     def _customer_confirmed_satisfied(self, meta: Meta) -> None:
         self.customer_satisfied = True
 
-    def dispute_resolution(self, meta: Meta) -> None:
+    def dispute_resolution(self, meta: Meta, sla: SlaContext = STANDARD_CONTEXT) -> None:
         self.require("dispute the resolution", {S.RESOLVED})
         self._resolution_disputed(meta=meta)
         self._reopened(meta=meta)
-        self._start_clock(meta, ClockName.RESOLUTION)
+        self._start_clock(meta, ClockName.RESOLUTION, sla)
 
     @recorded("ResolutionDisputed")
     def _resolution_disputed(self, meta: Meta) -> None:

@@ -17,14 +17,19 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.base import CareAggregate, Meta
+from domain.calendar import ALWAYS
+from domain.clock_schedule import rescheduled, resumed, started
 from domain.complaint_types import (
     MAX_ESCALATION_LEVEL,
     OPEN_STATES,
+    Category,
     ComplaintAtTopEscalationError,
     EscalationTrigger,
     Severity,
 )
-from domain.sla import ClockName, ClockState, SlaClock, SlaPolicy, policy_for, schedule
+from domain.meta import Channel
+from domain.sla import STANDARD, ClockName, ClockState, SlaClock
+from domain.sla_book import Choice, ClockFacts, SlaContext
 
 if TYPE_CHECKING:
     from eventsourcing.domain import CanMutateAggregate
@@ -35,12 +40,23 @@ class ComplaintEvent(CareAggregate.Event):
 
 
 class SlaClockStarted(ComplaintEvent):
+    """Version 2 names the policy and the calendar version the clock started under; a version 1
+    event (policies were not yet data) started under `standard` version 1 on the 24/7 calendar."""
+
     TOPIC = "careledger.SlaClockStarted"
+    class_version = 2
     clock: ClockName
     due_at: datetime
     warn_at: datetime
     target_s: int
     policy_version: int
+    policy: str
+    calendar: str
+    calendar_version: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(policy=STANDARD, calendar=ALWAYS, calendar_version=1)
 
     def apply(self, aggregate: ComplaintClocks) -> None:
         name = ClockName(self.clock)
@@ -51,6 +67,9 @@ class SlaClockStarted(ComplaintEvent):
             warn_at=self.warn_at,
             due_at=self.due_at,
             policy_version=self.policy_version,
+            policy=self.policy,
+            calendar=self.calendar,
+            calendar_version=self.calendar_version,
         )
 
 
@@ -65,6 +84,29 @@ class SlaClockRetargeted(ComplaintEvent):
         aggregate.clocks[ClockName(self.clock)].retarget(
             self.meta.occurred_at, self.target_s, self.warn_at, self.due_at
         )
+
+
+class SlaPolicyReapplied(ComplaintEvent):
+    """A running clock moved to another policy version or calendar: by the explicit re-target
+    command, or on classification when the rules choose another policy for it. It keeps the
+    working time it has run and takes the new target; `previous_due_at` is where it was due."""
+
+    TOPIC = "careledger.SlaPolicyReapplied"
+    clock: ClockName
+    previous_due_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    target_s: int
+    policy: str
+    policy_version: int
+    calendar: str
+    calendar_version: int
+
+    def apply(self, aggregate: ComplaintClocks) -> None:
+        clock = aggregate.clocks[ClockName(self.clock)]
+        clock.retarget(self.meta.occurred_at, self.target_s, self.warn_at, self.due_at)
+        clock.policy, clock.policy_version = self.policy, self.policy_version
+        clock.calendar, clock.calendar_version = self.calendar, self.calendar_version
 
 
 class SlaClockPaused(ComplaintEvent):
@@ -128,6 +170,8 @@ class ComplaintClocks:
         clocks: dict[str, SlaClock]
         escalation_level: int
         severity: Severity | None
+        category: Category | None
+        channel: Channel
         sla_policy_version: int
 
         @property
@@ -138,10 +182,6 @@ class ComplaintClocks:
         ) -> None: ...
 
         def require(self, action: str, allowed: Collection[StrEnum]) -> None: ...
-
-    @property
-    def sla_policy(self) -> SlaPolicy:
-        return policy_for(self.sla_policy_version)
 
     @property
     def next_sla_check_at(self) -> datetime | None:
@@ -163,49 +203,99 @@ class ComplaintClocks:
             if clock is not None and clock.breach_due(at):
                 self._breach(meta, name)
 
+    def sla_facts(self, sla: SlaContext) -> ClockFacts:
+        return ClockFacts(self.channel, self.category, self.severity, sla.tier)
+
     def _clock_active(self, name: ClockName) -> bool:
         clock = self.clocks.get(name)
         return clock is not None and clock.is_active
 
-    def _start_clock(self, meta: Meta, name: ClockName) -> None:
-        policy = self.sla_policy
-        target_s = policy.target_s(name, self.severity)
-        warn_at, due_at = schedule(meta.occurred_at, target_s, 0, policy.warn_percent)
+    def _start_clock(self, meta: Meta, name: ClockName, sla: SlaContext) -> None:
+        choice = sla.book.choose(name, meta.occurred_at, self.sla_facts(sla))
+        warn_at, due_at = started(meta.occurred_at, choice)
         self.trigger_event(
             SlaClockStarted,
             meta=meta,
             clock=name,
             due_at=due_at,
             warn_at=warn_at,
-            target_s=target_s,
-            policy_version=policy.version,
+            target_s=choice.target_s,
+            policy_version=choice.policy.version,
+            policy=choice.policy.name,
+            calendar=choice.calendar.name,
+            calendar_version=choice.calendar.version,
         )
 
-    def _retarget_resolution(self, meta: Meta) -> None:
+    def _retarget_resolution(self, meta: Meta, sla: SlaContext) -> None:
+        """The resolution clock after a (re)classification: the policy the rules choose for the
+        new category and severity, among the versions in force when the clock started."""
         clock = self.clocks[ClockName.RESOLUTION]
-        policy = self.sla_policy
-        target_s = policy.target_s(ClockName.RESOLUTION, self.severity)
-        if not clock.is_active or target_s == clock.target_s:
+        if not clock.is_active:
             return
-        # a paused clock's times leave out the current pause: resuming adds it
-        warn_at, due_at = schedule(clock.started_at, target_s, clock.paused_s, policy.warn_percent)
+        choice = sla.book.choose(ClockName.RESOLUTION, clock.started_at, self.sla_facts(sla))
+        if self._same_policy(clock, choice):
+            self._retarget_within_policy(meta, clock, choice)
+        else:
+            self._reapply(meta, clock, choice, sla)
+
+    def _retarget_within_policy(self, meta: Meta, clock: SlaClock, choice: Choice) -> None:
+        if choice.target_s == clock.target_s:
+            return
+        warn_at, due_at = rescheduled(clock, meta.occurred_at, choice, choice.calendar)
         self.trigger_event(
             SlaClockRetargeted,
             meta=meta,
-            clock=ClockName.RESOLUTION,
+            clock=clock.name,
             due_at=due_at,
             warn_at=warn_at,
-            target_s=target_s,
+            target_s=choice.target_s,
+        )
+
+    def retarget_sla(self, meta: Meta, sla: SlaContext) -> None:
+        """Moves every running clock to the policy and calendar the rules choose now (a new
+        version applies only to clocks started after it, unless this is asked for)."""
+        self.require("re-target its SLA clocks", OPEN_STATES)
+        for clock in list(self.clocks.values()):
+            if clock.is_active:
+                choice = sla.book.choose(clock.name, meta.occurred_at, self.sla_facts(sla))
+                if not self._same_policy(clock, choice) or choice.target_s != clock.target_s:
+                    self._reapply(meta, clock, choice, sla)
+
+    def _reapply(self, meta: Meta, clock: SlaClock, choice: Choice, sla: SlaContext) -> None:
+        was_on = sla.book.calendar(clock.calendar, clock.calendar_version)
+        warn_at, due_at = rescheduled(clock, meta.occurred_at, choice, was_on)
+        self.trigger_event(
+            SlaPolicyReapplied,
+            meta=meta,
+            clock=clock.name,
+            previous_due_at=clock.due_at,
+            due_at=due_at,
+            warn_at=warn_at,
+            target_s=choice.target_s,
+            policy=choice.policy.name,
+            policy_version=choice.policy.version,
+            calendar=choice.calendar.name,
+            calendar_version=choice.calendar.version,
+        )
+
+    @staticmethod
+    def _same_policy(clock: SlaClock, choice: Choice) -> bool:
+        return (clock.policy, clock.policy_version, clock.calendar, clock.calendar_version) == (
+            choice.policy.name,
+            choice.policy.version,
+            choice.calendar.name,
+            choice.calendar.version,
         )
 
     def _pause_clock(self, meta: Meta, name: ClockName) -> None:
         if self.clocks[name].is_running:
             self.trigger_event(SlaClockPaused, meta=meta, clock=name)
 
-    def _resume_clock(self, meta: Meta, name: ClockName) -> None:
+    def _resume_clock(self, meta: Meta, name: ClockName, sla: SlaContext) -> None:
         clock = self.clocks[name]
         if clock.is_paused:
-            warn_at, due_at = clock.resumed_schedule(meta.occurred_at)
+            calendar = sla.book.calendar(clock.calendar, clock.calendar_version)
+            warn_at, due_at = resumed(clock, meta.occurred_at, calendar)
             self.trigger_event(
                 SlaClockResumed, meta=meta, clock=name, due_at=due_at, warn_at=warn_at
             )

@@ -11,10 +11,11 @@ when stopped after its due time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.calendar import ALWAYS
 from domain.errors import InvalidInputError
 
 
@@ -36,11 +37,16 @@ class ClockState(StrEnum):
 
 ACTIVE_CLOCK_STATES = frozenset({ClockState.RUNNING, ClockState.PAUSED})
 DEFAULT_SEVERITY = "general"
+STANDARD = "standard"
 
 
 @dataclass(frozen=True)
 class SlaPolicy:
-    """Targets in whole seconds; `resolution_s` by severity (urgent, major, general)."""
+    """Targets in whole seconds; `resolution_s` by severity (urgent, major, general).
+
+    `calendars` names the working calendar of a clock (by clock name): its target counts working
+    time there. A clock it does not name runs on the 24/7 calendar, in calendar time. A version
+    applies to clocks started from `effective_at` on (None: from the beginning)."""
 
     version: int
     first_response_s: int
@@ -49,6 +55,12 @@ class SlaPolicy:
     technical_handback_s: int
     after_sales_handback_s: int
     warn_percent: int = 80
+    name: str = STANDARD
+    calendars: dict[str, str] = field(default_factory=dict)
+    effective_at: datetime | None = None
+
+    def calendar_of(self, clock: ClockName) -> str:
+        return self.calendars.get(clock, ALWAYS)
 
     def target_s(self, clock: ClockName, severity: str | None = None) -> int:
         if clock == ClockName.RESOLUTION:
@@ -115,6 +127,9 @@ class SlaClock:
     warned: bool = False
     breached: bool = False
     stopped_at: datetime | None = None
+    policy: str = STANDARD
+    calendar: str = ALWAYS
+    calendar_version: int = 1
 
     def __post_init__(self) -> None:
         # a snapshot brings the enums back as plain strings

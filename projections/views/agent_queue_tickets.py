@@ -237,6 +237,7 @@ CHANGES: dict[str, Callable[[Ticket, Any], None]] = {
     "DepartmentReplied": _department_replied,
     "SlaClockStarted": _clock_started,
     "SlaClockRetargeted": _clock_retargeted,
+    "SlaPolicyReapplied": _clock_retargeted,
     "SlaClockPaused": _clock_paused,
     "SlaClockResumed": _clock_started,
     "SlaMet": _clock_met,

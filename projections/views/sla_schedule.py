@@ -1,9 +1,10 @@
 """SLA schedule: the warning and due times of every active SLA clock of every open complaint.
 
 It mirrors the complaint's clocks (domain/sla.py, domain/complaint_clocks.py): a clock starts
-(or restarts, on a disputed resolution) with SlaClockStarted, moves with SlaClockRetargeted and
-SlaClockResumed, stops when the event that meets it arrives (FirstResponseSent,
-ComplaintClassified, DepartmentReplied of its department, ComplaintResolved; SlaMet follows),
+(or restarts, on a disputed resolution) with SlaClockStarted, moves with SlaClockRetargeted,
+SlaPolicyReapplied and SlaClockResumed, stops when the event that meets it arrives
+(FirstResponseSent, ComplaintClassified, DepartmentReplied of its department,
+ComplaintResolved; SlaMet follows),
 and every clock leaves when the complaint is closed or merged. A clock's pending time is its
 warning time until warned, then its due time until breached; a paused clock has none. `checks`
 keeps each complaint's earliest pending time, so the sweeper's queries read an index page.
@@ -53,6 +54,7 @@ class SlaScheduleProjection(Projection):
     events = (
         "SlaClockStarted",
         "SlaClockRetargeted",
+        "SlaPolicyReapplied",
         "SlaClockPaused",
         "SlaClockResumed",
         "SlaWarning",
@@ -111,7 +113,7 @@ def _apply(clocks: dict[str, Clock], envelope: Envelope) -> None:
 
 def _change(clock: Clock, envelope: Envelope) -> None:
     event, name = envelope.event, envelope.name
-    if name == "SlaClockRetargeted":
+    if name in ("SlaClockRetargeted", "SlaPolicyReapplied"):
         clock.warn_at, clock.due_at = epoch(event.warn_at), epoch(event.due_at)
         clock.warned = clock.warned and clock.warn_at <= epoch(event.meta.occurred_at)
     elif name == "SlaClockPaused":

@@ -184,7 +184,7 @@ def test_a_received_complaint_keeps_who_what_and_when() -> None:
     }
     assert (complaint.id, complaint.status, complaint.received_at) == (COMPLAINT_ID, S.RECEIVED, T0)
     assert (complaint.severity, complaint.category, complaint.escalation_level) == (None, None, 0)
-    assert (complaint.is_open, complaint.sla_policy.version) == (True, 1)
+    assert (complaint.is_open, complaint.sla_policy_version) == (True, 1)
 
 
 def test_classifying_keeps_category_and_severity() -> None:

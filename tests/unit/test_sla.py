@@ -23,7 +23,6 @@ from domain.sla import (
 )
 from tests.support import T0, meta
 from tests.unit.complaint_builders import (
-    CUSTOMER_ID,
     ORDER_AMOUNT,
     OTHER_ID,
     at,
@@ -63,20 +62,6 @@ def test_an_unregistered_policy_is_invalid() -> None:
     assert invalid.value.field == "policy"
     with pytest.raises(InvalidInputError):
         known_policy("policy", replace(SLA_POLICY_V1, version=99))
-
-
-def test_a_complaint_refuses_an_unregistered_policy_and_records_nothing() -> None:
-    with pytest.raises(InvalidInputError) as invalid:
-        Complaint.receive(
-            meta(),
-            id=CUSTOMER_ID,
-            customer_id=CUSTOMER_ID,
-            order_id=None,
-            content=sealed(),
-            channel="web",
-            policy=replace(SLA_POLICY_V1, version=2),
-        )
-    assert invalid.value.field == "policy"
 
 
 def test_schedule_warns_at_80_percent_and_shifts_both_times_by_pauses() -> None:
