@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -80,7 +81,7 @@ def test_retargeting_moves_running_clocks_and_records_old_and_new_due_times(
     # when the re-target command runs at 20:00 Shanghai
     outcome = app.retarget_complaint_sla(meta(3 * HOUR), complaint)
     # then the clock keeps its 2.5 h and has 21.5 working hours left: due Thursday 12:30
-    events = list(app.events.get(complaint, gt=outcome.version - 3))
+    events: list[Any] = list(app.events.get(complaint, gt=outcome.version - 3))
     moved = [e for e in events if type(e).__name__ == "SlaPolicyReapplied"]
     after_sales = next(e for e in moved if e.clock == ClockName.AFTER_SALES_HANDBACK)
     assert after_sales.previous_due_at == T0 + timedelta(minutes=30) + 24 * HOUR
