@@ -78,6 +78,7 @@ RESPONDERS = _allow(IC, S)
 ALL_ALERTS = _allow(S, IC)
 ALL_ALERTS_NOTE = "own alerts; `mine: false` (everyone's) for supervisors, commanders, admins"
 ADMINS = _allow(note="integrations: webhook endpoints and their delivery log")
+SLA_ADMINS = _allow(note="SLA policy versions, working calendars and the rules choosing them")
 
 QUERIES: dict[str, Permission] = {
     "node": Permission(
@@ -117,6 +118,7 @@ QUERIES: dict[str, Permission] = {
     "webhookEndpoint": ADMINS,
     "webhookEndpoints": ADMINS,
     "webhookDeliveries": ADMINS,
+    "slaCatalog": _allow(A, S, AN, CO),
 }
 
 _ORDER_COMMANDS = (
@@ -151,6 +153,10 @@ MUTATIONS: dict[str, Permission] = {
     "confirmSatisfied": CUSTOMER_OR_STAFF,
     "disputeResolution": CUSTOMER_OR_STAFF,
     "checkComplaintSla": _allow(S),
+    "retargetComplaintSla": _allow(S),
+    "defineSlaCalendar": SLA_ADMINS,
+    "defineSlaPolicy": SLA_ADMINS,
+    "setSlaPolicyRules": SLA_ADMINS,
     "reportIncident": _allow(IC, S, A),
     **dict.fromkeys(_INCIDENT_COMMANDS.split(), RESPONDERS),
     "acceptCluster": RESPONDERS,

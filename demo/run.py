@@ -9,6 +9,7 @@ from uuid import UUID
 
 from application.app import CareLedger
 from demo.day import DayPlan, DaySpec, plan_day
+from demo.desks import keep_office_hours
 from demo.execute import DayRunner, Progress
 from demo.summary import Summary, catch_up_all, summarise
 from projections.engine.store import ViewStore
@@ -34,6 +35,7 @@ def record_day(
     day = plan_day(spec)
     steps = day.plan.steps()
     clock.lap("plan")
+    keep_office_hours(app, day.plan.namespace, day.plan.start)
     runner = DayRunner(app, store, on_progress)
     progress = runner.run(steps, day.plan.start, day.plan.end)
     clock.lap("commands")

@@ -306,6 +306,13 @@ class ComplaintMutations:
     async def close_complaint(self, info: Info, input: CloseComplaintInput) -> ComplaintResult:
         return await COMPLAINTS.run(info, input, call(CareLedger.close_complaint, input.by))
 
+    @strawberry.mutation(
+        description="Move the running SLA clocks to the policy versions and calendars in force"
+        " now, recording each clock's old and new due time (SlaPolicyReapplied)"
+    )
+    async def retarget_complaint_sla(self, info: Info, input: ComplaintInput) -> ComplaintResult:
+        return await COMPLAINTS.run(info, input, call(CareLedger.retarget_complaint_sla))
+
     @strawberry.mutation(description="The SLA sweeper's check, by hand: records what is due now")
     async def check_complaint_sla(self, info: Info, input: ComplaintInput) -> ComplaintResult:
         return await COMPLAINTS.run(info, input, call(CareLedger.check_complaint_sla))

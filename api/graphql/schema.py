@@ -34,6 +34,7 @@ from api.graphql.order_mutations import OrderMutations
 from api.graphql.orders import OrderQueries
 from api.graphql.payloads import name_payloads
 from api.graphql.scalars import SCALAR_OVERRIDES
+from api.graphql.sla import SlaMutations, SlaQueries
 from api.graphql.subscriptions import LiveSubscriptions
 from api.graphql.survey_mutations import SurveyMutations
 from api.graphql.surveys import SurveyQueries
@@ -57,6 +58,7 @@ QUERIES: tuple[type, ...] = (
     BrowseQueries,
     AuditQueries,
     WebhookQueries,
+    SlaQueries,
     NoticeQueries,
 )
 MUTATIONS: tuple[type, ...] = (
@@ -68,6 +70,7 @@ MUTATIONS: tuple[type, ...] = (
     CustomerMutations,
     NoticeMutations,
     WebhookMutations,
+    SlaMutations,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions, NoticeSubscriptions)
 

@@ -258,3 +258,15 @@ def test_the_food_poisoning_incident_arises_from_a_detected_cluster(
     )
     assert set(detected[0].complaint_ids) <= set(incident.complaint_ids)
     assert str(incident.status) == "Closed"
+
+
+def test_the_after_sales_desk_keeps_office_hours(day: tuple[CareLedger, DemoRun]) -> None:
+    app, _ = day
+    # every after-sales hand-back clock of the day counts Shanghai office hours, the others 24/7
+    started = [e for t, e in stored_events(app) if t == "careledger.SlaClockStarted"]
+    calendars = {(str(e.clock), e.calendar) for e in started}
+    assert ("after_sales_handback", "after-sales-office") in calendars
+    assert {c for clock, c in calendars if clock != "after_sales_handback"} == {"always"}
+    assert {c for clock, c in calendars if clock == "after_sales_handback"} == {
+        "after-sales-office"
+    }

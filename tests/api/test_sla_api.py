@@ -1,0 +1,125 @@
+"""SLA calendars and policies over GraphQL: admins define them (invalid ones are validation
+errors), staff list them, supervisors re-target a complaint's running clocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.auth import Role
+from tests.api.gql import Gql
+
+ADMIN = {"role": Role.ADMIN, "subject": "admin-li"}
+RESULT = "{ __typename ... on SlaCatalogChanged { catalog { %s } } ... on Problem { code } %s }"
+PROBLEMS = "... on ValidationFailed { problems { path message } }"
+OFFICE = {
+    "name": "after-sales-office",
+    "zone": "Asia/Shanghai",
+    "hours": [{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)],
+    "chinaOfficialYears": [2026],
+}
+
+
+def define(gql: Gql, name: str, kind: str, input: dict[str, Any], select: str) -> Any:
+    body = gql(
+        f"mutation($input: {kind}!) {{ {name}(input: $input) {RESULT % (select, PROBLEMS)} }}",
+        {"input": input},
+        **ADMIN,
+    )
+    assert "errors" not in body, body
+    return body["data"][name]
+
+
+def test_an_admin_defines_a_calendar_a_policy_and_rules_and_staff_list_them(gql: Gql) -> None:
+    # when an admin records office hours with China's official days, a policy on them, a rule
+    calendar = define(
+        gql, "defineSlaCalendar", "DefineSlaCalendarInput", OFFICE, "calendars { name version }"
+    )
+    assert calendar["__typename"] == "SlaCatalogChanged"
+    policy = define(
+        gql,
+        "defineSlaPolicy",
+        "DefineSlaPolicyInput",
+        {
+            "name": "after-sales",
+            "afterSalesHandbackSeconds": 8 * 3600,
+            "calendars": [{"clock": "after_sales_handback", "calendar": "after-sales-office"}],
+        },
+        "policies { name version }",
+    )
+    assert policy["catalog"]["policies"] == [
+        {"name": "standard", "version": 1},
+        {"name": "after-sales", "version": 1},
+    ]
+    rules = define(
+        gql,
+        "setSlaPolicyRules",
+        "SetSlaPolicyRulesInput",
+        {"rules": [{"policy": "after-sales", "category": "after_sales"}]},
+        "rules { version rules { policy category } }",
+    )
+    assert rules["catalog"]["rules"][-1] == {
+        "version": 2,
+        "rules": [{"policy": "after-sales", "category": "after_sales"}],
+    }
+    # then an agent reads the catalogue: the make-up Saturday of National Day is a workday
+    body = gql(
+        "{ slaCatalog { calendars { name basis zone workdays holidays hours { start end } } } }"
+    )
+    office = body["data"]["slaCatalog"]["calendars"][1]
+    assert (office["name"], office["basis"], office["zone"]) == (
+        "after-sales-office",
+        "working",
+        "Asia/Shanghai",
+    )
+    assert "2026-10-10" in office["workdays"] and "2026-10-01" in office["holidays"]
+    assert office["hours"][0] == {"start": "09:00", "end": "18:00"}
+    assert gql("{ slaCatalog { calendars { name } } }")["data"]["slaCatalog"]["calendars"][0] == {
+        "name": "always"
+    }
+
+
+def test_invalid_definitions_are_validation_errors(gql: Gql) -> None:
+    zone = define(
+        gql,
+        "defineSlaCalendar",
+        "DefineSlaCalendarInput",
+        {**OFFICE, "zone": "Nowhere/At_All"},
+        "calendars { name }",
+    )
+    assert (zone["__typename"], zone["problems"][0]["path"]) == ("ValidationFailed", ["input", "zone"])
+    overlapping = [{"weekday": 0, "start": "09:00", "end": "13:00"}] * 2
+    hours = define(
+        gql,
+        "defineSlaCalendar",
+        "DefineSlaCalendarInput",
+        {**OFFICE, "hours": overlapping},
+        "calendars { name }",
+    )
+    assert (hours["__typename"], hours["problems"][0]["path"]) == ("ValidationFailed", ["input", "hours"])
+    negative = define(
+        gql,
+        "defineSlaPolicy",
+        "DefineSlaPolicyInput",
+        {"name": "x", "firstResponseSeconds": -1},
+        "policies { name }",
+    )
+    assert negative["__typename"] == "ValidationFailed"
+    # and nothing was recorded
+    listed = gql("{ slaCatalog { policies { name } calendars { name } } }")["data"]["slaCatalog"]
+    assert listed == {"policies": [{"name": "standard"}], "calendars": [{"name": "always"}]}
+
+
+def test_only_admins_define_and_only_supervisors_retarget(gql: Gql) -> None:
+    refused = gql(
+        "mutation($input: DefineSlaPolicyInput!) { defineSlaPolicy(input: $input) { __typename } }",
+        {"input": {"name": "x"}},
+        role=Role.SUPERVISOR,
+    )
+    assert refused["data"]["defineSlaPolicy"]["__typename"] == "Forbidden"
+    agent = gql(
+        "mutation($input: ComplaintInput!) { retargetComplaintSla(input: $input) { __typename } }",
+        {"input": {"complaintId": "00000000-0000-0000-0000-000000000001"}},
+    )
+    assert agent["data"]["retargetComplaintSla"]["__typename"] == "Forbidden"
+    customer = gql("{ slaCatalog { policies { name } } }", role=Role.CUSTOMER, subject="c-1")
+    assert [e["extensions"]["code"] for e in customer["errors"]] == ["FORBIDDEN"]
