@@ -86,7 +86,8 @@ def test_invalid_definitions_are_validation_errors(gql: Gql) -> None:
         {**OFFICE, "zone": "Nowhere/At_All"},
         "calendars { name }",
     )
-    assert (zone["__typename"], zone["problems"][0]["path"]) == ("ValidationFailed", ["input", "zone"])
+    assert zone["__typename"] == "ValidationFailed"
+    assert zone["problems"][0]["path"] == ["input", "zone"]
     overlapping = [{"weekday": 0, "start": "09:00", "end": "13:00"}] * 2
     hours = define(
         gql,
@@ -95,7 +96,8 @@ def test_invalid_definitions_are_validation_errors(gql: Gql) -> None:
         {**OFFICE, "hours": overlapping},
         "calendars { name }",
     )
-    assert (hours["__typename"], hours["problems"][0]["path"]) == ("ValidationFailed", ["input", "hours"])
+    assert hours["__typename"] == "ValidationFailed"
+    assert hours["problems"][0]["path"] == ["input", "hours"]
     negative = define(
         gql,
         "defineSlaPolicy",
