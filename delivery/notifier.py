@@ -68,7 +68,7 @@ from domain.webhook import WebhookEndpoint
 from policies.system import system_meta
 from projections.engine.runner import TRANSIENT, Runner
 from projections.engine.store import ViewStore
-from projections.engine.wakeup import wakeup_for
+from projections.engine.wakeup import run_woken, wakeup_for
 from projections.views.notices import (
     NoticesProjection,
     QueuedNotice,
@@ -361,20 +361,15 @@ class Notifier:
     def run(self, stop: threading.Event, max_sleep: float = 1.0) -> None:
         """Until `stop` is set; woken by new events (LISTEN/NOTIFY on PostgreSQL, a short poll
         on SQLite) and by the next attempt falling due."""
-        wakeup = wakeup_for(self.app.recorder, self.store, POLL_S)
-        try:
-            while not stop.is_set():
-                try:
-                    done = self.run_once()
-                except RETRIED:
-                    log.warning("notifier: the database failed; retrying", exc_info=True)
-                    stop.wait(max_sleep)
-                    continue
-                sleep = self.sleep_s(done, max_sleep)
-                if sleep:
-                    wakeup.wait(stop, sleep)
-        finally:
-            wakeup.close()
+        run_woken(
+            stop,
+            self.run_once,
+            lambda done: self.sleep_s(done, max_sleep),
+            wakeup_for(self.app.recorder, self.store, POLL_S),
+            RETRIED,
+            "notifier",
+            max_sleep,
+        )
 
     def sleep_s(self, done: int, max_sleep: float) -> float:
         if done:

@@ -42,7 +42,7 @@ from policies.system import system_meta
 from projections.engine.reading import epoch
 from projections.engine.runner import TRANSIENT, Runner
 from projections.engine.store import ViewStore
-from projections.engine.wakeup import wakeup_for
+from projections.engine.wakeup import run_woken, wakeup_for
 from projections.views.webhook_deliveries import WebhookDeliveriesProjection
 
 log = logging.getLogger(__name__)
@@ -113,19 +113,15 @@ class WebhookDispatcher:
     def run(self, stop: threading.Event, max_sleep: float = 1.0) -> None:
         """Until `stop` is set; woken by new events (LISTEN/NOTIFY on PostgreSQL, a short poll
         on SQLite) and by the next retry falling due."""
-        wakeup = wakeup_for(self.app.recorder, self.store, POLL_S)
-        try:
-            while not stop.is_set():
-                try:
-                    attempts = self.run_once()
-                    sleep = 0.0 if attempts else self.sleep_s(max_sleep)
-                except TRANSIENT:
-                    log.warning("webhook dispatcher: the database failed; retrying", exc_info=True)
-                    sleep = max_sleep
-                if sleep:
-                    wakeup.wait(stop, sleep)
-        finally:
-            wakeup.close()
+        run_woken(
+            stop,
+            self.run_once,
+            lambda attempts: 0.0 if attempts else self.sleep_s(max_sleep),
+            wakeup_for(self.app.recorder, self.store, POLL_S),
+            TRANSIENT,
+            "webhook dispatcher",
+            max_sleep,
+        )
 
     def sleep_s(self, max_sleep: float) -> float:
         wake = self.outbox.next_attempt_at()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -21,6 +22,32 @@ def wakeup_for(recorder: Any, store: ViewStore, poll_s: float) -> ListenWakeup |
     if isinstance(store, PostgresViewStore):
         return ListenWakeup(store.conninfo, getattr(recorder, "channel_name", EVENTS_CHANNEL))
     return PollWakeup(poll_s)
+
+
+def run_woken(
+    stop: threading.Event,
+    one_pass: Callable[[], int],
+    sleep_after: Callable[[int], float],
+    wakeup: ListenWakeup | PollWakeup,
+    transient: tuple[type[BaseException], ...],
+    name: str,
+    max_sleep: float = 1.0,
+) -> None:
+    """The loop of a process that follows the log: a pass, then a wait of `sleep_after(what
+    the pass did)` seconds, cut short when the log grows; a database failure (`transient`)
+    waits `max_sleep` and tries again. Until `stop` is set; closes `wakeup` at the end."""
+    try:
+        while not stop.is_set():
+            try:
+                sleep = sleep_after(one_pass())  # both may read the database
+            except transient:
+                log.warning("%s: the database failed; retrying", name, exc_info=True)
+                stop.wait(max_sleep)
+                continue
+            if sleep:
+                wakeup.wait(stop, sleep)
+    finally:
+        wakeup.close()
 
 
 class PollWakeup:
