@@ -119,6 +119,7 @@ QUERIES: dict[str, Permission] = {
     "webhookEndpoints": ADMINS,
     "webhookDeliveries": ADMINS,
     "slaCatalog": _allow(A, S, AN, CO),
+    "complaintSlaExplain": _allow(A, S, AN, CO),
 }
 
 _ORDER_COMMANDS = (

@@ -16,6 +16,7 @@ from domain.meta import Meta
 from domain.sla import SlaPolicy
 from domain.sla_book import STANDARD_BOOK, PolicyRule, SlaBook, SlaContext
 from domain.sla_catalog import SLA_CATALOG_ID, SlaCatalog
+from domain.sla_explain import ClockStory, explain
 
 
 class SlaCatalogCommands(CommandHandling):
@@ -35,6 +36,11 @@ class SlaCatalogCommands(CommandHandling):
             return str(self.load(Customer, customer_id, shared=True).tier)
         except NotFoundError:
             return None
+
+    def explain_complaint_sla(self, complaint_id: UUID) -> list[ClockStory]:
+        """Each of the complaint's clocks, step by step, from its recorded events."""
+        self.load(Complaint, complaint_id, shared=True)
+        return explain(self.events.get(complaint_id), self.sla_book())
 
     @command()
     def define_sla_calendar(self, meta: Meta, calendar: WorkCalendar) -> Outcome:

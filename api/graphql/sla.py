@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.graphql.context import CommandInput, Info
+from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.outcomes import Written, answer
 from api.graphql.problems import Conflict, Forbidden, RuleViolated, ValidationFailed
 from application.handling import Outcome
@@ -17,6 +17,7 @@ from domain.calendars import china_official_days
 from domain.errors import InvalidInputError
 from domain.sla import SLA_POLICY_V1, SlaPolicy
 from domain.sla_book import PolicyRule, SlaBook
+from domain.sla_explain import ClockStep, ClockStory
 
 YEARS_MAX = 20
 
@@ -142,6 +143,59 @@ class SlaCatalogView:
                 )
                 for r in book.rule_sets
             ],
+        )
+
+
+@strawberry.type(description="One step of a clock: what happened, why, and where it stood")
+class SlaClockStep:
+    step: str = strawberry.field(
+        description="started, paused, resumed, retargeted, policy reapplied, warning, breached,"
+        " met, cancelled or stopped late"
+    )
+    at: datetime
+    event: str = strawberry.field(description="The recorded event that caused it")
+    version: int = strawberry.field(description="That event's version of the complaint")
+    command_id: str
+    actor: str = strawberry.field(description="kind:id of who issued the command")
+    policy: str
+    policy_version: int
+    calendar: str
+    calendar_version: int
+    target_seconds: int
+    due_at: datetime
+    elapsed_seconds: int = strawberry.field(description="Working time run, pauses left out")
+    remaining_seconds: int = strawberry.field(description="Negative: past due by this much")
+
+    @classmethod
+    def of(cls, s: ClockStep) -> SlaClockStep:
+        return cls(
+            step=s.step,
+            at=s.at,
+            event=s.event,
+            version=s.version,
+            command_id=s.command_id,
+            actor=s.actor,
+            policy=s.policy,
+            policy_version=s.policy_version,
+            calendar=s.calendar,
+            calendar_version=s.calendar_version,
+            target_seconds=s.target_s,
+            due_at=s.due_at,
+            elapsed_seconds=s.elapsed_s,
+            remaining_seconds=s.remaining_s,
+        )
+
+
+@strawberry.type(description="One SLA clock of a complaint, step by step")
+class SlaClockExplanation:
+    clock: str
+    steps: list[SlaClockStep]
+    why: str = strawberry.field(description="How its due time is made up, in plain words")
+
+    @classmethod
+    def of(cls, story: ClockStory) -> SlaClockExplanation:
+        return cls(
+            clock=story.clock, steps=[SlaClockStep.of(s) for s in story.steps], why=story.why
         )
 
 
@@ -324,3 +378,13 @@ class SlaQueries:
         context = info.context
         context.authorize("slaCatalog")
         return SlaCatalogView.of(await context.call(context.services.ledger.sla_book))
+
+    @strawberry.field(description="Each SLA clock of a complaint: every step, with its cause")
+    async def complaint_sla_explain(
+        self, info: Info, id: strawberry.ID
+    ) -> list[SlaClockExplanation]:
+        context = info.context
+        context.authorize("complaintSlaExplain")
+        ledger = context.services.ledger
+        stories = await context.call(ledger.explain_complaint_sla, parse_id("id", id))
+        return [SlaClockExplanation.of(s) for s in stories]

@@ -125,3 +125,43 @@ def test_only_admins_define_and_only_supervisors_retarget(gql: Gql) -> None:
     assert agent["data"]["retargetComplaintSla"]["__typename"] == "Forbidden"
     customer = gql("{ slaCatalog { policies { name } } }", role=Role.CUSTOMER, subject="c-1")
     assert [e["extensions"]["code"] for e in customer["errors"]] == ["FORBIDDEN"]
+
+
+def test_an_agent_reads_why_each_clock_stands_where_it_does(gql: Gql) -> None:
+    # given a complaint filed by an agent for a registered customer
+    customer = gql(
+        "mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input)"
+        " { ... on CustomerChanged { customer { customerId } } } }",
+        {"input": {"contact": {"name": "Alice", "phone": "+86 10 5555 0100"}}},
+    )["data"]["registerCustomer"]["customer"]["customerId"]
+    complaint = gql(
+        "mutation($input: FileComplaintInput!) { fileComplaint(input: $input)"
+        " { ... on ComplaintChanged { complaint { complaintId } } } }",
+        {"input": {"customerId": customer, "content": "cold soup", "channel": "APP"}},
+    )["data"]["fileComplaint"]["complaint"]["complaintId"]
+    # when an agent asks why its clocks stand where they do
+    body = gql(
+        "query($id: ID!) { complaintSlaExplain(id: $id) { clock why steps { step event version"
+        " actor policy policyVersion calendar targetSeconds elapsedSeconds remainingSeconds } } }",
+        {"id": complaint},
+    )
+    clocks = body["data"]["complaintSlaExplain"]
+    # then each of the three clocks filing starts has started under standard 1, 24/7
+    assert [c["clock"] for c in clocks] == ["first_response", "registration", "resolution"]
+    step = clocks[0]["steps"][0]
+    assert (step["step"], step["event"], step["policy"], step["policyVersion"]) == (
+        "started",
+        "SlaClockStarted",
+        "standard",
+        1,
+    )
+    assert (step["calendar"], step["targetSeconds"], step["elapsedSeconds"]) == ("always", 120, 0)
+    assert "calendar time, around the clock" in clocks[0]["why"]
+    # and a customer may not ask
+    refused = gql(
+        "query($id: ID!) { complaintSlaExplain(id: $id) { clock } }",
+        {"id": complaint},
+        role=Role.CUSTOMER,
+        subject=customer,
+    )
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]

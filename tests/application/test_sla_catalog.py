@@ -175,3 +175,40 @@ def test_a_clock_recorded_before_policies_were_data_reads_as_policy_1_on_24_7(
         "always",
         1,
     )
+
+
+def test_the_explanation_reads_back_exactly_each_clocks_events(app: CareLedger) -> None:
+    # given office hours, a complaint answered late, handed to after-sales Monday 18:00 Shanghai,
+    # swept on Thursday 17:00 Shanghai and answered by the desk an hour later
+    define_office_hours(app, HOUR)
+    complaint = file(app, HOUR)
+    app.send_first_response(meta(HOUR + timedelta(minutes=5)), complaint)
+    to_after_sales(app, complaint, 2 * HOUR)
+    app.check_complaint_sla(meta(timedelta(days=3)), complaint)
+    app.record_department_reply(meta(timedelta(days=3) + HOUR), complaint, "after_sales")
+    # when it is explained
+    stories = {s.clock: s for s in app.explain_complaint_sla(complaint)}
+    # then each clock's steps are its own events, in order, and the events that stopped it
+    events: list[Any] = list(app.events.get(complaint))
+    for name, story in stories.items():
+        own = [(type(e).__name__, e.originator_version) for e in events if _of(e, name)]
+        steps = [(s.event, s.version) for s in story.steps if s.event.startswith("Sla")]
+        assert steps == own
+    after_sales = stories["after_sales_handback"]
+    assert [s.step for s in after_sales.steps] == ["started", "warning", "breached", "stopped late"]
+    started, _, breached, _ = after_sales.steps
+    assert (started.calendar, started.policy_version, started.actor) == (
+        "cn-office",
+        2,
+        "agent:agent-7",
+    )
+    # Tuesday 9 h, Wednesday 9 h, Thursday 8 h of working time: 2 h over the 24 h target
+    assert (breached.elapsed_s, breached.remaining_s) == (26 * 3600, -2 * 3600)
+    assert "working time on calendar cn-office version 1 (Asia/Shanghai" in after_sales.why
+    first = stories["first_response"]
+    assert [s.step for s in first.steps] == ["started", "stopped late", "breached"]
+    assert first.steps[1].event == "FirstResponseSent"
+
+
+def _of(event: Any, clock: str) -> bool:
+    return type(event).__name__.startswith("Sla") and str(getattr(event, "clock", "")) == clock
