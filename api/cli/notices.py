@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
+from api.cli.stopping import stop_on_signals
 from application.app import CareLedger
 from application.settings import Settings
 from delivery.channels.registry import channels_from_settings
@@ -23,9 +22,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     with CareLedger(settings) as app:
         store = open_view_store(settings)
         try:

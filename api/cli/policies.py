@@ -4,9 +4,9 @@ and beside them the webhook dispatcher, until stopped."""
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 
+from api.cli.stopping import stop_on_signals
 from application.app import CareLedger
 from application.settings import Settings
 from delivery.webhooks import WebhookDispatcher
@@ -21,9 +21,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     with CareLedger(settings) as app:
         store = open_view_store(settings)
         print(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
+from api.cli.stopping import stop_on_signals
 from application.app import CareLedger
 from application.settings import Settings
 from projections.catalog import projections
@@ -42,9 +41,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(settings: Settings, names: Sequence[str], batch_size: int) -> int:
     chosen = projections(names)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     # A connection per follower and two spare, so no follower waits for another's.
     settings = replace(settings, db_pool_size=max(settings.db_pool_size, len(chosen) + 2))
     with CareLedger(settings) as app:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -20,6 +21,8 @@ from projections.views.complaint_dashboard import ComplaintDashboardProjection, 
 from projections.views.incident_board import IncidentBoardProjection, incident_metrics
 from projections.views.order_delays import OrderDelaysProjection, delay_summary
 from projections.views.satisfaction import SatisfactionProjection, satisfaction
+
+T = TypeVar("T")
 
 LONGEST_WINDOW = timedelta(days=366)
 
@@ -43,6 +46,21 @@ def window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     if end - start > LONGEST_WINDOW:
         raise InvalidInputError("to", f"the window may span at most {LONGEST_WINDOW.days} days")
     return start, end
+
+
+async def read_window(
+    info: Info,
+    views: Sequence[str],
+    read: Callable[..., T],
+    start: datetime,
+    end: datetime,
+    at_position: int | None,
+) -> T:
+    """`read(views, start, end)` over a checked window, once the views have read `at_position`,
+    for the callers api/permissions.py lets run the field asked for."""
+    info.context.authorize(info.field_name)
+    start, end = window(start, end)
+    return await read_at(info.context, views, at_position, read, start, end)
 
 
 async def complaint_dashboard_view(
@@ -71,31 +89,20 @@ class DashboardQueries:
     async def satisfaction(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> Satisfaction:
-        info.context.authorize("satisfaction")
-        start, end = window(from_, to)
-        report = await read_at(
-            info.context, [SatisfactionProjection.name], at_position, satisfaction, start, end
-        )
-        return Satisfaction.of(report)
+        views = [SatisfactionProjection.name]
+        return Satisfaction.of(await read_window(info, views, satisfaction, from_, to, at_position))
 
     @strawberry.field(description="Late orders and delays by stage, region and attribution")
     async def order_delays(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> OrderDelays:
-        info.context.authorize("orderDelays")
-        start, end = window(from_, to)
-        summary = await read_at(
-            info.context, [OrderDelaysProjection.name], at_position, delay_summary, start, end
-        )
-        return OrderDelays.of(summary)
+        views = [OrderDelaysProjection.name]
+        return OrderDelays.of(await read_window(info, views, delay_summary, from_, to, at_position))
 
     @strawberry.field(description="Incidents reported, MTTA and MTTR in the window; open ones")
     async def incident_metrics(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> IncidentMetricsView:
-        info.context.authorize("incidentMetrics")
-        start, end = window(from_, to)
-        metrics = await read_at(
-            info.context, [IncidentBoardProjection.name], at_position, incident_metrics, start, end
-        )
+        views = [IncidentBoardProjection.name]
+        metrics = await read_window(info, views, incident_metrics, from_, to, at_position)
         return IncidentMetricsView.of(metrics)

@@ -11,7 +11,7 @@ import strawberry
 
 from api.graphql.consistency import read_at, views_behind
 from api.graphql.context import CommandInput, Info, parse_id
-from api.graphql.dashboards import AtPosition, From, To, window
+from api.graphql.dashboards import AtPosition, From, To, read_window
 from api.graphql.live import live_feed
 from api.graphql.outcomes import Written, answer
 from api.graphql.problems import (
@@ -201,9 +201,7 @@ class NoticeQueries:
     async def delivery_dashboard(
         self, info: Info, from_: From, to: To, at_position: AtPosition = None
     ) -> DeliveryDashboardView:
-        info.context.authorize("deliveryDashboard")
-        start, end = window(from_, to)
-        board = await read_at(info.context, VIEW, at_position, delivery_dashboard, start, end)
+        board = await read_window(info, VIEW, delivery_dashboard, from_, to, at_position)
         return DeliveryDashboardView.of(board)
 
     @strawberry.field(

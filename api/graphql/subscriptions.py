@@ -47,6 +47,14 @@ async def changes_of(info: Info, entity_id: UUID, load: Load[V]) -> AsyncGenerat
                 seen = latest.version
 
 
+async def entity_changes(info: Info, id: strawberry.ID, load: Load[V]) -> AsyncGenerator[V, None]:
+    """`changes_of` the entity `id`, once `load` has found it and the caller may read it: a
+    refusal or a wrong id is answered before the subscription starts."""
+    entity_id = parse_id("id", id)
+    await load(info, entity_id, None)
+    return changes_of(info, entity_id, load)
+
+
 async def dashboard_updates(
     context: Context, start: datetime, end: datetime
 ) -> AsyncGenerator[ComplaintDashboardView, None]:
@@ -88,14 +96,10 @@ class LiveSubscriptions:
     async def complaint_changes(
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[ComplaintView, None]:
-        complaint_id = parse_id("id", id)
-        await load_complaint(info, complaint_id)
-        return changes_of(info, complaint_id, load_complaint)
+        return await entity_changes(info, id, load_complaint)
 
     @strawberry.subscription(description="The incident now, then each new version of it")
     async def incident_changes(
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[IncidentView, None]:
-        incident_id = parse_id("id", id)
-        await load_incident(info, incident_id)
-        return changes_of(info, incident_id, load_incident)
+        return await entity_changes(info, id, load_incident)
