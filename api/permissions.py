@@ -147,6 +147,9 @@ _WEBHOOK_COMMANDS = (
 MUTATIONS: dict[str, Permission] = {
     "placeOrder": CUSTOMER_OR_STAFF,
     **dict.fromkeys(_ORDER_COMMANDS.split(), STAFF),
+    "approvePayoutException": _allow(
+        S, note="payouts beyond what the customer paid, with a reason"
+    ),
     "cancelOrder": CUSTOMER_OR_STAFF,
     "fileComplaint": CUSTOMER_OR_STAFF,
     **dict.fromkeys(_COMPLAINT_COMMANDS.split(), STAFF),

@@ -16,6 +16,7 @@ from application.complaints import ComplaintCommands
 from application.customers import CustomerCommands
 from application.incidents import IncidentCommands
 from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
+from application.ledgers import LedgerCommands
 from application.notifications import NotificationCommands
 from application.orders import OrderCommands
 from application.recorders import BoundedAggregateRecorder, PostgresReceiptRecorder
@@ -29,10 +30,11 @@ from domain.complaint import Complaint
 from domain.customer import Customer
 from domain.incident import Incident
 from domain.order import Order
+from domain.order_ledger import OrderLedger
 from domain.survey import Survey
 
 POOL_WAIT_S = 0.25
-SNAPSHOTTED = (Order, Complaint, Incident, Customer, Survey)
+SNAPSHOTTED = (Order, Complaint, Incident, Customer, Survey, OrderLedger)
 
 
 def domain_modules() -> list[ModuleType]:
@@ -50,6 +52,7 @@ class CareLedger(
     SurveyCommands,
     WebhookCommands,
     NotificationCommands,
+    LedgerCommands,
 ):
     name = "careledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {kind: 50 for kind in SNAPSHOTTED}

@@ -4,17 +4,19 @@ from decimal import Decimal
 from uuid import UUID
 
 from application.handling import Outcome, command, new_id
+from application.ledgers import LedgerCommands
 from application.sla_catalog import SlaCatalogCommands
 from application.vault import Vault
 from domain.complaint import Complaint
 from domain.meta import Meta
 from domain.order import Order
-from domain.values import bounded_text
+from domain.order_ledger import OrderLedger
+from domain.values import bounded_text, money
 
 CONTENT_MAX = 4000
 
 
-class ComplaintCommands(SlaCatalogCommands):
+class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
     vault: Vault
 
     @command(personal=("content",))
@@ -139,12 +141,18 @@ class ComplaintCommands(SlaCatalogCommands):
     def issue_compensation(
         self, meta: Meta, complaint_id: UUID, amount: Decimal | str, funded_by: str
     ) -> Outcome:
-        return self.change(
-            meta,
-            Complaint,
-            complaint_id,
-            lambda c: c.issue_compensation(meta, amount, funded_by, self._order_amount(c.order_id)),
-        )
+        """Pays the customer and charges the order's ledger, in one transaction."""
+
+        def pay(complaint: Complaint) -> tuple[OrderLedger, ...]:
+            if complaint.order_id is None:
+                complaint.issue_compensation(meta, amount, funded_by, None)  # refused
+                return ()
+            ledger = self.ledger_of(meta, self.load(Order, complaint.order_id))
+            complaint.issue_compensation(meta, amount, funded_by, ledger.limit)
+            ledger.charge_compensation(meta, complaint.id, money("amount", amount))
+            return (ledger,)
+
+        return self.change_together(meta, Complaint, complaint_id, pay)
 
     @command()
     def resolve_complaint(self, meta: Meta, complaint_id: UUID, outcome: str) -> Outcome:

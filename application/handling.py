@@ -7,7 +7,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -198,16 +198,45 @@ class CommandHandling(Application[UUID]):
             raise NotFoundError(kind.__name__, aggregate_id)
         return version
 
-    def create(self, meta: Meta, kind: type[A], build: Callable[[], A]) -> Outcome:
-        return self._execute(meta, kind.__name__, build)
+    def create(
+        self,
+        meta: Meta,
+        kind: type[A],
+        build: Callable[[], A],
+        also: Callable[[A], Sequence[CareAggregate]] = lambda _: (),
+    ) -> Outcome:
+        """Records a new aggregate, with whatever `also` changes alongside it."""
+
+        def attempt() -> Sequence[CareAggregate]:
+            aggregate = build()
+            return (aggregate, *also(aggregate))
+
+        return self._execute(meta, kind.__name__, attempt)
 
     def change(
         self, meta: Meta, kind: type[A], aggregate_id: UUID, action: Callable[[A], object]
     ) -> Outcome:
-        def attempt() -> A:
+        def attempt() -> Sequence[CareAggregate]:
             aggregate = self.load(kind, aggregate_id)
             action(aggregate)
-            return aggregate
+            return (aggregate,)
+
+        return self._execute(meta, kind.__name__, attempt, aggregate_id)
+
+    def change_together(
+        self,
+        meta: Meta,
+        kind: type[A],
+        aggregate_id: UUID,
+        action: Callable[[A], Sequence[CareAggregate]],
+    ) -> Outcome:
+        """Changes the aggregate and the others `action` returns, all in one transaction: a
+        version conflict on any of them retries the whole command. The outcome names the
+        first aggregate."""
+
+        def attempt() -> Sequence[CareAggregate]:
+            aggregate = self.load(kind, aggregate_id)
+            return (aggregate, *action(aggregate))
 
         return self._execute(meta, kind.__name__, attempt, aggregate_id)
 
@@ -215,7 +244,7 @@ class CommandHandling(Application[UUID]):
         self,
         meta: Meta,
         entity: str,
-        attempt: Callable[[], CareAggregate],
+        attempt: Callable[[], Sequence[CareAggregate]],
         aggregate_id: UUID | None = None,
     ) -> Outcome:
         name = _current.get()
@@ -228,7 +257,7 @@ class CommandHandling(Application[UUID]):
             if attempt_no > 1 and (earlier := self.receipts.select_receipt(meta.command_id)):
                 return self._replay(earlier, name)
             try:
-                aggregate = attempt()
+                touched = attempt()
             except DomainError:
                 # The same command may have committed before: its first outcome wins over a
                 # refusal caused by the command itself.
@@ -236,7 +265,8 @@ class CommandHandling(Application[UUID]):
                 if earlier is None:
                     raise
                 return self._replay(earlier, name)
-            if not aggregate.pending_events:
+            aggregate = touched[0]
+            if not any(a.pending_events for a in touched):
                 if earlier := self.receipts.select_receipt(meta.command_id):
                     return self._replay(earlier, name)
                 position = self.receipts.position_of(aggregate.id, aggregate.version)
@@ -246,7 +276,7 @@ class CommandHandling(Application[UUID]):
                 meta.command_id, name.name, fingerprint, aggregate.id, aggregate.version
             )
             try:
-                position = self._commit(aggregate, receipt)
+                position = self._commit(touched, receipt)
             except ReceiptTakenError:
                 continue  # this very command, sent twice at once: the receipt tells next pass
             except IntegrityError:
@@ -260,16 +290,21 @@ class CommandHandling(Application[UUID]):
             return self._replay(earlier, name)
         raise ConcurrencyConflictError(entity, aggregate_id or UUID(int=0), MAX_ATTEMPTS)
 
-    def _commit(self, aggregate: CareAggregate, receipt: Receipt) -> int | None:
-        """Stores the aggregate's new events with the command's receipt, sharing a transaction
-        with whatever other commands are committing at the same moment."""
-        events = aggregate.collect_events()
-        stored = [self.mapper.to_stored_event(event) for event in events]
+    def _commit(self, touched: Sequence[CareAggregate], receipt: Receipt) -> int | None:
+        """Stores the aggregates' new events with the command's receipt, sharing a transaction
+        with whatever other commands are committing at the same moment. The position is that
+        of the first aggregate's last event (the one the receipt names)."""
+        events = [(a, a.collect_events()) for a in touched]
+        stored = [self.mapper.to_stored_event(e) for _, batch in events for e in batch]
         positions = self.committer.commit(stored, receipt, current(self.command_deadline_s))
-        interval = self.snapshotting_intervals.get(type(aggregate))
-        if interval and any(e.originator_version % interval == 0 for e in events):
-            self._snapshot(aggregate)
-        return positions[-1] if positions else None
+        for aggregate, batch in events:
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and any(e.originator_version % interval == 0 for e in batch):
+                self._snapshot(aggregate)
+        first = len(events[0][1])
+        if not positions:
+            return None
+        return positions[first - 1] if first else positions[-1]
 
     def _snapshot(self, aggregate: CareAggregate) -> None:
         # The command has committed: a snapshot the database cannot take now is taken at

@@ -5,17 +5,19 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command, new_id
+from application.handling import Outcome, command, new_id
+from application.ledgers import LedgerCommands
 from application.vault import Vault
 from domain.meta import Meta
 from domain.order import Order
+from domain.order_ledger import OrderLedger
 from domain.order_types import OrderItem
-from domain.values import bounded_text
+from domain.values import bounded_text, money
 
 ADDRESS_MAX = 500
 
 
-class OrderCommands(CommandHandling):
+class OrderCommands(LedgerCommands):
     vault: Vault
 
     @command(personal=("address",))
@@ -48,6 +50,7 @@ class OrderCommands(CommandHandling):
                 channel=channel,
                 address=self.vault.seal(customer_id, address),
             ),
+            also=lambda order: (OrderLedger.open(meta, order.id, order.amount),),
         )
 
     @command()
@@ -132,4 +135,12 @@ class OrderCommands(CommandHandling):
     def record_refund(
         self, meta: Meta, order_id: UUID, amount: Decimal | str, origin: str
     ) -> Outcome:
-        return self.change(meta, Order, order_id, lambda o: o.record_refund(meta, amount, origin))
+        """Records the refund and charges the order's ledger, in one transaction."""
+
+        def refund(order: Order) -> tuple[OrderLedger]:
+            ledger = self.ledger_of(meta, order)
+            order.record_refund(meta, amount, origin, ledger.limit)
+            ledger.charge_refund(meta, money("amount", amount), origin)
+            return (ledger,)
+
+        return self.change_together(meta, Order, order_id, refund)

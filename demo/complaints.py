@@ -240,11 +240,11 @@ class ComplaintStory:
         remedy = self.draw.weighted(REMEDIES[category]) if first else "voucher"
         if self.c.incident_key is not None:
             remedy = "full_refund"  # the kitchen made them ill: every yuan back
-        if remedy in ("full_refund", "partial_refund") and order.refundable <= ZERO:
+        room = min(order.amount - self.compensated, order.room)
+        if remedy in ("full_refund", "partial_refund") and min(order.refundable, room) <= ZERO:
             remedy = "voucher"
-        room = order.amount - self.compensated
         if remedy == "full_refund":
-            return remedy, order.refundable
+            return remedy, min(order.refundable, room)
         if remedy == "partial_refund":
             share = self.draw.money(float(order.amount) * 0.2, float(order.amount) * 0.5)
             return remedy, min(share, order.refundable, room)
@@ -265,6 +265,7 @@ class ComplaintStory:
             lambda x, m: x.app.issue_compensation(m, x[key], amount, funder),
         )
         self.compensated += amount
+        order.paid_out += amount
         if remedy in ("full_refund", "partial_refund"):
             self.story.then(
                 self.draw.seconds(10, 90),

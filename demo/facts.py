@@ -51,6 +51,7 @@ class OrderFacts:
     delivered_at: datetime | None = None
     late_by: timedelta = timedelta(0)
     refunded: Decimal = Decimal("0.00")
+    paid_out: Decimal = Decimal("0.00")  # as the order's ledger counts it (domain/order_ledger.py)
 
     @property
     def key(self) -> str:
@@ -59,6 +60,11 @@ class OrderFacts:
     @property
     def refundable(self) -> Decimal:
         return self.amount - self.refunded
+
+    @property
+    def room(self) -> Decimal:
+        """What the ledger lets the order's complaints and refunds still pay out."""
+        return self.amount - self.paid_out
 
     @property
     def correlation(self) -> str:

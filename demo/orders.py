@@ -243,7 +243,9 @@ class OrderStory:
         self.refund(self.order.refundable, "cancellation")
 
     def refund(self, amount: Decimal, origin: str) -> None:
-        key = self.key
+        key, amount = self.key, min(amount, self.order.room)
+        if amount <= 0:
+            return  # the order's ledger has paid out all the customer paid
         self.story.then(
             self.draw.seconds(30, 150),
             cast.PAYMENTS,
@@ -253,6 +255,7 @@ class OrderStory:
             caused=True,
         )
         self.order.refunded += amount
+        self.order.paid_out += amount
 
     def eta_update(self, at: datetime, delivered: datetime) -> None:
         """A new ETA from the estimator, if it comes a minute before the promise or more."""

@@ -23,6 +23,7 @@ from domain.complaint_types import (
     ComplaintStatus,
     Department,
     FundedBy,
+    NothingRefundedError,
     Remedy,
     Resolution,
     Severity,
@@ -313,6 +314,8 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
     def resolve(self, meta: Meta, outcome: str) -> None:
         checked = one_of("outcome", outcome, Resolution)
         self.require("resolve", {S.SOLUTION_PROPOSED})
+        if checked == Resolution.REFUNDED and self.compensated_total == ZERO:
+            raise NothingRefundedError()
         running = self._clock_active(ClockName.RESOLUTION)
         self._resolved(meta=meta, outcome=checked)
         if running:

@@ -112,6 +112,15 @@ class CompensationNeedsOrderError(RuleViolationError):
         super().__init__("compensation is capped by the order's amount, and none was given")
 
 
+class NothingRefundedError(RuleViolationError):
+    code = "NOTHING_REFUNDED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a complaint resolves as refunded only after compensation was issued on it"
+        )
+
+
 class ComplaintAtTopEscalationError(RuleViolationError):
     code = "COMPLAINT_AT_TOP_ESCALATION"
 

@@ -338,15 +338,19 @@ class Order(CareAggregate):
 
     # --- money ---------------------------------------------------------------------------------
 
-    def record_refund(self, meta: Meta, amount: Decimal | str, origin: str) -> None:
+    def record_refund(
+        self, meta: Meta, amount: Decimal | str, origin: str, limit: Decimal | None = None
+    ) -> None:
+        """`limit`: what the order's refunds may come to (its amount, unless raised by an
+        approved exception)."""
         refund = money("amount", amount)
         if refund == 0:
             raise InvalidInputError("amount", "must be more than 0")
         refund_origin = one_of("origin", origin, RefundOrigin)
         self.require_not("record a refund", NEVER_ACCEPTED)
-        total = self.refunded_total + refund
-        if total > self.amount:
-            raise CompensationExceedsOrderAmountError(requested=str(total), limit=str(self.amount))
+        total, cap = self.refunded_total + refund, self.amount if limit is None else limit
+        if total > cap:
+            raise CompensationExceedsOrderAmountError(requested=str(total), limit=str(cap))
         self._refund_recorded(meta=meta, amount=refund, origin=refund_origin)
 
     @recorded("RefundRecorded")

@@ -106,6 +106,12 @@ class RecordRefundInput(OrderInput):
     origin: RefundOrigin
 
 
+@strawberry.input
+class ApprovePayoutExceptionInput(OrderInput):
+    amount: Decimal = strawberry.field(description="How far beyond what was paid payouts may go")
+    reason: str = strawberry.field(description="A code for why, e.g. food_safety_goodwill")
+
+
 async def _own_order(info: Info, caller: Principal, order_id: UUID) -> None:
     if not OWN_DATA.binds(caller.role):
         return
@@ -229,4 +235,17 @@ class OrderMutations:
     async def record_refund(self, info: Info, input: RecordRefundInput) -> OrderResult:
         return await ORDERS.run(
             info, input, call(CareLedger.record_refund, input.amount, input.origin)
+        )
+
+    @strawberry.mutation(
+        description="A supervisor lets this order's compensation and refunds together exceed"
+        " what the customer paid, by an amount and for a reason"
+    )
+    async def approve_payout_exception(
+        self, info: Info, input: ApprovePayoutExceptionInput
+    ) -> OrderResult:
+        return await ORDERS.run(
+            info,
+            input,
+            call(CareLedger.approve_payout_exception, input.amount, input.reason),
         )

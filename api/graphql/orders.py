@@ -23,6 +23,7 @@ from api.graphql.enums import (
     OrderDepartment,
     OrderStatus,
 )
+from api.graphql.order_payouts import OrderPayouts, payouts_of
 from api.graphql.problems import ForbiddenError, Problems
 from api.permissions import PERSONAL_DATA
 from domain.order import Order
@@ -82,6 +83,10 @@ class OrderView(Loaded, relay.Node):
         if not PERSONAL_DATA.allows(caller, self._order.customer_id):
             raise ForbiddenError(f"the {caller.role} role may not read delivery addresses")
         return await info.context.call(info.context.services.ledger.vault.open, self._order.address)
+
+    @strawberry.field(description="The order's ledger as it is now, whatever the version asked")
+    async def payouts(self, info: Info) -> OrderPayouts | None:
+        return await payouts_of(info, self._order.id)
 
     @classmethod
     def of(cls, order: Order) -> OrderView:

@@ -40,6 +40,7 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("orders", "placeOrder", (Y, N, Y, Y, N, N, N, Y)),
     ("orders", "confirmOrder", (N, N, Y, Y, N, N, N, Y)),
     ("orders", "recordRefund", (N, N, Y, Y, N, N, N, Y)),
+    ("orders", "approvePayoutException", (N, N, N, Y, N, N, N, Y)),
     ("orders", "cancelOrder", (Y, N, Y, Y, N, N, N, Y)),
     ("orders", "order", (Y, N, Y, Y, Y, Y, Y, Y)),
     ("orders", "orderHistory", (Y, N, Y, Y, Y, Y, Y, Y)),
@@ -206,7 +207,14 @@ OPERATIONS: dict[str, Operation] = {
         gql,
         "recordRefund",
         "RecordRefundInput",
-        {"orderId": an_order(gql, confirmed=True), "amount": "1.00", "origin": "COMPLAINT"},
+        {"orderId": an_order(gql, confirmed=True), "amount": "1.00", "origin": "GUARANTEE"},
+        **who(c, ALICE),
+    ),
+    "approvePayoutException": lambda gql, c: mutate(
+        gql,
+        "approvePayoutException",
+        "ApprovePayoutExceptionInput",
+        {"orderId": an_order(gql), "amount": "5.00", "reason": "goodwill"},
         **who(c, ALICE),
     ),
     "cancelOrder": lambda gql, c: mutate(

@@ -75,7 +75,11 @@ COMMANDS: dict[str, tuple[str, frozenset[ComplaintStatus], Command]] = {
         COMPENSABLE_STATES,
         lambda c, m: c.issue_compensation(m, "5", "merchant", ORDER_AMOUNT),
     ),
-    "resolve": ("resolve", frozenset({S.SOLUTION_PROPOSED}), lambda c, m: c.resolve(m, "refunded")),
+    "resolve": (
+        "resolve",
+        frozenset({S.SOLUTION_PROPOSED}),
+        lambda c, m: c.resolve(m, "explained"),
+    ),
     "confirm_satisfied": (
         "confirm satisfaction",
         frozenset({S.RESOLVED}),

@@ -92,7 +92,7 @@ class ComplaintMachine(RuleBasedStateMachine):
             S.REOPENED: c.start_work,
             S.IN_PROGRESS: hold_or_propose,
             S.ON_HOLD: c.resume,
-            S.SOLUTION_PROPOSED: lambda m: c.resolve(m, "refunded"),
+            S.SOLUTION_PROPOSED: lambda m: c.resolve(m, "explained"),
             S.RESOLVED: self.close_or_dispute(branch),
         }
         step = steps.get(c.status)

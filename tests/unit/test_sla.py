@@ -510,7 +510,7 @@ def test_a_reopened_complaint_starts_a_fresh_resolution_clock_by_its_severity() 
             ),
             (
                 at("12:00"),
-                lambda c, m: c.resolve(m, "refunded"),
+                lambda c, m: c.resolve(m, "compensated"),
                 ["ComplaintResolved", "SlaMet resolution 10800s"],
                 None,
             ),
