@@ -1,8 +1,11 @@
 """The order ledgers: every payout is charged to its order's ledger in the payout's own
 transaction, so the ledger's version guards the order's money against concurrent payouts.
 
-A new order's ledger opens with the order. An order recorded before ledgers existed gets one at
-its first payout, carrying over what its complaints and refunds paid out until then.
+An order's ledger opens at its first payout. The first ledger ever opened marks the era of
+ledgers: every payout since has been charged to one, so an order without a ledger paid out, if
+anything, only before it. Its ledger opens carrying that over, read from the order's own events
+and its complaints' (found among the complaint events between the order and the era: none for
+an order received since).
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from domain.order_types import RefundOrigin
 
 PAGE = 500
 COMPLAINT_TOPICS = ("careledger.ComplaintReceived", "careledger.ComplaintLinked")
+OPENED = "careledger.OrderLedgerOpened"
 
 
 class LedgerCommands(CommandHandling):
+    _ledger_era: int | None = None
+
     @command()
     def approve_payout_exception(
         self, meta: Meta, order_id: UUID, amount: Decimal | str, reason: str
@@ -37,12 +43,19 @@ class LedgerCommands(CommandHandling):
         return self.change_together(meta, Order, order_id, approve)
 
     def ledger_of(self, meta: Meta, order: Order) -> OrderLedger:
-        """The order's ledger, or (for an order older than ledgers) one opened now."""
+        """The order's ledger, or one opened now (with what was paid before ledgers)."""
         try:
             return self.load(OrderLedger, ledger_id(order.id))
         except NotFoundError:
             out, unsettled = self._paid_before_ledgers(order)
             return OrderLedger.open(meta, order.id, order.amount, out, unsettled)
+
+    def ledger_era(self) -> int | None:
+        """The position of the first ledger ever opened (None before there is one)."""
+        if self._ledger_era is None:
+            first = self.recorder.select_notifications(1, 1, topics=(OPENED,))
+            self._ledger_era = first[0].id if first else None
+        return self._ledger_era
 
     def _paid_before_ledgers(self, order: Order) -> tuple[Decimal, Decimal]:
         """Money out and compensation not yet refunded, from the order's own history."""

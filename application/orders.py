@@ -50,7 +50,6 @@ class OrderCommands(LedgerCommands):
                 channel=channel,
                 address=self.vault.seal(customer_id, address),
             ),
-            also=lambda order: (OrderLedger.open(meta, order.id, order.amount),),
         )
 
     @command()
