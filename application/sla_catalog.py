@@ -74,7 +74,7 @@ class SlaCatalogCommands(CommandHandling):
             action(catalog)
             return catalog
 
-        return self._execute(meta, SlaCatalog.__name__, attempt, SLA_CATALOG_ID)
+        return self._execute(meta, SlaCatalog.__name__, lambda: (attempt(),), SLA_CATALOG_ID)
 
 
 def _rules_name_tiers(book: SlaBook) -> bool:
