@@ -48,7 +48,12 @@ ID_NAMESPACE = UUID("9f0c4a8e-3d2b-5c1a-9e7f-4b6d8a2c1e05")
 def new_id(meta: Meta, kind: type[CareAggregate]) -> UUID:
     """The id of the aggregate a command creates, derived from the command id: a retried or
     repeated creation names the same aggregate, and a replayed day gets the same ids."""
-    return uuid5(ID_NAMESPACE, f"{kind.__name__}/{meta.command_id}")
+    return created_by(meta.command_id, kind)
+
+
+def created_by(command_id: str, kind: type[CareAggregate]) -> UUID:
+    """The id of the aggregate of `kind` that the command `command_id` creates."""
+    return uuid5(ID_NAMESPACE, f"{kind.__name__}/{command_id}")
 
 
 @dataclass(frozen=True)

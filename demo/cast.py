@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from uuid import UUID, uuid5
+
+from application.handling import created_by
+from domain.customer import Customer
 from domain.meta import Actor, ActorKind
 
 AGENT_NAMES = (
@@ -37,8 +41,16 @@ UPTIME_MONITOR = system("uptime-monitor")
 WEATHER_FEED = Actor(ActorKind.INTEGRATION, "cma-weather-feed", "integration")
 
 
-def customer(index: int) -> Actor:
-    return Actor(ActorKind.CUSTOMER, f"customer-{index:06d}", "customer")
+def registration(namespace: UUID, index: int) -> str:
+    """The command id of the day's registration of customer `index`."""
+    return str(uuid5(namespace, f"register-customer-{index}"))
+
+
+def customer(namespace: UUID, index: int) -> Actor:
+    """Customers act as themselves: their actor id is the id their registration creates, so
+    the audit trail of an actor finds what a customer did."""
+    customer_id = created_by(registration(namespace, index), Customer)
+    return Actor(ActorKind.CUSTOMER, str(customer_id), "customer")
 
 
 def merchant(restaurant: str) -> Actor:

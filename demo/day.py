@@ -95,6 +95,7 @@ def register_one(plan: Plan, draw: Draw, customer: CustomerFacts) -> None:
         creates=key,
         correlation=correlation,
         channel="app",
+        command_id=cast.registration(plan.namespace, customer.index),
     )
     if draw.chance(0.12):
         tier = draw.weighted(TIERS)

@@ -94,7 +94,7 @@ def orders(plan: Plan, draw: Draw, windows: Windows, count: int) -> list[OrderFa
     forced = max(4, round(0.004 * count))  # lunches from the kitchen that will make people ill
     made: list[OrderFacts] = []
     for index, received in enumerate(arrivals(plan, draw, windows, count)):
-        customer = customer_for(draw, customers, received)
+        customer = customer_for(plan, draw, customers, received)
         restaurant = restaurant_for(draw, customer, index)
         if forced and windows.during(windows.lunch, received):
             restaurant, forced = windows.food_safety_kitchen, forced - 1
@@ -102,11 +102,14 @@ def orders(plan: Plan, draw: Draw, windows: Windows, count: int) -> list[OrderFa
     return made
 
 
-def customer_for(draw: Draw, customers: list[CustomerFacts], at: datetime) -> CustomerFacts:
+def customer_for(
+    plan: Plan, draw: Draw, customers: list[CustomerFacts], at: datetime
+) -> CustomerFacts:
     if customers and draw.chance(0.25):
         return draw.pick(customers)
     index = len(customers)
-    customers.append(CustomerFacts(index, person(draw), cast.customer(index), at))
+    actor = cast.customer(plan.namespace, index)
+    customers.append(CustomerFacts(index, person(draw), actor, at))
     return customers[-1]
 
 

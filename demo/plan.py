@@ -94,7 +94,9 @@ class Plan:
         channel: str | None = None,
         reason: str | None = None,
         causation: Step | None = None,
+        command_id: str | None = None,
     ) -> Step:
+        """`command_id`: one of the step's own (by default, one from its number)."""
         seq = len(self._steps)
         step = Step(
             at=at.replace(microsecond=0),
@@ -102,7 +104,7 @@ class Plan:
             label=label,
             actor=actor,
             action=action,
-            command_id=str(uuid5(self.namespace, f"step-{seq}")),
+            command_id=command_id or str(uuid5(self.namespace, f"step-{seq}")),
             correlation_id=correlation,
             creates=creates,
             channel=None if channel is None else Channel(channel),

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from application.app import CareLedger
 from application.customers import ContactDetails
+from application.handling import created_by
 from domain.cluster import ClusterDetection, detection_id
 from domain.clusters import RULES_BY_NAME
 from domain.complaint import Complaint
@@ -23,7 +24,6 @@ from policies.cluster_detector import ClusterDetector
 from projections.engine.store import ViewStore
 
 AGENT = Actor(ActorKind.AGENT, "agent-ana", "agent")
-CUSTOMER = Actor(ActorKind.CUSTOMER, "customer-self", "customer")
 SYSTEM = Actor(ActorKind.SYSTEM, "delay-watchdog", "system")
 COMMANDER = Actor(ActorKind.SUPERVISOR, "sup-zhou", "incident_commander")
 NEIGHBOURS = (("Zhang Min", "+86 139 0013 9001"), ("Wang Fang", "+86 139 0013 9002"))
@@ -37,16 +37,35 @@ class Script:
         self.now = start
         self.correlation = f"scenario-{uuid4().hex[:8]}"
 
-    def at(self, minutes: float, actor: Actor = AGENT, reason: str | None = None) -> Meta:
+    def at(
+        self,
+        minutes: float,
+        actor: Actor = AGENT,
+        reason: str | None = None,
+        command_id: str | None = None,
+    ) -> Meta:
         self.now += timedelta(minutes=minutes)
         return Meta(
             actor=actor,
             occurred_at=self.now,
-            command_id=str(uuid4()),
+            command_id=command_id or str(uuid4()),
             correlation_id=self.correlation,
             channel=Channel.APP,
             reason=Reason(reason) if reason else None,
         )
+
+
+def as_customer(customer_id: UUID) -> Actor:
+    """Customers act as themselves: their actor id is their customer id."""
+    return Actor(ActorKind.CUSTOMER, str(customer_id), "customer")
+
+
+def register(app: CareLedger, s: Script, contact: ContactDetails) -> tuple[UUID, Actor]:
+    """A customer who registers themselves: the id is known before the command runs."""
+    command_id = str(uuid4())
+    me = as_customer(created_by(command_id, Customer))
+    customer = app.register_customer(s.at(0, me, command_id=command_id), contact).aggregate_id
+    return customer, me
 
 
 def run_scenario(
@@ -56,9 +75,9 @@ def run_scenario(
     contact = ContactDetails(
         "Li Wei", "+86 138 0013 8000", "li.wei@example.com", "88 Jianguo Road, Beijing"
     )
-    customer = app.register_customer(s.at(0, CUSTOMER), contact).aggregate_id
+    customer, me = register(app, s, contact)
     order = app.receive_order(
-        s.at(1, CUSTOMER),
+        s.at(1, me),
         customer_id=customer,
         restaurant="Golden Dumpling",
         region="chaoyang",
@@ -86,7 +105,7 @@ def run_scenario(
     for step in steps:
         step()
     complaint = app.file_complaint(
-        s.at(5, CUSTOMER),
+        s.at(5, me),
         customer_id=customer,
         order_id=order,
         channel="app",
@@ -101,7 +120,7 @@ def run_scenario(
         lambda: app.issue_compensation(s.at(1), complaint, "10.00", "courier"),
         lambda: app.record_refund(s.at(0, SYSTEM), order, "10.00", "complaint"),
         lambda: app.resolve_complaint(s.at(1), complaint, "compensated"),
-        lambda: app.confirm_satisfied(s.at(30, CUSTOMER), complaint),
+        lambda: app.confirm_satisfied(s.at(30, me), complaint),
         lambda: app.record_root_cause(
             s.at(5), complaint, "courier_overbooked", "cap concurrent pickups per courier at 3"
         ),
@@ -109,7 +128,7 @@ def run_scenario(
     ]:
         step()
     survey = app.send_survey(s.at(1, SYSTEM), customer, "complaint", complaint, "app").aggregate_id
-    app.respond_to_survey(s.at(20, CUSTOMER), survey, Scores(4, 5, 4, 3, 4), "Quick refund.")
+    app.respond_to_survey(s.at(20, me), survey, Scores(4, 5, 4, 3, 4), "Quick refund.")
     incident = food_poisoning(app, store, s, order)
     for step in [
         lambda: app.issue_warning(s.at(1, COMMANDER), incident, "orange"),
@@ -142,9 +161,10 @@ def food_poisoning(app: CareLedger, store: ViewStore, s: Script, order: UUID) ->
     as an incident and the commander accepts. The incident's id."""
     orders = [order, *(kitchen_order(app, s, *neighbour) for neighbour in NEIGHBOURS)]
     for kitchen_order_id in orders:
+        ill = app.load(Order, kitchen_order_id).customer_id
         complaint = app.file_complaint(
-            s.at(20, CUSTOMER),
-            customer_id=app.load(Order, kitchen_order_id).customer_id,
+            s.at(20, as_customer(ill)),
+            customer_id=ill,
             order_id=kitchen_order_id,
             channel="app",
             content="Stomach cramps and vomiting since the dumplings.",
@@ -161,9 +181,9 @@ def food_poisoning(app: CareLedger, store: ViewStore, s: Script, order: UUID) ->
 
 def kitchen_order(app: CareLedger, s: Script, name: str, phone: str) -> UUID:
     neighbour = ContactDetails(name, phone, address="90 Jianguo Road, Beijing")
-    customer = app.register_customer(s.at(0, CUSTOMER), neighbour).aggregate_id
+    customer, me = register(app, s, neighbour)
     return app.receive_order(
-        s.at(0, CUSTOMER),
+        s.at(0, me),
         customer_id=customer,
         restaurant="Golden Dumpling",
         region="chaoyang",

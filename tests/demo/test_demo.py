@@ -32,7 +32,7 @@ from domain.order_ledger import OrderLedger
 from domain.values import Sealed
 from projections.engine.store import open_view_store
 from projections.views.agent_queue import queue_counts
-from projections.views.audit_trail import entity_history
+from projections.views.audit_trail import actor_history, entity_history
 from tests.backends import MASTER_KEY
 
 SPEC = DaySpec(orders=60, seed=11, day=date(2026, 11, 22))
@@ -227,6 +227,25 @@ def test_the_audit_trail_and_the_agent_queue_are_filled(day: tuple[CareLedger, D
     closed = ("Closed", "Merged")
     still_open = {s: n for s, n in run.summary.complaints.items() if s not in closed}
     assert counts["by_status"] == still_open
+
+
+def test_customers_act_as_themselves(day: tuple[CareLedger, DemoRun]) -> None:
+    app, run = day
+    store = open_view_store(app.settings)
+    try:
+        # given the first complaint's customer, when their actions are looked up by their id
+        complaint = app.load(Complaint, run.ids["complaint:0"])
+        mine = actor_history(store, str(complaint.customer_id), limit=200).entries
+    finally:
+        store.close()
+    # then they registered, ordered and complained, all as themselves
+    assert {"CustomerRegistered", "OrderReceived", "ComplaintReceived"} <= {e.event for e in mine}
+    assert {(e.actor_kind, e.actor_id) for e in mine} == {("customer", str(complaint.customer_id))}
+    assert str(complaint.id) in {e.entity_id for e in mine}
+    # and every customer action of the day is some customer's own id
+    customers = {str(run.ids[c.key]) for c in run.day.customers if c.key in run.ids}
+    actors = {e.meta.actor.id for _, e in stored_events(app) if e.meta.actor.kind == "customer"}
+    assert actors <= customers
 
 
 def test_the_same_seed_records_the_same_day_and_repeating_it_adds_nothing(
