@@ -3,11 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
+from application.errors import NotYoursError
 from application.handling import Outcome, command, new_id
 from application.ledgers import LedgerCommands
 from application.sla_catalog import SlaCatalogCommands
 from application.vault import Vault
 from domain.complaint import Complaint
+from domain.incident import Incident
 from domain.meta import Meta
 from domain.order import Order
 from domain.order_ledger import OrderLedger
@@ -25,7 +27,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
     ) -> Outcome:
         bounded_text("content", content, CONTENT_MAX)
         if order_id is not None:
-            self.load(Order, order_id)
+            self.order_of(customer_id, order_id)
         return self.create(
             meta,
             Complaint,
@@ -200,6 +202,10 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
         incident_id: UUID | None = None,
         order_id: UUID | None = None,
     ) -> Outcome:
+        if incident_id is not None:
+            self.load(Incident, incident_id)
+        if order_id is not None:
+            self.load(Order, order_id)
         return self.change(
             meta,
             Complaint,
@@ -219,6 +225,13 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
     @command()
     def check_complaint_sla(self, meta: Meta, complaint_id: UUID) -> Outcome:
         return self.change(meta, Complaint, complaint_id, lambda c: c.check_sla(meta))
+
+    def order_of(self, customer_id: UUID, order_id: UUID) -> Order:
+        """The order, if it is the customer's (NOT_FOUND, NOT_YOURS otherwise)."""
+        order = self.load(Order, order_id)
+        if order.customer_id != customer_id:
+            raise NotYoursError("Order", order_id, customer_id)
+        return order
 
     def _order_amount(self, order_id: UUID | None) -> Decimal | None:
         return None if order_id is None else self.load(Order, order_id).amount

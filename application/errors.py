@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from domain.errors import DomainError
+from domain.errors import DomainError, RuleViolationError
 
 
 class NotFoundError(DomainError):
@@ -11,6 +11,16 @@ class NotFoundError(DomainError):
 
     def __init__(self, entity: str, entity_id: UUID | str) -> None:
         super().__init__(f"no {entity} with id {entity_id}")
+        self.entity = entity
+        self.entity_id = str(entity_id)
+
+
+class NotYoursError(RuleViolationError):
+    code = "NOT_YOURS"
+
+    def __init__(self, entity: str, entity_id: UUID, customer_id: UUID) -> None:
+        # Names nothing of the owner: it is another customer.
+        super().__init__(f"{entity} {entity_id} does not belong to customer {customer_id}")
         self.entity = entity
         self.entity_id = str(entity_id)
 

@@ -3,8 +3,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from application.handling import CommandHandling, Outcome, command, new_id
+from domain.complaint import Complaint
 from domain.incident import Incident
+from domain.incident_types import id_list
 from domain.meta import Meta
+from domain.order import Order
 
 
 class IncidentCommands(CommandHandling):
@@ -85,10 +88,12 @@ class IncidentCommands(CommandHandling):
 
     @command()
     def link_orders(self, meta: Meta, incident_id: UUID, order_ids: list[UUID]) -> Outcome:
+        self._all_exist(Order, order_ids)
         return self.change(meta, Incident, incident_id, lambda i: i.link_orders(meta, order_ids))
 
     @command()
     def link_complaints(self, meta: Meta, incident_id: UUID, complaint_ids: list[UUID]) -> Outcome:
+        self._all_exist(Complaint, complaint_ids)
         return self.change(
             meta, Incident, incident_id, lambda i: i.link_complaints(meta, complaint_ids)
         )
@@ -121,3 +126,10 @@ class IncidentCommands(CommandHandling):
     def merge_incident(self, meta: Meta, incident_id: UUID, into: UUID) -> Outcome:
         self.load(Incident, into)
         return self.change(meta, Incident, incident_id, lambda i: i.merge_into(meta, into))
+
+    def _all_exist(self, kind: type[Order] | type[Complaint], ids: list[UUID]) -> None:
+        """Each id names a recorded aggregate of the kind (NOT_FOUND names the first that
+        does not)."""
+        field = f"{kind.__name__.lower()}_ids"
+        for aggregate_id in dict.fromkeys(id_list(field, ids)):
+            self.load(kind, aggregate_id)

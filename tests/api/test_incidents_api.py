@@ -7,6 +7,7 @@ import pytest
 
 from api.auth import Role
 from tests.api.gql import Gql
+from tests.api.order_inputs import ALICE, PLACE, place_input
 
 COMMANDER = {"role": Role.INCIDENT_COMMANDER, "subject": "ic-zhou"}
 
@@ -73,9 +74,20 @@ def report(gql: Gql) -> str:
     return incident_id
 
 
+def order_and_complaint(gql: Gql) -> tuple[str, str]:
+    """Ids of an order and a complaint that exist: links to nothing are refused."""
+    placed = gql(PLACE, {"input": place_input(ALICE)})["data"]["placeOrder"]
+    order_id: str = placed["order"]["orderId"]
+    document = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
+      ... on ComplaintChanged { complaint { complaintId } } ... on Problem { code } } }"""
+    data = {"customerId": ALICE, "orderId": order_id, "content": "late", "channel": "APP"}
+    filed = gql(document, {"input": data})["data"]["fileComplaint"]
+    return order_id, filed["complaint"]["complaintId"]
+
+
 def test_an_incident_goes_from_report_to_closed_review_over_http(gql: Gql) -> None:
     incident_id = report(gql)
-    order_id, complaint_id = str(uuid4()), str(uuid4())
+    order_id, complaint_id = order_and_complaint(gql)
     steps: list[tuple[str, dict[str, Any], str]] = [
         ("issueWarning", {"colour": "ORANGE"}, "REPORTED"),
         ("confirmIncident", {}, "CONFIRMED"),

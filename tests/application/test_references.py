@@ -1,0 +1,71 @@
+"""References that hold: commands refuse ids of nothing, and orders of other customers."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+
+from application.app import CareLedger
+from application.errors import NotFoundError, NotYoursError
+from domain.complaint import Complaint
+from domain.incident import Incident
+from tests.application.builders import customer, order
+from tests.support import CUSTOMER, meta
+
+
+def incident(app: CareLedger) -> UUID:
+    return app.report_incident(
+        meta(), type="system_failure", source="monitor", title="app down", description="502s"
+    ).aggregate_id
+
+
+def complaint(app: CareLedger, customer_id: UUID, order_id: UUID | None = None) -> UUID:
+    return app.file_complaint(
+        meta(actor=CUSTOMER),
+        customer_id=customer_id,
+        order_id=order_id,
+        content="late",
+        channel="app",
+    ).aggregate_id
+
+
+def test_a_complaint_about_another_customers_order_is_refused(app: CareLedger) -> None:
+    # given Bo's order
+    alice, bo = customer(app), customer(app)
+    bos_order = order(app, bo)
+    # then Alice cannot complain about it, nor about an order that does not exist
+    with pytest.raises(NotYoursError) as refused:
+        complaint(app, alice, bos_order)
+    assert refused.value.code == "NOT_YOURS" and str(bo) not in str(refused.value)
+    with pytest.raises(NotFoundError):
+        complaint(app, alice, uuid4())
+    # and Bo can
+    assert app.load(Complaint, complaint(app, bo, bos_order)).order_id == bos_order
+
+
+def test_linking_ids_of_nothing_is_refused_and_records_nothing(app: CareLedger) -> None:
+    # given an incident, a real order and complaint, and an id of nothing
+    incident_id, customer_id = incident(app), customer(app)
+    order_id = order(app, customer_id)
+    complaint_id = complaint(app, customer_id, order_id)
+    nothing = uuid4()
+    version = app.load(Incident, incident_id).version
+    # then links to nothing are refused, naming what was not found
+    with pytest.raises(NotFoundError) as missing:
+        app.link_orders(meta(), incident_id, [order_id, nothing])
+    assert (missing.value.entity, missing.value.entity_id) == ("Order", str(nothing))
+    with pytest.raises(NotFoundError):
+        app.link_complaints(meta(), incident_id, [nothing])
+    with pytest.raises(NotFoundError):
+        app.link_complaints(meta(), incident_id, [order_id])  # an order is no complaint
+    with pytest.raises(NotFoundError):
+        app.link_complaint(meta(), complaint_id, incident_id=nothing)
+    with pytest.raises(NotFoundError):
+        app.link_complaint(meta(), complaint_id, order_id=nothing)
+    assert app.load(Incident, incident_id).version == version
+    # and links to what exists are recorded
+    app.link_orders(meta(), incident_id, [order_id])
+    app.link_complaints(meta(), incident_id, [complaint_id])
+    app.link_complaint(meta(), complaint_id, incident_id=incident_id)
+    assert app.load(Complaint, complaint_id).linked_incident_ids == [incident_id]
