@@ -59,7 +59,11 @@ class DeliveryError(Exception):
 
 
 class TransientDeliveryError(DeliveryError):
-    """Worth another attempt later."""
+    """Worth another attempt later; `retry_after_s` is the receiver's hint (HTTP Retry-After)."""
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
 
 
 class PermanentDeliveryError(DeliveryError):
