@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from projections.engine.reading import active_prefix, page_size
-from projections.engine.store import Row, ViewStore
+from projections.engine.store import ViewStore
+from projections.engine.tables import Table
 
 Key = tuple[Any, ...]
 
@@ -19,6 +20,7 @@ class Keyed(Protocol):
 
 
 R = TypeVar("R")
+T = TypeVar("T", bound=NamedTuple)
 K = TypeVar("K", bound=Keyed)
 
 
@@ -31,16 +33,15 @@ class Page(Generic[R]):
 def keyset_page(
     store: ViewStore,
     view: str,
-    table: str,
-    columns: Sequence[str],
+    table: Table[T],
     *,
     filters: Mapping[str, Any],
     order: Sequence[str],
     after: Sequence[Any] | None,
     limit: int,
-    convert: Callable[[Row], K],
+    convert: Callable[[T], K],
 ) -> Page[K]:
-    """Up to `limit` rows of `table` (in the generation of `view` serving reads now) matching
+    """Up to `limit` records of `table` (in the generation of `view` serving reads now) matching
     every filter given (a None filter matches all), in `order`, from just after the key `after`;
     one more row is read to tell whether a next page exists."""
     with store.transaction() as tx:
@@ -48,11 +49,11 @@ def keyset_page(
         page_size(limit)
         where, params = _where(filters, order, after)
         rows = tx.all(
-            f"SELECT {', '.join(columns)} FROM {prefix}{table} WHERE {where}"
+            f"SELECT {table.select_list} FROM {prefix}{table.name} WHERE {where}"
             f" ORDER BY {', '.join(order)} LIMIT ?",
             [*params, limit + 1],
         )
-    page = [convert(row) for row in rows[:limit]]
+    page = [convert(record) for record in table.records(rows[:limit])]
     return Page(page, page[-1].sort_key if len(rows) > limit else None)
 
 

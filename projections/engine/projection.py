@@ -10,6 +10,7 @@ from eventsourcing.persistence import Notification
 
 from domain.base import TOPIC_PREFIX
 from projections.engine.store import Tx
+from projections.engine.tables import Table
 
 
 class Envelope:
@@ -48,12 +49,16 @@ class Projection(ABC):
     def topics(cls) -> tuple[str, ...]:
         return tuple(TOPIC_PREFIX + event for event in cls.events)
 
-    @abstractmethod
-    def create_tables(self, tx: Tx, prefix: str) -> None: ...
+    declared: ClassVar[tuple[Table[Any], ...]] = ()  # the tables, unless the methods below say
 
-    @abstractmethod
+    def create_tables(self, tx: Tx, prefix: str) -> None:
+        for table in self.declared:
+            for statement in table.ddl(tx.dialect, prefix):
+                tx.execute(statement)
+
     def tables(self) -> tuple[str, ...]:
         """The table names (without prefix), to drop a retired generation."""
+        return tuple(table.name for table in self.declared)
 
     @abstractmethod
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None: ...

@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
 from projections.engine import tracking
 from projections.engine.projection import Envelope
 from projections.engine.store import Row, Tx
+from projections.engine.tables import R, Table
 
 HOUR = 3600
+S_co = TypeVar("S_co", covariant=True)
 
 
 def active_prefix(tx: Tx, name: str) -> str:
@@ -65,6 +68,27 @@ def rows_by_ids(
     return rows
 
 
+def records_by_ids(tx: Tx, table: Table[R], prefix: str, ids: Iterable[str]) -> list[R]:
+    """The records of `table` whose key (its one primary-key column) is one of `ids`."""
+    (key,) = table.primary_key
+    wanted = sorted(set(ids))
+    found: list[R] = []
+    select = f"SELECT {table.select_list} FROM {prefix}{table.name} WHERE {key} IN "
+    for i in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[i : i + IDS_PER_QUERY]
+        found += table.records(tx.all(f"{select}({', '.join('?' for _ in chunk)})", chunk))
+    return found
+
+
+def upsert_records(tx: Tx, table: Table[R], prefix: str, records: Iterable[R]) -> None:
+    """Writes whole records, replacing the row of the same primary key."""
+    keys = table.primary_key
+    updates = ", ".join(f"{c} = excluded.{c}" for c in table.names if c not in keys)
+    key = attrgetter(*keys)
+    latest = {key(record): record for record in records}  # a later record of a key replaces it
+    tx.merge(prefix + table.name, table.names, keys, latest.values(), updates)
+
+
 def upsert_rows(
     tx: Tx, table: str, columns: Sequence[str], keys: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
@@ -75,29 +99,30 @@ def upsert_rows(
     tx.merge(table, columns, keys, latest.values(), updates)
 
 
-class Stored(Protocol):
-    def row(self) -> Sequence[Any]: ...
+class Stored(Protocol[S_co]):
+    def record(self) -> S_co: ...
 
 
-E = TypeVar("E", bound=Stored)
+E = TypeVar("E", bound=Stored[Any])
 
 
 def update_entries(
     tx: Tx,
-    table: str,
-    columns: Sequence[str],
+    table: Table[R],
+    prefix: str,
     batch: Sequence[Envelope],
-    entry: Callable[[Row], E],
+    entry: Callable[[R], E],
     apply: Callable[[dict[str, E], Envelope], None],
 ) -> None:
-    """Reads the rows of the batch's originators (`columns` begin with the id), applies each
-    envelope to them in memory, and writes them back whole."""
+    """Reads the records of the batch's originators (the table's key is their id), applies
+    each envelope to them in memory, and writes them back whole."""
     ids = (str(envelope.event.originator_id) for envelope in batch)
-    rows = rows_by_ids(tx, table, columns, columns[0], ids)
-    entries = {row[0]: entry(row) for row in rows}
+    (key,) = table.primary_key
+    id_of = attrgetter(key)
+    entries = {id_of(record): entry(record) for record in records_by_ids(tx, table, prefix, ids)}
     for envelope in batch:
         apply(entries, envelope)
-    upsert_rows(tx, table, columns, columns[:1], (e.row() for e in entries.values()))
+    upsert_records(tx, table, prefix, (e.record() for e in entries.values()))
 
 
 def adjust_counts(tx: Tx, table: str, keys: Sequence[str], deltas: Mapping[Any, int]) -> None:

@@ -14,13 +14,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from application.schema_lock import LOCK_NAME, XACT_LOCK_SQL, lock_key
 from application.settings import Settings
+from projections.engine.tables import R
 
 Row = tuple[Any, ...]
 
@@ -150,6 +151,31 @@ class Tx:
         self._cursor.execute(self._sql(sql), params)
         row = self._cursor.fetchone()
         return None if row is None else tuple(row)
+
+    def records(self, record: type[R], sql: str, params: Sequence[Any] = ()) -> list[R]:
+        """The rows of a query as records, by name: the query's columns must be named as the
+        record's fields, in their order (checked on the first run of each query)."""
+        self._cursor.execute(self._sql(sql), params)
+        self._check_names(record, sql)
+        make = record._make
+        return [make(row) for row in self._cursor.fetchall()]
+
+    def record(self, record: type[R], sql: str, params: Sequence[Any] = ()) -> R | None:
+        self._cursor.execute(self._sql(sql), params)
+        self._check_names(record, sql)
+        row = self._cursor.fetchone()
+        return None if row is None else record._make(row)
+
+    def _check_names(self, record: type[NamedTuple], sql: str) -> None:
+        if (record, sql) in _CHECKED:
+            return
+        names = tuple(str(column[0]).lower() for column in self._cursor.description)
+        if names != tuple(field.lower() for field in record._fields):
+            raise TypeError(f"the query gives columns {names}, not the fields {record._fields}")
+        _CHECKED.add((record, sql))
+
+
+_CHECKED: set[tuple[type[NamedTuple], str]] = set()  # queries whose column names matched the record
 
 
 BOOKKEEPING = [

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from projections.engine.keyset import Page, keyset_page
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import from_epoch, update_entries
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import Index, Table
 from projections.views.agent_queue_tickets import (
     CHANGES,
     NO_DUE,
@@ -28,24 +29,43 @@ from projections.views.agent_queue_tickets import (
     received,
 )
 
-COLUMNS = (
-    "complaint_id",
-    "customer_id",
-    "status",
-    "category",
-    "severity",
-    "department",
-    "channel",
-    "received_at",
-    "next_due_at",
-    "next_clock",
-    "due_key",
-    "clocks",
-    "position",
-)
 FILTERS = ("status", "category", "severity", "department")
 SORTS = {"received": "received_at", "due": "due_key"}  # each followed by the complaint id
 ENDED = frozenset({"Closed", "Merged"})
+
+
+class ComplaintRecord(NamedTuple):
+    complaint_id: str
+    customer_id: str
+    status: str
+    category: str | None
+    severity: str | None
+    department: str | None
+    channel: str
+    received_at: float
+    next_due_at: float | None
+    next_clock: str | None
+    due_key: float
+    clocks: str
+    position: int
+
+
+COMPLAINTS = Table(
+    "complaints",
+    ComplaintRecord,
+    primary_key=("complaint_id",),
+    indexes=[
+        *(
+            index
+            for key in SORTS.values()
+            for index in (
+                Index(key, (key, "complaint_id")),
+                *(Index(f"{column}_{key}", (column, key, "complaint_id")) for column in FILTERS),
+            )
+        ),
+        Index("customer", ("customer_id", "received_at", "complaint_id")),
+    ],
+)
 UNKEPT = frozenset({"ComplaintLinked", "ComplaintEscalated"})  # change nothing the index keeps
 
 
@@ -68,31 +88,10 @@ class ComplaintIndexProjection(Projection):
     name = "complaint_index"
     events = ("ComplaintReceived", *INDEX_CHANGES)
 
-    def tables(self) -> tuple[str, ...]:
-        return ("complaints",)
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}complaints (complaint_id TEXT PRIMARY KEY,"
-            " customer_id TEXT NOT NULL, status TEXT NOT NULL, category TEXT, severity TEXT,"
-            " department TEXT, channel TEXT NOT NULL, received_at DOUBLE PRECISION NOT NULL,"
-            " next_due_at DOUBLE PRECISION, next_clock TEXT, due_key DOUBLE PRECISION NOT NULL,"
-            " clocks TEXT NOT NULL, position BIGINT NOT NULL)"
-        )
-        table = f"{prefix}complaints"
-        for key in SORTS.values():
-            tx.execute(f"CREATE INDEX {table}_{key} ON {table} ({key}, complaint_id)")
-            for column in FILTERS:
-                tx.execute(
-                    f"CREATE INDEX {table}_{column}_{key} ON {table}"
-                    f" ({column}, {key}, complaint_id)"
-                )
-        tx.execute(
-            f"CREATE INDEX {table}_customer ON {table} (customer_id, received_at, complaint_id)"
-        )
+    declared = (COMPLAINTS,)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        update_entries(tx, f"{prefix}complaints", COLUMNS, batch, Entry.of, apply)
+        update_entries(tx, COMPLAINTS, prefix, batch, Entry.of, apply)
 
 
 @dataclass(slots=True)
@@ -103,44 +102,43 @@ class Entry:
     position: int
 
     @classmethod
-    def of(cls, row: Row) -> Entry:
+    def of(cls, record: ComplaintRecord) -> Entry:
         ticket = Ticket(
-            complaint_id=row[0],
-            customer_id=row[1],
+            complaint_id=record.complaint_id,
+            customer_id=record.customer_id,
             order_id=None,
-            status=row[2],
-            category=row[3],
+            status=record.status,
+            category=record.category,
             subcategory=None,
-            severity=row[4],
-            department=row[5],
+            severity=record.severity,
+            department=record.department,
             assignee=None,
             escalation_level=0,
-            channel=row[6],
+            channel=record.channel,
             waiting_on=None,
-            received_at=float(row[7]),
-            clocks=decode(row[11]),
-            is_open=row[2] not in ENDED,
+            received_at=float(record.received_at),
+            clocks=decode(record.clocks),
+            is_open=record.status not in ENDED,
         )
-        return cls(ticket, int(row[12]))
+        return cls(ticket, int(record.position))
 
-    def row(self) -> tuple[Any, ...]:
+    def record(self) -> ComplaintRecord:
         t = self.ticket
         due_at, clock = t.next_due() or (None, None)
-        due_key = NO_DUE if due_at is None else due_at
-        return (
-            t.complaint_id,
-            t.customer_id,
-            t.status,
-            t.category,
-            t.severity,
-            t.department,
-            t.channel,
-            t.received_at,
-            due_at,
-            clock,
-            due_key,
-            encode(t.clocks),
-            self.position,
+        return ComplaintRecord(
+            complaint_id=t.complaint_id,
+            customer_id=t.customer_id,
+            status=t.status,
+            category=t.category,
+            severity=t.severity,
+            department=t.department,
+            channel=t.channel,
+            received_at=t.received_at,
+            next_due_at=due_at,
+            next_clock=clock,
+            due_key=NO_DUE if due_at is None else due_at,
+            clocks=encode(t.clocks),
+            position=self.position,
         )
 
 
@@ -200,28 +198,31 @@ def complaint_index(
     return keyset_page(
         store,
         ComplaintIndexProjection.name,
-        "complaints",
-        (*COLUMNS[:10], "position", key),
+        COMPLAINTS,
         filters=filters,
         order=(key, "complaint_id"),
         after=after,
         limit=limit,
-        convert=indexed_complaint,
+        convert=lambda record: indexed_complaint(record, key),
     )
 
 
-def indexed_complaint(row: Row) -> IndexedComplaint:
+def indexed_complaint(record: ComplaintRecord, key: str) -> IndexedComplaint:
+    due_at = record.next_due_at
     return IndexedComplaint(
-        complaint_id=row[0],
-        customer_id=row[1],
-        status=row[2],
-        category=row[3],
-        severity=row[4],
-        department=row[5],
-        channel=row[6],
-        received_at=from_epoch(row[7]),
-        next_due_at=None if row[8] is None else from_epoch(row[8]),
-        next_clock=row[9],
-        position=int(row[10]),
-        sort_key=(float(row[11]), row[0]),
+        complaint_id=record.complaint_id,
+        customer_id=record.customer_id,
+        status=record.status,
+        category=record.category,
+        severity=record.severity,
+        department=record.department,
+        channel=record.channel,
+        received_at=from_epoch(record.received_at),
+        next_due_at=None if due_at is None else from_epoch(due_at),
+        next_clock=record.next_clock,
+        position=int(record.position),
+        sort_key=(
+            float(record.due_key if key == "due_key" else record.received_at),
+            record.complaint_id,
+        ),
     )

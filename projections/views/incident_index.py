@@ -11,25 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.incident_types import IncidentStatus
 from projections.engine.keyset import Page, keyset_page
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import epoch, from_epoch, update_entries
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import Index, Table
 
 S = IncidentStatus
-COLUMNS = (
-    "incident_id",
-    "status",
-    "type",
-    "source",
-    "severity",
-    "warning_colour",
-    "reported_at",
-    "position",
-)
 FILTERS = ("status", "type", "severity")
 STATUSES = {
     "IncidentConfirmed": S.CONFIRMED,
@@ -43,29 +34,36 @@ STATUSES = {
 }
 
 
+class IncidentRecord(NamedTuple):
+    incident_id: str
+    status: str
+    type: str
+    source: str
+    severity: str | None
+    warning_colour: str | None
+    reported_at: float
+    position: int
+
+
+INCIDENTS = Table(
+    "incidents",
+    IncidentRecord,
+    primary_key=("incident_id",),
+    indexes=[
+        Index("reported", ("reported_at", "incident_id")),
+        *(Index(column, (column, "reported_at", "incident_id")) for column in FILTERS),
+    ],
+)
+
+
 class IncidentIndexProjection(Projection):
     name = "incident_index"
     events = ("IncidentReported", *STATUSES, "SeverityAssessed", "WarningIssued")
 
-    def tables(self) -> tuple[str, ...]:
-        return ("incidents",)
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}incidents (incident_id TEXT PRIMARY KEY,"
-            " status TEXT NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL, severity TEXT,"
-            " warning_colour TEXT, reported_at DOUBLE PRECISION NOT NULL,"
-            " position BIGINT NOT NULL)"
-        )
-        table = f"{prefix}incidents"
-        tx.execute(f"CREATE INDEX {table}_reported ON {table} (reported_at, incident_id)")
-        for column in FILTERS:
-            tx.execute(
-                f"CREATE INDEX {table}_{column} ON {table} ({column}, reported_at, incident_id)"
-            )
+    declared = (INCIDENTS,)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        update_entries(tx, f"{prefix}incidents", COLUMNS, batch, Entry.of, apply)
+        update_entries(tx, INCIDENTS, prefix, batch, Entry.of, apply)
 
 
 @dataclass(slots=True)
@@ -82,19 +80,28 @@ class Entry:
     position: int
 
     @classmethod
-    def of(cls, row: Row) -> Entry:
-        return cls(row[0], row[1], row[2], row[3], row[4], row[5], float(row[6]), int(row[7]))
+    def of(cls, record: IncidentRecord) -> Entry:
+        return cls(
+            incident_id=record.incident_id,
+            status=record.status,
+            type=record.type,
+            source=record.source,
+            severity=record.severity,
+            warning_colour=record.warning_colour,
+            reported_at=float(record.reported_at),
+            position=int(record.position),
+        )
 
-    def row(self) -> tuple[Any, ...]:
-        return (
-            self.incident_id,
-            self.status,
-            self.type,
-            self.source,
-            self.severity,
-            self.warning_colour,
-            self.reported_at,
-            self.position,
+    def record(self) -> IncidentRecord:
+        return IncidentRecord(
+            incident_id=self.incident_id,
+            status=self.status,
+            type=self.type,
+            source=self.source,
+            severity=self.severity,
+            warning_colour=self.warning_colour,
+            reported_at=self.reported_at,
+            position=self.position,
         )
 
 
@@ -159,8 +166,7 @@ def incident_index(
     return keyset_page(
         store,
         IncidentIndexProjection.name,
-        "incidents",
-        COLUMNS,
+        INCIDENTS,
         filters=filters,
         order=("reported_at", "incident_id"),
         after=after,
@@ -169,15 +175,15 @@ def incident_index(
     )
 
 
-def indexed_incident(row: Row) -> IndexedIncident:
+def indexed_incident(record: IncidentRecord) -> IndexedIncident:
     return IndexedIncident(
-        incident_id=row[0],
-        status=row[1],
-        type=row[2],
-        source=row[3],
-        severity=row[4],
-        warning_colour=row[5],
-        reported_at=from_epoch(row[6]),
-        position=int(row[7]),
-        sort_key=(float(row[6]), row[0]),
+        incident_id=record.incident_id,
+        status=record.status,
+        type=record.type,
+        source=record.source,
+        severity=record.severity,
+        warning_colour=record.warning_colour,
+        reported_at=from_epoch(record.reported_at),
+        position=int(record.position),
+        sort_key=(float(record.reported_at), record.incident_id),
     )

@@ -13,30 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
 from domain.order_types import DelayRisk, OrderStatus
 from projections.engine.keyset import Page, keyset_page
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import epoch, from_epoch, update_entries
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import INTEGER, Index, Table
 
 S = OrderStatus
-COLUMNS = (
-    "order_id",
-    "customer_id",
-    "status",
-    "region",
-    "channel",
-    "placed_at",
-    "promised_at",
-    "delay_risk",
-    "late_min",
-    "attributed_to",
-    "late",
-    "late_key",
-    "position",
-)
 FILTERS = ("status", "region", "late")
 # each sort key is followed by the order id; its value type is the type of its cursor part
 SORTS: dict[str, tuple[str, type]] = {
@@ -59,32 +45,48 @@ STATUSES = {
 }
 
 
+class OrderRecord(NamedTuple):
+    order_id: str
+    customer_id: str
+    status: str
+    region: str
+    channel: str
+    placed_at: float
+    promised_at: float
+    delay_risk: str
+    late_min: Annotated[int, INTEGER] | None
+    attributed_to: str | None
+    late: Annotated[int, INTEGER]
+    late_key: int
+    position: int
+
+
+ORDERS = Table(
+    "orders",
+    OrderRecord,
+    primary_key=("order_id",),
+    indexes=[
+        *(
+            index
+            for key, _ in SORTS.values()
+            for index in (
+                Index(key, (key, "order_id")),
+                *(Index(f"{column}_{key}", (column, key, "order_id")) for column in FILTERS),
+            )
+        ),
+        Index("customer", ("customer_id", "placed_at", "order_id")),
+    ],
+)
+
+
 class OrderIndexProjection(Projection):
     name = "order_index"
     events = ("OrderReceived", *STATUSES, "DelayDetected", "OrderLate")
 
-    def tables(self) -> tuple[str, ...]:
-        return ("orders",)
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}orders (order_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL,"
-            " status TEXT NOT NULL, region TEXT NOT NULL, channel TEXT NOT NULL,"
-            " placed_at DOUBLE PRECISION NOT NULL, promised_at DOUBLE PRECISION NOT NULL,"
-            " delay_risk TEXT NOT NULL, late_min INTEGER, attributed_to TEXT,"
-            " late INTEGER NOT NULL, late_key BIGINT NOT NULL, position BIGINT NOT NULL)"
-        )
-        table = f"{prefix}orders"
-        for key, _ in SORTS.values():
-            tx.execute(f"CREATE INDEX {table}_{key} ON {table} ({key}, order_id)")
-            for column in FILTERS:
-                tx.execute(
-                    f"CREATE INDEX {table}_{column}_{key} ON {table} ({column}, {key}, order_id)"
-                )
-        tx.execute(f"CREATE INDEX {table}_customer ON {table} (customer_id, placed_at, order_id)")
+    declared = (ORDERS,)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        update_entries(tx, f"{prefix}orders", COLUMNS, batch, Entry.of, apply)
+        update_entries(tx, ORDERS, prefix, batch, Entry.of, apply)
 
 
 @dataclass(slots=True)
@@ -104,37 +106,36 @@ class Entry:
     attributed_to: str | None = None
 
     @classmethod
-    def of(cls, row: Row) -> Entry:
+    def of(cls, record: OrderRecord) -> Entry:
         return cls(
-            order_id=row[0],
-            customer_id=row[1],
-            status=row[2],
-            region=row[3],
-            channel=row[4],
-            placed_at=float(row[5]),
-            promised_at=float(row[6]),
-            position=int(row[12]),
-            delay_risk=row[7],
-            late_min=None if row[8] is None else int(row[8]),
-            attributed_to=row[9],
+            order_id=record.order_id,
+            customer_id=record.customer_id,
+            status=record.status,
+            region=record.region,
+            channel=record.channel,
+            placed_at=float(record.placed_at),
+            promised_at=float(record.promised_at),
+            position=int(record.position),
+            delay_risk=record.delay_risk,
+            late_min=None if record.late_min is None else int(record.late_min),
+            attributed_to=record.attributed_to,
         )
 
-    def row(self) -> tuple[Any, ...]:
-        late = self.late_min is not None
-        return (
-            self.order_id,
-            self.customer_id,
-            self.status,
-            self.region,
-            self.channel,
-            self.placed_at,
-            self.promised_at,
-            self.delay_risk,
-            self.late_min,
-            self.attributed_to,
-            int(late),
-            -(self.late_min or 0),
-            self.position,
+    def record(self) -> OrderRecord:
+        return OrderRecord(
+            order_id=self.order_id,
+            customer_id=self.customer_id,
+            status=self.status,
+            region=self.region,
+            channel=self.channel,
+            placed_at=self.placed_at,
+            promised_at=self.promised_at,
+            delay_risk=self.delay_risk,
+            late_min=self.late_min,
+            attributed_to=self.attributed_to,
+            late=int(self.late_min is not None),
+            late_key=-(self.late_min or 0),
+            position=self.position,
         )
 
 
@@ -215,29 +216,29 @@ def order_index(
     return keyset_page(
         store,
         OrderIndexProjection.name,
-        "orders",
-        (*COLUMNS[:10], "position", key),
+        ORDERS,
         filters=filters,
         order=(key, "order_id"),
         after=after,
         limit=limit,
-        convert=lambda row: indexed_order(row, kind),
+        convert=lambda record: indexed_order(record, key, kind),
     )
 
 
-def indexed_order(row: Row, kind: type) -> IndexedOrder:
-    """The row read with its sort key last, that key made a `kind`."""
+def indexed_order(record: OrderRecord, key: str, kind: type) -> IndexedOrder:
+    """The record with the value of its sort key `key` made a `kind`."""
+    late_min = record.late_min
     return IndexedOrder(
-        order_id=row[0],
-        customer_id=row[1],
-        status=row[2],
-        region=row[3],
-        channel=row[4],
-        placed_at=from_epoch(row[5]),
-        promised_at=from_epoch(row[6]),
-        delay_risk=row[7],
-        late_min=None if row[8] is None else int(row[8]),
-        attributed_to=row[9],
-        position=int(row[10]),
-        sort_key=(kind(row[11]), row[0]),
+        order_id=record.order_id,
+        customer_id=record.customer_id,
+        status=record.status,
+        region=record.region,
+        channel=record.channel,
+        placed_at=from_epoch(record.placed_at),
+        promised_at=from_epoch(record.promised_at),
+        delay_risk=record.delay_risk,
+        late_min=None if late_min is None else int(late_min),
+        attributed_to=record.attributed_to,
+        position=int(record.position),
+        sort_key=(kind(getattr(record, key)), record.order_id),
     )
