@@ -68,15 +68,15 @@ def columns_of(record: type[NamedTuple]) -> tuple[Column, ...]:
 
 
 def _column(name: str, hint: Any) -> Column:
-    declared: SqlType | None = None
-    if get_origin(hint) is Annotated:
-        hint, *extras = get_args(hint)
-        declared = next((extra for extra in extras if isinstance(extra, SqlType)), None)
     nullable = False
     if get_origin(hint) in (Union, types.UnionType):
         members = [arg for arg in get_args(hint) if arg is not type(None)]
         nullable = len(members) < len(get_args(hint))
         (hint,) = members
+    declared: SqlType | None = None
+    if get_origin(hint) is Annotated:
+        hint, *extras = get_args(hint)
+        declared = next((extra for extra in extras if isinstance(extra, SqlType)), None)
     sql_type = declared or _DEFAULTS.get(hint)
     if sql_type is None:
         raise TypeError(f"column {name}: no SQL type for {hint!r}; annotate it with a SqlType")
