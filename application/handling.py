@@ -203,6 +203,18 @@ class CommandHandling(Application[UUID]):
             raise NotFoundError(kind.__name__, aggregate_id)
         return version
 
+    def version_at_business_time(self, kind: type[A], aggregate_id: UUID, when: datetime) -> int:
+        """The aggregate's version as of the business time `when` (its events' `occurred_at`):
+        the events in order up to the first that happened after `when`."""
+        version = 0
+        for event in self.events.get(aggregate_id):
+            if event.meta.occurred_at > when:  # type: ignore[attr-defined]
+                break
+            version = event.originator_version
+        if version == 0:
+            raise NotFoundError(kind.__name__, aggregate_id)
+        return version
+
     def create(
         self,
         meta: Meta,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -25,6 +25,25 @@ A_contra = TypeVar("A_contra", bound=CareAggregate, contravariant=True)
 V = TypeVar("V", bound="View[Any]")
 
 Load = Callable[[Info, UUID, int | None], Awaitable[V]]
+
+Version = Annotated[
+    int | None, strawberry.argument(description="The entity after its event of this number")
+]
+AsOf = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="Recorded time: the entity as the log held it then (when its events were"
+        " written, not the business time they carry: a back-dated event counts from when it was"
+        " recorded). See `asOfBusinessTime`."
+    ),
+]
+AsOfBusinessTime = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="Business time: the entity after its events that happened by then (their"
+        " `occurredAt`, as given to the commands), in log order up to the first one later"
+    ),
+]
 
 
 class View(Protocol[A_contra]):
@@ -119,11 +138,14 @@ class Entity(Generic[A, V]):
         async def one(
             info: Info,
             id: strawberry.ID,
-            version: int | None = None,
-            as_of: datetime | None = None,
+            version: Version = None,
+            as_of: AsOf = None,
+            as_of_business_time: AsOfBusinessTime = None,
         ) -> V:
             entity_id = parse_id("id", id)
-            wanted = await version_wanted(info, kind, entity_id, version, as_of)
+            wanted = await version_wanted(
+                info, kind, entity_id, version, as_of, as_of_business_time
+            )
             return await load(info, entity_id, wanted)
 
         async def events(
@@ -139,7 +161,8 @@ class Entity(Generic[A, V]):
         fields = {
             noun: strawberry.field(
                 resolver=one,
-                description=f"{article} {noun} now, at a version, or as recorded at a time",
+                description=f"{article} {noun} now, at a version, as recorded at a time, or as of"
+                " a business time",
             ),
             f"{noun}_history": strawberry.field(
                 resolver=events, description=f"Every event of the {noun}, {history}"

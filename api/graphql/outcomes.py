@@ -123,12 +123,28 @@ async def version_wanted(
     entity_id: UUID,
     version: int | None,
     as_of: datetime | None,
+    as_of_business_time: datetime | None = None,
 ) -> int | None:
-    """The version a lookup asks for: given, recorded at a time, or (None) the current one."""
-    if as_of is not None and version is not None:
-        raise InvalidInputError("version", "give `version` or `asOf`, not both")
-    if as_of is None:
-        return version
+    """The version a lookup asks for: given, recorded at a time, as of a business time, or
+    (None) the current one. At most one of them."""
+    asked = [
+        name
+        for name, value in (
+            ("version", version),
+            ("asOf", as_of),
+            ("asOfBusinessTime", as_of_business_time),
+        )
+        if value is not None
+    ]
+    if len(asked) > 1:
+        raise InvalidInputError(asked[0], f"give `{asked[0]}` or `{asked[1]}`, not both")
     ledger = info.context.services.ledger
-    found: int = await info.context.call(ledger.version_at, kind, entity_id, as_of)
-    return found
+    if as_of is not None:
+        found: int = await info.context.call(ledger.version_at, kind, entity_id, as_of)
+        return found
+    if as_of_business_time is not None:
+        found = await info.context.call(
+            ledger.version_at_business_time, kind, entity_id, as_of_business_time
+        )
+        return found
+    return version

@@ -217,3 +217,42 @@ def test_an_order_reads_as_it_was_at_a_version_and_as_recorded_at_a_time(gql: Gq
         assert [(e["extensions"]["code"], e["message"]) for e in refused["errors"]] == [
             ("VALIDATION_FAILED", says)
         ]
+
+
+def test_an_order_reads_as_of_the_business_time_of_its_back_dated_events(gql: Gql) -> None:
+    # given an order recorded now as the demo records it: placed yesterday at 10:00 and
+    # confirmed at 10:05 (back-dated business time)
+    yesterday = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    ten = yesterday.replace(hour=10, minute=0, second=0)
+    placed = gql(PLACE, {"input": place_input(ALICE, occurredAt=ten.isoformat())})
+    order_id = placed["data"]["placeOrder"]["order"]["orderId"]
+    confirm = {"orderId": order_id, "occurredAt": (ten + timedelta(minutes=5)).isoformat()}
+    gql(STEP % "confirmOrder", {"input": confirm})
+    read = (
+        "query($id: ID!, $at: DateTime, $business: DateTime) {"
+        " order(id: $id, asOf: $at, asOfBusinessTime: $business) { status version } }"
+    )
+
+    def business(minutes: int) -> dict[str, Any]:
+        moment = (ten + timedelta(minutes=minutes)).isoformat()
+        return gql(read, {"id": order_id, "business": moment})
+
+    # then by business time it was received at 10:02 and confirmed by 10:10
+    assert business(2)["data"]["order"] == {"status": "RECEIVED", "version": 1}
+    assert business(10)["data"]["order"] == {"status": "CONFIRMED", "version": 2}
+    # and it did not exist at 09:59 of business time
+    assert business(-1)["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # while in recorded time it did not exist yesterday at 10:02 at all
+    recorded = gql(read, {"id": order_id, "at": (ten + timedelta(minutes=2)).isoformat()})
+    assert recorded["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # and both times at once are refused as a validation error naming the field
+    both = gql(read, {"id": order_id, "at": ten.isoformat(), "business": ten.isoformat()})
+    assert [(e["extensions"]["code"], e["message"]) for e in both["errors"]] == [
+        ("VALIDATION_FAILED", "give `asOf` or `asOfBusinessTime`, not both")
+    ]
+    versioned = gql(
+        "query($id: ID!, $t: DateTime) { order(id: $id, version: 1, asOfBusinessTime: $t) {"
+        " version } }",
+        {"id": order_id, "t": ten.isoformat()},
+    )
+    assert versioned["errors"][0]["message"] == "give `version` or `asOfBusinessTime`, not both"
