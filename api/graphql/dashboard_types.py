@@ -30,16 +30,17 @@ def _label(item: tuple[Any, int]) -> str:
     return str(item[0])
 
 
-@strawberry.type(description="Durations in seconds: how many, and their percentiles")
+@strawberry.type(description="Durations in seconds: how many, their percentiles and their mean")
 class Durations:
     count: int
     p50: float | None
     p90: float | None
     p99: float | None
+    mean: float | None = strawberry.field(description="Exact mean of the durations counted")
 
     @classmethod
     def of(cls, stats: DurationStats) -> Durations:
-        return cls(count=stats.count, p50=stats.p50, p90=stats.p90, p99=stats.p99)
+        return cls(count=stats.count, p50=stats.p50, p90=stats.p90, p99=stats.p99, mean=stats.mean)
 
 
 @strawberry.type(

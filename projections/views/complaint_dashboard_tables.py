@@ -92,12 +92,14 @@ def read_histograms(tx: Tx, hourly: str, daily: str, window: Spans) -> dict[str,
 
 @dataclass(frozen=True)
 class DurationStats:
-    """How many durations, and their percentiles in seconds (None when there are none)."""
+    """How many durations, their percentiles and their mean in seconds (None when there are
+    none). The mean is exact: each bucket keeps the sum of its durations."""
 
     count: int
     p50: float | None
     p90: float | None
     p99: float | None
+    mean: float | None = None
 
 
 def percentile(buckets: Sequence[Bucket], percent: int) -> float | None:
@@ -116,4 +118,6 @@ def percentile(buckets: Sequence[Bucket], percent: int) -> float | None:
 
 def duration_stats(buckets: Sequence[Bucket]) -> DurationStats:
     p50, p90, p99 = (percentile(buckets, p) for p in PERCENTS)
-    return DurationStats(sum(n for _, n, _ in buckets), p50, p90, p99)
+    count = sum(n for _, n, _ in buckets)
+    mean = sum(total for _, _, total in buckets) / count / 1000 if count else None
+    return DurationStats(count, p50, p90, p99, mean)

@@ -108,11 +108,12 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     assert first.by_outcome == {"compensated": 1, "explained": 1}
     assert (first.resolved, first.reopened, first.reopen_rate) == (2, 0, 0.0)
     # first responses 60 (C1), 600 (C2), 900 (C3), 120 (C4) s; sorted 60 120 600 900:
-    # p50 = rank ceil(0.5*4)=2 -> 120, p90 = rank ceil(3.6)=4 -> 900, p99 = rank 4 -> 900
-    assert first.first_response_time == DurationStats(4, 120.0, 900.0, 900.0)
+    # p50 = rank ceil(0.5*4)=2 -> 120, p90 = rank ceil(3.6)=4 -> 900, p99 = rank 4 -> 900;
+    # mean (60 + 600 + 900 + 120) / 4
+    assert first.first_response_time == DurationStats(4, 120.0, 900.0, 900.0, 1680 / 4)
     # resolutions C0 08:30->09:30 = 3600 s, C1 09:05->09:35 = 1800 s:
     # p50 = rank 1 -> 1800, p90 = rank ceil(1.8)=2 -> 3600, p99 -> 3600
-    assert first.resolution_time == DurationStats(2, 1800.0, 3600.0, 3600.0)
+    assert first.resolution_time == DurationStats(2, 1800.0, 3600.0, 3600.0, 5400 / 2)
     # SLA: first response met C1 and C4 (120 s is on time), breached C2 (late) and C3 (sweep);
     # registration met by C1-C4's classifications; resolution met by C0 and C1
     assert first.sla_met == {"first_response": 2, "registration": 4, "resolution": 2}
@@ -156,10 +157,10 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     assert (both.resolved, both.reopened, both.reopen_rate) == (5, 1, 1 / 5)
     # first responses add C5 60 s and C6 60 s: sorted 60 60 60 120 600 900:
     # p50 = rank 3 -> 60, p90 = rank ceil(5.4)=6 -> 900, p99 = rank ceil(5.94)=6 -> 900
-    assert both.first_response_time == DurationStats(6, 60.0, 900.0, 900.0)
+    assert both.first_response_time == DurationStats(6, 60.0, 900.0, 900.0, 1800 / 6)
     # resolutions add C1 09:05->10:25 = 4800, C3 09:30->10:40 = 4200, C6 10:20->10:45 = 1500:
     # sorted 1500 1800 3600 4200 4800: p50 = rank ceil(2.5)=3 -> 3600, p90/p99 = rank 5 -> 4800
-    assert both.resolution_time == DurationStats(5, 3600.0, 4800.0, 4800.0)
+    assert both.resolution_time == DurationStats(5, 3600.0, 4800.0, 4800.0, 15900 / 5)
     # SLA met: first response + C5, C6; registration + C5, C6; resolution + C1 again, C3, C6;
     # the after-sales hand-back of C4
     assert both.sla_met == {
@@ -184,7 +185,7 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     # and 08:00-09:00 keeps C0 where it was received, with its own labels
     early = complaint_dashboard(views, at(8, 0), at(9, 0))
     assert (early.by_category, early.by_department) == ({"logistics": 1}, {"logistics": 1})
-    assert early.first_response_time == DurationStats(1, 60.0, 60.0, 60.0)
+    assert early.first_response_time == DurationStats(1, 60.0, 60.0, 60.0, 60.0)
 
 
 def test_a_window_resolves_to_whole_hours(
@@ -260,7 +261,7 @@ def test_a_percentile_is_the_mean_of_the_bucket_holding_its_rank() -> None:
     buckets = [(bucket_of(ms[0]), 2, 203_000), (bucket_of(ms[2]), 1, 1_000_000)]
     # then the median (rank 2) is the bucket's mean, 101.5 s: 1.5 % off the true 103 s
     assert percentile(buckets, 50) == 101.5
-    assert duration_stats(buckets) == DurationStats(3, 101.5, 1000.0, 1000.0)
+    assert duration_stats(buckets) == DurationStats(3, 101.5, 1000.0, 1000.0, 1203.0 / 3)
     assert percentile([], 50) is None
 
 

@@ -179,10 +179,12 @@ def test_a_window_with_partial_days_at_both_ends_counts_exactly(
     assert (window.reopened, window.reopen_rate) == (0, 0.0)
     # first responses: 59 s (A, leading), 61 s (D, D1; E, D2; G, trailing) share one bucket,
     # merged from the three spans: 4 responses, 242 s; then 120 s (B, C, I, F):
-    # p50 = rank 4 -> that bucket's mean 60.5 s, p90 = p99 = rank 8 -> 120 s
-    assert window.first_response_time == DurationStats(8, 60.5, 120.0, 120.0)
-    # resolutions: D 3600 s, A 39600 s, B 125400 s: p50 = rank 2, p90 = p99 = rank 3
-    assert window.resolution_time == DurationStats(3, 39600.0, 125400.0, 125400.0)
+    # p50 = rank 4 -> that bucket's mean 60.5 s, p90 = p99 = rank 8 -> 120 s;
+    # mean (242 + 4 * 120) / 8
+    assert window.first_response_time == DurationStats(8, 60.5, 120.0, 120.0, 722 / 8)
+    # resolutions: D 3600 s, A 39600 s, B 125400 s: p50 = rank 2, p90 = p99 = rank 3;
+    # mean (3600 + 39600 + 125400) / 3
+    assert window.resolution_time == DurationStats(3, 39600.0, 125400.0, 125400.0, 168600 / 3)
     # and every figure, SLA results and escalations too, is what summing its hours gives
     assert window == hourly_only(views, on(0, 21, 0), on(3, 3, 0))
 
