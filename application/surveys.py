@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application.handling import CommandHandling, Outcome, command, new_id
+from application.errors import NotFoundError, NotYoursError
+from application.handling import CommandHandling, Outcome, command
 from application.vault import Vault
+from domain.complaint import Complaint
 from domain.meta import Meta
-from domain.survey import Scores, Survey
-from domain.values import optional_text
+from domain.order import Order
+from domain.survey import (
+    Scores,
+    Survey,
+    SurveyAlreadySentError,
+    SurveySubject,
+    survey_id_for,
+)
+from domain.values import one_of, optional_text
 
 COMMENT_MAX = 4000
 
@@ -18,18 +27,37 @@ class SurveyCommands(CommandHandling):
     def send_survey(
         self, meta: Meta, customer_id: UUID, subject: str, subject_id: UUID, via: str
     ) -> Outcome:
-        return self.create(
-            meta,
-            Survey,
-            lambda: Survey.send(
-                meta,
-                customer_id,
-                subject=subject,
-                subject_id=subject_id,
-                via=via,
-                id=new_id(meta, Survey),
-            ),
-        )
+        """One survey per order or complaint: its id derives from what it asks about, so a
+        second one (even sent at the same moment) finds the first."""
+        kind = one_of("subject", subject, SurveySubject)
+        self._subject_of(customer_id, kind, subject_id)
+        survey_id = survey_id_for(kind, subject_id)
+
+        def send() -> Survey:
+            if self._sent(survey_id):
+                raise SurveyAlreadySentError(kind, subject_id)
+            return Survey.send(
+                meta, customer_id, subject=kind, subject_id=subject_id, via=via, id=survey_id
+            )
+
+        return self.create(meta, Survey, send)
+
+    def _subject_of(self, customer_id: UUID, kind: SurveySubject, subject_id: UUID) -> None:
+        """The order or complaint exists and is the customer's."""
+        entity: Order | Complaint
+        if kind == SurveySubject.ORDER:
+            entity = self.load(Order, subject_id)
+        else:
+            entity = self.load(Complaint, subject_id)
+        if entity.customer_id != customer_id:
+            raise NotYoursError(type(entity).__name__, subject_id, customer_id)
+
+    def _sent(self, survey_id: UUID) -> bool:
+        try:
+            self.load(Survey, survey_id)
+        except NotFoundError:
+            return False
+        return True
 
     @command(personal=("comment",))
     def respond_to_survey(

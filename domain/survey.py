@@ -3,12 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.base import CareAggregate, Meta, recorded
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, RuleViolationError
 from domain.values import Sealed, one_of
 
 
@@ -56,6 +56,24 @@ class Scores:
 
     def as_dict(self) -> dict[str, int]:
         return {dimension: getattr(self, dimension) for dimension in DIMENSIONS}
+
+
+SURVEY_NAMESPACE = UUID("c4e2a9d1-6b3f-5e08-a7d4-2f91b6c3e85a")
+
+
+def survey_id_for(subject: SurveySubject, subject_id: UUID) -> UUID:
+    """The one survey about an order or a complaint (surveys recorded before this rule have
+    ids of their own, derived from the command that sent them)."""
+    return uuid5(SURVEY_NAMESPACE, f"Survey/{subject}/{subject_id}")
+
+
+class SurveyAlreadySentError(RuleViolationError):
+    code = "SURVEY_ALREADY_SENT"
+
+    def __init__(self, subject: str, subject_id: UUID) -> None:
+        super().__init__(f"a survey about {subject} {subject_id} was sent already")
+        self.subject = subject
+        self.subject_id = str(subject_id)
 
 
 class Survey(CareAggregate):

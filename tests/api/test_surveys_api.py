@@ -213,3 +213,15 @@ def test_only_staff_send_surveys(gql: Gql, role: Role) -> None:
         subject=ALICE,
     )
     assert refused["__typename"] == "Forbidden"
+
+
+def test_a_survey_about_no_order_or_a_second_about_one_is_refused(gql: Gql) -> None:
+    # given an order and its survey
+    order_id = place_order(gql, ALICE)
+    about = {"customerId": ALICE, "subject": "ORDER", "subjectId": order_id, "via": "SMS"}
+    assert run(gql, "sendSurvey", about)["__typename"] == "SurveyChanged"
+    # then another survey about it is refused, and one about an order of nothing
+    again = run(gql, "sendSurvey", {**about, "via": "APP"})
+    assert (again["__typename"], again["code"]) == ("RuleViolated", "SURVEY_ALREADY_SENT")
+    nothing = run(gql, "sendSurvey", {**about, "subjectId": "00000000-0000-4000-8000-000000000001"})
+    assert (nothing["__typename"], nothing["code"]) == ("NotFound", "NOT_FOUND")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -18,6 +18,12 @@ CONTACT = ContactDetails(name="Li Wei", phone=PHONE, email="li.wei@example.com",
 
 def customer(app: CareLedger) -> UUID:
     return app.register_customer(meta(actor=CUSTOMER), CONTACT).aggregate_id
+
+
+def order_survey(app: CareLedger, customer_id: UUID, at: datetime = T0, via: str = "sms") -> UUID:
+    """A survey about an order of the customer's, placed for it (one survey per order)."""
+    about = order(app, customer_id)
+    return app.send_survey(meta(at), customer_id, "order", about, via).aggregate_id
 
 
 def order(app: CareLedger, customer_id: UUID, amount: str = "58.00") -> UUID:

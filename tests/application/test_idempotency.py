@@ -38,8 +38,9 @@ def test_a_repeated_command_id_returns_the_first_outcome_and_records_nothing(
 
 def test_a_repeated_create_returns_the_same_new_aggregate(app: CareLedger) -> None:
     customer_id = customer(app)
-    first = app.send_survey(meta(command_id="survey-1"), customer_id, "order", customer_id, "sms")
-    again = app.send_survey(meta(command_id="survey-1"), customer_id, "order", customer_id, "sms")
+    about = order(app, customer_id)
+    first = app.send_survey(meta(command_id="survey-1"), customer_id, "order", about, "sms")
+    again = app.send_survey(meta(command_id="survey-1"), customer_id, "order", about, "sms")
     assert again.aggregate_id == first.aggregate_id and again.replayed
 
 

@@ -10,6 +10,7 @@ from application.app import CareLedger
 from application.errors import NotFoundError, NotYoursError
 from domain.complaint import Complaint
 from domain.incident import Incident
+from domain.survey import Survey, SurveyAlreadySentError
 from tests.application.builders import customer, order
 from tests.support import CUSTOMER, meta
 
@@ -69,3 +70,31 @@ def test_linking_ids_of_nothing_is_refused_and_records_nothing(app: CareLedger) 
     app.link_complaints(meta(), incident_id, [complaint_id])
     app.link_complaint(meta(), complaint_id, incident_id=incident_id)
     assert app.load(Complaint, complaint_id).linked_incident_ids == [incident_id]
+
+
+def test_a_survey_needs_an_order_of_the_customer_and_is_sent_once(app: CareLedger) -> None:
+    # given Alice's order and Bo
+    alice, bo = customer(app), customer(app)
+    alices_order = order(app, alice)
+    before = app.recorder.max_notification_id()
+    # then a survey about an order that does not exist, or about another's, is refused
+    with pytest.raises(NotFoundError) as missing:
+        app.send_survey(meta(), alice, "order", uuid4(), "sms")
+    assert missing.value.entity == "Order"
+    with pytest.raises(NotYoursError):
+        app.send_survey(meta(), bo, "order", alices_order, "sms")
+    with pytest.raises(NotFoundError):
+        app.send_survey(meta(), alice, "complaint", alices_order, "sms")  # no such complaint
+    assert app.recorder.max_notification_id() == before
+    # and the first survey about her order is sent, a second (another command) refused
+    first = app.send_survey(meta(), alice, "order", alices_order, "sms")
+    with pytest.raises(SurveyAlreadySentError) as twice:
+        app.send_survey(meta(), alice, "order", alices_order, "app")
+    assert twice.value.code == "SURVEY_ALREADY_SENT"
+    assert app.recorder.max_notification_id() == first.position
+    # and a survey about a complaint on that order is a survey of another kind
+    about = complaint(app, alice, alices_order)
+    survey = app.load(
+        Survey, app.send_survey(meta(), alice, "complaint", about, "app").aggregate_id
+    )
+    assert (survey.subject, survey.subject_id) == ("complaint", about)

@@ -42,7 +42,7 @@ def test_long_streams_load_from_a_snapshot_equal_to_a_full_replay(
 def test_an_old_shaped_event_is_upcast_when_read(app: CareLedger) -> None:
     # given a SurveySent recorded by version 1 of the code, which called `via` `channel`
     customer_id = customer(app)
-    current = app.send_survey(meta(), customer_id, "order", customer_id, "email")
+    current = app.send_survey(meta(), customer_id, "order", order(app, customer_id), "email")
     stored = app.recorder.select_events(current.aggregate_id)[0]
     state = json.loads(stored.state)
     assert state.pop("class_version") == 2

@@ -9,7 +9,7 @@ from projections.engine import tracking
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import add_counts
 from projections.engine.store import Tx, ViewStore
-from tests.application.builders import customer
+from tests.application.builders import customer, order
 from tests.support import meta
 
 
@@ -45,5 +45,7 @@ def counts(views: ViewStore, projection: Projection) -> dict[str, int]:
 
 def send_surveys(app: CareLedger, vias: Sequence[str]) -> None:
     customer_id = customer(app)
-    for via in vias:
-        app.send_survey(meta(), customer_id, "order", customer_id, via)
+    # one order per survey, all placed first: the surveys are the last events of the log
+    orders = [order(app, customer_id) for _ in vias]
+    for about, via in zip(orders, vias, strict=True):
+        app.send_survey(meta(), customer_id, "order", about, via)

@@ -16,7 +16,7 @@ from projections.engine.runner import Runner
 from projections.engine.status import view_status
 from projections.engine.store import ViewStore
 from projections.views.satisfaction import SatisfactionProjection, satisfaction
-from tests.application.builders import customer, order
+from tests.application.builders import customer, order, order_survey
 from tests.projections.surveys_by_channel import SurveysByChannel, counts, send_surveys
 from tests.support import T0, meta
 
@@ -112,12 +112,7 @@ def test_a_rebuild_swaps_in_a_copy_equal_to_the_incremental_build(
 ) -> None:
     # given satisfaction built live, one event per batch, over 12 surveys
     customer_id = customer(app)
-    ids = [
-        app.send_survey(
-            meta(T0 + timedelta(minutes=i)), customer_id, "order", customer_id, "sms"
-        ).aggregate_id
-        for i in range(12)
-    ]
+    ids = [order_survey(app, customer_id, T0 + timedelta(minutes=i)) for i in range(12)]
     for survey_id in ids[:5]:
         app.expire_survey(meta(T0 + timedelta(hours=1)), survey_id)
     live = Runner(app, views, SatisfactionProjection(), batch_size=1)
@@ -144,7 +139,7 @@ def test_a_rebuild_swaps_in_a_copy_equal_to_the_incremental_build(
             "SELECT generation FROM projection_tracking WHERE projection = ?", ("satisfaction",)
         )
     assert rows == [(2,)]
-    app.send_survey(meta(T0), customer_id, "order", customer_id, "app")
+    order_survey(app, customer_id, T0, "app")
     live.catch_up()
     assert satisfaction(views, T0, T0 + timedelta(days=1)).sent == 13
 

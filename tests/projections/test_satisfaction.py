@@ -7,7 +7,7 @@ from application.app import CareLedger
 from domain.survey import Scores
 from projections.engine.store import Row, ViewStore
 from projections.views.satisfaction import SatisfactionProjection, satisfaction
-from tests.application.builders import customer
+from tests.application.builders import customer, order_survey
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
 from tests.support import CUSTOMER, T0, hours, meta, minutes
@@ -22,16 +22,13 @@ def test_satisfaction_counts_each_dimension_and_the_share_of_fours_and_fives(
 ) -> None:
     # given four surveys sent at 09:00: answered at 09:10, 09:40 and 10:10, one expired at 11:30
     customer_id = customer(app)
-    sent = [
-        app.send_survey(meta(T0), customer_id, "order", customer_id, "sms").aggregate_id
-        for _ in range(4)
-    ]
+    sent = [order_survey(app, customer_id, T0) for _ in range(4)]
     answers = [Scores(5, 4, 3, 2, 1), Scores(4, 4, 4, 4, 4), Scores(1, 5, 5, 5, 2)]
     for i, (survey_id, scores) in enumerate(zip(sent, answers, strict=False)):
         app.respond_to_survey(meta(minutes(10 + 30 * i), actor=CUSTOMER), survey_id, scores)
     app.expire_survey(meta(hours(2.5)), sent[3])
     # and one more sent the next day, outside the window
-    app.send_survey(meta(T0 + timedelta(days=1)), customer_id, "order", customer_id, "app")
+    order_survey(app, customer_id, T0 + timedelta(days=1), "app")
     # when the projection catches up
     project(SatisfactionProjection())
     # then the window 09:00-12:00 shows exactly the morning's figures
@@ -60,7 +57,7 @@ def survey_days(app: CareLedger) -> None:
     customer_id = customer(app)
 
     def send(when: datetime) -> UUID:
-        return app.send_survey(meta(when), customer_id, "order", customer_id, "sms").aggregate_id
+        return order_survey(app, customer_id, when)
 
     send(on(0, 21, 0))  # X, before the window
     a, b, c, d = send(on(0, 22, 0)), send(on(1, 12, 0)), send(on(2, 23, 0)), send(on(3, 1, 0))
