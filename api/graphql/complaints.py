@@ -106,8 +106,11 @@ class ComplaintView(Loaded, relay.Node):
     )
     _complaint: strawberry.Private[Complaint]
 
-    @strawberry.field(description="Personal data: the complaint's text; the customer and staff")
-    async def content(self, info: Info) -> str:
+    @strawberry.field(
+        description="Personal data: the complaint's text; the customer and staff. Null when"
+        " refused, with a FORBIDDEN error at its path: the rest of the answer stays"
+    )
+    async def content(self, info: Info) -> str | None:
         caller = info.context.caller
         if not caller.may_see_personal_data_of(self._complaint.customer_id):
             raise ForbiddenError(f"the {caller.role} role may not read complaint text")

@@ -42,9 +42,10 @@ class CustomerView(Loaded, relay.Node):
 
     @strawberry.field(
         description='Personal data: the customer, staff and compliance only; "[erased]" after'
-        " erasure"
+        " erasure. Null when refused, with a FORBIDDEN error at its path: the rest of the"
+        " answer stays"
     )
-    async def contact(self, info: Info) -> Contact:
+    async def contact(self, info: Info) -> Contact | None:
         caller = info.context.caller
         if not PERSONAL_DATA.allows(caller, self._customer.id):
             raise ForbiddenError(f"the {caller.role} role may not read contact details")

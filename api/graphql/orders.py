@@ -77,8 +77,11 @@ class OrderView(Loaded, relay.Node):
     delivered_at: datetime | None
     _order: strawberry.Private[Order]
 
-    @strawberry.field(description="Personal data: the customer, staff and compliance only")
-    async def address(self, info: Info) -> str:
+    @strawberry.field(
+        description="Personal data: the customer, staff and compliance only. Null when refused,"
+        " with a FORBIDDEN error at its path: the rest of the answer stays"
+    )
+    async def address(self, info: Info) -> str | None:
         caller = info.context.caller
         if not PERSONAL_DATA.allows(caller, self._order.customer_id):
             raise ForbiddenError(f"the {caller.role} role may not read delivery addresses")
