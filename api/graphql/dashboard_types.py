@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
 
+from domain.complaint_types import Category, Department, EscalationTrigger, Resolution, Severity
+from domain.incident_types import IncidentStatus, IncidentType
+from domain.incident_types import Severity as IncidentSeverity
+from domain.meta import Channel
+from domain.order_types import LateAttribution, OrderStatus
+from domain.sla import ClockName
 from projections.views.complaint_dashboard import ComplaintDashboard
 from projections.views.complaint_dashboard_tables import DurationStats
 from projections.views.incident_board import IncidentMetrics
@@ -17,13 +25,33 @@ from projections.views.satisfaction import SatisfactionReport
 
 @strawberry.type(description="How many carry one label")
 class LabelCount:
-    label: str
+    label: str = strawberry.field(description="As the read model keeps it (e.g. InReview)")
+    key: str = strawberry.field(
+        description="The schema's own name for it: the GraphQL enum value of the breakdown"
+        " (IN_REVIEW, PICKED_UP, PRODUCT_QUALITY), UNASSESSED for an incident not yet"
+        " assessed; the label itself where the breakdown is of no enum (regions, levels, scores)"
+    )
     count: int
 
 
-def counts(by_label: Mapping[Any, int]) -> list[LabelCount]:
-    """Sorted by label, so the same figures always read the same."""
-    return [LabelCount(label=str(k), count=n) for k, n in sorted(by_label.items(), key=_label)]
+def counts(by_label: Mapping[Any, int], enum: type[Enum] | None = None) -> list[LabelCount]:
+    """Sorted by label, so the same figures always read the same; keyed by `enum`'s GraphQL
+    values when the breakdown is of one."""
+    return [
+        LabelCount(label=str(k), key=enum_key(enum, str(k)), count=n)
+        for k, n in sorted(by_label.items(), key=_label)
+    ]
+
+
+def enum_key(enum: type[Enum] | None, label: str) -> str:
+    """The GraphQL value (the member's name) of the member whose value is `label`; a label no
+    member has, upper-cased in the same style (UNASSESSED); the label itself without an enum."""
+    if enum is None:
+        return label
+    for member in enum:
+        if member.value == label:
+            return member.name
+    return re.sub(r"[^A-Za-z0-9]+", "_", label).upper()
 
 
 def _label(item: tuple[Any, int]) -> str:
@@ -81,25 +109,26 @@ class ComplaintDashboardView:
             resolved=d.resolved,
             reopened=d.reopened,
             reopen_rate=d.reopen_rate,
-            by_channel=counts(d.by_channel),
-            by_category=counts(d.by_category),
-            by_severity=counts(d.by_severity),
-            by_department=counts(d.by_department),
-            by_outcome=counts(d.by_outcome),
+            by_channel=counts(d.by_channel, Channel),
+            by_category=counts(d.by_category, Category),
+            by_severity=counts(d.by_severity, Severity),
+            by_department=counts(d.by_department, Department),
+            by_outcome=counts(d.by_outcome, Resolution),
             first_response_time=Durations.of(d.first_response_time),
             resolution_time=Durations.of(d.resolution_time),
-            sla_met=counts(d.sla_met),
-            sla_breached=counts(d.sla_breached),
-            sla_warnings=counts(d.sla_warnings),
+            sla_met=counts(d.sla_met, ClockName),
+            sla_breached=counts(d.sla_breached, ClockName),
+            sla_warnings=counts(d.sla_warnings, ClockName),
             escalations=d.escalations,
-            escalations_by_trigger=counts(d.escalations_by_trigger),
+            escalations_by_trigger=counts(d.escalations_by_trigger, EscalationTrigger),
             escalations_by_level=counts(d.escalations_by_level),
         )
 
 
 @strawberry.type(description="One survey dimension: its scores 1-5 and CSAT")
 class DimensionScores:
-    dimension: str
+    dimension: str = strawberry.field(description="As the read model keeps it: product_quality")
+    key: str = strawberry.field(description="The schema's name for it: PRODUCT_QUALITY")
     responses: int
     csat: float | None = strawberry.field(description="Share of 4 and 5 scores")
     distribution: list[LabelCount] = strawberry.field(description="By score, 1 to 5")
@@ -118,6 +147,7 @@ class Satisfaction:
         dimensions = [
             DimensionScores(
                 dimension=d.dimension,
+                key=d.dimension.upper(),
                 responses=d.responses,
                 csat=d.csat,
                 distribution=counts(d.distribution),
@@ -155,17 +185,17 @@ class OrderDelays:
     def of(cls, s: DelaySummary) -> OrderDelays:
         return cls(
             late=s.late,
-            late_by_attribution=counts(s.late_by_attribution),
+            late_by_attribution=counts(s.late_by_attribution, LateAttribution),
             late_by_region=counts(s.late_by_region),
-            late_by_stage=counts(s.late_by_stage),
+            late_by_stage=counts(s.late_by_stage, OrderStatus),
             mean_late_min=s.mean_late_min,
             max_late_min=s.max_late_min,
             detections=s.detections,
-            detections_by_stage=counts(s.detections_by_stage),
+            detections_by_stage=counts(s.detections_by_stage, OrderStatus),
             detections_by_region=counts(s.detections_by_region),
-            open_at_risk_by_stage=counts(s.open_at_risk_by_stage),
+            open_at_risk_by_stage=counts(s.open_at_risk_by_stage, OrderStatus),
             open_at_risk_by_region=counts(s.open_at_risk_by_region),
-            open_late_by_stage=counts(s.open_late_by_stage),
+            open_late_by_stage=counts(s.open_late_by_stage, OrderStatus),
             open_late_by_region=counts(s.open_late_by_region),
         )
 
@@ -197,14 +227,14 @@ class IncidentMetricsView:
             window_start=m.window_start,
             window_end=m.window_end,
             reported=m.reported,
-            reported_by_type=counts(m.reported_by_type),
-            reported_by_severity=counts(m.reported_by_severity),
+            reported_by_type=counts(m.reported_by_type, IncidentType),
+            reported_by_severity=counts(m.reported_by_severity, IncidentSeverity),
             acknowledged=m.acknowledged,
             mtta_seconds=m.mtta_s,
             resolved=m.resolved,
             mttr_seconds=m.mttr_s,
             open=m.open,
-            open_by_status=counts(m.open_by_status),
-            open_by_type=counts(m.open_by_type),
-            open_by_severity=counts(m.open_by_severity),
+            open_by_status=counts(m.open_by_status, IncidentStatus),
+            open_by_type=counts(m.open_by_type, IncidentType),
+            open_by_severity=counts(m.open_by_severity, IncidentSeverity),
         )

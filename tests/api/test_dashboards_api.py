@@ -277,6 +277,41 @@ def test_incident_metrics_time_the_acknowledgement(gql: Gql) -> None:
     }
 
 
+def test_breakdowns_are_keyed_by_the_schemas_enum_values(gql: Gql) -> None:
+    # given an incident confirmed and assessed severity II
+    incident = report_incident(gql)
+    position = step(
+        gql,
+        "confirmIncident",
+        "IncidentInput",
+        {"incidentId": incident, "occurredAt": at(40)},
+        role=Role.SUPERVISOR,
+        payload="IncidentChanged",
+    )
+    # when the metrics are read with the keys
+    query = INCIDENTS.replace("{ label count }", "{ label key count }")
+    metrics = gql(query, {**window(), "at": position}, role=Role.INCIDENT_COMMANDER)
+    found = metrics["data"]["incidentMetrics"]
+
+    def keys(field: str) -> dict[str, str]:
+        return {c["label"]: c["key"] for c in found[field]}
+
+    # then each label carries the GraphQL enum value a client filters by
+    assert keys("openByStatus")["InReview"] == "IN_REVIEW"
+    assert keys("openByStatus")["Confirmed"] == "CONFIRMED"
+    assert keys("reportedByType")["system_failure"] == "SYSTEM_FAILURE"
+    assert keys("reportedBySeverity") == {
+        "I": "I",
+        "II": "II",
+        "III": "III",
+        "IV": "IV",
+        "unassessed": "UNASSESSED",
+    }
+    enums = gql('{ __type(name: "IncidentStatus") { enumValues { name } } }')
+    statuses = {v["name"] for v in enums["data"]["__type"]["enumValues"]}
+    assert set(keys("openByStatus").values()) <= statuses
+
+
 @pytest.mark.parametrize("query", [DASHBOARD, SATISFACTION, DELAYS, INCIDENTS])
 def test_customers_may_not_read_dashboards(gql: Gql, query: str) -> None:
     refused = gql(query, window(), role=Role.CUSTOMER, subject=CUSTOMER)
