@@ -44,9 +44,47 @@ class HistoryEvent:
     reason_code: str | None
     reason_text: str | None
     data: JSON = strawberry.field(
-        description="The event's own fields; personal data as"
-        " `{sealed: true}` unless the caller may read it"
+        description="The event's own fields as stored (snake_case; contact details as JSON"
+        " text); personal data as `{sealed: true}` unless the caller may read it. Kept for"
+        " older clients: `fields` is the same in the schema's case"
     )
+    fields: JSON = strawberry.field(
+        description="The event's own fields in the schema's case (customerId, orderIds,"
+        " productQuality), contact details as an object {name, phone, email, address};"
+        " personal data as `{sealed: true}` unless the caller may read it"
+    )
+
+
+STRUCTURED = frozenset({"contact"})  # sealed fields whose plaintext is a JSON object
+
+
+def camel(name: str) -> str:
+    """customer_id -> customerId, as strawberry names the schema's fields."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def schema_cased(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields with their names (and those of nested objects) in the schema's case, and
+    the structured sealed fields, once opened, as objects rather than JSON text."""
+
+    def cased(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {camel(str(k)): cased(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [cased(v) for v in value]
+        return value
+
+    def opened(name: str, value: Any) -> Any:
+        if name in STRUCTURED and isinstance(value, str):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return value  # "[erased]", or text of another shape: as it is
+            return parsed if isinstance(parsed, dict) else value
+        return value
+
+    return {camel(k): cased(opened(k, v)) for k, v in fields.items()}
 
 
 def plain(value: Any, reveal: Any) -> Any:
@@ -112,4 +150,5 @@ def _entry(event: Any, reveal: Any) -> HistoryEvent:
         reason_code=meta.reason.code if meta.reason else None,
         reason_text=meta.reason.text if meta.reason else None,
         data=cast(JSON, fields),
+        fields=cast(JSON, schema_cased(fields)),
     )

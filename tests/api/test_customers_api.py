@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -374,3 +375,28 @@ def test_a_command_id_reused_for_another_person_is_refused_over_graphql(gql: Gql
     assert theirs["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert "agent-1" not in theirs["message"]
     assert first["customer"]["customerId"] not in theirs["message"]
+
+
+def test_history_fields_are_in_the_schemas_case_and_contact_an_object(gql: Gql) -> None:
+    # given a registered customer, and a complaint of theirs
+    customer_id = register(gql)
+    filed = gql(
+        """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
+             ... on ComplaintChanged { complaint { complaintId } } } }""",
+        {"input": {"customerId": customer_id, "content": "cold soup", "channel": "APP"}},
+    )["data"]["fileComplaint"]["complaint"]["complaintId"]
+    query = "query($id: ID!) { customerHistory(id: $id) { name data fields } }"
+    # when an agent reads the histories
+    [registered] = gql(query, {"id": customer_id})["data"]["customerHistory"]
+    complaint = gql(
+        "query($id: ID!) { complaintHistory(id: $id, limit: 1) { data fields } }", {"id": filed}
+    )["data"]["complaintHistory"][0]
+    # then `fields` names them as the schema does, and the contact is an object, not JSON text
+    assert registered["fields"]["contact"] == CONTACT
+    assert json.loads(registered["data"]["contact"]) == CONTACT  # `data` as it was
+    assert complaint["fields"]["customerId"] == complaint["data"]["customer_id"] == customer_id
+    assert complaint["fields"]["content"] == "cold soup"
+    assert all("_" not in key for key in complaint["fields"])
+    # and an analyst gets the contact sealed there too
+    sealed = gql(query, {"id": customer_id}, role=Role.ANALYST)["data"]["customerHistory"][0]
+    assert sealed["fields"]["contact"] == {"sealed": True}
