@@ -157,6 +157,9 @@ MUTATIONS: dict[str, Permission] = {
     "confirmSatisfied": CUSTOMER_OR_STAFF,
     "disputeResolution": CUSTOMER_OR_STAFF,
     "checkComplaintSla": _allow(S),
+    "reassignComplaints": _allow(
+        S, note="a department's queue or a list of complaints to one person, one command each"
+    ),
     "retargetComplaintSla": _allow(S),
     "defineSlaCalendar": SLA_ADMINS,
     "defineSlaPolicy": SLA_ADMINS,

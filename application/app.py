@@ -12,13 +12,13 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 import domain
 from application.clusters import ClusterCommands
-from application.complaints import ComplaintCommands
 from application.customers import CustomerCommands
 from application.incidents import IncidentCommands
 from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from application.ledgers import LedgerCommands
 from application.notifications import NotificationCommands
 from application.orders import OrderCommands
+from application.reassignment import ReassignmentCommands
 from application.recorders import BoundedAggregateRecorder, PostgresReceiptRecorder
 from application.schema_lock import schema_lock
 from application.settings import Settings
@@ -46,7 +46,7 @@ def domain_modules() -> list[ModuleType]:
 class CareLedger(
     CustomerCommands,
     OrderCommands,
-    ComplaintCommands,
+    ReassignmentCommands,
     ClusterCommands,
     IncidentCommands,
     SurveyCommands,

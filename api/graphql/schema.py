@@ -33,6 +33,7 @@ from api.graphql.notices import NoticeMutations, NoticeQueries, NoticeSubscripti
 from api.graphql.order_mutations import OrderMutations
 from api.graphql.orders import OrderQueries
 from api.graphql.payloads import name_payloads
+from api.graphql.reassignment import ReassignmentMutations
 from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.sla import SlaMutations, SlaQueries
 from api.graphql.subscriptions import LiveSubscriptions
@@ -64,6 +65,7 @@ QUERIES: tuple[type, ...] = (
 MUTATIONS: tuple[type, ...] = (
     OrderMutations,
     ComplaintMutations,
+    ReassignmentMutations,
     IncidentMutations,
     ClusterMutations,
     SurveyMutations,
