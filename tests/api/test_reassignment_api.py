@@ -45,7 +45,7 @@ def assigned(gql: Gql, department: str, person: str) -> tuple[str, int, int]:
     return complaint_id, int(written["version"]), int(written["position"])
 
 
-def reassign(gql: Gql, role: Role = Role.SUPERVISOR, **input: Any) -> dict[str, Any]:
+def reassign(gql: Gql, input: dict[str, Any], role: Role = Role.SUPERVISOR) -> dict[str, Any]:
     body = gql(REASSIGN, {"input": input}, role=role, subject="sup-1")
     assert "errors" not in body, body
     result: dict[str, Any] = body["data"]["reassignComplaints"]
@@ -60,7 +60,7 @@ def test_a_departments_queue_moves_to_another_agent_once(gql: Gql) -> None:
     selection = {"department": "QUALITY", "assignee": "agent-1", "atPosition": at}
     # when a supervisor moves that queue to agent-2
     data = {"commandId": "bulk-1", "department": "QUALITY", "person": "agent-2"}
-    first = reassign(gql, queue=selection, **data)
+    first = reassign(gql, dict(queue=selection, **data))
     # then both of agent-1's complaints are agent-2's, each with its own command
     assert (first["reassigned"], first["failed"]) == (2, 0)
     assert sorted(item["complaintId"] for item in first["items"]) == sorted(mine)
@@ -68,7 +68,7 @@ def test_a_departments_queue_moves_to_another_agent_once(gql: Gql) -> None:
         assert item["result"]["complaint"] == {"assignee": "agent-2", "department": "QUALITY"}
         assert item["result"]["written"]["replayed"] is False
     # and a retry with the same command id replays each outcome, recording nothing
-    again = reassign(gql, queue={**selection, "assignee": None}, **data)
+    again = reassign(gql, dict(queue={**selection, "assignee": None}, **data))
     replayed = {i["complaintId"]: i["result"]["written"] for i in again["items"]}
     assert all(w["replayed"] for w in replayed.values()), again
     assert replayed == {
@@ -87,7 +87,7 @@ def test_a_list_reports_each_complaint_and_a_retry_does_nothing_twice(gql: Gql) 
     data = {"commandId": "bulk-2", "department": "LOGISTICS", "person": "agent-2"}
     ids = [ready, unclassified, missing, ready]
     # when a supervisor reassigns the list
-    first = reassign(gql, complaintIds=ids, **data)
+    first = reassign(gql, dict(complaintIds=ids, **data))
     # then the ready one moves, and each other answers with its own typed problem
     assert (first["reassigned"], first["failed"]) == (1, 2)
     results = {item["complaintId"]: item["result"] for item in first["items"]}
@@ -96,12 +96,12 @@ def test_a_list_reports_each_complaint_and_a_retry_does_nothing_twice(gql: Gql) 
     assert results[unclassified]["__typename"] == "TransitionRefused"
     assert results[missing] == {"__typename": "NotFound", "code": "NOT_FOUND"}
     # and the retry replays the move and answers the same problems
-    again = reassign(gql, complaintIds=ids, **data)
+    again = reassign(gql, dict(complaintIds=ids, **data))
     retried = {item["complaintId"]: item["result"] for item in again["items"]}
     assert retried[ready]["written"] == {**results[ready]["written"], "replayed": True}
     assert retried[unclassified]["__typename"] == "TransitionRefused"
     # and the same command id for another person is a conflict per complaint, not a move
-    other = reassign(gql, complaintIds=[ready], **{**data, "person": "agent-9"})
+    other = reassign(gql, dict(complaintIds=[ready], **{**data, "person": "agent-9"}))
     assert other["items"][0]["result"]["__typename"] == "Conflict"
 
 
@@ -109,15 +109,17 @@ def test_bad_requests_change_nothing(gql: Gql) -> None:
     complaint_id, version, _ = assigned(gql, "QUALITY", "agent-1")
     base = {"department": "QUALITY", "person": "agent-2"}
     # an agent may not reassign in bulk
-    assert reassign(gql, Role.AGENT, complaintIds=[complaint_id], **base)["code"] == "FORBIDDEN"
+    assert (
+        reassign(gql, dict(complaintIds=[complaint_id], **base), Role.AGENT)["code"] == "FORBIDDEN"
+    )
     # both selections, neither, and a malformed id are refused as a whole
     queue = {"department": "QUALITY"}
-    both = reassign(gql, complaintIds=[complaint_id], queue=queue, **base)
+    both = reassign(gql, dict(complaintIds=[complaint_id], queue=queue, **base))
     assert both["__typename"] == "ValidationFailed"
-    assert reassign(gql, **base)["__typename"] == "ValidationFailed"
-    bad = reassign(gql, complaintIds=[complaint_id, "nope"], **base)
+    assert reassign(gql, dict(**base))["__typename"] == "ValidationFailed"
+    bad = reassign(gql, dict(complaintIds=[complaint_id, "nope"], **base))
     assert bad["problems"] == [{"path": ["input", "complaintIds", "1"]}]
-    empty = reassign(gql, complaintIds=[], **base)
+    empty = reassign(gql, dict(complaintIds=[], **base))
     assert empty["__typename"] == "ValidationFailed"
     body = gql("query($id: ID!) { complaint(id: $id) { assignee version } }", {"id": complaint_id})
     assert body["data"]["complaint"] == {"assignee": "agent-1", "version": version}
