@@ -202,16 +202,21 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
         incident_id: UUID | None = None,
         order_id: UUID | None = None,
     ) -> Outcome:
+        """Links to an incident are kept both ways: the incident records the complaint too,
+        in the same transaction."""
         if incident_id is not None:
             self.load(Incident, incident_id)
         if order_id is not None:
             self.load(Order, order_id)
-        return self.change(
-            meta,
-            Complaint,
-            complaint_id,
-            lambda c: c.link(meta, incident_id=incident_id, order_id=order_id),
-        )
+
+        def link(complaint: Complaint) -> list[Incident]:
+            complaint.link(meta, incident_id=incident_id, order_id=order_id)
+            if incident_id is None:
+                return []
+            incident = self.load(Incident, incident_id)
+            return [incident] if incident.note_complaint_link(meta, complaint_id) else []
+
+        return self.change_together(meta, Complaint, complaint_id, link)
 
     @command()
     def merge_complaint(self, meta: Meta, complaint_id: UUID, into: UUID) -> Outcome:

@@ -93,10 +93,16 @@ class IncidentCommands(CommandHandling):
 
     @command()
     def link_complaints(self, meta: Meta, incident_id: UUID, complaint_ids: list[UUID]) -> Outcome:
+        """Links kept both ways: each complaint newly linked records the incident too, in the
+        same transaction."""
         self._all_exist(Complaint, complaint_ids)
-        return self.change(
-            meta, Incident, incident_id, lambda i: i.link_complaints(meta, complaint_ids)
-        )
+
+        def link(incident: Incident) -> list[Complaint]:
+            incident.link_complaints(meta, complaint_ids)
+            complaints = [self.load(Complaint, i) for i in dict.fromkeys(complaint_ids)]
+            return [c for c in complaints if c.note_incident_link(meta, incident_id)]
+
+        return self.change_together(meta, Incident, incident_id, link)
 
     @command()
     def mitigate_incident(self, meta: Meta, incident_id: UUID) -> Outcome:

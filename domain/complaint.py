@@ -396,6 +396,14 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.require("link", OPEN_STATES)
         self._linked(meta=meta, incident_id=incident_id, order_id=order_id)
 
+    def note_incident_link(self, meta: Meta, incident_id: UUID) -> bool:
+        """The reverse of an incident's link to this complaint, in whatever state it is (the
+        link was made from the incident's side); False when it is linked already."""
+        if incident_id in self.linked_incident_ids:
+            return False
+        self._linked(meta=meta, incident_id=incident_id, order_id=None)
+        return True
+
     @recorded("ComplaintLinked")
     def _linked(self, meta: Meta, incident_id: UUID | None, order_id: UUID | None) -> None:
         if incident_id is not None and incident_id not in self.linked_incident_ids:

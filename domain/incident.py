@@ -230,6 +230,14 @@ class Incident(CareAggregate):
         self.require("link complaints", OPEN_STATES)
         self._complaints_linked(meta=meta, complaint_ids=valid)
 
+    def note_complaint_link(self, meta: Meta, complaint_id: UUID) -> bool:
+        """The reverse of a complaint's link to this incident, in whatever state it is (the
+        link was made from the complaint's side); False when it is linked already."""
+        if complaint_id in self._complaint_ids:
+            return False
+        self._complaints_linked(meta=meta, complaint_ids=[complaint_id])
+        return True
+
     @recorded("ComplaintsLinked")
     def _complaints_linked(self, meta: Meta, complaint_ids: list[UUID]) -> None:
         _extend_unique(self._complaint_ids, complaint_ids)

@@ -98,3 +98,35 @@ def test_a_survey_needs_an_order_of_the_customer_and_is_sent_once(app: CareLedge
         Survey, app.send_survey(meta(), alice, "complaint", about, "app").aggregate_id
     )
     assert (survey.subject, survey.subject_id) == ("complaint", about)
+
+
+def test_links_between_complaints_and_incidents_are_kept_both_ways(app: CareLedger) -> None:
+    # given an incident and two complaints
+    incident_id, customer_id = incident(app), customer(app)
+    first, second = complaint(app, customer_id), complaint(app, customer_id)
+    # when the incident links the first, and the second links the incident
+    app.link_complaints(meta(), incident_id, [first])
+    app.link_complaint(meta(), second, incident_id=incident_id)
+    # then each side shows the link, once
+    assert app.load(Complaint, first).linked_incident_ids == [incident_id]
+    assert app.load(Complaint, second).linked_incident_ids == [incident_id]
+    assert app.load(Incident, incident_id).complaint_ids == [first, second]
+    # and linking again from either side records nothing more
+    complaint_version = app.load(Complaint, first).version
+    incident_version = app.load(Incident, incident_id).version
+    app.link_complaint(meta(), first, incident_id=incident_id)
+    assert app.load(Incident, incident_id).version == incident_version
+    app.link_complaints(meta(), incident_id, [second])
+    assert app.load(Complaint, second).linked_incident_ids == [incident_id]
+    assert app.load(Complaint, first).version == complaint_version + 1  # its own link only
+
+
+def test_a_refused_link_records_neither_side(app: CareLedger) -> None:
+    # given an incident and a complaint, and an id of nothing
+    incident_id, complaint_id = incident(app), complaint(app, customer(app))
+    before = app.recorder.max_notification_id()
+    # then a link with a complaint of nothing changes neither the incident nor the complaint
+    with pytest.raises(NotFoundError):
+        app.link_complaints(meta(), incident_id, [complaint_id, uuid4()])
+    assert app.recorder.max_notification_id() == before
+    assert app.load(Complaint, complaint_id).linked_incident_ids == []
