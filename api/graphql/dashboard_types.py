@@ -71,6 +71,29 @@ class Durations:
         return cls(count=stats.count, p50=stats.p50, p90=stats.p90, p99=stats.p99, mean=stats.mean)
 
 
+@strawberry.type(description="One SLA clock's deadlines settled in the window")
+class ClockShare:
+    clock: str = strawberry.field(description="As the read model keeps it (first_response)")
+    key: str = strawberry.field(description="The ClockName enum value (FIRST_RESPONSE)")
+    met: int
+    breached: int
+    share: float = strawberry.field(description="Met over met and breached")
+
+
+def clock_shares(d: ComplaintDashboard) -> list[ClockShare]:
+    """Sorted by clock, one for every clock met or breached in the window."""
+    return [
+        ClockShare(
+            clock=clock,
+            key=enum_key(ClockName, clock),
+            met=d.sla_met.get(clock, 0),
+            breached=d.sla_breached.get(clock, 0),
+            share=share,
+        )
+        for clock, share in sorted(d.sla_met_share.items())
+    ]
+
+
 @strawberry.type(
     name="ComplaintDashboard",
     description="Complaints over whole hours of business time [windowStart, windowEnd)",
@@ -94,6 +117,9 @@ class ComplaintDashboardView:
     sla_met: list[LabelCount] = strawberry.field(description="By clock")
     sla_breached: list[LabelCount] = strawberry.field(description="By clock")
     sla_warnings: list[LabelCount] = strawberry.field(description="By clock")
+    sla_met_share: list[ClockShare] = strawberry.field(
+        description="By clock, the share of its deadlines settled in the window that were met"
+    )
     escalations: int
     escalations_by_trigger: list[LabelCount]
     escalations_by_level: list[LabelCount]
@@ -119,6 +145,7 @@ class ComplaintDashboardView:
             sla_met=counts(d.sla_met, ClockName),
             sla_breached=counts(d.sla_breached, ClockName),
             sla_warnings=counts(d.sla_warnings, ClockName),
+            sla_met_share=clock_shares(d),
             escalations=d.escalations,
             escalations_by_trigger=counts(d.escalations_by_trigger, EscalationTrigger),
             escalations_by_level=counts(d.escalations_by_level),

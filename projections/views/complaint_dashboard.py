@@ -277,6 +277,17 @@ class ComplaintDashboard:
     def escalations(self) -> int:
         return sum(self.escalations_by_trigger.values())
 
+    @property
+    def sla_met_share(self) -> dict[str, float]:
+        """Per clock, the share of its deadlines met: met over met and breached, for every
+        clock with a deadline settled in the window (warnings are not a result)."""
+        clocks = self.sla_met.keys() | self.sla_breached.keys()
+        return {
+            clock: self.sla_met.get(clock, 0)
+            / (self.sla_met.get(clock, 0) + self.sla_breached.get(clock, 0))
+            for clock in sorted(clocks)
+        }
+
 
 def complaint_dashboard(store: ViewStore, start: datetime, end: datetime) -> ComplaintDashboard:
     """The window [start, end), resolved to whole hours of business time."""

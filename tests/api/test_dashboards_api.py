@@ -35,6 +35,7 @@ query($from: DateTime!, $to: DateTime!, $at: Int) {
     byChannel COUNTS byCategory COUNTS bySeverity COUNTS byDepartment COUNTS byOutcome COUNTS
     firstResponseTime { count p50 p90 p99 mean } resolutionTime { count p50 mean }
     slaMet COUNTS slaBreached COUNTS slaWarnings COUNTS
+    slaMetShare { clock key met breached share }
     escalations escalationsByTrigger COUNTS escalationsByLevel COUNTS
   }
 }""".replace("COUNTS", COUNTS)
@@ -98,6 +99,22 @@ def test_the_complaint_dashboard_shows_every_figure_after_a_few_commands(gql: Gq
                 ],
                 "slaBreached": [],
                 "slaWarnings": [],
+                "slaMetShare": [
+                    {
+                        "clock": "first_response",
+                        "key": "FIRST_RESPONSE",
+                        "met": 1,
+                        "breached": 0,
+                        "share": 1.0,
+                    },
+                    {
+                        "clock": "registration",
+                        "key": "REGISTRATION",
+                        "met": 1,
+                        "breached": 0,
+                        "share": 1.0,
+                    },
+                ],
                 "escalations": 0,
                 "escalationsByTrigger": [],
                 "escalationsByLevel": [],

@@ -119,6 +119,8 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     assert first.sla_met == {"first_response": 2, "registration": 4, "resolution": 2}
     assert first.sla_breached == {"first_response": 2}
     assert first.sla_warnings == {"first_response": 1}
+    # so per clock: first response 2 of C1-C4 met, registration 4 of 4, resolution 2 of 2
+    assert first.sla_met_share == {"first_response": 2 / 4, "registration": 1.0, "resolution": 1.0}
     # each first-response breach escalated to level 1
     assert first.escalations_by_trigger == {"sla": 2}
     assert first.escalations_by_level == {1: 2}
@@ -170,6 +172,13 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
         "after_sales_handback": 1,
     }
     assert both.sla_breached == {"first_response": 2}
+    # first response: C1, C4, C5, C6 met, C2, C3 breached; every other clock only met
+    assert both.sla_met_share == {
+        "first_response": 4 / 6,
+        "registration": 1.0,
+        "resolution": 1.0,
+        "after_sales_handback": 1.0,
+    }
     # escalations add C5's urgent severity (level 1) and the manual one (level 2)
     assert both.escalations_by_trigger == {"sla": 2, "severity": 1, "manual": 1}
     assert both.escalations_by_level == {1: 3, 2: 1}
@@ -180,6 +189,7 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     assert (late.received, late.resolved, late.reopen_rate) == (0, 0, None)
     assert late.sla_warnings == {"technical_handback": 1}
     assert late.sla_breached == {"technical_handback": 1}
+    assert late.sla_met_share == {"technical_handback": 0.0}
     assert late.escalations_by_level == {3: 1}
     assert late.first_response_time == DurationStats(0, None, None, None)
     # and 08:00-09:00 keeps C0 where it was received, with its own labels
