@@ -23,6 +23,7 @@ from api.graphql.schema import build_schema
 from api.headers import SecurityHeaders
 from api.http import JSON, content_type_header, error_body, negotiate
 from api.readiness import readiness
+from api.report.route import report_route
 from api.services import Services
 from api.view import CareLedgerGraphQL
 from application.app import CareLedger
@@ -125,6 +126,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", view.metrics.endpoint),
+            report_route(services),
             *([] if settings.is_production else [Mount(ASSETS_PATH, graphiql_assets())]),
         ],
         middleware=[

@@ -187,6 +187,12 @@ SUBSCRIPTIONS: dict[str, Permission] = {
     "alertRaised": _allow(A, S, IC, CO, note=ALL_ALERTS_NOTE),
 }
 
+# Pages the service serves (not GraphQL operations): asked by `authorize_page`.
+PAGES: dict[str, Permission] = {
+    "report": _allow(AN, S, note="`/report`: the analysts' report (charts and findings)"),
+    "wall": _allow(S, note="`/wall`: the supervisors' live wall"),
+}
+
 OPERATIONS: dict[str, dict[str, Permission]] = {
     "Query": QUERIES,
     "Mutation": MUTATIONS,
@@ -201,6 +207,12 @@ def authorize(caller: Principal | None, operation: str) -> Principal:
         raise ForbiddenError("this operation needs a bearer token")
     if caller.role not in PERMISSIONS[operation].roles:
         raise ForbiddenError(f"the {caller.role} role may not do this")
+    return caller
+
+
+def authorize_page(caller: Principal, page: str) -> Principal:
+    if caller.role not in PAGES[page].roles:
+        raise ForbiddenError(f"the {caller.role} role may not open this page")
     return caller
 
 
@@ -219,7 +231,7 @@ def markdown() -> str:
         "✓ allowed, ✓¹ allowed under the own-data rule, blank refused. Unauthenticated callers",
         "are refused everything.",
     ]
-    for kind, table in OPERATIONS.items():
+    for kind, table in {**OPERATIONS, "Page": PAGES}.items():
         lines += ["", f"## {kind}", "", "| operation | " + " | ".join(roles) + " | note |"]
         lines.append("|---" * (len(roles) + 2) + "|")
         for name, permission in table.items():

@@ -10,6 +10,9 @@ PYTHON=${PYTHON:-python3}
 export CARELEDGER_DATA_DIR=${CARELEDGER_DATA_DIR:-data}
 if [ ! -f "$CARELEDGER_DATA_DIR/careledger.db" ]; then
     .venv/bin/careledger demo --size small
+    # the analysts' report of the demo day (yesterday, UTC), one self-contained HTML file
+    .venv/bin/careledger report --from "$(date -u -d yesterday +%F)" --to "$(date -u +%F)" \
+        --out "$CARELEDGER_DATA_DIR/report.html"
 fi
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
@@ -19,6 +22,8 @@ cat <<MSG
 GraphiQL: http://$HOST:$PORT/graphql  (open it in a browser)
 In GraphiQL's Headers tab, paste:  {"Authorization": "Bearer $TOKEN"}
 Other roles: .venv/bin/careledger token issue --role analyst --subject someone
+Report: $(cd "$CARELEDGER_DATA_DIR" && pwd)/report.html (any browser, offline), or served at
+        http://$HOST:$PORT/report (sign in with an analyst or supervisor token)
 Health: http://$HOST:$PORT/healthz   Metrics: http://$HOST:$PORT/metrics
 
 MSG
