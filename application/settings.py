@@ -29,6 +29,16 @@ CARELEDGER_METRICS_TOKEN      the bearer token a scraper sends for /metrics (req
 Notices (docs/architecture.md#notices; unset channels write to the outbox, <data dir>/outbox/):
 CARELEDGER_SMTP_URL           `smtp://user:pass@host:port` (STARTTLS where offered) or `smtps://`
 CARELEDGER_MAIL_FROM          `CareLedger <notices@careledger.invalid>`: the notices' sender
+CARELEDGER_SMS_URL            an SMS provider's `https://…` endpoint (the request shape is in
+                              docs/notifications.md); CARELEDGER_SMS_TOKEN its bearer token
+CARELEDGER_PUSH_URL           an app-push provider's endpoint, same shape (adds `title`);
+                              CARELEDGER_PUSH_TOKEN its bearer token
+CARELEDGER_RECEIPT_SECRET     the secret providers sign delivery receipts with (HMAC-SHA256);
+                              unset: POST /notices/receipts refuses every receipt
+CARELEDGER_RECEIPT_URL        the receipts address given to providers as `callback_url`
+                              (`https://<this service>/notices/receipts`); unset: none is given
+CARELEDGER_IM_ROBOTS          `off`: staff IM messages go to the outbox; `on`: to the robots'
+                              webhooks named in the staff directory (DingTalk, WeCom, Feishu, Slack)
 CARELEDGER_TEMPLATES          a TOML file of notice templates added to the built-in ones (new
                               versions or locales); malformed: the service does not start
 CARELEDGER_STAFF_DIRECTORY    a TOML file of staff, robots and rotas (default: the demo's,
@@ -90,6 +100,13 @@ class Settings:
     metrics_token: str | None = None
     smtp_url: str | None = None
     mail_from: str | None = None
+    sms_url: str | None = None
+    sms_token: str | None = None
+    push_url: str | None = None
+    push_token: str | None = None
+    receipt_secret: str | None = None
+    receipt_url: str | None = None
+    im_robots: bool = False
     templates_file: Path | None = None
     staff_directory: Path | None = None
     alert_routes: Path | None = None
@@ -126,6 +143,13 @@ class Settings:
             metrics_token=env.get("CARELEDGER_METRICS_TOKEN") or None,
             smtp_url=_smtp_url(env.get("CARELEDGER_SMTP_URL") or None),
             mail_from=env.get("CARELEDGER_MAIL_FROM") or None,
+            sms_url=_http_url(env, "CARELEDGER_SMS_URL"),
+            sms_token=env.get("CARELEDGER_SMS_TOKEN") or None,
+            push_url=_http_url(env, "CARELEDGER_PUSH_URL"),
+            push_token=env.get("CARELEDGER_PUSH_TOKEN") or None,
+            receipt_secret=env.get("CARELEDGER_RECEIPT_SECRET") or None,
+            receipt_url=_http_url(env, "CARELEDGER_RECEIPT_URL"),
+            im_robots=_on_off(env, "CARELEDGER_IM_ROBOTS", default=False),
             templates_file=_path(env, "CARELEDGER_TEMPLATES"),
             staff_directory=_path(env, "CARELEDGER_STAFF_DIRECTORY"),
             alert_routes=_path(env, "CARELEDGER_ALERT_ROUTES"),
@@ -292,6 +316,25 @@ def _quiet_hours(raw: str) -> tuple[time, time] | None:
     if start == end:
         raise SettingsError("CARELEDGER_QUIET_HOURS must not start and end at the same time")
     return start, end
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise SettingsError(f"{name} must be an http:// or https:// address")
+    return raw
+
+
+def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise SettingsError(f"{name} must be on or off, not {raw!r}")
+    return raw == "on"
 
 
 def _smtp_url(raw: str | None) -> str | None:

@@ -6,8 +6,10 @@ from collections.abc import Callable, Mapping
 
 from application.settings import Settings
 from delivery.channels.base import Channel, ChannelKind
+from delivery.channels.http_provider import HttpProviderChannel
 from delivery.channels.mime import DEFAULT_SENDER
 from delivery.channels.outbox import OutboxChannel
+from delivery.channels.robots import RobotChannel
 from delivery.channels.smtp import SmtpChannel, SmtpServer
 
 Channels = Mapping[ChannelKind, Channel]
@@ -25,6 +27,16 @@ def channels_from_settings(settings: Settings) -> Callable[[], Channels]:
         }
         if smtp is not None:
             channels[ChannelKind.EMAIL] = SmtpChannel(smtp, sender)
+        if settings.sms_url:
+            channels[ChannelKind.SMS] = HttpProviderChannel(
+                ChannelKind.SMS, settings.sms_url, settings.sms_token, settings.receipt_url
+            )
+        if settings.push_url:
+            channels[ChannelKind.PUSH] = HttpProviderChannel(
+                ChannelKind.PUSH, settings.push_url, settings.push_token, settings.receipt_url
+            )
+        if settings.im_robots:
+            channels[ChannelKind.IM] = RobotChannel()
         return channels
 
     return make

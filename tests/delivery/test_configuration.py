@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 from application.settings import Settings, SettingsError
+from delivery.channels.base import ChannelKind
+from delivery.channels.http_provider import HttpProviderChannel
+from delivery.channels.outbox import OutboxChannel
+from delivery.channels.registry import channels_from_settings
+from delivery.channels.robots import RobotChannel
 from delivery.service import delivery_settings
 from delivery.staff import Directory, Routes, StaffConfigError
 from delivery.templates import Templates, TemplatesError
@@ -81,3 +86,41 @@ def test_routes_and_directory_refuse_unknown_names(tmp_path: Path) -> None:
     staff.write_text('[rotas]\nduty = ["ghost"]\n', encoding="utf-8")
     with pytest.raises(StaffConfigError, match="ghost"):
         Directory.load(staff)
+
+
+def test_providers_and_robots_come_from_the_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "CARELEDGER_DATA_DIR": str(tmp_path),
+            "CARELEDGER_SMS_URL": "https://sms.example/v1/send",
+            "CARELEDGER_SMS_TOKEN": "s-tok",
+            "CARELEDGER_PUSH_URL": "https://push.example/v1/send",
+            "CARELEDGER_RECEIPT_URL": "https://cl.example/notices/receipts",
+            "CARELEDGER_IM_ROBOTS": "on",
+        }
+    )
+    channels = channels_from_settings(settings)()
+    sms, push = channels[ChannelKind.SMS], channels[ChannelKind.PUSH]
+    assert isinstance(sms, HttpProviderChannel) and isinstance(push, HttpProviderChannel)
+    assert (sms.url, push.url) == ("https://sms.example/v1/send", "https://push.example/v1/send")
+    assert isinstance(channels[ChannelKind.IM], RobotChannel)
+    assert isinstance(channels[ChannelKind.EMAIL], OutboxChannel)  # no SMTP server given
+
+
+def test_with_nothing_configured_every_channel_is_the_outbox(tmp_path: Path) -> None:
+    channels = channels_from_settings(Settings.from_env({"CARELEDGER_DATA_DIR": str(tmp_path)}))()
+    assert all(isinstance(channels[kind], OutboxChannel) for kind in ChannelKind)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CARELEDGER_SMS_URL", "sms.example/v1"),
+        ("CARELEDGER_PUSH_URL", "ftp://push.example"),
+        ("CARELEDGER_RECEIPT_URL", "https://"),
+        ("CARELEDGER_IM_ROBOTS", "yes"),
+    ],
+)
+def test_a_malformed_provider_setting_is_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
