@@ -24,6 +24,7 @@ from api.headers import SecurityHeaders
 from api.http import JSON, content_type_header, error_body, negotiate
 from api.readiness import readiness
 from api.report.route import report_route
+from api.receipts import receipts_endpoint
 from api.services import Services
 from api.view import CareLedgerGraphQL
 from application.app import CareLedger
@@ -127,6 +128,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", view.metrics.endpoint),
             report_route(services),
+            # signed by the provider, not behind a bearer token (api/receipts.py)
+            Route("/notices/receipts", receipts_endpoint(services), methods=["POST"]),
             *([] if settings.is_production else [Mount(ASSETS_PATH, graphiql_assets())]),
         ],
         middleware=[

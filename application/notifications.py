@@ -141,13 +141,18 @@ class NotificationCommands(CommandHandling):
 
     @command()
     def record_delivery_receipt(
-        self, meta: Meta, notification_id: UUID, delivered: bool, error: str | None = None
+        self,
+        meta: Meta,
+        notification_id: UUID,
+        delivered: bool,
+        error: str | None = None,
+        provider_id: str | None = None,
     ) -> Outcome:
         return self.change(
             meta,
             Notification,
             notification_id,
-            lambda n: n.record_receipt(meta, delivered, error),
+            lambda n: n.record_receipt(meta, delivered, error, provider_id),
         )
 
     @command()

@@ -288,9 +288,14 @@ class Notification(CareAggregate):
         self.next_attempt_at = None
         self.lease_until = None
 
-    def record_receipt(self, meta: Meta, delivered: bool, error: str | None) -> None:
-        """The channel's report: delivered to the device or mailbox, or bounced after all."""
+    def record_receipt(
+        self, meta: Meta, delivered: bool, error: str | None, provider_id: str | None = None
+    ) -> None:
+        """The channel's report: delivered to the device or mailbox, or bounced after all.
+        A report naming another message than the one sent (`provider_id`) is refused."""
         self.require("record a delivery report", {S.SENT})
+        if provider_id is not None and provider_id != self.provider_id:
+            raise InvalidInputError("message_id", "is not the message this notification sent")
         if delivered:
             self._delivered(meta=meta)
         else:

@@ -55,8 +55,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(inbox: Inbox, **options: Any) -> Iterator[int]:
-    port = free_port()
+def smtp_server(inbox: Inbox, *, port: int | None = None, **options: Any) -> Iterator[int]:
+    """A real SMTP server on 127.0.0.1 (on `port`, else a free one) while the block runs."""
+    port = port or free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:

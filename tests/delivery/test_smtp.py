@@ -61,7 +61,11 @@ def test_starttls_then_login_when_the_server_offers_it(tmp_path: Path) -> None:
         return AuthResult(success=data.password == b"s3cret")
 
     inbox = Inbox()
-    options = {"tls_context": server_tls, "require_starttls": True, "authenticator": authenticator}
+    options: dict[str, Any] = {
+        "tls_context": server_tls,
+        "require_starttls": True,
+        "authenticator": authenticator,
+    }
     with smtp_server(inbox, **options) as port:
         url = f"smtp://notices:s3cret@127.0.0.1:{port}"
         channel = SmtpChannel(
