@@ -23,8 +23,8 @@ from api.graphql.schema import build_schema
 from api.headers import SecurityHeaders
 from api.http import JSON, content_type_header, error_body, negotiate
 from api.readiness import readiness
-from api.report.route import report_route
 from api.receipts import receipts_endpoint
+from api.report.route import report_route
 from api.services import Services
 from api.view import CareLedgerGraphQL
 from application.app import CareLedger
