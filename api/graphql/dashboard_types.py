@@ -109,6 +109,9 @@ class ComplaintDashboardView:
     reopen_rate: float | None = strawberry.field(description="Reopened over resolved")
     by_channel: list[LabelCount]
     by_category: list[LabelCount]
+    by_subcategory: list[LabelCount] = strawberry.field(
+        description="Complaint reasons received in the window, labelled <category>/<subcategory>"
+    )
     by_severity: list[LabelCount]
     by_department: list[LabelCount]
     by_outcome: list[LabelCount]
@@ -137,6 +140,7 @@ class ComplaintDashboardView:
             reopen_rate=d.reopen_rate,
             by_channel=counts(d.by_channel, Channel),
             by_category=counts(d.by_category, Category),
+            by_subcategory=counts(d.by_subcategory),
             by_severity=counts(d.by_severity, Severity),
             by_department=counts(d.by_department, Department),
             by_outcome=counts(d.by_outcome, Resolution),

@@ -4,7 +4,9 @@ and how the SLA clocks ended, over a window of business time.
 Counts live in hourly buckets (`counts`: hour, dimension, label). Channel, category, severity
 and department count at the hour the complaint was RECEIVED: a reclassification or a
 reassignment moves the complaint from its old label to its new one in that hour, which the
-per-complaint `facts` table makes possible. Outcomes, reopenings, SLA results and escalations
+per-complaint `complaint_facts` table makes possible. The complaint's reason (its subcategory)
+counts the same way, labelled `<category>/<subcategory>` so that one reason name under two
+categories stays two reasons. Outcomes, reopenings, SLA results and escalations
 count at the hour they happened. First-response and resolution times are hourly histograms
 (see complaint_dashboard_tables) counted at the hour of the response or the resolution.
 
@@ -20,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from projections.engine.projection import Envelope, Projection
@@ -31,11 +33,12 @@ from projections.engine.reading import (
     epoch,
     hour_of,
     hours_between,
-    rows_by_ids,
-    upsert_rows,
+    records_by_ids,
+    upsert_records,
 )
 from projections.engine.rollup import by_day, spanned, spans
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import Table
 from projections.views.complaint_dashboard_tables import (
     Bucket,
     DurationStats,
@@ -46,7 +49,7 @@ from projections.views.complaint_dashboard_tables import (
     read_histograms,
 )
 
-LABELS = ("category", "severity", "department")  # known after receipt, counted at its hour
+LABELS = ("category", "subcategory", "severity", "department")  # counted at the received hour
 NEEDS_FACTS = frozenset(
     {
         "ComplaintClassified",
@@ -57,9 +60,50 @@ NEEDS_FACTS = frozenset(
     }
 )
 SLA_DIMENSIONS = {"SlaMet": "sla_met", "SlaBreached": "sla_breached", "SlaWarning": "sla_warning"}
-FACT_COLUMNS = ("complaint_id", "received_hour", "received_at", *LABELS, "first_response_at")
 COUNT_KEYS = ("hour", "dimension", "label")
 DAILY_COUNT_KEYS = ("day", "dimension", "label")
+
+
+class FactRecord(NamedTuple):
+    """What the dashboard remembers of one complaint, as stored."""
+
+    complaint_id: str
+    received_hour: int
+    received_at: float
+    category: str | None
+    subcategory: str | None  # `<category>/<subcategory>`, the label it counts under
+    severity: str | None
+    department: str | None
+    first_response_at: float | None
+
+
+class CountRecord(NamedTuple):
+    hour: int
+    dimension: str
+    label: str
+    n: int
+
+
+class DailyCountRecord(NamedTuple):
+    day: int
+    dimension: str
+    label: str
+    n: int
+
+
+class CountSum(NamedTuple):
+    """One label's count summed over a window."""
+
+    dimension: str
+    label: str
+    n: int
+
+
+# complaint_facts replaced the `facts` table when reasons were counted: a new name, so an
+# older generation is rebuilt before it is followed
+FACTS = Table("complaint_facts", FactRecord, primary_key=("complaint_id",))
+COUNTS = Table("counts", CountRecord, primary_key=COUNT_KEYS)
+COUNTS_DAILY = Table("counts_daily", DailyCountRecord, primary_key=DAILY_COUNT_KEYS)
 
 
 @dataclass
@@ -88,21 +132,13 @@ class ComplaintDashboardProjection(Projection):
         "ComplaintEscalated",
     )
 
+    declared = (FACTS, COUNTS, COUNTS_DAILY)
+
     def tables(self) -> tuple[str, ...]:
-        return ("facts", "counts", "durations", "counts_daily", "durations_daily")
+        return (*super().tables(), "durations", "durations_daily")
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}facts (complaint_id TEXT PRIMARY KEY,"
-            " received_hour BIGINT NOT NULL, received_at DOUBLE PRECISION NOT NULL,"
-            " category TEXT, severity TEXT, department TEXT, first_response_at DOUBLE PRECISION)"
-        )
-        for table, period in (("counts", "hour"), ("counts_daily", "day")):
-            tx.execute(
-                f"CREATE TABLE {prefix}{table} ({period} BIGINT NOT NULL,"
-                " dimension TEXT NOT NULL, label TEXT NOT NULL, n BIGINT NOT NULL,"
-                f" PRIMARY KEY ({period}, dimension, label))"
-            )
+        super().create_tables(tx, prefix)
         create_histogram_table(tx, f"{prefix}durations")
         create_histogram_table(tx, f"{prefix}durations_daily", "day")
 
@@ -118,11 +154,16 @@ def load_facts(tx: Tx, prefix: str, ids: Iterable[UUID]) -> dict[UUID, Fact]:
     """The facts of these complaints, keyed by their ids as the events carry them (turning
     every event's UUID into text cost more than the rest of counting it)."""
     facts: dict[UUID, Fact] = {}
-    for complaint_id, hour, received_at, *labels, first_response_at in rows_by_ids(
-        tx, f"{prefix}facts", FACT_COLUMNS, "complaint_id", map(str, ids)
-    ):
-        known = {k: v for k, v in zip(LABELS, labels, strict=True) if v is not None}
-        facts[UUID(complaint_id)] = Fact(int(hour), float(received_at), known, first_response_at)
+    for record in records_by_ids(tx, FACTS, prefix, map(str, ids)):
+        stored = record._asdict()
+        known = {k: stored[k] for k in LABELS if stored[k] is not None}
+        first_response_at = record.first_response_at
+        facts[UUID(record.complaint_id)] = Fact(
+            int(record.received_hour),
+            float(record.received_at),
+            known,
+            None if first_response_at is None else float(first_response_at),
+        )
     return facts
 
 
@@ -164,6 +205,7 @@ class Tally:
 
     def classified(self, event: Any, hour: int) -> None:
         self.relabel(event, "category", str(event.category))
+        self.relabel(event, "subcategory", f"{event.category}/{event.subcategory}")
         self.relabel(event, "severity", str(event.severity))
 
     def assigned(self, event: Any, hour: int) -> None:
@@ -205,18 +247,25 @@ class Tally:
         self.count(hour, "escalation_level", str(event.level))
 
     def write(self, tx: Tx, prefix: str) -> None:
-        facts = [self.fact_row(complaint_id) for complaint_id in sorted(self.changed)]
-        upsert_rows(tx, f"{prefix}facts", FACT_COLUMNS, FACT_COLUMNS[:1], facts)
+        facts = [self.fact_record(complaint_id) for complaint_id in sorted(self.changed)]
+        upsert_records(tx, FACTS, prefix, facts)
         write_counts(tx, f"{prefix}counts", COUNT_KEYS, self.counts)
         write_counts(tx, f"{prefix}counts_daily", DAILY_COUNT_KEYS, by_day(self.counts))
         self.durations.write(tx, f"{prefix}durations")
         self.durations.by_day().write(tx, f"{prefix}durations_daily", "day")
 
-    def fact_row(self, complaint_id: UUID) -> tuple[Any, ...]:
+    def fact_record(self, complaint_id: UUID) -> FactRecord:
         fact = self.facts[complaint_id]
-        labels = [fact.labels.get(k) for k in LABELS]
-        received = (fact.received_hour, fact.received_at)
-        return (str(complaint_id), *received, *labels, fact.first_response_at)
+        return FactRecord(
+            complaint_id=str(complaint_id),
+            received_hour=fact.received_hour,
+            received_at=fact.received_at,
+            category=fact.labels.get("category"),
+            subcategory=fact.labels.get("subcategory"),
+            severity=fact.labels.get("severity"),
+            department=fact.labels.get("department"),
+            first_response_at=fact.first_response_at,
+        )
 
 
 def write_counts(tx: Tx, table: str, keys: Sequence[str], counts: Counter[tuple[Any, ...]]) -> None:
@@ -239,6 +288,7 @@ class ComplaintDashboard:
     window_end: datetime
     by_channel: dict[str, int]
     by_category: dict[str, int]
+    by_subcategory: dict[str, int]  # the complaint's reason: `<category>/<subcategory>` -> count
     by_severity: dict[str, int]
     by_department: dict[str, int]
     by_outcome: dict[str, int]
@@ -308,19 +358,23 @@ def complaint_dashboard(store: ViewStore, start: datetime, end: datetime) -> Com
 
 
 def dashboard_of(
-    first: int, last: int, rows: Sequence[Row], histograms: Mapping[str, list[Bucket]]
+    first: int,
+    last: int,
+    rows: Iterable[Iterable[Any]],
+    histograms: Mapping[str, list[Bucket]],
 ) -> ComplaintDashboard:
     """The dashboard of the hours first..last from their (dimension, label, n) count rows and
     their histograms by measure."""
     counts: dict[str, dict[str, int]] = {}
-    for dimension, label, n in rows:
-        if int(n):
-            counts.setdefault(dimension, {})[label] = int(n)
+    for row in map(CountSum._make, rows):
+        if int(row.n):
+            counts.setdefault(row.dimension, {})[row.label] = int(row.n)
     return ComplaintDashboard(
         window_start=datetime.fromtimestamp(first, UTC),
         window_end=datetime.fromtimestamp(last + HOUR, UTC),
         by_channel=counts.get("channel", {}),
         by_category=counts.get("category", {}),
+        by_subcategory=counts.get("subcategory", {}),
         by_severity=counts.get("severity", {}),
         by_department=counts.get("department", {}),
         by_outcome=counts.get("outcome", {}),

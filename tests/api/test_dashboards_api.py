@@ -32,7 +32,8 @@ DASHBOARD = """
 query($from: DateTime!, $to: DateTime!, $at: Int) {
   complaintDashboard(from: $from, to: $to, atPosition: $at) {
     received unclassified unassigned resolved reopened reopenRate
-    byChannel COUNTS byCategory COUNTS bySeverity COUNTS byDepartment COUNTS byOutcome COUNTS
+    byChannel COUNTS byCategory COUNTS bySubcategory COUNTS
+    bySeverity COUNTS byDepartment COUNTS byOutcome COUNTS
     firstResponseTime { count p50 p90 p99 mean } resolutionTime { count p50 mean }
     slaMet COUNTS slaBreached COUNTS slaWarnings COUNTS
     slaMetShare { clock key met breached share }
@@ -82,6 +83,7 @@ def test_the_complaint_dashboard_shows_every_figure_after_a_few_commands(gql: Gq
                 "reopenRate": None,
                 "byChannel": [{"label": "app", "count": 2}],
                 "byCategory": [{"label": "logistics", "count": 1}],
+                "bySubcategory": [{"label": "logistics/late", "count": 1}],
                 "bySeverity": [{"label": "major", "count": 1}],
                 "byDepartment": [{"label": "logistics", "count": 1}],
                 "byOutcome": [],

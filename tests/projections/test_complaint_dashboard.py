@@ -43,12 +43,13 @@ def run_scenario(app: CareLedger) -> None:
     app.dispute_resolution(meta(at(10, 5), actor=CUSTOMER), c1)
     desk.resolve((at(10, 10), at(10, 15), at(10, 25)), c1, "redelivered")
     # C2 (phone) 09:10: answered late at 09:20 (breach + escalation), logistics/major, then
-    # reclassified food_safety/urgent at 09:50 and reassigned from logistics to quality at 10:20
+    # reclassified food_safety/urgent (reason foreign_object) at 09:50 and reassigned from
+    # logistics to quality at 10:20
     c2 = desk.file(at(9, 10), "phone")
     app.send_first_response(meta(at(9, 20)), c2)
     desk.classify(at(9, 30), c2, "logistics", "major")
     app.assign_responsibility(meta(at(9, 40)), c2, "logistics", "p2")
-    app.reclassify_complaint(meta(at(9, 50)), c2, "food_safety", "detail", "urgent")
+    app.reclassify_complaint(meta(at(9, 50)), c2, "food_safety", "foreign_object", "urgent")
     app.assign_responsibility(meta(at(10, 20)), c2, "quality", "p2")
     # C3 (email) 09:30: the sweep at 09:40 warns and breaches the first response (escalates)
     c3 = desk.file(at(9, 30), "email")
@@ -102,6 +103,14 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
         "after_sales": 1,
     }
     assert first.by_severity == {"general": 2, "urgent": 1, "major": 1}
+    # the reasons: the desk classifies with reason "detail"; C2 moved from logistics/detail to
+    # food_safety/foreign_object, in its received hour
+    assert first.by_subcategory == {
+        "product_quality/detail": 1,
+        "food_safety/foreign_object": 1,
+        "service_attitude/detail": 1,
+        "after_sales/detail": 1,
+    }
     assert first.by_department == {"quality": 2, "customer_service": 1, "after_sales": 1}
     assert (first.unclassified, first.unassigned) == (0, 0)
     # and C0 (09:30) and C1 (09:35) were resolved, none reopened: rate 0 / 2
@@ -146,6 +155,15 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
         "privacy": 1,
     }
     assert both.by_severity == {"general": 3, "urgent": 2, "major": 1}
+    # C5 privacy/detail, C6 a second product_quality/detail; C0 (08:30) and C7 (never
+    # classified) are not among them
+    assert both.by_subcategory == {
+        "product_quality/detail": 2,
+        "food_safety/foreign_object": 1,
+        "service_attitude/detail": 1,
+        "after_sales/detail": 1,
+        "privacy/detail": 1,
+    }
     assert both.by_department == {
         "quality": 2,
         "customer_service": 1,
@@ -195,6 +213,7 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     # and 08:00-09:00 keeps C0 where it was received, with its own labels
     early = complaint_dashboard(views, at(8, 0), at(9, 0))
     assert (early.by_category, early.by_department) == ({"logistics": 1}, {"logistics": 1})
+    assert early.by_subcategory == {"logistics/detail": 1}
     assert early.first_response_time == DurationStats(1, 60.0, 60.0, 60.0, 60.0)
 
 
@@ -225,7 +244,7 @@ def test_tables_do_not_depend_on_batch_boundaries(
     # then both hold the same rows, hourly and daily, and no count, by hour or by day, was left
     # at 0 by a reclassification
     assert live == rebuilt
-    assert len(live["facts"]) == 8
+    assert len(live["complaint_facts"]) == 8
     assert all(row[-1] != 0 for row in live["counts"] + live["counts_daily"])
 
 

@@ -276,4 +276,4 @@ def test_daily_tables_do_not_depend_on_batch_boundaries(
     live, rebuilt = live_and_rebuilt(app, views, ComplaintDashboardProjection(), batch_size=1)
     # then every table, hourly and daily, holds the same rows, for the ten complaints
     assert live == rebuilt
-    assert len(live["facts"]) == 10
+    assert len(live["complaint_facts"]) == 10
