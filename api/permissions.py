@@ -99,6 +99,9 @@ QUERIES: dict[str, Permission] = {
     "customer": CUSTOMER_READ,
     "customerHistory": CUSTOMER_READ,
     "customerExport": _allow(CO),
+    "findCustomer": _allow(
+        A, S, CO, note="by phone or e-mail through the keyed blind index, or by a number"
+    ),
     "complaintDashboard": DASHBOARD,
     "satisfaction": DASHBOARD,
     "orderDelays": DASHBOARD,

@@ -12,6 +12,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 import domain
 from application.clusters import ClusterCommands
+from application.contact_index import ContactIndex, PostgresContactIndex, SQLiteContactIndex
 from application.customers import CustomerCommands
 from application.incidents import IncidentCommands
 from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
@@ -67,6 +68,7 @@ class CareLedger(
             super().__init__(env=settings.eventsourcing_env())
             self._bound_waits()
             self.keys = self._construct_key_store()
+            self.contact_index = self._construct_contact_index()
         self.vault = Vault(self.keys)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -98,7 +100,21 @@ class CareLedger(
             )
         return SQLiteKeyStore(self.settings.data_dir / "keys.db", master, cache)
 
+    def _construct_contact_index(self) -> ContactIndex:
+        key = self.settings.resolved_contact_index_key()
+        if isinstance(self.recorder, PostgresApplicationRecorder):
+            return PostgresContactIndex(
+                self.recorder.datastore,
+                f"{self.name}_contact_index",
+                key,
+                deadline_s=self.settings.command_deadline_s,
+            )
+        return SQLiteContactIndex(self.settings.data_dir / "contact_index.db", key)
+
     def close(self) -> None:
+        index: ContactIndex | None = getattr(self, "contact_index", None)
+        if index is not None:
+            index.close()
         keys: KeyStore | None = getattr(self, "keys", None)
         if keys is not None:
             keys.close()

@@ -4,6 +4,7 @@ import json
 from dataclasses import asdict, dataclass
 from uuid import UUID
 
+from application.contact_index import ContactIndex
 from application.handling import CommandHandling, Outcome, command, new_id
 from application.keystore import KeyStore
 from application.vault import ERASED, Vault
@@ -37,11 +38,12 @@ ERASED_CONTACT = ContactDetails(name=ERASED, phone=ERASED, email=ERASED, address
 class CustomerCommands(CommandHandling):
     vault: Vault
     keys: KeyStore
+    contact_index: ContactIndex
 
     @command(personal=("contact",))
     def register_customer(self, meta: Meta, contact: ContactDetails) -> Outcome:
         customer_id = new_id(meta, Customer)
-        return self.create(
+        outcome = self.create(
             meta,
             Customer,
             lambda: Customer.register(
@@ -50,10 +52,12 @@ class CustomerCommands(CommandHandling):
                 contact=self.vault.seal(customer_id, contact.to_json()),
             ),
         )
+        self.contact_index.index(customer_id, contact.phone, contact.email)
+        return outcome
 
     @command(personal=("contact",))
     def change_contact(self, meta: Meta, customer_id: UUID, contact: ContactDetails) -> Outcome:
-        return self.change(
+        outcome = self.change(
             meta,
             Customer,
             customer_id,
@@ -62,6 +66,8 @@ class CustomerCommands(CommandHandling):
                 self.vault.seal(customer_id, contact.to_json()),
             ),
         )
+        self.contact_index.index(customer_id, contact.phone, contact.email)
+        return outcome
 
     @command()
     def assign_tier(self, meta: Meta, customer_id: UUID, tier: str) -> Outcome:
@@ -80,9 +86,10 @@ class CustomerCommands(CommandHandling):
 
     @command()
     def erase_customer(self, meta: Meta, customer_id: UUID) -> Outcome:
-        # The key goes first: if recording the erasure then fails, the data is already
-        # unreadable and a retry records the event.
+        # The index entries and the key go first: if recording the erasure then fails, the
+        # customer can no longer be found or read, and a retry records the event.
         self.load(Customer, customer_id)
+        self.contact_index.remove(customer_id)
         self.keys.destroy(str(customer_id))
         return self.change(meta, Customer, customer_id, lambda c: c.erase(meta))
 

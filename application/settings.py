@@ -19,6 +19,8 @@ CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it r
                               long another process may still decrypt after an erasure)
 CARELEDGER_TOKEN_SECRET       base64 of 32+ bytes signing bearer tokens (production: required;
                               development: generated into the data dir)
+CARELEDGER_CONTACT_INDEX_KEY  base64 of 32 bytes keying the blind index of phones and e-mails
+                              (production: required; development: generated into the data dir)
 CARELEDGER_ALLOWED_ORIGINS    comma-separated browser origins allowed to call the API from
                               another origin: CORS for HTTP (preflights need no token) and the
                               WebSocket origin check (default: none; same-host always allowed)
@@ -96,6 +98,7 @@ class Settings:
     aggregate_cache_size: int = 2_000
     key_cache_seconds: float = 5.0
     token_secret: bytes | None = None
+    contact_index_key: bytes | None = None
     allowed_origins: tuple[str, ...] = ()
     metrics_token: str | None = None
     smtp_url: str | None = None
@@ -136,6 +139,9 @@ class Settings:
             key_cache_seconds=float(env.get("CARELEDGER_KEY_CACHE_SECONDS", "5")),
             token_secret=_decode_secret(env["CARELEDGER_TOKEN_SECRET"])
             if env.get("CARELEDGER_TOKEN_SECRET")
+            else None,
+            contact_index_key=_decode_key(env["CARELEDGER_CONTACT_INDEX_KEY"], "CONTACT_INDEX")
+            if env.get("CARELEDGER_CONTACT_INDEX_KEY")
             else None,
             allowed_origins=tuple(
                 o.strip() for o in env.get("CARELEDGER_ALLOWED_ORIGINS", "").split(",") if o.strip()
@@ -229,6 +235,13 @@ class Settings:
             return self.token_secret
         return _decode_secret(self._dev_secret("CARELEDGER_TOKEN_SECRET", "token.secret"))
 
+    def resolved_contact_index_key(self) -> bytes:
+        """The key of the contact blind index; in development one is generated and kept."""
+        if self.contact_index_key is not None:
+            return self.contact_index_key
+        text = self._dev_secret("CARELEDGER_CONTACT_INDEX_KEY", "contact-index.key")
+        return _decode_key(text, "CONTACT_INDEX")
+
     def _dev_secret(self, variable: str, filename: str) -> str:
         if self.is_production:
             raise SettingsError(f"{variable} is required in production")
@@ -244,13 +257,13 @@ class Settings:
         return path.read_text().strip()
 
 
-def _decode_key(text: str) -> bytes:
+def _decode_key(text: str, name: str = "MASTER") -> bytes:
     try:
         key = base64.b64decode(text, validate=True)
     except ValueError:
-        raise SettingsError("CARELEDGER_MASTER_KEY must be base64") from None
+        raise SettingsError(f"CARELEDGER_{name}_KEY must be base64") from None
     if len(key) != 32:
-        raise SettingsError("CARELEDGER_MASTER_KEY must decode to 32 bytes")
+        raise SettingsError(f"CARELEDGER_{name}_KEY must decode to 32 bytes")
     return key
 
 

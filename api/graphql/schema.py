@@ -26,6 +26,7 @@ from api.graphql.customers import CustomerQueries
 from api.graphql.dashboards import DashboardQueries
 from api.graphql.depth import NoEmptySelections, depth_limit
 from api.graphql.errors import ErrorCodes
+from api.graphql.find_customer import FindCustomerQueries
 from api.graphql.incident_mutations import IncidentMutations
 from api.graphql.incidents import IncidentQueries
 from api.graphql.lists import ListQueries
@@ -54,6 +55,7 @@ QUERIES: tuple[type, ...] = (
     SurveyQueries,
     CustomerQueries,
     CustomerExportQueries,
+    FindCustomerQueries,
     DashboardQueries,
     ListQueries,
     BrowseQueries,

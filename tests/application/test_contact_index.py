@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from application.app import CareLedger
+from application.contact_index import normal_email, normal_phone
+from application.customers import ContactDetails
+from tests.application.builders import CONTACT, customer
+from tests.application.test_privacy import raw_bytes
+from tests.support import meta
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["+86 138 0013 8000", "138-0013-8000", "0086 13800138000", "8613800138000", "013800138000"],
+)
+def test_phone_variants_normalise_alike(typed: str) -> None:
+    assert normal_phone(typed) == "13800138000"
+
+
+def test_other_numbers_keep_their_digits_and_emails_are_lowercased() -> None:
+    assert normal_phone("+1 (415) 555-0100") == "14155550100"
+    assert normal_phone("no digits") is None
+    assert normal_email("  Li.Wei@Example.COM ") == "li.wei@example.com"
+    assert normal_email("not an address") is None
+
+
+def test_a_customer_is_found_by_phone_and_email_as_an_agent_types_them(app: CareLedger) -> None:
+    # given a registered customer, and another one
+    found = customer(app)
+    other = app.register_customer(
+        meta(command_id="other"), ContactDetails(name="Wang", phone="139 0000 0001")
+    ).aggregate_id
+    # then the phone in any usual spelling, and the e-mail in any case, find only them
+    for typed in ("138 0013 8000", "+8613800138000", " LI.WEI@example.com "):
+        assert app.contact_index.find(typed) == [found], typed
+    assert app.contact_index.find("13900000001") == [other]
+
+
+def test_unknown_contacts_find_nobody(app: CareLedger) -> None:
+    customer(app)
+    assert app.contact_index.find("138 0013 8001") == []
+    assert app.contact_index.find("li.wei@example.org") == []
+    assert app.contact_index.find("---") == []
+
+
+def test_a_changed_contact_is_found_by_its_new_phone_only(app: CareLedger) -> None:
+    customer_id = customer(app)
+    new = ContactDetails(name="Li Wei", phone="137 1111 2222", email=None)
+    app.change_contact(meta(command_id="change"), customer_id, new)
+    assert app.contact_index.find("13711112222") == [customer_id]
+    assert app.contact_index.find(CONTACT.phone) == []
+    assert app.contact_index.find("li.wei@example.com") == []
+
+
+def test_erasure_removes_the_index_entries(app: CareLedger) -> None:
+    # given a customer found by phone and e-mail
+    customer_id = customer(app)
+    assert app.contact_index.find(CONTACT.phone) == [customer_id]
+    # when they are erased
+    app.erase_customer(meta(command_id="erase"), customer_id)
+    # then neither finds them any more
+    assert app.contact_index.find(CONTACT.phone) == []
+    assert app.contact_index.find("li.wei@example.com") == []
+
+
+def test_the_index_holds_no_plaintext(
+    app: CareLedger, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    # given an indexed customer
+    customer(app)
+    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    # when we read every byte the store holds, the index included
+    dump = raw_bytes(app, tmp_path, server)
+    # then neither the normalised phone nor the e-mail shows, as text or hex
+    assert app.contact_index.digests(CONTACT.phone, None)[0].encode() in dump
+    for secret in ("13800138000", "li.wei@example.com", "0013 8000"):
+        assert secret.encode() not in dump, secret
+        assert secret.encode().hex().encode() not in dump, secret
