@@ -1,8 +1,8 @@
 """Finding a customer by phone or e-mail while their contact stays sealed: a keyed blind index.
 
 Each entry is an HMAC of one normalised contact value under the index's own key (never a
-customer's data key, never the master key), beside the customer's id; the same value typed by an
-agent gives the same digest. Erasing a customer removes their entries.
+customer's data key, never the master key itself), beside the customer's id; the same value
+typed by an agent gives the same digest. Erasing a customer removes their entries.
 """
 
 from __future__ import annotations

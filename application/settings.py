@@ -20,7 +20,8 @@ CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it r
 CARELEDGER_TOKEN_SECRET       base64 of 32+ bytes signing bearer tokens (production: required;
                               development: generated into the data dir)
 CARELEDGER_CONTACT_INDEX_KEY  base64 of 32 bytes keying the blind index of phones and e-mails
-                              (production: required; development: generated into the data dir)
+                              (default: derived from the master key; set it to keep the index
+                              through a master key rotation)
 CARELEDGER_ALLOWED_ORIGINS    comma-separated browser origins allowed to call the API from
                               another origin: CORS for HTTP (preflights need no token) and the
                               WebSocket origin check (default: none; same-host always allowed)
@@ -69,6 +70,9 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class SettingsError(ValueError):
@@ -236,11 +240,12 @@ class Settings:
         return _decode_secret(self._dev_secret("CARELEDGER_TOKEN_SECRET", "token.secret"))
 
     def resolved_contact_index_key(self) -> bytes:
-        """The key of the contact blind index; in development one is generated and kept."""
+        """The key of the contact blind index: the one given; otherwise derived from the master
+        key under a label of its own (HKDF), so it is neither the master key nor a data key."""
         if self.contact_index_key is not None:
             return self.contact_index_key
-        text = self._dev_secret("CARELEDGER_CONTACT_INDEX_KEY", "contact-index.key")
-        return _decode_key(text, "CONTACT_INDEX")
+        derive = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"careledger contact index")
+        return derive.derive(self.resolved_master_key())
 
     def _dev_secret(self, variable: str, filename: str) -> str:
         if self.is_production:

@@ -79,3 +79,11 @@ def test_the_index_holds_no_plaintext(
     for secret in ("13800138000", "li.wei@example.com", "0013 8000"):
         assert secret.encode() not in dump, secret
         assert secret.encode().hex().encode() not in dump, secret
+
+
+def test_the_index_key_is_its_own(app: CareLedger) -> None:
+    # derived from the master key by default, it is neither that key nor a customer's data key
+    key = app.settings.resolved_contact_index_key()
+    customer_id = customer(app)
+    assert key not in (app.settings.resolved_master_key(), app.keys.key_for(str(customer_id)))
+    assert len(key) == 32
