@@ -88,8 +88,16 @@ class IncidentCommands(CommandHandling):
 
     @command()
     def link_orders(self, meta: Meta, incident_id: UUID, order_ids: list[UUID]) -> Outcome:
+        """Links kept both ways: each order newly linked records the incident too, in the same
+        transaction."""
         self._all_exist(Order, order_ids)
-        return self.change(meta, Incident, incident_id, lambda i: i.link_orders(meta, order_ids))
+
+        def link(incident: Incident) -> list[Order]:
+            incident.link_orders(meta, order_ids)
+            orders = [self.load(Order, i) for i in dict.fromkeys(order_ids)]
+            return [o for o in orders if o.note_incident_link(meta, incident_id)]
+
+        return self.change_together(meta, Incident, incident_id, link)
 
     @command()
     def link_complaints(self, meta: Meta, incident_id: UUID, complaint_ids: list[UUID]) -> Outcome:

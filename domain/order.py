@@ -356,3 +356,22 @@ class Order(CareAggregate):
     @recorded("RefundRecorded")
     def _refund_recorded(self, meta: Meta, amount: Decimal, origin: RefundOrigin) -> None:
         self.refunded_total += amount
+
+    # --- links -------------------------------------------------------------------------------
+
+    linked_incident_ids: tuple[UUID, ...] = ()
+    """The incidents that named this order (a blast radius, a linked order): the reverse of
+    `Incident.order_ids`. A class default, so orders from before links were kept both ways
+    load with none."""
+
+    def note_incident_link(self, meta: Meta, incident_id: UUID) -> bool:
+        """The reverse of an incident's link to this order, in whatever state the order is;
+        False when it is linked already."""
+        if incident_id in self.linked_incident_ids:
+            return False
+        self._incident_linked(meta=meta, incident_id=incident_id)
+        return True
+
+    @recorded("OrderLinkedToIncident")
+    def _incident_linked(self, meta: Meta, incident_id: UUID) -> None:
+        self.linked_incident_ids = (*self.linked_incident_ids, incident_id)

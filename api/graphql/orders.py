@@ -71,6 +71,9 @@ class OrderView(Loaded, relay.Node):
     late_min: int | None
     late_attributed_to: LateAttribution | None
     refunded_total: Decimal
+    linked_incident_ids: list[str] = strawberry.field(
+        description="The incidents that linked this order (the reverse of Incident.orderIds)"
+    )
     received_at: datetime
     confirmed_at: datetime | None
     picked_up_at: datetime | None
@@ -125,6 +128,7 @@ class OrderView(Loaded, relay.Node):
             late_min=order.late_min,
             late_attributed_to=_maybe(LateAttribution, order.late_attributed_to),
             refunded_total=order.refunded_total,
+            linked_incident_ids=[str(i) for i in order.linked_incident_ids],
             received_at=order.received_at,
             confirmed_at=order.confirmed_at,
             picked_up_at=order.picked_up_at,

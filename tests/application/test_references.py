@@ -10,6 +10,7 @@ from application.app import CareLedger
 from application.errors import NotFoundError, NotYoursError
 from domain.complaint import Complaint
 from domain.incident import Incident
+from domain.order import Order
 from domain.survey import Survey, SurveyAlreadySentError
 from tests.application.builders import customer, order
 from tests.support import CUSTOMER, meta
@@ -130,3 +131,24 @@ def test_a_refused_link_records_neither_side(app: CareLedger) -> None:
         app.link_complaints(meta(), incident_id, [complaint_id, uuid4()])
     assert app.recorder.max_notification_id() == before
     assert app.load(Complaint, complaint_id).linked_incident_ids == []
+
+
+def test_an_incidents_link_to_orders_is_kept_on_the_orders(app: CareLedger) -> None:
+    # given an incident and two orders of one customer
+    incident_id, customer_id = incident(app), customer(app)
+    first, second = order(app, customer_id), order(app, customer_id)
+    # when the incident links both, the first twice
+    app.link_orders(meta(), incident_id, [first, second, first])
+    # then each order shows the incident, once
+    assert app.load(Order, first).linked_incident_ids == (incident_id,)
+    assert app.load(Order, second).linked_incident_ids == (incident_id,)
+    # and linking again records nothing more on the orders
+    version = app.load(Order, first).version
+    app.link_orders(meta(), incident_id, [first])
+    assert app.load(Order, first).version == version
+    # and a link naming an order of nothing records on neither side
+    other, version = incident(app), app.load(Order, second).version
+    with pytest.raises(NotFoundError):
+        app.link_orders(meta(), other, [second, uuid4()])
+    assert app.load(Order, second).version == version
+    assert app.load(Incident, other).order_ids == []
