@@ -45,6 +45,8 @@ class AuthenticationError(Exception):
 class Principal:
     subject: str
     role: Role
+    # The department whose queue an agent or supervisor works (need-to-know access).
+    department: str | None = None
     # When the token it came with expires (seconds since the epoch); not part of who it is.
     expires_at: float | None = field(default=None, compare=False)
 
@@ -69,9 +71,23 @@ class Principal:
         return self.role in SEES_PERSONAL_DATA or self.is_customer(customer_id)
 
 
-def issue_token(settings: Settings, role: Role, subject: str, ttl_s: int = 8 * 3600) -> str:
+def issue_token(
+    settings: Settings,
+    role: Role,
+    subject: str,
+    ttl_s: int = 8 * 3600,
+    department: str | None = None,
+) -> str:
     now = int(time.time())
-    claims = {"iss": ISSUER, "sub": subject, "role": role.value, "iat": now, "exp": now + ttl_s}
+    claims: dict[str, object] = {
+        "iss": ISSUER,
+        "sub": subject,
+        "role": role.value,
+        "iat": now,
+        "exp": now + ttl_s,
+    }
+    if department is not None:
+        claims["department"] = department
     return jwt.encode(claims, settings.resolved_token_secret(), algorithm=ALGORITHM)
 
 
@@ -88,8 +104,12 @@ def _decode(secret: bytes, token: str) -> Principal:
             issuer=ISSUER,
             options={"require": ["exp", "sub", "iss"]},
         )
+        department = claims.get("department")
         return Principal(
-            subject=str(claims["sub"]), role=Role(claims["role"]), expires_at=float(claims["exp"])
+            subject=str(claims["sub"]),
+            role=Role(claims["role"]),
+            department=None if department is None else str(department),
+            expires_at=float(claims["exp"]),
         )
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise AuthenticationError(f"invalid bearer token: {error}") from None

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from api.auth import SEES_PERSONAL_DATA, Principal, Role
 from api.graphql.problems import ForbiddenError
+from api.need_to_know import RELATIONS, example_access
 
 A, S, IC = Role.AGENT, Role.SUPERVISOR, Role.INCIDENT_COMMANDER
 CO, AN, C, AD = Role.COMPLIANCE_OFFICER, Role.ANALYST, Role.CUSTOMER, Role.ADMIN
@@ -49,6 +50,15 @@ PERSONAL_DATA = RowRule(
     lambda caller, owner: caller.is_customer(owner),
 )
 ROW_RULES = (OWN_DATA, PERSONAL_DATA)
+NEED_TO_KNOW_TEXT = (
+    "A complaint's text (`complaint.content`) and an order's delivery address (`order.address`)"
+    " open for the customer they are about, and for an agent or a supervisor who handles the"
+    " entity: assigned to them, or queued in their department (the token's `department`; a"
+    " complaint not yet handed on, and every order, are queued in customer service), while it"
+    " is open and for `CARELEDGER_ACCESS_GRACE_S` after it ended. For anyone"
+    ' else the field reads "[sealed]" and `contentAccess` / `addressAccess` give the reason;'
+    " the query itself succeeds."
+)
 
 
 @dataclass(frozen=True)
@@ -242,7 +252,23 @@ def markdown() -> str:
             lines.append(f"| `{name}` | " + " | ".join(cells) + f" | {permission.note} |")
     lines += ["", "## Row-level rules", ""]
     lines += [f"- **{rule.name}**: {rule.text}" for rule in ROW_RULES]
+    lines += [f"- **need-to-know**: {NEED_TO_KNOW_TEXT}", ""]
+    lines += need_to_know_matrix()
     return "\n".join(lines) + "\n"
+
+
+def need_to_know_matrix() -> list[str]:
+    """Role by relation to the entity: opened (✓, with the basis) or the reason it stays sealed."""
+    roles = list(Role)
+    lines = ["| relation to the complaint or order | " + " | ".join(roles) + " |"]
+    lines.append("|---" * (len(roles) + 1) + "|")
+    for relation in RELATIONS:
+        cells = []
+        for role in roles:
+            found = example_access(role, relation)
+            cells.append(f"✓ {found.basis}" if found.basis else f"sealed: {found.reason}")
+        lines.append(f"| {relation} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _cell(permission: Permission, role: Role) -> str:

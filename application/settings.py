@@ -58,6 +58,10 @@ CARELEDGER_WEBHOOK_DISABLE_AFTER `10`: consecutive failed webhook attempts that 
                               endpoint (recorded, naming its owner)
 CARELEDGER_WEBHOOK_LEASE_S    `30`: how long a webhook dispatcher holds an endpoint past its last
                               attempt; when a dispatcher dies, another takes its endpoints then
+
+Need-to-know access (api/need_to_know.py):
+CARELEDGER_ACCESS_GRACE_S     `259200` (three days): how long after a complaint or an order has
+                              ended its handlers still open its customer's personal data
 """
 
 from __future__ import annotations
@@ -123,6 +127,7 @@ class Settings:
     webhook_timeout_s: float = 5.0
     webhook_disable_after: int = 10
     webhook_lease_s: float = 30.0
+    access_grace_s: float = 259_200.0
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -169,6 +174,7 @@ class Settings:
             webhook_timeout_s=_seconds(env, "CARELEDGER_WEBHOOK_TIMEOUT_S", 5.0),
             webhook_disable_after=_positive(env, "CARELEDGER_WEBHOOK_DISABLE_AFTER", 10),
             webhook_lease_s=_seconds(env, "CARELEDGER_WEBHOOK_LEASE_S", 30.0),
+            access_grace_s=_seconds(env, "CARELEDGER_ACCESS_GRACE_S", 259_200.0),
         )
 
     @property

@@ -7,6 +7,7 @@ import sys
 
 from api.auth import Role, issue_token
 from application.settings import Settings, SettingsError
+from domain.complaint_types import Department
 
 MAX_TTL_HOURS = 24 * 366
 
@@ -20,6 +21,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--subject", required=True, help="who the token speaks for (a customer's id for customers)"
     )
     issue.add_argument("--ttl-hours", type=float, default=8.0, help="lifetime (default 8 hours)")
+    issue.add_argument(
+        "--department",
+        choices=[department.value for department in Department],
+        help="the department whose queue an agent or supervisor works (need-to-know access)",
+    )
     issue.set_defaults(run=issue_token_for)
 
 
@@ -32,7 +38,13 @@ def issue_token_for(settings: Settings, args: argparse.Namespace) -> int:
     if unknown is not None:
         return _fail(unknown)
     try:
-        token = issue_token(settings, Role(args.role), args.subject, int(args.ttl_hours * 3600))
+        token = issue_token(
+            settings,
+            Role(args.role),
+            args.subject,
+            int(args.ttl_hours * 3600),
+            department=args.department,
+        )
     except SettingsError as error:
         return _fail(f"configuration: {error}")
     print(token)

@@ -12,9 +12,11 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
+from api.graphql.access import PersonalDataAccess, access_of, open_if_allowed
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
-from api.graphql.problems import ForbiddenError, Problems
+from api.graphql.problems import Problems
+from api.need_to_know import complaint_handling
 from domain.complaint import Complaint
 from domain.complaint_types import (
     Category,
@@ -107,15 +109,18 @@ class ComplaintView(Loaded, relay.Node):
     _complaint: strawberry.Private[Complaint]
 
     @strawberry.field(
-        description="Personal data: the complaint's text; the customer and staff. Null when"
-        " refused, with a FORBIDDEN error at its path: the rest of the answer stays"
+        description='Personal data: the complaint\'s text, or "[sealed]" unless the caller needs'
+        " to know it (`contentAccess` says why)"
     )
     async def content(self, info: Info) -> str | None:
-        caller = info.context.caller
-        if not caller.may_see_personal_data_of(self._complaint.customer_id):
-            raise ForbiddenError(f"the {caller.role} role may not read complaint text")
-        vault = info.context.services.ledger.vault
-        return await info.context.call(vault.open, self._complaint.content)
+        opened = await open_if_allowed(
+            info, complaint_handling(self._complaint), self._complaint.content
+        )
+        return opened
+
+    @strawberry.field(description="Whether `content` opened for the caller, and why")
+    def content_access(self, info: Info) -> PersonalDataAccess:
+        return PersonalDataAccess.of(access_of(info, complaint_handling(self._complaint)))
 
     @classmethod
     def of(cls, c: Complaint) -> ComplaintView:

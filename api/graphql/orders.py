@@ -11,6 +11,7 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
+from api.graphql.access import PersonalDataAccess, access_of, open_if_allowed
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.enums import (
@@ -24,8 +25,8 @@ from api.graphql.enums import (
     OrderStatus,
 )
 from api.graphql.order_payouts import OrderPayouts, payouts_of
-from api.graphql.problems import ForbiddenError, Problems
-from api.permissions import PERSONAL_DATA
+from api.graphql.problems import Problems
+from api.need_to_know import order_handling
 from domain.order import Order
 
 E = TypeVar("E")
@@ -81,14 +82,16 @@ class OrderView(Loaded, relay.Node):
     _order: strawberry.Private[Order]
 
     @strawberry.field(
-        description="Personal data: the customer, staff and compliance only. Null when refused,"
-        " with a FORBIDDEN error at its path: the rest of the answer stays"
+        description='Personal data: the delivery address, or "[sealed]" unless the caller needs'
+        " to know it (`addressAccess` says why)"
     )
     async def address(self, info: Info) -> str | None:
-        caller = info.context.caller
-        if not PERSONAL_DATA.allows(caller, self._order.customer_id):
-            raise ForbiddenError(f"the {caller.role} role may not read delivery addresses")
-        return await info.context.call(info.context.services.ledger.vault.open, self._order.address)
+        opened = await open_if_allowed(info, order_handling(self._order), self._order.address)
+        return opened
+
+    @strawberry.field(description="Whether `address` opened for the caller, and why")
+    def address_access(self, info: Info) -> PersonalDataAccess:
+        return PersonalDataAccess.of(access_of(info, order_handling(self._order)))
 
     @strawberry.field(description="The order's ledger as it is now, whatever the version asked")
     async def payouts(self, info: Info) -> OrderPayouts | None:

@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.auth import Role, issue_token
+from api.need_to_know import FRONT_DESK
 from application.settings import Settings
 from tests.api.gql import Gql
 
@@ -19,16 +20,17 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def token(settings: Settings) -> Callable[[Role, str], str]:
-    def make(role: Role, subject: str = "user-1") -> str:
-        return issue_token(settings, role, subject)
+def token(settings: Settings) -> Callable[..., str]:
+    def make(role: Role, subject: str = "user-1", department: str | None = None) -> str:
+        return issue_token(settings, role, subject, department=department)
 
     return make
 
 
 @pytest.fixture
-def gql(client: TestClient, token: Callable[[Role, str], str]) -> Gql:
-    """Posts a GraphQL document as the given role; returns the decoded JSON body."""
+def gql(client: TestClient, token: Callable[..., str]) -> Gql:
+    """Posts a GraphQL document as the given role (staff of customer service unless another
+    department is given); returns the decoded JSON body."""
 
     def post(
         query: str,
@@ -36,12 +38,13 @@ def gql(client: TestClient, token: Callable[[Role, str], str]) -> Gql:
         *,
         role: Role = Role.AGENT,
         subject: str = "agent-1",
+        department: str | None = FRONT_DESK,
         status: int = 200,
     ) -> dict[str, Any]:
         response = client.post(
             "/graphql",
             json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {token(role, subject)}"},
+            headers={"Authorization": f"Bearer {token(role, subject, department)}"},
         )
         assert response.status_code == status, response.text
         body: dict[str, Any] = response.json()

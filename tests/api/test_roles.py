@@ -4,6 +4,7 @@ empty data."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -44,11 +45,11 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("orders", "cancelOrder", (Y, N, Y, Y, N, N, N, Y)),
     ("orders", "order", (Y, N, Y, Y, Y, Y, Y, Y)),
     ("orders", "orderHistory", (Y, N, Y, Y, Y, Y, Y, Y)),
-    ("orders", "order.address", (Y, N, Y, Y, N, Y, N, Y)),
+    ("orders", "order.address", (Y, N, Y, Y, N, N, N, N)),  # need-to-know: sealed, not refused
     ("complaints", "fileComplaint", (Y, N, Y, Y, N, N, N, Y)),
     ("complaints", "classifyComplaint", (N, N, Y, Y, N, N, N, Y)),
     ("complaints", "complaint", (Y, N, Y, Y, Y, Y, Y, Y)),
-    ("complaints", "complaint.content", (Y, N, Y, Y, N, Y, N, Y)),
+    ("complaints", "complaint.content", (Y, N, Y, Y, N, N, N, N)),
     ("incidents", "reportIncident", (N, N, Y, Y, Y, N, N, Y)),
     ("incidents", "confirmIncident", (N, N, N, Y, Y, N, N, Y)),
     ("incidents", "incident", (N, N, N, Y, Y, Y, Y, Y)),
@@ -84,9 +85,10 @@ WINDOW = "(from: $from, to: $to)"
 
 
 def who(caller: str, owner: str) -> dict[str, Any]:
+    """Staff of customer service, where new complaints and orders are queued."""
     if caller in ("owner", "other"):
         return {"role": Role.CUSTOMER, "subject": owner if caller == "owner" else BOB}
-    return {"role": Role(caller), "subject": f"{caller}-1"}
+    return {"role": Role(caller), "subject": f"{caller}-1", "department": "customer_service"}
 
 
 def mutate(gql: Gql, name: str, kind: str, input: dict[str, Any], **as_: Any) -> str:
@@ -109,7 +111,8 @@ def query(gql: Gql, document: str, variables: dict[str, Any], **as_: Any) -> str
         assert codes in (["FORBIDDEN"], ["VIEW_NOT_READY"]), body
         return "refused" if codes == ["FORBIDDEN"] else "done"
     assert all(value is not None for value in body["data"].values()), body
-    return "done"
+    # a personal field that need-to-know keeps sealed is refused too, without an error
+    return "refused" if "[sealed]" in json.dumps(body["data"]) else "done"
 
 
 def created(gql: Gql, name: str, kind: str, input: dict[str, Any], field: str, **as_: Any) -> str:
