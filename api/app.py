@@ -27,6 +27,7 @@ from api.receipts import receipts_endpoint
 from api.report.route import report_route
 from api.services import Services
 from api.view import CareLedgerGraphQL
+from api.wall.route import wall_route
 from application.app import CareLedger
 from application.settings import Settings
 from projections.engine.store import open_view_store
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> Starlette:
             report_route(services),
             # signed by the provider, not behind a bearer token (api/receipts.py)
             Route("/notices/receipts", receipts_endpoint(services), methods=["POST"]),
+            wall_route(services),
             *([] if settings.is_production else [Mount(ASSETS_PATH, graphiql_assets())]),
         ],
         middleware=[

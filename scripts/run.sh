@@ -24,6 +24,8 @@ In GraphiQL's Headers tab, paste:  {"Authorization": "Bearer $TOKEN"}
 Other roles: .venv/bin/careledger token issue --role analyst --subject someone
 Report: $(cd "$CARELEDGER_DATA_DIR" && pwd)/report.html (any browser, offline), or served at
         http://$HOST:$PORT/report (sign in with an analyst or supervisor token)
+Supervisors' wall: http://$HOST:$PORT/wall (sign in with a supervisor token:
+        .venv/bin/careledger token issue --role supervisor --subject sup-1)
 Health: http://$HOST:$PORT/healthz   Metrics: http://$HOST:$PORT/metrics
 
 MSG

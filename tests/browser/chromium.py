@@ -94,6 +94,8 @@ class Page:
         self.events.append(message)
         if message.get("method") == "Network.requestWillBeSent":
             self.requests.append(message["params"]["request"]["url"])
+        if message.get("method") == "Network.webSocketCreated":
+            self.requests.append(message["params"]["url"])
 
     def open(self, url: str) -> None:
         self.send("Page.navigate", url=url)

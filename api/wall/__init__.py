@@ -1,0 +1,1 @@
+"""The supervisors' wall: `/wall`, live through the GraphQL subscription."""

@@ -1,0 +1,130 @@
+"""The supervisors' wall on the real server, in headless Chromium: signed in with a token the
+page keeps in sessionStorage, it shows the queue, the clocks at risk, open incidents with their
+warning colour and today's KPIs, and a complaint filed elsewhere is on it within a second."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx2 as httpx
+
+from api.auth import Role, issue_token
+from application.settings import Settings
+from tests.browser.chromium import Browser
+
+SECRET = base64.b64encode(b"s" * 32).decode()  # the one tests/e2e/conftest.py serves with
+
+FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
+  __typename ... on ComplaintChanged { complaint { complaintId } } } }"""
+REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {
+  __typename ... on IncidentChanged { incident { incidentId } } } }"""
+WARN = """mutation($input: IssueWarningInput!) { issueWarning(input: $input) {
+  __typename } }"""
+
+
+def token(tmp_path: Path, role: Role, subject: str) -> str:
+    settings = Settings(data_dir=tmp_path, token_secret=base64.b64decode(SECRET))
+    return issue_token(settings, role, subject)
+
+
+def gql(base: str, bearer: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {bearer}"},
+        timeout=10,
+    )
+    body: dict[str, Any] = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    return dict(body["data"])
+
+
+def file_complaint(base: str, agent: str) -> str:
+    answer = gql(
+        base,
+        agent,
+        FILE,
+        {"input": {"customerId": str(uuid4()), "content": "cold soup", "channel": "PHONE"}},
+    )
+    return str(answer["fileComplaint"]["complaint"]["complaintId"])
+
+
+def test_the_wall_shows_the_floor_and_follows_it_live(server: str, tmp_path: Path) -> None:
+    agent = token(tmp_path, Role.AGENT, "agent-wall")
+    supervisor = token(tmp_path, Role.SUPERVISOR, "sup-wall")
+    # given an open incident under an orange warning and one complaint in the queue
+    incident = gql(
+        server,
+        supervisor,
+        REPORT,
+        {
+            "input": {
+                "type": "PUBLIC_HEALTH",
+                "source": "STAFF",
+                "title": "Kitchen fridge",
+                "description": "warm",
+            }
+        },
+    )["reportIncident"]["incident"]["incidentId"]
+    warned = gql(server, supervisor, WARN, {"input": {"incidentId": incident, "colour": "ORANGE"}})
+    assert warned["issueWarning"]["__typename"] == "IncidentChanged"
+    first = file_complaint(server, agent)
+    browser = Browser()
+    page = browser.page()
+    try:
+        # when a supervisor signs in on /wall
+        page.open(f"{server}/wall")
+        page.evaluate(
+            f"document.getElementById('token').value = {json.dumps(supervisor)};"
+            " document.getElementById('sign-in').requestSubmit()"
+        )
+        page.wait_for(f"document.querySelector('#queue tr[data-complaint=\"{first}\"]')")
+        page.wait_for("Number(document.body.dataset.updates) >= 1")  # subscribed
+        # then the incident shows its colour, the KPIs today's figures against their targets
+        assert page.evaluate("document.querySelector('#incidents tbody tr').dataset.colour") == (
+            "ORANGE"
+        )
+        received = "document.querySelector('#kpis tr[data-kpi=\"complaints received\"]')"
+        assert page.evaluate(f"{received}.cells[1].textContent") == "1"
+        assert "≥ 80 %" in page.evaluate("document.getElementById('kpis').textContent")
+        # and the clock of the fresh complaint runs: it is on the queue with its due time
+        assert (
+            page.evaluate(
+                f"document.querySelector('#queue tr[data-complaint=\"{first}\"]').cells[0]"
+                ".textContent"
+            )
+            != "\u2013"  # the page writes an en dash for no due time
+        )
+        # when another complaint is filed elsewhere, the wall shows it within a second
+        began = time.monotonic()
+        second = file_complaint(server, agent)
+        page.wait_for(f"document.querySelector('#queue tr[data-complaint=\"{second}\"]')", 5)
+        elapsed = time.monotonic() - began
+        assert elapsed < 1.0, f"the wall took {elapsed:.2f} s"
+        assert page.evaluate(f"{received}.cells[1].textContent") == "2"
+        # the token is kept in the tab, never in a URL; nothing left 127.0.0.1
+        assert page.evaluate("sessionStorage.getItem('careledger.token')") == supervisor
+        ws = server.replace("http://", "ws://")
+        assert page.requests and all(
+            url.startswith((server + "/", ws + "/")) for url in page.requests
+        ), page.requests
+        assert not any(supervisor in url for url in page.requests)
+    finally:
+        page.close()
+        browser.close()
+
+
+def test_the_wall_is_for_supervisors(server: str, tmp_path: Path) -> None:
+    agent = token(tmp_path, Role.AGENT, "agent-wall")
+    refused = httpx.get(f"{server}/wall", headers={"Authorization": f"Bearer {agent}"})
+    assert refused.status_code == 403
+    shell = httpx.get(f"{server}/wall")
+    assert shell.status_code == 200 and 'type="password"' in shell.text
+    supervisor = token(tmp_path, Role.SUPERVISOR, "sup-wall")
+    me = httpx.get(f"{server}/wall", headers={"Authorization": f"Bearer {supervisor}"})
+    assert me.json() == {"subject": "sup-wall", "role": "supervisor"}
