@@ -52,6 +52,11 @@ def test_the_figures_are_the_scenarios_commands(figures: ReportFigures) -> None:
     # four complaints: the late soup (logistics), three food-poisoning ones; one compensated
     assert figures.complaints.by_category == {"logistics": 1, "food_safety": 3}
     assert figures.complaints.by_channel == {"app": 4}
+    # their reasons, as filed: the soup came late, the three fell ill after the same dish
+    assert figures.complaints.by_subcategory == {
+        "food_safety/food_poisoning": 3,
+        "logistics/late_delivery": 1,
+    }
     assert figures.complaints.by_outcome == {"compensated": 1}
     # resolved after 17 minutes: the 15-60 min band
     assert figures.resolution_by_band == [0, 0, 1, 0, 0, 0]
@@ -67,6 +72,7 @@ def test_each_finding_is_computed_from_the_figures(figures: ReportFigures) -> No
     found = {chart.id: chart.finding for chart in charts(figures, "en")}
     assert "Lowest: response speed, mean 3.00" in found["satisfaction"]
     assert found["types"] == "food_safety leads with 3 of 4 (75 %)."
+    assert found["reasons"] == "food_safety/food_poisoning leads with 3 of 4 (75 %)."
     assert found["outcomes"] == "compensated leads with 1 of 1 (100 %)."
     assert found["kpi_csat"] == "Last day 80 % against 70 %; 1 of 1 days met it."
     zh = {chart.id: chart.finding for chart in charts(figures, "zh")}
@@ -87,7 +93,7 @@ def test_the_page_draws_every_chart_offline(
             " p.querySelectorAll('svg path, svg rect, svg text').length])"
         )
         # every chart the plan lists is on the page, each drawn with marks and labels
-        assert [chart_id for chart_id, _ in drawn] == expected and len(expected) == 15
+        assert [chart_id for chart_id, _ in drawn] == expected and len(expected) == 16
         assert all(marks > 10 for _, marks in drawn), drawn
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
         # nothing left the machine: only the file itself was asked for
