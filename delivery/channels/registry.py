@@ -20,6 +20,14 @@ def channels_from_settings(settings: Settings) -> Callable[[], Channels]:
     sender = settings.mail_from or DEFAULT_SENDER
     smtp = SmtpServer.from_url(settings.smtp_url) if settings.smtp_url else None
     outbox = settings.data_dir / "outbox"
+    providers = [
+        (kind, url, token)
+        for kind, url, token in (
+            (ChannelKind.SMS, settings.sms_url, settings.sms_token),
+            (ChannelKind.PUSH, settings.push_url, settings.push_token),
+        )
+        if url
+    ]
 
     def make() -> Channels:
         channels: dict[ChannelKind, Channel] = {
@@ -27,14 +35,8 @@ def channels_from_settings(settings: Settings) -> Callable[[], Channels]:
         }
         if smtp is not None:
             channels[ChannelKind.EMAIL] = SmtpChannel(smtp, sender)
-        if settings.sms_url:
-            channels[ChannelKind.SMS] = HttpProviderChannel(
-                ChannelKind.SMS, settings.sms_url, settings.sms_token, settings.receipt_url
-            )
-        if settings.push_url:
-            channels[ChannelKind.PUSH] = HttpProviderChannel(
-                ChannelKind.PUSH, settings.push_url, settings.push_token, settings.receipt_url
-            )
+        for kind, url, token in providers:
+            channels[kind] = HttpProviderChannel(kind, url, token, settings.receipt_url)
         if settings.im_robots:
             channels[ChannelKind.IM] = RobotChannel()
         return channels

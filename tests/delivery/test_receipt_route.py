@@ -5,7 +5,6 @@ nothing recorded. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from uuid import UUID, uuid4
@@ -24,6 +23,7 @@ from projections.engine.store import ViewStore
 from projections.views.notices import notifications_of
 from tests.application.builders import customer, order
 from tests.delivery.http_servers import Reply, Script, http_server
+from tests.delivery.test_service_delivery import eventually
 from tests.support import meta
 
 SECRET = "receipt-secret"
@@ -43,17 +43,17 @@ def _sent_sms(app: CareLedger, views: ViewStore, settings: Settings) -> tuple[UU
     app.send_order_confirmation(meta(), order_id, "sms")
     channels = channels_from_settings(settings)
     notifier = Notifier(app, views, channels, settings=DeliverySettings(quiet_start=None))
+
+    def sent() -> bool:
+        notifier.run_once()
+        rows = notifications_of(views, order_id)
+        return bool(rows) and rows[0].status == "Sent"
+
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            notifier.run_once()
-            rows = notifications_of(views, order_id)
-            if rows and rows[0].status == "Sent":
-                return order_id, rows[0].notification_id
-            assert time.monotonic() < deadline, rows
-            time.sleep(0.05)
+        eventually(sent)
     finally:
         notifier.close()
+    return order_id, notifications_of(views, order_id)[0].notification_id
 
 
 def _post(client: TestClient, receipt: Mapping[str, str], secret: str = SECRET) -> Response:

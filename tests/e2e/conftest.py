@@ -14,8 +14,8 @@ import httpx2 as httpx
 import pytest
 
 from testing.postgres_server import free_port
+from tests.e2e.client import SECRET
 
-SECRET = base64.b64encode(b"s" * 32).decode()
 MASTER = base64.b64encode(b"m" * 32).decode()
 
 

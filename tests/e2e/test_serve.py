@@ -3,7 +3,6 @@ subscription that receives a live update."""
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from pathlib import Path
@@ -15,15 +14,12 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from api.auth import Role, issue_token
-from application.settings import Settings
-
-SECRET = base64.b64encode(b"s" * 32).decode()  # the one tests/e2e/conftest.py serves with
+from api.auth import Role
+from tests.e2e import client
 
 
 def agent_token(tmp_path: Path) -> str:
-    settings = Settings(data_dir=tmp_path, token_secret=base64.b64decode(SECRET))
-    return issue_token(settings, Role.AGENT, "agent-e2e")
+    return client.token(tmp_path, Role.AGENT, "agent-e2e")
 
 
 def gql(base: str, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:

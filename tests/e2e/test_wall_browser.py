@@ -4,20 +4,16 @@ warning colour and today's KPIs, and a complaint filed elsewhere is on it within
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from pathlib import Path
-from typing import Any
 from uuid import uuid4
 
 import httpx2 as httpx
 
-from api.auth import Role, issue_token
-from application.settings import Settings
+from api.auth import Role
 from tests.browser.chromium import Browser
-
-SECRET = base64.b64encode(b"s" * 32).decode()  # the one tests/e2e/conftest.py serves with
+from tests.e2e.client import gql, token
 
 FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
   __typename ... on ComplaintChanged { complaint { complaintId } } } }"""
@@ -25,23 +21,6 @@ REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $inpu
   __typename ... on IncidentChanged { incident { incidentId } } } }"""
 WARN = """mutation($input: IssueWarningInput!) { issueWarning(input: $input) {
   __typename } }"""
-
-
-def token(tmp_path: Path, role: Role, subject: str) -> str:
-    settings = Settings(data_dir=tmp_path, token_secret=base64.b64decode(SECRET))
-    return issue_token(settings, role, subject)
-
-
-def gql(base: str, bearer: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(
-        f"{base}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {bearer}"},
-        timeout=10,
-    )
-    body: dict[str, Any] = response.json()
-    assert response.status_code == 200 and "errors" not in body, body
-    return dict(body["data"])
 
 
 def file_complaint(base: str, agent: str) -> str:
