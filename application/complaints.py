@@ -84,12 +84,20 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
     @command()
     def record_department_reply(self, meta: Meta, complaint_id: UUID, department: str) -> Outcome:
         return self.change(
-            meta, Complaint, complaint_id, lambda c: c.record_department_reply(meta, department)
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.record_department_reply(meta, department, self.clock_context()),
         )
 
     @command()
     def send_first_response(self, meta: Meta, complaint_id: UUID) -> Outcome:
-        return self.change(meta, Complaint, complaint_id, lambda c: c.send_first_response(meta))
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.send_first_response(meta, self.clock_context()),
+        )
 
     @command(personal=("content",))
     def receive_customer_message(self, meta: Meta, complaint_id: UUID, content: str) -> Outcome:
@@ -108,7 +116,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
             meta,
             Complaint,
             complaint_id,
-            lambda c: c.reply(meta, self.vault.seal(c.customer_id, content)),
+            lambda c: c.reply(meta, self.vault.seal(c.customer_id, content), self.clock_context()),
         )
 
     @command()
@@ -158,7 +166,12 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
 
     @command()
     def resolve_complaint(self, meta: Meta, complaint_id: UUID, outcome: str) -> Outcome:
-        return self.change(meta, Complaint, complaint_id, lambda c: c.resolve(meta, outcome))
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.resolve(meta, outcome, self.clock_context()),
+        )
 
     @command()
     def confirm_satisfied(self, meta: Meta, complaint_id: UUID) -> Outcome:
@@ -229,7 +242,12 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
 
     @command()
     def check_complaint_sla(self, meta: Meta, complaint_id: UUID) -> Outcome:
-        return self.change(meta, Complaint, complaint_id, lambda c: c.check_sla(meta))
+        return self.change(
+            meta,
+            Complaint,
+            complaint_id,
+            lambda c: c.check_sla(meta, self.clock_context()),
+        )
 
     def order_of(self, customer_id: UUID, order_id: UUID) -> Order:
         """The order, if it is the customer's (NOT_FOUND, NOT_YOURS otherwise)."""

@@ -31,6 +31,10 @@ class SlaCatalogCommands(CommandHandling):
         book = self.sla_book()
         return SlaContext(book, self._tier_of(customer_id) if _rules_name_tiers(book) else None)
 
+    def clock_context(self) -> SlaContext:
+        """Enough to settle or sweep a clock (its calendar): no tier, nothing chosen."""
+        return SlaContext(self.sla_book())
+
     def _tier_of(self, customer_id: UUID) -> str | None:
         try:
             return str(self.load(Customer, customer_id, shared=True).tier)

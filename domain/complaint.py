@@ -160,7 +160,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         kind, sub, level = checked_classification(category, subcategory, severity)
         self.require("classify", {S.RECEIVED})
         self._classified(meta=meta, category=kind, subcategory=sub, severity=level)
-        self._settle_clock(meta, ClockName.REGISTRATION)
+        self._settle_clock(meta, ClockName.REGISTRATION, sla)
         self._retarget_resolution(meta, sla)
         self._escalate_if_urgent(meta)
 
@@ -227,14 +227,16 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         if self.status == S.CLASSIFIED:
             self.status = S.ASSIGNED
 
-    def record_department_reply(self, meta: Meta, department: str) -> None:
+    def record_department_reply(
+        self, meta: Meta, department: str, sla: SlaContext = STANDARD_CONTEXT
+    ) -> None:
         checked = one_of("department", department, Department)
         self.require("record a department reply", OPEN_STATES)
         clock = HANDBACK_CLOCKS.get(checked)
         running = clock is not None and self._clock_active(clock)
         self._department_replied(meta=meta, department=checked)
         if running and clock is not None:
-            self._settle_clock(meta, clock)
+            self._settle_clock(meta, clock, sla)
 
     @recorded("DepartmentReplied")
     def _department_replied(self, meta: Meta, department: Department) -> None:
@@ -311,7 +313,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
     def _compensation_issued(self, meta: Meta, amount: Decimal, funded_by: FundedBy) -> None:
         self.compensated_total += amount
 
-    def resolve(self, meta: Meta, outcome: str) -> None:
+    def resolve(self, meta: Meta, outcome: str, sla: SlaContext = STANDARD_CONTEXT) -> None:
         checked = one_of("outcome", outcome, Resolution)
         self.require("resolve", {S.SOLUTION_PROPOSED})
         if checked == Resolution.REFUNDED and self.compensated_total == ZERO:
@@ -319,7 +321,7 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         running = self._clock_active(ClockName.RESOLUTION)
         self._resolved(meta=meta, outcome=checked)
         if running:
-            self._settle_clock(meta, ClockName.RESOLUTION)
+            self._settle_clock(meta, ClockName.RESOLUTION, sla)
 
     @recorded("ComplaintResolved")
     def _resolved(self, meta: Meta, outcome: Resolution) -> None:

@@ -29,7 +29,7 @@ from domain.complaint_types import (
 )
 from domain.meta import Channel
 from domain.sla import STANDARD, ClockName, ClockState, SlaClock
-from domain.sla_book import Choice, ClockFacts, SlaContext
+from domain.sla_book import STANDARD_CONTEXT, Choice, ClockFacts, SlaContext
 
 if TYPE_CHECKING:
     from eventsourcing.domain import CanMutateAggregate
@@ -191,7 +191,7 @@ class ComplaintClocks:
         times = [t for c in self.clocks.values() if (t := c.next_check_at()) is not None]
         return min(times, default=None)
 
-    def check_sla(self, meta: Meta) -> None:
+    def check_sla(self, meta: Meta, sla: SlaContext = STANDARD_CONTEXT) -> None:
         """Records the warnings and breaches due at `meta.occurred_at`; repeating it adds none."""
         if not self.is_open:
             return
@@ -201,7 +201,7 @@ class ComplaintClocks:
             if clock is not None and clock.warning_due(at):
                 self.trigger_event(SlaWarning, meta=meta, clock=name, due_at=clock.due_at)
             if clock is not None and clock.breach_due(at):
-                self._breach(meta, name)
+                self._breach(meta, name, sla)
 
     def sla_facts(self, sla: SlaContext) -> ClockFacts:
         return ClockFacts(self.channel, self.category, self.severity, sla.tier)
@@ -300,7 +300,9 @@ class ComplaintClocks:
                 SlaClockResumed, meta=meta, clock=name, due_at=due_at, warn_at=warn_at
             )
 
-    def _settle_clock(self, meta: Meta, name: ClockName) -> None:
+    def _settle_clock(
+        self, meta: Meta, name: ClockName, sla: SlaContext = STANDARD_CONTEXT
+    ) -> None:
         """Records how a clock the last event stopped ended: met, or breached if not yet so."""
         clock = self.clocks[name]
         if clock.state == ClockState.MET:
@@ -308,10 +310,12 @@ class ComplaintClocks:
                 SlaMet, meta=meta, clock=name, elapsed_s=clock.elapsed_s(meta.occurred_at)
             )
         elif not clock.breached:
-            self._breach(meta, name)
+            self._breach(meta, name, sla)
 
-    def _breach(self, meta: Meta, name: ClockName) -> None:
-        late_by_s = self.clocks[name].late_by_s(meta.occurred_at)
+    def _breach(self, meta: Meta, name: ClockName, sla: SlaContext) -> None:
+        clock = self.clocks[name]
+        calendar = sla.book.calendar(clock.calendar, clock.calendar_version)
+        late_by_s = clock.late_by_s(meta.occurred_at, calendar)
         self.trigger_event(SlaBreached, meta=meta, clock=name, late_by_s=late_by_s)
         if self.escalation_level < MAX_ESCALATION_LEVEL:
             self._escalate(meta, self.escalation_level + 1, EscalationTrigger.SLA)

@@ -16,6 +16,7 @@ from domain.complaint_clocks import ComplaintClocks, ComplaintEvent
 from domain.complaint_types import OPEN_STATES
 from domain.errors import InvalidInputError, TransitionRefusedError
 from domain.sla import ClockName
+from domain.sla_book import STANDARD_CONTEXT, SlaContext
 from domain.values import Sealed
 
 
@@ -55,31 +56,31 @@ class ComplaintConversation(ComplaintClocks):
 
         def require(self, action: str, allowed: Collection[StrEnum]) -> None: ...
 
-    def send_first_response(self, meta: Meta) -> None:
+    def send_first_response(self, meta: Meta, sla: SlaContext = STANDARD_CONTEXT) -> None:
         self.require("send the first response", OPEN_STATES)
         if self.first_response_at is not None:
             raise TransitionRefusedError(
                 type(self).__name__, str(self.status), "send the first response again"
             )
-        self._respond_first(meta)
+        self._respond_first(meta, sla)
 
     def receive_customer_message(self, meta: Meta, content: Sealed) -> None:
         self._check_sealed("content", content)
         self.require("record a customer message", OPEN_STATES)
         self.trigger_event(CustomerMessageReceived, meta=meta, content=content)
 
-    def reply(self, meta: Meta, content: Sealed) -> None:
+    def reply(self, meta: Meta, content: Sealed, sla: SlaContext = STANDARD_CONTEXT) -> None:
         self._check_sealed("content", content)
         self.require("reply", OPEN_STATES)
         self.trigger_event(AgentReplied, meta=meta, content=content)
         if self.first_response_at is None:
-            self._respond_first(meta)
+            self._respond_first(meta, sla)
 
-    def _respond_first(self, meta: Meta) -> None:
+    def _respond_first(self, meta: Meta, sla: SlaContext) -> None:
         running = self._clock_active(ClockName.FIRST_RESPONSE)
         self.trigger_event(FirstResponseSent, meta=meta)
         if running:
-            self._settle_clock(meta, ClockName.FIRST_RESPONSE)
+            self._settle_clock(meta, ClockName.FIRST_RESPONSE, sla)
 
     def _check_sealed(self, field: str, sealed: Sealed) -> None:
         if sealed.subject != str(self.customer_id):

@@ -5,8 +5,8 @@ A clock runs from its start until the event that meets it. Pausing moves its due
 times by the paused duration. A clock that breached keeps running until it is stopped; stopped,
 it ends `met`, `breached`, or `cancelled` (its complaint was closed or merged while it ran).
 A check breaches a clock once the check's time reaches its due time (`late_by_s` is how far
-past due the check ran: 0 for a check at the due time itself); stopping a clock breaches it only
-when stopped after its due time.
+past due the clock has run, in its calendar's basis, pauses left out: 0 for a check at the due
+time itself); stopping a clock breaches it only when stopped after its due time.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.calendar import ALWAYS
+from domain.calendar import ALWAYS, ALWAYS_CALENDAR, WorkCalendar, working_s
 from domain.errors import InvalidInputError
 
 
@@ -158,8 +158,11 @@ class SlaClock:
             0, seconds_between(self.started_at, end) - self.paused_s - self.current_pause_s(end)
         )
 
-    def late_by_s(self, at: datetime) -> int:
-        return seconds_between(self.due_at, self.stopped_at or at)
+    def late_by_s(self, at: datetime, calendar: WorkCalendar = ALWAYS_CALENDAR) -> int:
+        """How far past due the clock has run by `at`, in its calendar's basis: a paused clock
+        stands still at its pause, a stopped one at its stop."""
+        end = self.stopped_at or self.paused_at or at
+        return max(0, int(working_s(calendar, self.due_at, end)))
 
     def warning_due(self, at: datetime) -> bool:
         return self.is_running and not self.warned and not self.breached and at >= self.warn_at

@@ -19,7 +19,9 @@ from domain.calendar import (
     working_s,
 )
 from domain.calendars import checked_calendar, china_office_calendar, office_hours
+from domain.clock_schedule import resumed
 from domain.errors import InvalidInputError
+from domain.sla import ClockName, SlaClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -88,6 +90,33 @@ def test_a_clock_paused_and_resumed_never_gains_time(
     assert resumed_due >= due_at
     ran = working_s(calendar, start, paused) + working_s(calendar, resumed, resumed_due)
     assert ran == target
+
+
+@given(
+    calendars,
+    instants,
+    targets,
+    st.integers(min_value=0, max_value=300 * HOUR),
+    st.integers(min_value=0, max_value=400 * HOUR),
+)
+def test_a_clock_paused_before_or_after_its_due_time_neither_gains_nor_loses_time(
+    calendar: WorkCalendar, start: datetime, target: int, paused_after: int, pause_s: int
+) -> None:
+    # given a clock paused `paused_after` seconds after it started, before or past its due time
+    due_at = due(start, target, calendar)
+    clock = SlaClock(ClockName.RESOLUTION, start, target, due_at, due_at, policy_version=1)
+    paused = start + timedelta(seconds=paused_after)
+    clock.pause(paused)
+    left, late = working_s(calendar, paused, due_at), clock.late_by_s(paused, calendar)
+    # then its lateness stands still while it is paused
+    assert clock.late_by_s(paused + timedelta(seconds=pause_s), calendar) == late
+    # and resumed `pause_s` later it has the same working time left (negative: past due by it)
+    # and is exactly as late as when it paused
+    at = paused + timedelta(seconds=pause_s)
+    clock.resume(at, *resumed(clock, at, calendar))
+    assert working_s(calendar, at, clock.due_at) == left
+    assert clock.late_by_s(at, calendar) == late
+    assert clock.due_at >= due_at
 
 
 def test_a_24_7_calendar_counts_calendar_time() -> None:
