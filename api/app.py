@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from uuid import uuid4
@@ -45,6 +46,7 @@ class Gate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["careledger.request_id"] = uuid4().hex[:16]
+        scope["careledger.arrived"] = time.monotonic()  # a command's deadline counts from here
         if scope["type"] == "websocket" and not self._origin_allowed(scope):
             await send({"type": "websocket.close", "code": 4403})
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -29,14 +29,19 @@ TRANSIENT = (InterfaceError, OperationalError)
 _deadline: ContextVar[float | None] = ContextVar("careledger_deadline", default=None)
 
 
-@contextmanager
-def within(seconds: float) -> Iterator[float]:
+def within(seconds: float) -> AbstractContextManager[float]:
     """Sets the deadline `seconds` from now, unless an outer one is set already."""
+    return until(time.monotonic() + seconds)
+
+
+@contextmanager
+def until(deadline: float) -> Iterator[float]:
+    """Sets the deadline at `deadline` (monotonic), unless an outer one is set already: a
+    request's deadline counts from its arrival, not from when a worker thread got to it."""
     outer = _deadline.get()
     if outer is not None:
         yield outer
         return
-    deadline = time.monotonic() + seconds
     token = _deadline.set(deadline)
     try:
         yield deadline

@@ -25,8 +25,10 @@ from application.deadline import DEFAULT_DEADLINE_S, TRANSIENT, current, within
 from application.errors import (
     ConcurrencyConflictError,
     CustomerErasedError,
+    DatabaseUnavailableError,
     IdempotencyKeyReusedError,
     NotFoundError,
+    OutcomeUnknownError,
     ServiceUnavailableError,
 )
 from application.fingerprint import ErasedSubjectError, Fingerprint, caller_hash, matches
@@ -267,45 +269,56 @@ class CommandHandling(Application[UUID]):
         name = _current.get()
         if name is None:
             raise RuntimeError("commands must be application methods decorated with @command")
-        for attempt_no in range(1, MAX_ATTEMPTS + 1):
-            # The command's decorator looked for a receipt before the first pass; a repeat
-            # that raced its first send to the writer fails on the receipt's key and is
-            # answered from the receipt on the next pass.
-            if attempt_no > 1 and (earlier := self.receipts.select_receipt(meta.command_id)):
-                return self._replay(earlier, name)
-            try:
-                touched = attempt()
-            except DomainError:
-                # The same command may have committed before: its first outcome wins over a
-                # refusal caused by the command itself.
-                earlier = self.receipts.select_receipt(meta.command_id)
-                if earlier is None:
-                    raise
-                return self._replay(earlier, name)
-            aggregate = touched[0]
-            if not any(a.pending_events for a in touched):
-                if earlier := self.receipts.select_receipt(meta.command_id):
+        # A pass that lost a race to the writer may have lost it to this very command's
+        # own earlier write; when the database goes before the receipt can say so, the
+        # command's outcome is unknown (retry with the same id), not refused.
+        raced = False
+        try:
+            for attempt_no in range(1, MAX_ATTEMPTS + 1):
+                # The command's decorator looked for a receipt before the first pass; a repeat
+                # that raced its first send to the writer fails on the receipt's key and is
+                # answered from the receipt on the next pass.
+                if attempt_no > 1 and (earlier := self.receipts.select_receipt(meta.command_id)):
                     return self._replay(earlier, name)
-                position = self.receipts.position_of(aggregate.id, aggregate.version)
+                try:
+                    touched = attempt()
+                except DomainError:
+                    # The same command may have committed before: its first outcome wins over a
+                    # refusal caused by the command itself.
+                    earlier = self.receipts.select_receipt(meta.command_id)
+                    if earlier is None:
+                        raise
+                    return self._replay(earlier, name)
+                aggregate = touched[0]
+                if not any(a.pending_events for a in touched):
+                    if earlier := self.receipts.select_receipt(meta.command_id):
+                        return self._replay(earlier, name)
+                    position = self.receipts.position_of(aggregate.id, aggregate.version)
+                    return Outcome(aggregate.id, aggregate.version, position, aggregate=aggregate)
+                fingerprint = name.fingerprint.text(self.keys.key_for)
+                receipt = Receipt(
+                    meta.command_id, name.name, fingerprint, aggregate.id, aggregate.version
+                )
+                try:
+                    position = self._commit(touched, receipt)
+                except ReceiptTakenError:
+                    raced = True
+                    continue  # this very command, sent twice at once: the receipt tells next pass
+                except IntegrityError:
+                    raced = True
+                    # Someone else wrote first: either this very command (the receipt tells on the
+                    # next pass) or another command on the same aggregate (load again and retry).
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt_no))
+                    continue
                 return Outcome(aggregate.id, aggregate.version, position, aggregate=aggregate)
-            fingerprint = name.fingerprint.text(self.keys.key_for)
-            receipt = Receipt(
-                meta.command_id, name.name, fingerprint, aggregate.id, aggregate.version
-            )
-            try:
-                position = self._commit(touched, receipt)
-            except ReceiptTakenError:
-                continue  # this very command, sent twice at once: the receipt tells next pass
-            except IntegrityError:
-                # Someone else wrote first: either this very command (the receipt tells on the
-                # next pass) or another command on the same aggregate (load again and retry).
-                time.sleep(random.uniform(0, 0.002 * 2**attempt_no))
-                continue
-            return Outcome(aggregate.id, aggregate.version, position, aggregate=aggregate)
-        earlier = self.receipts.select_receipt(meta.command_id)
-        if earlier is not None:
-            return self._replay(earlier, name)
-        raise ConcurrencyConflictError(entity, aggregate_id or UUID(int=0), MAX_ATTEMPTS)
+            earlier = self.receipts.select_receipt(meta.command_id)
+            if earlier is not None:
+                return self._replay(earlier, name)
+            raise ConcurrencyConflictError(entity, aggregate_id or UUID(int=0), MAX_ATTEMPTS)
+        except DatabaseUnavailableError as error:
+            if raced:
+                raise OutcomeUnknownError() from error
+            raise
 
     def _commit(self, touched: Sequence[CareAggregate], receipt: Receipt) -> int | None:
         """Stores the aggregates' new events with the command's receipt, sharing a transaction

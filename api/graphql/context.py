@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from api.auth import Principal
 from api.graphql.problems import ForbiddenError
 from api.permissions import authorize
 from api.services import Services
+from application.deadline import until
 from application.handling import Outcome
 from domain.errors import InvalidInputError
 from domain.meta import Channel, Meta, Reason
@@ -86,7 +88,22 @@ class Context:
     async def run(
         self, command: Callable[P, Outcome], *args: P.args, **kwargs: P.kwargs
     ) -> Outcome:
-        return await run_in_threadpool(command, *args, **kwargs)
+        """Runs the command in the thread pool, by the deadline of the request: counted from
+        its arrival over HTTP (time spent waiting for a worker thread counts), or from now for
+        an operation over a WebSocket, whose connection may be hours old."""
+        deadline = self.arrived() + self.services.settings.command_deadline_s
+
+        def by_the_deadline() -> Outcome:
+            with until(deadline):
+                return command(*args, **kwargs)
+
+        return await run_in_threadpool(by_the_deadline)
+
+    def arrived(self) -> float:
+        arrived = self.request.scope.get("careledger.arrived")
+        if self.request.scope["type"] != "http" or not isinstance(arrived, float):
+            return time.monotonic()
+        return arrived
 
     async def call(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await run_in_threadpool(function, *args, **kwargs)

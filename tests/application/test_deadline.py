@@ -11,6 +11,7 @@ import pytest
 
 from application.app import CareLedger
 from application.errors import DatabaseUnavailableError, OutcomeUnknownError
+from application.recorders import ReceiptTakenError
 from application.settings import Settings, SettingsError
 from tests.application.builders import customer, order
 from tests.support import meta
@@ -61,6 +62,43 @@ def test_sent_is_unknown_and_queued_is_unavailable(app: CareLedger) -> None:
     assert [type(e).__name__ for e in app.events.get(second)] == ["OrderReceived"]
     # Retried with the same id, the unavailable one is recorded once.
     assert not app.confirm_order(meta(command_id="second"), second).replayed
+
+
+class AckLostRecorder:
+    """The real recorder, whose write commits and then looks lost: the retry finds the
+    command's own receipt taken, and by then the database is gone for the receipt's read."""
+
+    def __init__(self, app: CareLedger) -> None:
+        self.recorder = app.committer.recorder
+        self.select = app.receipts.select_receipt
+        self.committed = False
+
+    def insert_events(self, stored: Any, **kwargs: Any) -> Any:
+        self.recorder.insert_events(stored, **kwargs)
+        self.committed = True
+        raise ReceiptTakenError("a command id in this transaction was recorded before")
+
+    def select_receipt(self, command_id: str) -> Any:
+        if self.committed:
+            raise DatabaseUnavailableError("the database went away")
+        return self.select(command_id)
+
+
+def test_a_write_that_may_be_its_own_is_unknown_not_unavailable(
+    app: CareLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order_id = order(app, customer(app))
+    lost = AckLostRecorder(app)
+    app.committer.recorder = lost  # type: ignore[assignment]
+    with monkeypatch.context() as patch:
+        patch.setattr(app.receipts, "select_receipt", lost.select_receipt)
+        with pytest.raises(OutcomeUnknownError):
+            app.confirm_order(meta(command_id="lost-ack"), order_id)
+    app.committer.recorder = lost.recorder
+    # It was recorded: the retry with the same id answers from its receipt, once.
+    assert app.confirm_order(meta(command_id="lost-ack"), order_id).replayed
+    kinds = [type(e).__name__ for e in app.events.get(order_id)]
+    assert kinds.count("OrderConfirmed") == 1
 
 
 @pytest.mark.parametrize("raw", ["0", "-1", "soon", "4000"])
