@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import AuthenticationError, TokenVerifier
 from api.embedded import EmbeddedWorkers
+from api.export.route import export_route
 from api.graphiql import ASSETS_PATH, graphiql_assets
 from api.graphql.live import stop_live_feed
 from api.graphql.schema import build_schema
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", view.metrics.endpoint),
             report_route(services),
+            export_route(services),
             # signed by the provider, not behind a bearer token (api/receipts.py)
             Route("/notices/receipts", receipts_endpoint(services), methods=["POST"]),
             wall_route(services),

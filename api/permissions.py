@@ -206,6 +206,20 @@ PAGES: dict[str, Permission] = {
     "wall": _allow(S, note="`/wall`: the supervisors' live wall"),
 }
 
+# Row-level CSV exports (`/export/<kind>.csv`, api/export/): asked by `authorize_export`.
+EXPORT_ROLES = (AN, S, CO)
+EXPORTS: dict[str, Permission] = {
+    "complaints.csv": _allow(
+        *EXPORT_ROLES,
+        note="a window of complaints, a row each; `content` under the need-to-know rule",
+    ),
+    "orders.csv": _allow(*EXPORT_ROLES, note="a window of orders, a row each; no personal column"),
+    "surveys.csv": _allow(
+        *EXPORT_ROLES,
+        note="a window of surveys, a row each; `comment` under the personal-data rule",
+    ),
+}
+
 OPERATIONS: dict[str, dict[str, Permission]] = {
     "Query": QUERIES,
     "Mutation": MUTATIONS,
@@ -229,6 +243,12 @@ def authorize_page(caller: Principal, page: str) -> Principal:
     return caller
 
 
+def authorize_export(caller: Principal, kind: str) -> Principal:
+    if caller.role not in EXPORTS[f"{kind}.csv"].roles:
+        raise ForbiddenError(f"the {caller.role} role may not export {kind}")
+    return caller
+
+
 def authorize_all_alerts(caller: Principal) -> None:
     if caller.role not in ALL_ALERTS.roles:
         raise ForbiddenError(f"the {caller.role} role sees only its own alerts")
@@ -244,7 +264,7 @@ def markdown() -> str:
         "✓ allowed, ✓¹ allowed under the own-data rule, blank refused. Unauthenticated callers",
         "are refused everything.",
     ]
-    for kind, table in {**OPERATIONS, "Page": PAGES}.items():
+    for kind, table in {**OPERATIONS, "Page": PAGES, "Export": EXPORTS}.items():
         lines += ["", f"## {kind}", "", "| operation | " + " | ".join(roles) + " | note |"]
         lines.append("|---" * (len(roles) + 2) + "|")
         for name, permission in table.items():

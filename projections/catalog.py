@@ -11,6 +11,7 @@ from projections.views.audit_trail import AuditTrailProjection
 from projections.views.complaint_clusters import ComplaintClustersProjection
 from projections.views.complaint_dashboard import ComplaintDashboardProjection
 from projections.views.complaint_index import ComplaintIndexProjection
+from projections.views.export_rows import ExportRowsProjection
 from projections.views.incident_board import IncidentBoardProjection
 from projections.views.incident_index import IncidentIndexProjection
 from projections.views.notices import NoticesProjection
@@ -29,6 +30,7 @@ CATALOG: dict[str, Callable[[], Projection]] = {
         ComplaintClustersProjection,
         ComplaintDashboardProjection,
         ComplaintIndexProjection,
+        ExportRowsProjection,
         IncidentBoardProjection,
         IncidentIndexProjection,
         NoticesProjection,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from api.cli import (
     audit,
     demo,
+    export,
     notices,
     permissions,
     policies,
@@ -32,6 +33,7 @@ SUBCOMMANDS = (
     serve,
     demo,
     report,
+    export,
     token,
     schema,
     permissions,

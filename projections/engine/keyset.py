@@ -3,7 +3,7 @@ row's id (so it is unique), and the key of a page's last row as the cursor of th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -68,3 +68,43 @@ def _where(
         where.append(f"({', '.join(order)}) > ({', '.join('?' for _ in order)})")
         params += list(after)
     return " AND ".join(where) or "1 = 1", params
+
+
+def keyset_scan(
+    store: ViewStore,
+    view: str,
+    table: Table[T],
+    *,
+    key: str,
+    start: float,
+    end: float,
+    batch: int = 1000,
+) -> Iterator[list[T]]:
+    """Every record of `table` with `start <= key < end`, in (key, id) order, one page of up to
+    `batch` records at a time, each page read in a transaction of its own from just after the
+    last record of the one before. The key of a record must never change (a time it was
+    received, placed, sent), so each is read once however the table changes meanwhile; memory
+    holds one page, whatever the number of rows."""
+    (row_id,) = table.primary_key
+    order = f"{key}, {row_id}"
+    select = f"SELECT {table.select_list} FROM {{prefix}}{table.name} WHERE {key} < ? AND "
+    after: tuple[Any, ...] | None = None
+    while True:
+        where, params = (
+            (f"{key} >= ?", [end, start])
+            if after is None
+            else (f"({order}) > (?, ?)", [end, *after])
+        )
+        with store.transaction() as tx:
+            prefix = active_prefix(tx, view)
+            rows = tx.all(
+                select.format(prefix=prefix) + where + f" ORDER BY {order} LIMIT ?",
+                [*params, batch],
+            )
+        records = table.records(rows)
+        if records:
+            yield records
+        if len(records) < batch:
+            return
+        last = records[-1]
+        after = (getattr(last, key), getattr(last, row_id))

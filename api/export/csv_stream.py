@@ -1,0 +1,69 @@
+"""A window of one export kind as CSV text, one chunk per keyset page: the header first, then
+the rows in the order of the time that puts them in the window (and their id). Memory holds
+one page at a time, however many rows the window has."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+
+from api.export.kinds import Cell, Kind
+from api.export.personal import PersonalColumns
+from projections.engine.keyset import keyset_scan
+from projections.engine.reading import active_prefix
+from projections.engine.store import ViewStore
+
+PAGE = 1000
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
+
+
+def text(cell: Cell | str) -> Cell | str:
+    """A text cell a spreadsheet shows as text, never evaluates (OWASP's CSV injection)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA):
+        return "'" + cell
+    return cell
+
+
+def check_installed(store: ViewStore, kind: Kind) -> None:
+    """LookupError when the kind's view has not been installed yet (before any byte is sent)."""
+    with store.transaction() as tx:
+        active_prefix(tx, kind.view)
+
+
+def csv_chunks(
+    store: ViewStore,
+    kind: Kind,
+    personal: PersonalColumns | None,
+    start: datetime,
+    end: datetime,
+    page: int = PAGE,
+) -> Iterator[str]:
+    """The header, then one chunk of CSV lines per page of rows received in [start, end).
+    Without `personal` the personal columns are left out altogether."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(kind.header + (kind.personal if personal else ()))
+    yield _drain(buffer)
+    pages = keyset_scan(
+        store,
+        kind.view,
+        kind.table,
+        key=kind.key,
+        start=start.timestamp(),
+        end=end.timestamp(),
+        batch=page,
+    )
+    for rows in pages:
+        extra = personal.cells(kind.name, rows) if personal else [[] for _ in rows]
+        for row, more in zip(rows, extra, strict=True):
+            writer.writerow([text(cell) for cell in (*kind.cells(row), *more)])
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    chunk = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return chunk

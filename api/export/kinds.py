@@ -1,0 +1,191 @@
+"""What each export kind is: the view and table it pages through, the time that puts a row in
+the window, and its CSV columns. Personal columns (a complaint's text, a survey's comment)
+are filled by api/export/personal.py for each caller; the rest comes from the row alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.engine.tables import Table
+from projections.views.export_rows import (
+    CLOCKS,
+    COMPLAINT_ROWS,
+    SURVEY_ROWS,
+    ComplaintRow,
+    ExportRowsProjection,
+    SurveyRow,
+)
+from projections.views.order_index import ORDERS, OrderIndexProjection, OrderRecord
+
+Cell = str | int | float | None
+
+
+def when(seconds: float | None) -> str | None:
+    """Epoch seconds as an ISO 8601 UTC time."""
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def elapsed(start: float, end: float | None) -> float | None:
+    return None if end is None else round(end - start, 3)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    view: str
+    table: Table[Any]
+    key: str  # the time that puts a row in the window
+    header: tuple[str, ...]
+    cells: Callable[[Any], list[Cell]]
+    personal: tuple[str, ...] = ()  # the personal columns, after the others
+
+
+def complaint_cells(row: ComplaintRow) -> list[Cell]:
+    return [
+        row.complaint_id,
+        row.customer_id,
+        row.order_id,
+        row.channel,
+        row.status,
+        row.category,
+        row.subcategory,
+        row.severity,
+        row.department,
+        row.assignee,
+        row.escalation_level,
+        row.reopened,
+        row.outcome,
+        when(row.received_at),
+        when(row.first_response_at),
+        elapsed(row.received_at, row.first_response_at),
+        when(row.classified_at),
+        when(row.resolved_at),
+        elapsed(row.received_at, row.resolved_at),
+        when(row.ended_at),
+        *(getattr(row, f"sla_{clock}") for clock in CLOCKS),
+        row.survey_status,
+        row.csat,
+    ]
+
+
+COMPLAINTS = Kind(
+    "complaints",
+    ExportRowsProjection.name,
+    COMPLAINT_ROWS,
+    "received_at",
+    (
+        "complaint_id",
+        "customer_id",
+        "order_id",
+        "channel",
+        "status",
+        "category",
+        "subcategory",
+        "severity",
+        "department",
+        "assignee",
+        "escalation_level",
+        "reopened",
+        "outcome",
+        "received_at",
+        "first_response_at",
+        "first_response_s",
+        "classified_at",
+        "resolved_at",
+        "resolution_s",
+        "ended_at",
+        *(f"sla_{clock}" for clock in CLOCKS),
+        "survey_status",
+        "csat",
+    ),
+    complaint_cells,
+    ("content", "content_access"),
+)
+
+
+def order_cells(row: OrderRecord) -> list[Cell]:
+    return [
+        row.order_id,
+        row.customer_id,
+        row.status,
+        row.region,
+        row.channel,
+        when(row.placed_at),
+        when(row.promised_at),
+        row.delay_risk,
+        row.late_min,
+        row.attributed_to,
+    ]
+
+
+ORDERS_KIND = Kind(
+    "orders",
+    OrderIndexProjection.name,
+    ORDERS,
+    "placed_at",
+    (
+        "order_id",
+        "customer_id",
+        "status",
+        "region",
+        "channel",
+        "placed_at",
+        "promised_at",
+        "delay_risk",
+        "late_min",
+        "attributed_to",
+    ),
+    order_cells,
+)
+
+
+def survey_cells(row: SurveyRow) -> list[Cell]:
+    return [
+        row.survey_id,
+        row.customer_id,
+        row.subject,
+        row.subject_id,
+        row.via,
+        row.status,
+        when(row.sent_at),
+        when(row.responded_at),
+        when(row.expired_at),
+        row.product_quality,
+        row.service_attitude,
+        row.after_sales,
+        row.response_speed,
+        row.problem_solving,
+        row.csat,
+    ]
+
+
+SURVEYS = Kind(
+    "surveys",
+    ExportRowsProjection.name,
+    SURVEY_ROWS,
+    "sent_at",
+    (
+        "survey_id",
+        "customer_id",
+        "subject",
+        "subject_id",
+        "via",
+        "status",
+        "sent_at",
+        "responded_at",
+        "expired_at",
+        "product_quality",
+        "service_attitude",
+        "after_sales",
+        "response_speed",
+        "problem_solving",
+        "csat",
+    ),
+    survey_cells,
+    ("comment", "comment_access"),
+)
+
+KINDS = {kind.name: kind for kind in (COMPLAINTS, ORDERS_KIND, SURVEYS)}
