@@ -174,6 +174,9 @@ MUTATIONS: dict[str, Permission] = {
         S, note="a department's queue or a list of complaints to one person, one command each"
     ),
     "retargetComplaintSla": _allow(S),
+    "importComplaintHistory": _allow(
+        note="a complaint's whole history from a previous system, judged at its own times"
+    ),
     "defineSlaCalendar": SLA_ADMINS,
     "defineSlaPolicy": SLA_ADMINS,
     "setSlaPolicyRules": SLA_ADMINS,

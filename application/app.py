@@ -14,6 +14,7 @@ import domain
 from application.clusters import ClusterCommands
 from application.contact_index import ContactIndex, PostgresContactIndex, SQLiteContactIndex
 from application.customers import CustomerCommands
+from application.history_import import HistoryImportCommands
 from application.incidents import IncidentCommands
 from application.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from application.ledgers import LedgerCommands
@@ -48,6 +49,7 @@ class CareLedger(
     CustomerCommands,
     OrderCommands,
     ReassignmentCommands,
+    HistoryImportCommands,
     ClusterCommands,
     IncidentCommands,
     SurveyCommands,

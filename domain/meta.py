@@ -7,6 +7,8 @@ from enum import StrEnum
 from domain.values import aware, bounded_text, one_of, optional_text
 
 ID_MAX = 128
+HISTORY_IMPORT = "history_import"
+"""The reason code of every event recorded from a history written late (an import)."""
 
 
 class ActorKind(StrEnum):
@@ -76,3 +78,8 @@ class Meta:
     @property
     def at(self) -> datetime:
         return self.occurred_at
+
+
+def is_imported(meta: Meta) -> bool:
+    """Whether an event was recorded from a history written late: no live policy acts on it."""
+    return meta.reason is not None and meta.reason.code == HISTORY_IMPORT

@@ -27,6 +27,7 @@ from api.graphql.dashboards import DashboardQueries
 from api.graphql.depth import NoEmptySelections, depth_limit
 from api.graphql.errors import ErrorCodes
 from api.graphql.find_customer import FindCustomerQueries
+from api.graphql.history_import import HistoryImportMutations
 from api.graphql.incident_mutations import IncidentMutations
 from api.graphql.incidents import IncidentQueries
 from api.graphql.lists import ListQueries
@@ -68,6 +69,7 @@ MUTATIONS: tuple[type, ...] = (
     OrderMutations,
     ComplaintMutations,
     ReassignmentMutations,
+    HistoryImportMutations,
     IncidentMutations,
     ClusterMutations,
     SurveyMutations,

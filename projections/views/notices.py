@@ -20,6 +20,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from domain.meta import is_imported
 from domain.values import Sealed
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import active_prefix, epoch, from_epoch
@@ -92,7 +93,7 @@ class NoticesProjection(Projection):
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         for envelope in batch:
             event, name = envelope.event, envelope.name
-            if name in TRIGGERS:
+            if name in TRIGGERS and not is_imported(event.meta):  # history asks for none
                 tx.execute(
                     f"INSERT INTO {prefix}wanted (trigger_key, position, trigger, source_id,"
                     " actor_id, occurred_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?)"
