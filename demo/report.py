@@ -20,6 +20,7 @@ def lines(summary: Summary) -> list[str]:
         f"  received {d.received}; by category: {counts(d.by_category)}",
         f"  by severity: {counts(d.by_severity)}; by channel: {counts(d.by_channel)}",
         f"  by department: {counts(d.by_department)}; outcomes: {counts(d.by_outcome)}",
+        f"  resolved {d.complaints_resolved} complaints in {d.resolutions} resolutions",
         f"  first response {durations(d.first_response_time)}",
         f"  resolution     {durations(d.resolution_time)}",
         f"  SLA met {sum(d.sla_met.values())} ({counts(d.sla_met)});"
@@ -66,7 +67,8 @@ def minutes(seconds: float | None) -> str:
 def durations(stats: DurationStats) -> str:
     if not stats.count:
         return "none yet"
+    waiting = f", {stats.unanswered} of them unanswered so far" if stats.unanswered else ""
     return (
-        f"p50 {minutes(stats.p50)}, p90 {minutes(stats.p90)}, p99 {minutes(stats.p99)}"
-        f" ({stats.count})"
+        f"mean {minutes(stats.mean)}, p50 {minutes(stats.p50)}, p90 {minutes(stats.p90)},"
+        f" p99 {minutes(stats.p99)} ({stats.count}{waiting})"
     )

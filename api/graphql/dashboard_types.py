@@ -65,10 +65,22 @@ class Durations:
     p90: float | None
     p99: float | None
     mean: float | None = strawberry.field(description="Exact mean of the durations counted")
+    unanswered: int = strawberry.field(
+        default=0,
+        description="Of count, the complaints still waiting (no first response yet), each"
+        " counted at its age so far: at the window's end, or now if that is earlier",
+    )
 
     @classmethod
     def of(cls, stats: DurationStats) -> Durations:
-        return cls(count=stats.count, p50=stats.p50, p90=stats.p90, p99=stats.p99, mean=stats.mean)
+        return cls(
+            count=stats.count,
+            p50=stats.p50,
+            p90=stats.p90,
+            p99=stats.p99,
+            mean=stats.mean,
+            unanswered=stats.unanswered,
+        )
 
 
 @strawberry.type(description="One SLA clock's deadlines settled in the window")
@@ -104,9 +116,20 @@ class ComplaintDashboardView:
     received: int
     unclassified: int
     unassigned: int
-    resolved: int
+    resolved: int = strawberry.field(
+        description="Resolution events in the window",
+        deprecation_reason="Named for what it counts: use resolutions (events) or"
+        " complaintsResolved (distinct complaints)",
+    )
+    resolutions: int = strawberry.field(
+        description="Resolution events in the window: a complaint resolved, reopened and"
+        " resolved again counts twice"
+    )
+    complaints_resolved: int = strawberry.field(
+        description="Distinct complaints resolved at least once in the window"
+    )
     reopened: int
-    reopen_rate: float | None = strawberry.field(description="Reopened over resolved")
+    reopen_rate: float | None = strawberry.field(description="Reopened over resolutions")
     by_channel: list[LabelCount]
     by_category: list[LabelCount]
     by_subcategory: list[LabelCount] = strawberry.field(
@@ -115,7 +138,10 @@ class ComplaintDashboardView:
     by_severity: list[LabelCount]
     by_department: list[LabelCount]
     by_outcome: list[LabelCount]
-    first_response_time: Durations
+    first_response_time: Durations = strawberry.field(
+        description="First responses sent in the window, and the complaints received in it"
+        " still unanswered at their age so far (unanswered)"
+    )
     resolution_time: Durations
     sla_met: list[LabelCount] = strawberry.field(description="By clock")
     sla_breached: list[LabelCount] = strawberry.field(description="By clock")
@@ -135,7 +161,9 @@ class ComplaintDashboardView:
             received=d.received,
             unclassified=d.unclassified,
             unassigned=d.unassigned,
-            resolved=d.resolved,
+            resolved=d.resolutions,
+            resolutions=d.resolutions,
+            complaints_resolved=d.complaints_resolved,
             reopened=d.reopened,
             reopen_rate=d.reopen_rate,
             by_channel=counts(d.by_channel, Channel),

@@ -8,7 +8,10 @@ per-complaint `complaint_facts` table makes possible. The complaint's reason (it
 counts the same way, labelled `<category>/<subcategory>` so that one reason name under two
 categories stays two reasons. Outcomes, reopenings, SLA results and escalations
 count at the hour they happened. First-response and resolution times are hourly histograms
-(see complaint_dashboard_tables) counted at the hour of the response or the resolution.
+(see complaint_dashboard_tables) counted at the hour of the response or the resolution; a
+complaint still unanswered counts in first-response time at its age so far, in the window it
+was received in (complaint_dashboard_records). Resolutions count twice: as events by outcome,
+and as the distinct complaints resolved, from one row per complaint and hour (`resolutions`).
 
 `counts_daily` and `durations_daily` hold the same figures by UTC day (projections/rollup),
 written from the same batch with every change to an hour also made to its day (a row that
@@ -22,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from projections.engine.projection import Envelope, Projection
@@ -38,7 +41,19 @@ from projections.engine.reading import (
 )
 from projections.engine.rollup import by_day, spanned, spans
 from projections.engine.store import Tx, ViewStore
-from projections.engine.tables import Table
+from projections.views.complaint_dashboard_records import (
+    COUNT_KEYS,
+    COUNTS,
+    COUNTS_DAILY,
+    DAILY_COUNT_KEYS,
+    FACTS,
+    RESOLUTIONS,
+    CountSum,
+    FactRecord,
+    complaints_resolved,
+    unanswered_ages,
+    with_ages,
+)
 from projections.views.complaint_dashboard_tables import (
     Bucket,
     DurationStats,
@@ -60,50 +75,6 @@ NEEDS_FACTS = frozenset(
     }
 )
 SLA_DIMENSIONS = {"SlaMet": "sla_met", "SlaBreached": "sla_breached", "SlaWarning": "sla_warning"}
-COUNT_KEYS = ("hour", "dimension", "label")
-DAILY_COUNT_KEYS = ("day", "dimension", "label")
-
-
-class FactRecord(NamedTuple):
-    """What the dashboard remembers of one complaint, as stored."""
-
-    complaint_id: str
-    received_hour: int
-    received_at: float
-    category: str | None
-    subcategory: str | None  # `<category>/<subcategory>`, the label it counts under
-    severity: str | None
-    department: str | None
-    first_response_at: float | None
-
-
-class CountRecord(NamedTuple):
-    hour: int
-    dimension: str
-    label: str
-    n: int
-
-
-class DailyCountRecord(NamedTuple):
-    day: int
-    dimension: str
-    label: str
-    n: int
-
-
-class CountSum(NamedTuple):
-    """One label's count summed over a window."""
-
-    dimension: str
-    label: str
-    n: int
-
-
-# complaint_facts replaced the `facts` table when reasons were counted: a new name, so an
-# older generation is rebuilt before it is followed
-FACTS = Table("complaint_facts", FactRecord, primary_key=("complaint_id",))
-COUNTS = Table("counts", CountRecord, primary_key=COUNT_KEYS)
-COUNTS_DAILY = Table("counts_daily", DailyCountRecord, primary_key=DAILY_COUNT_KEYS)
 
 
 @dataclass
@@ -132,7 +103,7 @@ class ComplaintDashboardProjection(Projection):
         "ComplaintEscalated",
     )
 
-    declared = (FACTS, COUNTS, COUNTS_DAILY)
+    declared = (FACTS, COUNTS, COUNTS_DAILY, RESOLUTIONS)
 
     def tables(self) -> tuple[str, ...]:
         return (*super().tables(), "durations", "durations_daily")
@@ -174,6 +145,7 @@ class Tally:
         self.facts = facts
         self.changed: set[UUID] = set()
         self.counts: Counter[tuple[int, str, str]] = Counter()
+        self.resolutions: Counter[tuple[int, str]] = Counter()
         self.durations = Histograms()
         self.handlers: dict[str, Callable[[Any, int], None]] = {
             "ComplaintReceived": self.received,
@@ -237,6 +209,7 @@ class Tally:
 
     def resolved(self, event: Any, hour: int) -> None:
         self.count(hour, "outcome", str(event.outcome))
+        self.resolutions[hour, str(event.originator_id)] += 1
         fact = self.facts.get(event.originator_id)
         if fact is not None:
             elapsed = epoch(event.meta.occurred_at) - fact.received_at
@@ -251,6 +224,7 @@ class Tally:
         upsert_records(tx, FACTS, prefix, facts)
         write_counts(tx, f"{prefix}counts", COUNT_KEYS, self.counts)
         write_counts(tx, f"{prefix}counts_daily", DAILY_COUNT_KEYS, by_day(self.counts))
+        add_counts(tx, f"{prefix}{RESOLUTIONS.name}", ("hour", "complaint_id"), self.resolutions)
         self.durations.write(tx, f"{prefix}durations")
         self.durations.by_day().write(tx, f"{prefix}durations_daily", "day")
 
@@ -281,7 +255,10 @@ def write_counts(tx: Tx, table: str, keys: Sequence[str], counts: Counter[tuple[
 class ComplaintDashboard:
     """The figures of the whole hours [window_start, window_end) of business time.
 
-    Distributions map a label to its count and leave out labels counted 0.
+    Distributions map a label to its count and leave out labels counted 0. First-response
+    time counts the responses sent in the window and, at their age so far, the complaints
+    received in it still unanswered (`first_response_time.unanswered` of them): over windows
+    that do not overlap, every complaint counts once.
     """
 
     window_start: datetime
@@ -291,7 +268,8 @@ class ComplaintDashboard:
     by_subcategory: dict[str, int]  # the complaint's reason: `<category>/<subcategory>` -> count
     by_severity: dict[str, int]
     by_department: dict[str, int]
-    by_outcome: dict[str, int]
+    by_outcome: dict[str, int]  # resolution events by outcome
+    complaints_resolved: int  # distinct complaints resolved at least once in the window
     reopened: int
     first_response_time: DurationStats
     resolution_time: DurationStats
@@ -315,13 +293,15 @@ class ComplaintDashboard:
         return self.received - sum(self.by_department.values())
 
     @property
-    def resolved(self) -> int:
+    def resolutions(self) -> int:
+        """Resolution events in the window: a complaint resolved, reopened and resolved again
+        counts twice (`complaints_resolved` counts it once)."""
         return sum(self.by_outcome.values())
 
     @property
     def reopen_rate(self) -> float | None:
-        """Reopenings over resolutions in the window; None without resolutions."""
-        return self.reopened / self.resolved if self.resolved else None
+        """Reopenings over resolution events in the window; None without resolutions."""
+        return self.reopened / self.resolutions if self.resolutions else None
 
     @property
     def escalations(self) -> int:
@@ -339,8 +319,11 @@ class ComplaintDashboard:
         }
 
 
-def complaint_dashboard(store: ViewStore, start: datetime, end: datetime) -> ComplaintDashboard:
-    """The window [start, end), resolved to whole hours of business time."""
+def complaint_dashboard(
+    store: ViewStore, start: datetime, end: datetime, as_of: datetime | None = None
+) -> ComplaintDashboard:
+    """The window [start, end), resolved to whole hours of business time. An unanswered
+    complaint's age is taken at the window's end, or at `as_of` (default: now) if earlier."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be timezone-aware")
     if end <= start:
@@ -354,7 +337,16 @@ def complaint_dashboard(store: ViewStore, start: datetime, end: datetime) -> Com
             f"SELECT dimension, label, SUM(n) FROM {source} GROUP BY dimension, label", params
         )
         histograms = read_histograms(tx, f"{p}durations", f"{p}durations_daily", window)
-    return dashboard_of(first, last, rows, histograms)
+        waiting = unanswered_ages(tx, p, first, last, ages_at(last, as_of))
+        resolved = complaints_resolved(tx, p, first, last)
+    return dashboard_of(first, last, rows, histograms, waiting, resolved)
+
+
+def ages_at(last: int, as_of: datetime | None) -> datetime:
+    """When the unanswered complaints of a window ending after the hour `last` are aged: its
+    end, or `as_of` (default: now) when that comes first."""
+    end = datetime.fromtimestamp(last + HOUR, UTC)
+    return min(end, as_of or datetime.now(UTC))
 
 
 def dashboard_of(
@@ -362,9 +354,12 @@ def dashboard_of(
     last: int,
     rows: Iterable[Iterable[Any]],
     histograms: Mapping[str, list[Bucket]],
+    waiting: Sequence[int] = (),
+    resolved: int = 0,
 ) -> ComplaintDashboard:
-    """The dashboard of the hours first..last from their (dimension, label, n) count rows and
-    their histograms by measure."""
+    """The dashboard of the hours first..last from their (dimension, label, n) count rows,
+    their histograms by measure, the ages in milliseconds of the complaints received then and
+    still unanswered, and how many distinct complaints were resolved then."""
     counts: dict[str, dict[str, int]] = {}
     for row in map(CountSum._make, rows):
         if int(row.n):
@@ -378,8 +373,11 @@ def dashboard_of(
         by_severity=counts.get("severity", {}),
         by_department=counts.get("department", {}),
         by_outcome=counts.get("outcome", {}),
+        complaints_resolved=resolved,
         reopened=counts.get("reopened", {}).get("", 0),
-        first_response_time=duration_stats(histograms.get("first_response", [])),
+        first_response_time=duration_stats(
+            with_ages(histograms.get("first_response", []), list(waiting)), len(waiting)
+        ),
         resolution_time=duration_stats(histograms.get("resolution", [])),
         sla_met=counts.get("sla_met", {}),
         sla_breached=counts.get("sla_breached", {}),

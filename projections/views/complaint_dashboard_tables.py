@@ -93,13 +93,15 @@ def read_histograms(tx: Tx, hourly: str, daily: str, window: Spans) -> dict[str,
 @dataclass(frozen=True)
 class DurationStats:
     """How many durations, their percentiles and their mean in seconds (None when there are
-    none). The mean is exact: each bucket keeps the sum of its durations."""
+    none). The mean is exact: each bucket keeps the sum of its durations. `unanswered` of the
+    `count` are the ages so far of complaints still waiting for what is timed."""
 
     count: int
     p50: float | None
     p90: float | None
     p99: float | None
     mean: float | None = None
+    unanswered: int = 0
 
 
 def percentile(buckets: Sequence[Bucket], percent: int) -> float | None:
@@ -116,8 +118,8 @@ def percentile(buckets: Sequence[Bucket], percent: int) -> float | None:
     raise AssertionError("unreachable: the ranks fall inside the buckets")
 
 
-def duration_stats(buckets: Sequence[Bucket]) -> DurationStats:
+def duration_stats(buckets: Sequence[Bucket], unanswered: int = 0) -> DurationStats:
     p50, p90, p99 = (percentile(buckets, p) for p in PERCENTS)
     count = sum(n for _, n, _ in buckets)
     mean = sum(total for _, _, total in buckets) / count / 1000 if count else None
-    return DurationStats(count, p50, p90, p99, mean)
+    return DurationStats(count, p50, p90, p99, mean, unanswered)

@@ -14,7 +14,8 @@ from datetime import datetime
 from projections.engine.reading import active_prefix, hours_between
 from projections.engine.rollup import spans
 from projections.engine.store import ViewStore
-from projections.views.complaint_dashboard import ComplaintDashboardProjection
+from projections.views.complaint_dashboard import ComplaintDashboardProjection, ages_at
+from projections.views.complaint_dashboard_records import unanswered_ages, with_ages
 from projections.views.complaint_dashboard_tables import Bucket, read_histograms
 
 
@@ -48,12 +49,18 @@ class Durations:
         return counts
 
 
-def complaint_durations(store: ViewStore, start: datetime, end: datetime) -> dict[str, Durations]:
-    """First-response and resolution durations of complaints in the window [start, end)."""
-    window = spans(*hours_between(start, end))
+def complaint_durations(
+    store: ViewStore, start: datetime, end: datetime, as_of: datetime | None = None
+) -> dict[str, Durations]:
+    """First-response and resolution durations of complaints in the window [start, end), the
+    complaints received in it still unanswered at their age so far (as the dashboard counts)."""
+    first, last = hours_between(start, end)
+    window = spans(first, last)
     with store.transaction() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
         histograms = read_histograms(tx, f"{p}durations", f"{p}durations_daily", window)
+        waiting = unanswered_ages(tx, p, first, last, ages_at(last, as_of))
+    histograms["first_response"] = with_ages(histograms.get("first_response", []), waiting)
     return {
         measure: Durations(tuple(histograms.get(measure, [])))
         for measure in ("first_response", "resolution")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
 import pytest
 
@@ -26,7 +27,8 @@ def at(hh: int, mm: int) -> datetime:
     return T0.replace(hour=hh, minute=mm)
 
 
-def run_scenario(app: CareLedger) -> None:
+def run_scenario(app: CareLedger) -> UUID:
+    """Records the scenario; returns C7, the complaint never answered."""
     desk = Desk(app)
     # C0 (phone) 08:30, before both windows: answered 08:31, logistics/general, resolved 09:30
     c0 = desk.file(at(8, 30), "phone")
@@ -79,7 +81,7 @@ def run_scenario(app: CareLedger) -> None:
     app.assign_responsibility(meta(at(10, 30)), c6, "merchant_relations", "p6")
     desk.resolve((at(10, 35), at(10, 40), at(10, 45)), c6, "rejected")
     # C7 (api) 10:40: nothing else happens to it
-    desk.file(at(10, 40), "api")
+    return desk.file(at(10, 40), "api")
 
 
 def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
@@ -115,7 +117,8 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     assert (first.unclassified, first.unassigned) == (0, 0)
     # and C0 (09:30) and C1 (09:35) were resolved, none reopened: rate 0 / 2
     assert first.by_outcome == {"compensated": 1, "explained": 1}
-    assert (first.resolved, first.reopened, first.reopen_rate) == (2, 0, 0.0)
+    assert (first.resolutions, first.complaints_resolved) == (2, 2)
+    assert (first.reopened, first.reopen_rate) == (0, 0.0)
     # first responses 60 (C1), 600 (C2), 900 (C3), 120 (C4) s; sorted 60 120 600 900:
     # p50 = rank ceil(0.5*4)=2 -> 120, p90 = rank ceil(3.6)=4 -> 900, p99 = rank 4 -> 900;
     # mean (60 + 600 + 900 + 120) / 4
@@ -172,12 +175,15 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
         "merchant_relations": 1,
     }
     assert (both.unclassified, both.unassigned) == (1, 1)
-    # and resolutions: C0, C1, then C1 again (10:25), C3 (10:40), C6 (10:45); one reopening
+    # and resolutions: C0, C1, then C1 again (10:25), C3 (10:40), C6 (10:45); one reopening.
+    # Five resolution events of four complaints (C1 twice)
     assert both.by_outcome == {"compensated": 1, "explained": 2, "redelivered": 1, "rejected": 1}
-    assert (both.resolved, both.reopened, both.reopen_rate) == (5, 1, 1 / 5)
-    # first responses add C5 60 s and C6 60 s: sorted 60 60 60 120 600 900:
-    # p50 = rank 3 -> 60, p90 = rank ceil(5.4)=6 -> 900, p99 = rank ceil(5.94)=6 -> 900
-    assert both.first_response_time == DurationStats(6, 60.0, 900.0, 900.0, 1800 / 6)
+    assert (both.resolutions, both.complaints_resolved) == (5, 4)
+    assert (both.reopened, both.reopen_rate) == (1, 1 / 5)
+    # first responses add C5 60 s and C6 60 s, and C7 (10:40) still unanswered at the window's
+    # end counts at its age then, 1200 s: sorted 60 60 60 120 600 900 1200:
+    # p50 = rank 4 -> 120, p90 = rank ceil(6.3)=7 -> 1200, p99 = rank 7 -> 1200
+    assert both.first_response_time == DurationStats(7, 120.0, 1200.0, 1200.0, 3000 / 7, 1)
     # resolutions add C1 09:05->10:25 = 4800, C3 09:30->10:40 = 4200, C6 10:20->10:45 = 1500:
     # sorted 1500 1800 3600 4200 4800: p50 = rank ceil(2.5)=3 -> 3600, p90/p99 = rank 5 -> 4800
     assert both.resolution_time == DurationStats(5, 3600.0, 4800.0, 4800.0, 15900 / 5)
@@ -204,7 +210,8 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
 
     # and 11:00-12:00 holds only C5's hand-back sweep: warned, breached, escalated to level 3
     late = complaint_dashboard(views, at(11, 0), at(12, 0))
-    assert (late.received, late.resolved, late.reopen_rate) == (0, 0, None)
+    assert (late.received, late.resolutions, late.reopen_rate) == (0, 0, None)
+    assert late.complaints_resolved == 0
     assert late.sla_warnings == {"technical_handback": 1}
     assert late.sla_breached == {"technical_handback": 1}
     assert late.sla_met_share == {"technical_handback": 0.0}
@@ -215,6 +222,50 @@ def test_dashboard_counts_the_first_hour_and_both_hours_exactly(
     assert (early.by_category, early.by_department) == ({"logistics": 1}, {"logistics": 1})
     assert early.by_subcategory == {"logistics/detail": 1}
     assert early.first_response_time == DurationStats(1, 60.0, 60.0, 60.0, 60.0)
+    # and 10:00-11:00 alone: C1 again, C3 and C6, three complaints
+    ten = complaint_dashboard(views, at(10, 0), at(11, 0))
+    assert (ten.resolutions, ten.complaints_resolved) == (3, 3)
+
+
+def test_an_unanswered_complaint_counts_at_its_age_so_far(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given the scenario, in which C7 (api, 10:40) is never answered
+    c7 = run_scenario(app)
+    project(ComplaintDashboardProjection())
+    # when the 10:00-11:00 window is read at 10:50, before it ends: C7 is 600 s old then
+    window = complaint_dashboard(views, at(10, 0), at(11, 0), as_of=at(10, 50))
+    # then the hour's responses, C5 60 s and C6 60 s, count with C7's 600 s, flagged
+    assert window.first_response_time == DurationStats(3, 60.0, 600.0, 600.0, 720 / 3, 1)
+    # and read after the window's end, C7 is aged at the end, 11:00: 1200 s, whenever it is read
+    for later in (at(11, 0), at(15, 0), None):
+        ended = complaint_dashboard(views, at(10, 0), at(11, 0), as_of=later)
+        assert ended.first_response_time == DurationStats(3, 60.0, 1200.0, 1200.0, 1320 / 3, 1)
+    # and once C7 is answered at 12:00, it counts in the window of its answer, 4800 s after it
+    # was received, and no longer as unanswered where it was received
+    app.send_first_response(meta(at(12, 0)), c7)
+    project(ComplaintDashboardProjection())
+    ten = complaint_dashboard(views, at(10, 0), at(11, 0))
+    assert ten.first_response_time == DurationStats(2, 60.0, 60.0, 60.0, 60.0, 0)
+    noon = complaint_dashboard(views, at(12, 0), at(13, 0))
+    assert noon.first_response_time == DurationStats(1, 4800.0, 4800.0, 4800.0, 4800.0, 0)
+
+
+def test_a_complaint_resolved_twice_is_one_complaint_and_two_resolutions(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given the scenario, projected one event per batch: C1 resolved at 09:35 and 10:25
+    run_scenario(app)
+    project(ComplaintDashboardProjection(), batch_size=1)
+    # then each hour counts C1 once, and both hours together count it once too
+    assert complaint_dashboard(views, at(9, 0), at(10, 0)).complaints_resolved == 2  # C0, C1
+    assert complaint_dashboard(views, at(10, 0), at(11, 0)).complaints_resolved == 3  # C1 C3 C6
+    assert complaint_dashboard(views, at(8, 0), at(12, 0)).complaints_resolved == 4
+    assert complaint_dashboard(views, at(8, 0), at(12, 0)).resolutions == 5
 
 
 def test_a_window_resolves_to_whole_hours(
@@ -257,7 +308,13 @@ def test_an_empty_window_has_no_figures(
     project(ComplaintDashboardProjection())
     # when the dashboard is read, then it is all zeros and no rates or percentiles
     empty = complaint_dashboard(views, T0, T0 + timedelta(days=1))
-    assert (empty.received, empty.unclassified, empty.resolved, empty.escalations) == (0, 0, 0, 0)
+    assert (empty.received, empty.unclassified, empty.resolutions, empty.escalations) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert empty.complaints_resolved == 0
     assert empty.reopen_rate is None
     assert empty.resolution_time == DurationStats(0, None, None, None)
     # and a window that does not move forward is refused

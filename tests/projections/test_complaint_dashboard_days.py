@@ -14,9 +14,11 @@ from projections.engine.store import Row, ViewStore
 from projections.views.complaint_dashboard import (
     ComplaintDashboard,
     ComplaintDashboardProjection,
+    ages_at,
     complaint_dashboard,
     dashboard_of,
 )
+from projections.views.complaint_dashboard_records import complaints_resolved, unanswered_ages
 from projections.views.complaint_dashboard_tables import Bucket, DurationStats
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
@@ -104,7 +106,8 @@ def project_in_two_batches(app: CareLedger, project: Project) -> None:
 
 
 def hourly_only(views: ViewStore, start: datetime, end: datetime) -> ComplaintDashboard:
-    """The dashboard summed from the hourly tables alone, as it was read before the rollup."""
+    """The dashboard summed from the hourly tables alone, as it was read before the rollup
+    (the unanswered complaints and the distinct ones resolved are read by the hour anyway)."""
     first, last = hours_between(start, end)
     p = active(views)
     with views.transaction() as tx:
@@ -118,10 +121,12 @@ def hourly_only(views: ViewStore, start: datetime, end: datetime) -> ComplaintDa
             " WHERE hour BETWEEN ? AND ? GROUP BY measure, bucket ORDER BY measure, bucket",
             (first, last),
         )
+        waiting = unanswered_ages(tx, p, first, last, ages_at(last, None))
+        resolved = complaints_resolved(tx, p, first, last)
     histograms: dict[str, list[Bucket]] = {}
     for measure, bucket, n, total in buckets:
         histograms.setdefault(measure, []).append((int(bucket), int(n), int(total)))
-    return dashboard_of(first, last, counts, histograms)
+    return dashboard_of(first, last, counts, histograms, waiting, resolved)
 
 
 def active(views: ViewStore) -> str:
@@ -176,6 +181,7 @@ def test_a_window_with_partial_days_at_both_ends_counts_exactly(
     assert (window.received, window.unclassified, window.unassigned) == (8, 1, 3)
     # and A (D1 08:10), D (D1 15:00) and B (D2 10:30) were resolved
     assert window.by_outcome == {"explained": 1, "rejected": 1, "compensated": 1}
+    assert (window.resolutions, window.complaints_resolved) == (3, 3)
     assert (window.reopened, window.reopen_rate) == (0, 0.0)
     # first responses: 59 s (A, leading), 61 s (D, D1; E, D2; G, trailing) share one bucket,
     # merged from the three spans: 4 responses, 242 s; then 120 s (B, C, I, F):
