@@ -114,12 +114,13 @@ class SQLiteContactIndex(ContactIndex):
 
 
 class PostgresContactIndex(ContactIndex):
-    """A table of its own (`<app>_contact_index`) in the events' database."""
+    """A table beside the data keys (`<schema>_keys.contact_index`), not among the events: a
+    backup of the events, kept long, holds no digest that the index key could be tried on."""
 
     def __init__(
         self,
         datastore: PostgresDatastore,
-        table: str,
+        schema: str,
         key: bytes,
         *,
         deadline_s: float = DEFAULT_DEADLINE_S,
@@ -127,7 +128,8 @@ class PostgresContactIndex(ContactIndex):
         super().__init__(key)
         self._datastore = datastore
         self._deadline_s = deadline_s
-        self._table = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(table))
+        table = "contact_index"
+        self._table = SQL("{}.{}").format(Identifier(schema), Identifier(table))
         with datastore.transaction(commit=True) as curs:
             curs.execute(
                 SQL(
@@ -139,6 +141,17 @@ class PostgresContactIndex(ContactIndex):
                 SQL("CREATE INDEX IF NOT EXISTS {} ON {} (customer_id)").format(
                     Identifier(f"{table}_customer"), self._table
                 )
+            )
+            curs.execute(SQL("REVOKE ALL ON TABLE {} FROM PUBLIC").format(self._table))
+
+    def adopt(self, rows: list[tuple[str, str]]) -> None:
+        """Takes over the entries of the old table beside the events."""
+        with self._datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                SQL(
+                    "INSERT INTO {} (digest, customer_id) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+                ).format(self._table),
+                rows,
             )
 
     # Both statements are safe to repeat, so a lost connection is retried until the deadline.

@@ -2,8 +2,16 @@
 
 CARELEDGER_DATABASE_URL       unset: embedded SQLite; `postgresql://user:pw@host:port/db`: that
 CARELEDGER_DATA_DIR           `./data`: embedded database, its key store, a generated dev master key
-CARELEDGER_MASTER_KEY         base64 of 32 bytes wrapping every customer key (production: required;
-                              development: generated into the data dir)
+CARELEDGER_MASTER_KEY         base64 of 32 bytes wrapping every customer key (production: this or
+                              CARELEDGER_MASTER_KEY_FILE required; development: generated into
+                              the data dir)
+CARELEDGER_MASTER_KEY_FILE    a file holding the master key in base64, instead of the variable
+                              (production: refused inside the data dir, as is a master.key there)
+CARELEDGER_PREVIOUS_MASTER_KEYS comma-separated base64 master keys being rotated away from: keys
+                              still wrapped by one open, new ones are wrapped by the current key
+                              (`careledger keys rotate` re-wraps the rest; docs/privacy.md)
+CARELEDGER_KEYS_DATABASE_URL  `postgresql://…` of another database (or another role) for the key
+                              store; unset: the schema `<CARELEDGER_DB_SCHEMA>_keys` of the events'
 CARELEDGER_ENV                `development`; `production` hides GraphiQL and introspection
 CARELEDGER_DB_SCHEMA          `public`: PostgreSQL schema, created if missing
 CARELEDGER_DB_POOL_SIZE       `10`: PostgreSQL connections kept open
@@ -15,13 +23,14 @@ CARELEDGER_COMMAND_DEADLINE_S `5`: seconds a command or a read may wait on the d
 CARELEDGER_SNAPSHOT_INTERVAL  `50`: events between snapshots of one aggregate
 CARELEDGER_AGGREGATE_CACHE    `2000`: aggregates a process keeps in memory between commands
                               (brought up to date from the log on each use); `0`: none
-CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it read (bounds how
-                              long another process may still decrypt after an erasure)
+CARELEDGER_KEY_CACHE_SECONDS  `5`: how long a process reuses a customer key it read; an erasure
+                              evicts it from every process at once (LISTEN/NOTIFY on PostgreSQL,
+                              the key file's change counter on SQLite)
 CARELEDGER_TOKEN_SECRET       base64 of 32+ bytes signing bearer tokens (production: required;
                               development: generated into the data dir)
 CARELEDGER_CONTACT_INDEX_KEY  base64 of 32 bytes keying the blind index of phones and e-mails
-                              (default: derived from the master key; set it to keep the index
-                              through a master key rotation)
+                              (default: one kept in the key store, first derived from the master
+                              key, re-wrapped like the data keys by a rotation)
 CARELEDGER_ALLOWED_ORIGINS    comma-separated browser origins allowed to call the API from
                               another origin: CORS for HTTP (preflights need no token) and the
                               WebSocket origin check (default: none; same-host always allowed)
@@ -83,6 +92,18 @@ class SettingsError(ValueError):
     """A configuration value is missing or malformed."""
 
 
+class MasterKeyInDataDirError(SettingsError):
+    """In production the master key must not lie beside the data it protects: a copy of the
+    data directory would carry both."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"the master key file {path} is inside the data directory; in production keep it"
+            " elsewhere (CARELEDGER_MASTER_KEY_FILE) or pass CARELEDGER_MASTER_KEY"
+        )
+        self.path = path
+
+
 @dataclass(frozen=True)
 class PostgresTarget:
     host: str
@@ -97,6 +118,9 @@ class Settings:
     database_url: str | None = None
     data_dir: Path = Path("data")
     master_key: bytes | None = None
+    master_key_file: Path | None = None
+    previous_master_keys: tuple[bytes, ...] = ()
+    keys_database_url: str | None = None
     environment: str = "development"
     db_schema: str = "public"
     db_pool_size: int = 10
@@ -138,6 +162,15 @@ class Settings:
             database_url=env.get("CARELEDGER_DATABASE_URL") or None,
             data_dir=Path(env.get("CARELEDGER_DATA_DIR", "data")),
             master_key=_decode_key(key) if key else None,
+            master_key_file=Path(env["CARELEDGER_MASTER_KEY_FILE"])
+            if env.get("CARELEDGER_MASTER_KEY_FILE")
+            else None,
+            previous_master_keys=tuple(
+                _decode_key(k.strip(), "PREVIOUS_MASTER")
+                for k in env.get("CARELEDGER_PREVIOUS_MASTER_KEYS", "").split(",")
+                if k.strip()
+            ),
+            keys_database_url=env.get("CARELEDGER_KEYS_DATABASE_URL") or None,
             environment=env.get("CARELEDGER_ENV", "development"),
             db_schema=env.get("CARELEDGER_DB_SCHEMA", "public"),
             db_pool_size=_int(env, "CARELEDGER_DB_POOL_SIZE", 10),
@@ -185,16 +218,16 @@ class Settings:
     def postgres(self) -> PostgresTarget | None:
         if not self.database_url:
             return None
-        url = urlsplit(self.database_url)
-        if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
-            raise SettingsError("CARELEDGER_DATABASE_URL must look like postgresql://user@host/db")
-        return PostgresTarget(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or 5432,
-            dbname=unquote(url.path.lstrip("/")),
-            user=unquote(url.username or "postgres"),
-            password=unquote(url.password or ""),
-        )
+        return _postgres_target(self.database_url, "CARELEDGER_DATABASE_URL")
+
+    @property
+    def keys_postgres(self) -> PostgresTarget | None:
+        """Where the key store lives when it is not in the events' database."""
+        if not self.keys_database_url:
+            return None
+        if not self.database_url:
+            raise SettingsError("CARELEDGER_KEYS_DATABASE_URL needs CARELEDGER_DATABASE_URL")
+        return _postgres_target(self.keys_database_url, "CARELEDGER_KEYS_DATABASE_URL")
 
     @property
     def sqlite_path(self) -> Path:
@@ -235,9 +268,24 @@ class Settings:
 
     def resolved_master_key(self) -> bytes:
         """The key that wraps customer keys; in development one is generated and kept on disk."""
+        if self.is_production:
+            self._refuse_master_key_in_data_dir()
+        if self.master_key is not None and self.master_key_file is not None:
+            raise SettingsError("set CARELEDGER_MASTER_KEY or CARELEDGER_MASTER_KEY_FILE, not both")
         if self.master_key is not None:
             return self.master_key
+        if self.master_key_file is not None:
+            return _read_key_file(self.master_key_file)
         return _decode_key(self._dev_secret("CARELEDGER_MASTER_KEY", "master.key"))
+
+    def _refuse_master_key_in_data_dir(self) -> None:
+        data_dir = self.data_dir.resolve()
+        given = None if self.master_key_file is None else self.master_key_file.resolve()
+        if given is not None and given.is_relative_to(data_dir):
+            raise MasterKeyInDataDirError(self.master_key_file or given)
+        left = self.data_dir / "master.key"
+        if left.exists():
+            raise MasterKeyInDataDirError(left)
 
     def resolved_token_secret(self) -> bytes:
         """The secret that signs bearer tokens; in development one is generated and kept."""
@@ -245,11 +293,10 @@ class Settings:
             return self.token_secret
         return _decode_secret(self._dev_secret("CARELEDGER_TOKEN_SECRET", "token.secret"))
 
-    def resolved_contact_index_key(self) -> bytes:
-        """The key of the contact blind index: the one given; otherwise derived from the master
-        key under a label of its own (HKDF), so it is neither the master key nor a data key."""
-        if self.contact_index_key is not None:
-            return self.contact_index_key
+    def derived_contact_index_key(self) -> bytes:
+        """The contact index's first key when none is given: derived from the master key under
+        a label of its own (HKDF), so it is neither the master key nor a data key. It is kept
+        in the key store from then on, so a rotation of the master key leaves it as it is."""
         derive = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"careledger contact index")
         return derive.derive(self.resolved_master_key())
 
@@ -266,6 +313,27 @@ class Settings:
             with os.fdopen(fd, "w") as out:
                 out.write(base64.b64encode(secrets.token_bytes(32)).decode())
         return path.read_text().strip()
+
+
+def _postgres_target(raw: str, name: str) -> PostgresTarget:
+    url = urlsplit(raw)
+    if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
+        raise SettingsError(f"{name} must look like postgresql://user@host/db")
+    return PostgresTarget(
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 5432,
+        dbname=unquote(url.path.lstrip("/")),
+        user=unquote(url.username or "postgres"),
+        password=unquote(url.password or ""),
+    )
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        text = path.read_text().strip()
+    except OSError as error:
+        raise SettingsError(f"CARELEDGER_MASTER_KEY_FILE cannot be read: {error}") from None
+    return _decode_key(text)
 
 
 def _decode_key(text: str, name: str = "MASTER") -> bytes:

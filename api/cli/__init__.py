@@ -11,6 +11,7 @@ from api.cli import (
     audit,
     demo,
     export,
+    keys,
     notices,
     permissions,
     policies,
@@ -21,6 +22,7 @@ from api.cli import (
     serve,
     token,
 )
+from application.master_keys import MasterKeyError
 from application.settings import Settings, SettingsError
 from projections.catalog import UnknownProjectionError
 
@@ -37,6 +39,7 @@ SUBCOMMANDS = (
     token,
     schema,
     permissions,
+    keys,
 )
 
 
@@ -59,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(settings, args)
     except UnknownProjectionError as error:
         print(f"careledger: {error.args[0]}", file=sys.stderr)
+        return 2
+    except (SettingsError, MasterKeyError) as error:
+        # A refusal to start (a master key in the data dir, keys under a master key not
+        # given) reads as one line.
+        print(f"careledger: {error}", file=sys.stderr)
         return 2
     return code
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from application.app import CareLedger
+from application.app import CONTACT_INDEX_SUBJECT, CareLedger
 from application.contact_index import normal_email, normal_phone
 from application.customers import ContactDetails
 from tests.application.builders import CONTACT, customer
@@ -82,8 +82,10 @@ def test_the_index_holds_no_plaintext(
 
 
 def test_the_index_key_is_its_own(app: CareLedger) -> None:
-    # derived from the master key by default, it is neither that key nor a customer's data key
-    key = app.settings.resolved_contact_index_key()
+    # derived from the master key at first, and kept in the key store, it is neither that key
+    # nor a customer's data key
+    key = app.keys.key_for(CONTACT_INDEX_SUBJECT)
     customer_id = customer(app)
+    assert key == app.settings.derived_contact_index_key()
     assert key not in (app.settings.resolved_master_key(), app.keys.key_for(str(customer_id)))
     assert len(key) == 32

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from uuid import UUID
 
@@ -21,6 +20,7 @@ from domain.survey import Scores, Survey
 from projections.engine.store import ViewStore
 from testing.postgres_server import PostgresServer
 from tests.application.builders import ADDRESS, CONTACT, PHONE, customer, order
+from tests.application.key_rows import pg_dump
 from tests.delivery.recording import Recorder
 from tests.support import CUSTOMER, meta
 
@@ -57,23 +57,7 @@ def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None
         return b"".join(p.read_bytes() for p in sorted(settings_dir.rglob("*")) if p.is_file())
     with psycopg.connect(server.url, autocommit=True) as conn:
         conn.execute("CHECKPOINT")
-    schema = app.settings.db_schema
-    dump = subprocess.run(
-        [
-            str(server.bin / "pg_dump"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(server.port),
-            "-U",
-            "postgres",
-            "-n",
-            schema,
-            "postgres",
-        ],
-        check=True,
-        capture_output=True,
-    ).stdout
+    dump = pg_dump(server, app.settings.db_schema)
     files = b"".join(p.read_bytes() for p in sorted(server.data.rglob("*")) if p.is_file())
     return dump + files
 
