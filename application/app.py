@@ -126,9 +126,12 @@ class CareLedger(
         assert target is not None
         if settings.keys_postgres is not None:
             self._keys_datastore = _datastore(target, settings)
+        # The eviction listener holds a session: PostgreSQL itself, never through a pooler.
+        listen = settings.keys_postgres or settings.direct_postgres
+        assert listen is not None
         return PostgresKeyStore(
             self._keys_datastore or events,
-            _conninfo(target),
+            _conninfo(listen),
             keys_schema(settings.db_schema),
             masters,
             settings.key_cache_seconds,

@@ -19,11 +19,13 @@ from eventsourcing.postgres import (
     PostgresFactory,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.utils import strtobool
 from psycopg import Cursor, Rollback
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.deadline import DEFAULT_DEADLINE_S, bounded, current
+from application.settings import PREPARED_STATEMENTS_ENV
 
 
 # The library's own methods without its retry (10 tries, 0.2 s apart, each waiting up to the
@@ -70,6 +72,15 @@ class BoundedAggregateRecorder(PostgresAggregateRecorder):
 
 class CareLedgerPostgresFactory(PostgresFactory):
     aggregate_recorder_class = BoundedAggregateRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        if not strtobool(self.env.get(PREPARED_STATEMENTS_ENV, "y")):
+            # Behind a transaction pooler a statement prepared on one server connection is
+            # unknown on the next: none at all, even where the library asks (prepare=True).
+            kwargs = self.datastore.pool.kwargs
+            assert isinstance(kwargs, dict)  # the library passes a dict of connect arguments
+            kwargs["prepare_threshold"] = None
 
 
 class PostgresReceiptRecorder(PostgresApplicationRecorder):

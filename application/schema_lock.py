@@ -23,8 +23,10 @@ def lock_key(schema: str) -> str:
 @contextmanager
 def schema_lock(settings: Settings) -> Iterator[None]:
     """Holds the schema's lock on a connection of its own (nothing on SQLite, whose writers
-    queue anyway). Closing the connection releases it, whatever happens in between."""
-    pg = settings.postgres
+    queue anyway). Closing the connection releases it, whatever happens in between. A session
+    lock: on PostgreSQL itself, never through a transaction pooler (which would leave it held
+    on a server connection after this one closed)."""
+    pg = settings.direct_postgres
     if pg is None:
         yield
         return

@@ -16,6 +16,13 @@ CARELEDGER_ENV                `development`; `production` hides GraphiQL and int
 CARELEDGER_DB_SCHEMA          `public`: PostgreSQL schema, created if missing
 CARELEDGER_DB_POOL_SIZE       `10`: PostgreSQL connections kept open
 CARELEDGER_DB_LOCK_TIMEOUT    `5`: seconds a write waits for the event table's lock
+CARELEDGER_DB_POOLER          `none`; `transaction`: CARELEDGER_DATABASE_URL goes through a pooler
+                              in transaction mode (PgBouncer): no prepared statements by default,
+                              no session state, LISTEN and the schema lock on the direct URL below
+CARELEDGER_DIRECT_DATABASE_URL PostgreSQL itself, not through the pooler (required with
+                              CARELEDGER_DB_POOLER=transaction; default: CARELEDGER_DATABASE_URL)
+CARELEDGER_DB_PREPARED_STATEMENTS `on` (`off` with a transaction pooler): psycopg's prepared
+                              statements; `on` behind PgBouncer 1.21+ with max_prepared_statements
 CARELEDGER_COMMAND_DEADLINE_S `5`: seconds a command or a read may wait on the database in all
                               (connections, statements, commit, retries); past it the answer is
                               UNAVAILABLE (HTTP 503, nothing recorded) or OUTCOME_UNKNOWN (sent
@@ -92,6 +99,10 @@ class SettingsError(ValueError):
     """A configuration value is missing or malformed."""
 
 
+POOLERS = ("none", "transaction")
+PREPARED_STATEMENTS_ENV = "CARELEDGER_PREPARED_STATEMENTS"  # read by our recorders' factory
+
+
 class MasterKeyInDataDirError(SettingsError):
     """In production the master key must not lie beside the data it protects: a copy of the
     data directory would carry both."""
@@ -125,6 +136,9 @@ class Settings:
     db_schema: str = "public"
     db_pool_size: int = 10
     db_lock_timeout_s: int = 5
+    db_pooler: str = "none"
+    direct_database_url: str | None = None
+    db_prepared_statements: bool = True
     command_deadline_s: float = 5.0
     snapshot_interval: int = 50
     aggregate_cache_size: int = 2_000
@@ -158,6 +172,15 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         key = env.get("CARELEDGER_MASTER_KEY")
+        pooler = env.get("CARELEDGER_DB_POOLER", "none").strip().lower() or "none"
+        if pooler not in POOLERS:
+            raise SettingsError(f"CARELEDGER_DB_POOLER must be one of {', '.join(POOLERS)}")
+        direct = env.get("CARELEDGER_DIRECT_DATABASE_URL") or None
+        if pooler == "transaction" and direct is None:
+            raise SettingsError(
+                "CARELEDGER_DB_POOLER=transaction needs CARELEDGER_DIRECT_DATABASE_URL: LISTEN"
+                " and the schema lock hold a session, which a transaction pooler does not keep"
+            )
         return cls(
             database_url=env.get("CARELEDGER_DATABASE_URL") or None,
             data_dir=Path(env.get("CARELEDGER_DATA_DIR", "data")),
@@ -175,6 +198,11 @@ class Settings:
             db_schema=env.get("CARELEDGER_DB_SCHEMA", "public"),
             db_pool_size=_int(env, "CARELEDGER_DB_POOL_SIZE", 10),
             db_lock_timeout_s=_int(env, "CARELEDGER_DB_LOCK_TIMEOUT", 5),
+            db_pooler=pooler,
+            direct_database_url=direct,
+            db_prepared_statements=_on_off(
+                env, "CARELEDGER_DB_PREPARED_STATEMENTS", default=pooler != "transaction"
+            ),
             command_deadline_s=_seconds(env, "CARELEDGER_COMMAND_DEADLINE_S", 5.0),
             snapshot_interval=_int(env, "CARELEDGER_SNAPSHOT_INTERVAL", 50),
             aggregate_cache_size=_int(env, "CARELEDGER_AGGREGATE_CACHE", 2_000),
@@ -230,6 +258,20 @@ class Settings:
         return _postgres_target(self.keys_database_url, "CARELEDGER_KEYS_DATABASE_URL")
 
     @property
+    def direct_postgres(self) -> PostgresTarget | None:
+        """PostgreSQL itself, for what needs a session of its own (LISTEN, the schema lock):
+        the direct URL behind a pooler, else the database URL."""
+        if self.database_url and self.direct_database_url:
+            return _postgres_target(self.direct_database_url, "CARELEDGER_DIRECT_DATABASE_URL")
+        return self.postgres
+
+    @property
+    def behind_pooler(self) -> bool:
+        """Whether connections go through a transaction pooler: no session state survives a
+        transaction (search_path is set in each one, no startup options)."""
+        return self.postgres is not None and self.db_pooler == "transaction"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "careledger.db"
 
@@ -257,6 +299,7 @@ class Settings:
                 "POSTGRES_MAX_OVERFLOW": str(self.db_pool_size),
                 "POSTGRES_LOCK_TIMEOUT": str(self.db_lock_timeout_s),
                 "APPLICATION_RECORDER_TOPIC": "application.recorders:PostgresReceiptRecorder",
+                PREPARED_STATEMENTS_ENV: "y" if self.db_prepared_statements else "n",
             }
         if self.aggregate_cache_size > 0:
             # Fast-forwarded on every use from the log, so writes by other processes are seen;

@@ -15,6 +15,8 @@ apt_install() {
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
     apt_install postgresql
 fi
+# PgBouncer: the pooler tests put one in front of the throwaway server.
+[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || apt_install pgbouncer
 # Debian's Chromium: the browser tests open the service's pages headless, with no network.
 command -v chromium >/dev/null || apt_install chromium
 

@@ -20,7 +20,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from application.schema_lock import LOCK_NAME, XACT_LOCK_SQL, lock_key
-from application.settings import Settings
+from application.settings import PostgresTarget, Settings
 from projections.engine.tables import R
 
 Row = tuple[Any, ...]
@@ -268,13 +268,29 @@ class PostgresViewStore(ViewStore):
     dialect = "postgres"
 
     def __init__(
-        self, conninfo: str, schema: str, max_size: int = 8, timeout_s: float = 5.0
+        self,
+        conninfo: str,
+        schema: str,
+        max_size: int = 8,
+        timeout_s: float = 5.0,
+        *,
+        listen_conninfo: str | None = None,
+        pooled: bool = False,
+        prepared_statements: bool = True,
     ) -> None:
+        """`pooled`: `conninfo` goes through a transaction pooler, which keeps no session
+        state: the search path is set in each transaction instead of at connection, and
+        `listen_conninfo` (PostgreSQL itself) is where LISTEN goes."""
         with psycopg.connect(conninfo) as conn, conn.transaction():
             conn.execute(XACT_LOCK_SQL, (lock_key(schema),))
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         self.conninfo = conninfo
+        self.listen_conninfo = listen_conninfo or conninfo
         self.schema = schema
+        self._search_path = f'SET LOCAL search_path = "{schema}"' if pooled else None
+        kwargs: dict[str, Any] = {} if pooled else {"options": f"-c search_path={schema}"}
+        if not prepared_statements:
+            kwargs["prepare_threshold"] = None
         self.pool = ConnectionPool(
             conninfo,
             min_size=1,
@@ -282,12 +298,14 @@ class PostgresViewStore(ViewStore):
             open=True,
             timeout=timeout_s,  # a read waits for a connection no longer than a command may
             check=ConnectionPool.check_connection,
-            kwargs={"options": f"-c search_path={schema}"},
+            kwargs=kwargs,
         )
 
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[Tx]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            if self._search_path is not None:
+                cursor.execute(self._search_path)
             if not durable:
                 cursor.execute("SET LOCAL synchronous_commit = off")
             yield Tx(cursor, self.dialect)
@@ -296,24 +314,27 @@ class PostgresViewStore(ViewStore):
         self.pool.close()
 
 
+def target_conninfo(pg: PostgresTarget) -> str:
+    return psycopg.conninfo.make_conninfo(
+        host=pg.host, port=pg.port, dbname=pg.dbname, user=pg.user, password=pg.password or None
+    )
+
+
 def open_view_store(settings: Settings) -> ViewStore:
     pg = settings.postgres
     if pg is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store: ViewStore = SQLiteViewStore(settings.data_dir / "views.db")
     else:
-        conninfo = psycopg.conninfo.make_conninfo(
-            host=pg.host,
-            port=pg.port,
-            dbname=pg.dbname,
-            user=pg.user,
-            password=pg.password or None,
-        )
+        direct = settings.direct_postgres
         store = PostgresViewStore(
-            conninfo,
+            target_conninfo(pg),
             settings.db_schema,
             max_size=settings.db_pool_size,
             timeout_s=settings.command_deadline_s,
+            listen_conninfo=target_conninfo(direct) if direct is not None else None,
+            pooled=settings.behind_pooler,
+            prepared_statements=settings.db_prepared_statements,
         )
     store.install_bookkeeping()
     return store

@@ -20,7 +20,9 @@ def wakeup_for(recorder: Any, store: ViewStore, poll_s: float) -> ListenWakeup |
     """What wakes a process that follows the log: the event store's NOTIFY channel when the
     views are on PostgreSQL, else a poll every `poll_s`."""
     if isinstance(store, PostgresViewStore):
-        return ListenWakeup(store.conninfo, getattr(recorder, "channel_name", EVENTS_CHANNEL))
+        return ListenWakeup(
+            store.listen_conninfo, getattr(recorder, "channel_name", EVENTS_CHANNEL)
+        )
     return PollWakeup(poll_s)
 
 
