@@ -9,21 +9,13 @@ import io
 from collections.abc import Iterator
 from datetime import datetime
 
-from api.export.kinds import Cell, Kind
+from api.export.kinds import Kind
 from api.export.personal import PersonalColumns
 from projections.engine.keyset import keyset_scan
 from projections.engine.reading import active_prefix
 from projections.engine.store import ViewStore
 
 PAGE = 1000
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
-
-
-def text(cell: Cell | str) -> Cell | str:
-    """A text cell a spreadsheet shows as text, never evaluates (OWASP's CSV injection)."""
-    if isinstance(cell, str) and cell.startswith(FORMULA):
-        return "'" + cell
-    return cell
 
 
 def check_installed(store: ViewStore, kind: Kind) -> None:
@@ -57,8 +49,8 @@ def csv_chunks(
     )
     for rows in pages:
         extra = personal.cells(kind.name, rows) if personal else [[] for _ in rows]
-        for row, more in zip(rows, extra, strict=True):
-            writer.writerow([text(cell) for cell in (*kind.cells(row), *more)])
+        cells = kind.cells
+        writer.writerows(cells(row) + more for row, more in zip(rows, extra, strict=True))
         yield _drain(buffer)
 
 

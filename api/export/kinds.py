@@ -23,6 +23,18 @@ from projections.views.order_index import ORDERS, OrderIndexProjection, OrderRec
 Cell = str | int | float | None
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would evaluate a cell starting so
+
+
+def text(cell: str | None) -> str | None:
+    """Free text a spreadsheet shows as text, never evaluates (OWASP's CSV injection): the
+    cells whose text a person typed (a reason, a person's id, a complaint, a comment); labels
+    from a fixed set, ids and times never start so."""
+    if cell is not None and cell.startswith(FORMULA):
+        return "'" + cell
+    return cell
+
+
 def when(seconds: float | None) -> str | None:
     """Epoch seconds as an ISO 8601 UTC time."""
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC).isoformat()
@@ -51,10 +63,10 @@ def complaint_cells(row: ComplaintRow) -> list[Cell]:
         row.channel,
         row.status,
         row.category,
-        row.subcategory,
+        text(row.subcategory),
         row.severity,
         row.department,
-        row.assignee,
+        text(row.assignee),
         row.escalation_level,
         row.reopened,
         row.outcome,
@@ -111,7 +123,7 @@ def order_cells(row: OrderRecord) -> list[Cell]:
         row.order_id,
         row.customer_id,
         row.status,
-        row.region,
+        text(row.region),
         row.channel,
         when(row.placed_at),
         when(row.promised_at),
