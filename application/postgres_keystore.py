@@ -140,18 +140,21 @@ class PostgresKeyStore(KeyStore):
 
     def _rewrap(self, changes: list[tuple[str, StoredKey, bytes]], wrapped_by: str) -> int:
         def run() -> int:
-            done = 0
             with self._datastore.transaction(commit=True) as curs:
-                for subject, stored, new in changes:
-                    curs.execute(
-                        SQL(
-                            "UPDATE {} SET wrapped_key = %s, wrapped_by = %s"
-                            " WHERE subject = %s AND wrapped_key = %s"
-                        ).format(self._table),
-                        (new, wrapped_by, subject, stored.wrapped),
-                    )
-                    done += curs.rowcount
-            return done
+                curs.execute(
+                    SQL(
+                        "UPDATE {} AS k SET wrapped_key = v.new, wrapped_by = %s"
+                        " FROM unnest(%s::text[], %s::bytea[], %s::bytea[]) AS v(subject, old, new)"
+                        " WHERE k.subject = v.subject AND k.wrapped_key = v.old"
+                    ).format(self._table),
+                    (
+                        wrapped_by,
+                        [subject for subject, _, _ in changes],
+                        [stored.wrapped for _, stored, _ in changes],
+                        [new for _, _, new in changes],
+                    ),
+                )
+                return curs.rowcount
 
         return bounded(run, current(self._deadline_s))
 

@@ -95,3 +95,21 @@ def test_the_master_key_id_says_nothing_of_the_key() -> None:
     assert key_id(OLD) != key_id(NEW)
     assert len(key_id(OLD)) == 16
     assert OLD.hex()[:16] != key_id(OLD)
+
+
+def test_a_key_erased_while_a_rotation_rewraps_it_stays_erased(settings: Settings) -> None:
+    # given a customer, and a rotation that has read their key's wrapping and re-wrapped it
+    with CareLedger(settings) as app:
+        erased = customer(app)
+    during = replace(settings, master_key=NEW, previous_master_keys=(OLD,))
+    with CareLedger(during) as app:
+        keys = app.keys
+        read = keys._wrapped_elsewhere(key_id(NEW), 10)
+        changes = [(s, k, keys.masters.wrap(s, keys._opened(s, k))) for s, k in read]
+        assert str(erased) in {subject for subject, _, _ in changes}
+        # when the customer is erased before the rotation writes
+        app.erase_customer(meta(command_id="erase"), erased)
+        # then the write replaces only the wrapping it read (the index key's), not the erasure
+        assert keys._rewrap(changes, key_id(NEW)) == 1
+        assert app.contact_of(erased) == ERASED_CONTACT
+        assert keys.census().destroyed == 1
