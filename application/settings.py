@@ -109,8 +109,9 @@ class MasterKeyInDataDirError(SettingsError):
 
     def __init__(self, path: Path) -> None:
         super().__init__(
-            f"the master key file {path} is inside the data directory; in production keep it"
-            " elsewhere (CARELEDGER_MASTER_KEY_FILE) or pass CARELEDGER_MASTER_KEY"
+            f"the master key file {path} is inside the data directory: in production it must"
+            " not lie beside the data (move it out and name it in CARELEDGER_MASTER_KEY_FILE,"
+            " or pass CARELEDGER_MASTER_KEY and destroy the file)"
         )
         self.path = path
 

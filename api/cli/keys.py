@@ -32,7 +32,9 @@ def status(settings: Settings) -> int:
 def rotate(settings: Settings) -> int:
     with CareLedger(settings) as app:
         rewrapped = app.keys.rotate()
-        print(f"re-wrapped {rewrapped} data keys under master key {app.keys.masters.current_id}")
+        plural = "" if rewrapped == 1 else "s"
+        current = app.keys.masters.current_id
+        print(f"re-wrapped {rewrapped} data key{plural} under master key {current}")
         print(describe(app.keys))
     return 0
 
