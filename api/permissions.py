@@ -133,6 +133,7 @@ QUERIES: dict[str, Permission] = {
     "webhookDeliveries": ADMINS,
     "slaCatalog": _allow(A, S, AN, CO),
     "complaintSlaExplain": _allow(A, S, AN, CO),
+    "slaWhatIf": _allow(S, AN, note="replays the window's complaints; writes nothing"),
 }
 
 _ORDER_COMMANDS = (

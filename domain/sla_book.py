@@ -73,7 +73,7 @@ class Choice:
     target_s: int
 
 
-def _in_force(versions: tuple[V, ...], at: datetime) -> V:
+def in_force(versions: tuple[V, ...], at: datetime) -> V:
     """The latest version in force at `at`, or the first one if none was yet."""
     current = versions[0]
     for version in versions:
@@ -101,13 +101,13 @@ class SlaBook:
         return next(c for c in self.versions_of_calendar(name) if c.version == version)
 
     def policy_at(self, name: str, at: datetime) -> SlaPolicy:
-        return _in_force(self.versions_of_policy(name), at)
+        return in_force(self.versions_of_policy(name), at)
 
     def calendar_at(self, name: str, at: datetime) -> WorkCalendar:
-        return _in_force(self.versions_of_calendar(name), at)
+        return in_force(self.versions_of_calendar(name), at)
 
     def rules_at(self, at: datetime) -> RuleSet:
-        return _in_force(self.rule_sets, at)
+        return in_force(self.rule_sets, at)
 
     def chosen_policy(self, at: datetime, facts: ClockFacts) -> SlaPolicy:
         rule = next((r for r in self.rules_at(at).rules if r.matches(facts)), None)

@@ -20,6 +20,7 @@ from projections.views.order_index import OrderIndexProjection
 from projections.views.promise_watch import PromiseWatchProjection
 from projections.views.satisfaction import SatisfactionProjection
 from projections.views.sla_schedule import SlaScheduleProjection
+from projections.views.sla_timeline import SlaTimelineProjection
 
 CATALOG: dict[str, Callable[[], Projection]] = {
     kind.name: kind
@@ -39,6 +40,7 @@ CATALOG: dict[str, Callable[[], Projection]] = {
         PromiseWatchProjection,
         SatisfactionProjection,
         SlaScheduleProjection,
+        SlaTimelineProjection,
     )
 }
 

@@ -41,8 +41,9 @@ from api.http import variable_problem
 MAX_COST = 5_000
 BUDGET_PER_MINUTE = 20_000
 LIST_GUESS = 10
-FIELD_COSTS = {"verifyAuditChain": 500, "customerExport": 50}
-PAGE_ARGUMENTS = {"verifyAuditChain": ()}  # its `limit` bounds a walk, priced in its cost
+FIELD_COSTS = {"verifyAuditChain": 500, "customerExport": 50, "slaWhatIf": 500}
+# their `limit` bounds a walk, or the complaints a replay lists, priced in their cost
+PAGE_ARGUMENTS: dict[str, tuple[str, ...]] = {"verifyAuditChain": (), "slaWhatIf": ()}
 DEFAULT_PAGE_ARGUMENTS = ("first", "last", "limit")
 PAGE_WRAPPERS = {"edges", "nodes"}  # a connection's list: its size is the field's page
 MAX_CALLERS = 100_000

@@ -21,6 +21,7 @@ from projections.views.complaint_dashboard_tables import DurationStats
 from projections.views.incident_board import IncidentMetrics
 from projections.views.order_delays import DelaySummary
 from projections.views.satisfaction import SatisfactionReport
+from projections.views.sla_whatif import SlaFigures
 
 
 @strawberry.type(description="How many carry one label")
@@ -92,7 +93,7 @@ class ClockShare:
     share: float = strawberry.field(description="Met over met and breached")
 
 
-def clock_shares(d: ComplaintDashboard) -> list[ClockShare]:
+def clock_shares(d: ComplaintDashboard | SlaFigures) -> list[ClockShare]:
     """Sorted by clock, one for every clock met or breached in the window."""
     return [
         ClockShare(

@@ -38,6 +38,7 @@ from api.graphql.payloads import name_payloads
 from api.graphql.reassignment import ReassignmentMutations
 from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.sla import SlaMutations, SlaQueries
+from api.graphql.sla_whatif import SlaWhatIfQueries
 from api.graphql.subscriptions import LiveSubscriptions
 from api.graphql.survey_mutations import SurveyMutations
 from api.graphql.surveys import SurveyQueries
@@ -63,6 +64,7 @@ QUERIES: tuple[type, ...] = (
     AuditQueries,
     WebhookQueries,
     SlaQueries,
+    SlaWhatIfQueries,
     NoticeQueries,
 )
 MUTATIONS: tuple[type, ...] = (

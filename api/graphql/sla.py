@@ -218,8 +218,8 @@ class SlaWorkingHoursInput:
     end: str = strawberry.field(description="HH:MM, up to 24:00")
 
 
-@strawberry.input
-class DefineSlaCalendarInput(CommandInput):
+@strawberry.input(description="A working calendar: its hours, holidays and make-up days")
+class SlaCalendarInput:
     name: str
     zone: str = strawberry.field(description="An IANA time zone, e.g. Asia/Shanghai")
     hours: list[SlaWorkingHoursInput]
@@ -233,13 +233,18 @@ class DefineSlaCalendarInput(CommandInput):
 
 
 @strawberry.input
+class DefineSlaCalendarInput(CommandInput, SlaCalendarInput):
+    pass
+
+
+@strawberry.input
 class SlaClockCalendarInput:
     clock: str = strawberry.field(description="e.g. after_sales_handback")
     calendar: str
 
 
-@strawberry.input
-class DefineSlaPolicyInput(CommandInput):
+@strawberry.input(description="An SLA policy: targets in seconds, the calendar of each clock")
+class SlaPolicyInput:
     name: str
     first_response_seconds: int = SLA_POLICY_V1.first_response_s
     registration_seconds: int = SLA_POLICY_V1.registration_s
@@ -250,6 +255,11 @@ class DefineSlaPolicyInput(CommandInput):
     after_sales_handback_seconds: int = SLA_POLICY_V1.after_sales_handback_s
     warn_percent: int = SLA_POLICY_V1.warn_percent
     calendars: list[SlaClockCalendarInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class DefineSlaPolicyInput(CommandInput, SlaPolicyInput):
+    pass
 
 
 @strawberry.input
@@ -277,7 +287,7 @@ def _minutes(field: str, text: str) -> int:
     return int(hh) * 60 + int(mm)
 
 
-def calendar_of(input: DefineSlaCalendarInput) -> WorkCalendar:
+def calendar_of(input: SlaCalendarInput) -> WorkCalendar:
     spans = tuple(
         WorkingSpan(h.weekday, _minutes("hours.start", h.start), _minutes("hours.end", h.end))
         for h in input.hours
@@ -301,7 +311,7 @@ def calendar_of(input: DefineSlaCalendarInput) -> WorkCalendar:
     )
 
 
-def policy_of(input: DefineSlaPolicyInput) -> SlaPolicy:
+def policy_of(input: SlaPolicyInput) -> SlaPolicy:
     return SlaPolicy(
         version=0,
         first_response_s=input.first_response_seconds,

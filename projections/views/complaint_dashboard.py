@@ -311,12 +311,15 @@ class ComplaintDashboard:
     def sla_met_share(self) -> dict[str, float]:
         """Per clock, the share of its deadlines met: met over met and breached, for every
         clock with a deadline settled in the window (warnings are not a result)."""
-        clocks = self.sla_met.keys() | self.sla_breached.keys()
-        return {
-            clock: self.sla_met.get(clock, 0)
-            / (self.sla_met.get(clock, 0) + self.sla_breached.get(clock, 0))
-            for clock in sorted(clocks)
-        }
+        return met_share(self.sla_met, self.sla_breached)
+
+
+def met_share(met: Mapping[str, int], breached: Mapping[str, int]) -> dict[str, float]:
+    """Per clock with a deadline settled, met over met and breached."""
+    return {
+        clock: met.get(clock, 0) / (met.get(clock, 0) + breached.get(clock, 0))
+        for clock in sorted(met.keys() | breached.keys())
+    }
 
 
 def complaint_dashboard(

@@ -73,6 +73,7 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("reads", "clusterDetections", (N, N, N, Y, Y, Y, Y, Y)),
     ("reads", "auditTrail", (N, N, Y, Y, Y, Y, Y, Y)),
     ("reads", "verifyAuditChain", (N, N, N, N, N, Y, N, Y)),
+    ("reads", "slaWhatIf", (N, N, N, Y, N, N, Y, Y)),
     ("webhooks", "registerWebhookEndpoint", (N, N, N, N, N, N, N, Y)),
     ("webhooks", "webhookEndpoints", (N, N, N, N, N, N, N, Y)),
 ]
@@ -81,7 +82,7 @@ RESULT = "{ __typename ... on Problem { code message } }"
 STAFF = {"role": Role.AGENT, "subject": "agent-9"}
 COMMANDER = {"role": Role.INCIDENT_COMMANDER, "subject": "ic-9"}
 CONTACT = {"name": "Alice", "phone": "+86 10 5555 0100"}
-WINDOW = "(from: $from, to: $to)"
+WINDOW = "from: $from, to: $to"
 
 
 def who(caller: str, owner: str) -> dict[str, Any]:
@@ -165,10 +166,12 @@ def read(field: str, selection: str, make: Callable[[Gql], str]) -> Operation:
     return lambda gql, caller: query(gql, document, {"id": make(gql)}, **who(caller, ALICE))
 
 
-def window_read(field: str, selection: str) -> Operation:
+def window_read(field: str, selection: str, before: str = "(", after: str = ")") -> Operation:
+    """`field` over the last hour, with other arguments before or after the window's."""
     now = datetime.now(UTC)
     window = {"from": (now - timedelta(hours=1)).isoformat(), "to": now.isoformat()}
-    document = f"query($from: DateTime!, $to: DateTime!) {{ {field}{WINDOW} {{ {selection} }} }}"
+    arguments = f"{before}{WINDOW}{after}"
+    document = f"query($from: DateTime!, $to: DateTime!) {{ {field}{arguments} {{ {selection} }} }}"
     return lambda gql, caller: query(gql, document, window, **who(caller, ALICE))
 
 
@@ -323,6 +326,7 @@ OPERATIONS: dict[str, Operation] = {
     "verifyAuditChain": lambda gql, c: query(
         gql, "{ verifyAuditChain { ok } }", {}, **who(c, ALICE)
     ),
+    "slaWhatIf": window_read("slaWhatIf", "__typename", '(policy: {name: "trial"}, ', ")"),
     "registerWebhookEndpoint": lambda gql, c: mutate(
         gql,
         "registerWebhookEndpoint",
