@@ -32,15 +32,13 @@ class StepKind(StrEnum):
     STOP = "stop"
     CANCEL = "cancel"  # every active clock: the complaint was closed or merged
     SEVERITY = "severity"  # subject: the severity a (re)classification set
-    WARNED = "warned"  # the results recorded, for the comparison
-    BREACHED = "breached"
+    BREACHED = "breached"  # the results recorded, for the comparison
     MET = "met"
 
 
-class Step(NamedTuple):
-    at: datetime
-    kind: StepKind
-    subject: str  # a clock's name, a severity, or "" (cancel)
+Step = tuple[datetime, StepKind, str]
+"""(when, what, subject): a clock's name, a severity, or "" (cancel). A plain tuple: a window
+decodes a million of them."""
 
 
 class Mark(NamedTuple):
@@ -64,11 +62,8 @@ class ClockRun:
     proposed_at: datetime | None
     due_at: datetime
 
-    @property
-    def changed(self) -> bool:
-        return self.recorded != self.proposed
 
-
+CLOCKS = {clock.value: clock for clock in ClockName}
 CalendarAt = Callable[[str, datetime], WorkCalendar]
 """The version of a named calendar in force at a time (the proposal's own, else the book's)."""
 
@@ -86,19 +81,20 @@ class Proposal:
 @dataclass
 class Replayed:
     marks: list[Mark] = field(default_factory=list)
-    runs: list[ClockRun] = field(default_factory=list)
+    changed: list[ClockRun] = field(default_factory=list)  # the runs whose outcome changed
 
 
 def replay(steps: Iterable[Step], proposal: Proposal, horizon: datetime) -> Replayed:
     """The complaint's clocks under the proposal, from its steps before `horizon`, swept up to
-    it."""
+    it. A clock is swept up to each step that moves it (its state changes at nothing else)."""
     run = _Replay(proposal)
-    for step in steps:
-        if step.at >= horizon:
+    handlers = run.handlers
+    for at, kind, subject in steps:
+        if at >= horizon:
             break
-        run.sweep(step.at)
-        run.apply(step)
-    run.sweep(horizon)
+        handlers[kind](subject, at)
+    for clock in run.clocks.values():
+        run.sweep(clock, horizon)
     return run.finish()
 
 
@@ -111,44 +107,32 @@ class _Replay:
         self.recorded: dict[str, tuple[str, datetime]] = {}
         self.severity: str | None = None
         self.out = Replayed()
+        self.handlers: dict[StepKind, Callable[[str, datetime], None]] = {
+            StepKind.START: self.start,
+            StepKind.PAUSE: self.pause,
+            StepKind.RESUME: self.resume,
+            StepKind.STOP: self.stop,
+            StepKind.CANCEL: self.cancel,
+            StepKind.SEVERITY: self.set_severity,
+            StepKind.BREACHED: self.note_recorded_breach,
+            StepKind.MET: self.note_recorded_met,
+        }
 
-    def apply(self, step: Step) -> None:
-        kind, name, at = step.kind, step.subject, step.at
-        if kind == StepKind.START:
-            self.start(ClockName(name), at)
-        elif kind == StepKind.SEVERITY:
-            self.severity = name
-            self.retarget_resolution(at)
-        elif kind in (StepKind.WARNED, StepKind.BREACHED, StepKind.MET):
-            if kind != StepKind.WARNED and name not in self.recorded:
-                self.recorded[name] = (str(kind), at)
-        elif kind == StepKind.CANCEL:
-            for active in self.clocks.values():
-                if active.is_active:
-                    active.cancel(at)
-        elif (clock := self.clocks.get(name)) is not None:
-            self.move(clock, kind, at)
+    def swept(self, name: str, at: datetime) -> SlaClock | None:
+        """The clock of that name, swept up to `at`, if it ever started."""
+        clock = self.clocks.get(name)
+        if clock is not None:
+            self.sweep(clock, at)
+        return clock
 
-    def move(self, clock: SlaClock, kind: StepKind, at: datetime) -> None:
-        if kind == StepKind.PAUSE and clock.is_running:
-            clock.pause(at)
-        elif kind == StepKind.RESUME and clock.is_paused:
-            clock.resume(at, *resumed(clock, at, self.calendars[clock.name]))
-        elif kind == StepKind.STOP and clock.is_active:
-            clock.stop(at)
-            if clock.state == ClockState.MET:
-                self.mark(clock, "met", at)
-            elif not clock.breached:
-                clock.breached = True
-                self.mark(clock, "breached", at)
-
-    def start(self, name: ClockName, at: datetime) -> None:
+    def start(self, name: str, at: datetime) -> None:
         if name in self.clocks:
             self.end_run(self.clocks[name])
-        choice = self.proposal.choice(name, at, self.severity)
+        clock = CLOCKS[name]
+        choice = self.proposal.choice(clock, at, self.severity)
         warn_at, due_at = started(at, choice)
         self.clocks[name] = SlaClock(
-            name=name,
+            name=clock,
             started_at=at,
             target_s=choice.target_s,
             warn_at=warn_at,
@@ -162,27 +146,60 @@ class _Replay:
         self.settled.pop(name, None)
         self.recorded.pop(name, None)
 
-    def retarget_resolution(self, at: datetime) -> None:
-        """As a classification does: the resolution clock takes the severity's target."""
-        clock = self.clocks.get(ClockName.RESOLUTION)
+    def pause(self, name: str, at: datetime) -> None:
+        clock = self.swept(name, at)
+        if clock is not None and clock.is_running:
+            clock.pause(at)
+
+    def resume(self, name: str, at: datetime) -> None:
+        clock = self.swept(name, at)
+        if clock is not None and clock.is_paused:
+            clock.resume(at, *resumed(clock, at, self.calendars[name]))
+
+    def stop(self, name: str, at: datetime) -> None:
+        """As the complaint settles a clock: met, or breached if it was not yet."""
+        clock = self.swept(name, at)
         if clock is None or not clock.is_active:
             return
-        choice = self.proposal.choice(ClockName.RESOLUTION, clock.started_at, self.severity)
-        if choice.target_s == clock.target_s:
-            return
-        warn_at, due_at = rescheduled(clock, at, choice, choice.calendar)
-        clock.retarget(at, choice.target_s, warn_at, due_at)
+        clock.stop(at)
+        if clock.state == ClockState.MET:
+            self.mark(clock, "met", at)
+        elif not clock.breached:
+            clock.breached = True
+            self.mark(clock, "breached", at)
 
-    def sweep(self, before: datetime) -> None:
-        """The warnings and breaches a sweeper would record before `before`."""
+    def cancel(self, _: str, at: datetime) -> None:
         for clock in self.clocks.values():
-            while (check := clock.next_check_at()) is not None and check < before:
-                if clock.warning_due(check):
-                    clock.warned = True
-                    self.mark(clock, "warning", check)
-                if clock.breach_due(check):
-                    clock.breached = True
-                    self.mark(clock, "breached", check)
+            self.sweep(clock, at)
+            if clock.is_active:
+                clock.cancel(at)
+
+    def set_severity(self, severity: str, at: datetime) -> None:
+        """As a classification does: the resolution clock takes the severity's target."""
+        self.severity = severity
+        clock = self.swept(ClockName.RESOLUTION, at)
+        if clock is None or not clock.is_active:
+            return
+        choice = self.proposal.choice(ClockName.RESOLUTION, clock.started_at, severity)
+        if choice.target_s != clock.target_s:
+            warn_at, due_at = rescheduled(clock, at, choice, choice.calendar)
+            clock.retarget(at, choice.target_s, warn_at, due_at)
+
+    def note_recorded_breach(self, name: str, at: datetime) -> None:
+        self.recorded.setdefault(name, ("breached", at))
+
+    def note_recorded_met(self, name: str, at: datetime) -> None:
+        self.recorded.setdefault(name, ("met", at))
+
+    def sweep(self, clock: SlaClock, before: datetime) -> None:
+        """The warnings and breaches a sweeper would record before `before`."""
+        while (check := clock.next_check_at()) is not None and check < before:
+            if clock.warning_due(check):
+                clock.warned = True
+                self.mark(clock, "warning", check)
+            if clock.breach_due(check):
+                clock.breached = True
+                self.mark(clock, "breached", check)
 
     def mark(self, clock: SlaClock, result: str, at: datetime) -> None:
         self.out.marks.append(Mark(clock.name, result, at))
@@ -190,14 +207,22 @@ class _Replay:
             self.settled.setdefault(clock.name, at)
 
     def end_run(self, clock: SlaClock) -> None:
+        """Keeps the run if its outcome changed."""
         name = clock.name
         proposed = "breached" if clock.breached else _result(clock.state)
-        settled_at = self.settled.get(name)
         # no result recorded: it was cancelled, or runs still, as it does in the replay
         recorded, recorded_at = self.recorded.get(name, (_unsettled(clock), None))
-        self.out.runs.append(
+        if recorded == proposed:
+            return
+        self.out.changed.append(
             ClockRun(
-                name, clock.started_at, recorded, recorded_at, proposed, settled_at, clock.due_at
+                name,
+                clock.started_at,
+                recorded,
+                recorded_at,
+                proposed,
+                self.settled.get(name),
+                clock.due_at,
             )
         )
 

@@ -34,7 +34,6 @@ KINDS = {
     StepKind.STOP: "X",
     StepKind.CANCEL: "C",
     StepKind.SEVERITY: "V",
-    StepKind.WARNED: "W",
     StepKind.BREACHED: "B",
     StepKind.MET: "M",
 }
@@ -55,7 +54,6 @@ CLOCK_EVENTS = {
     "SlaClockStarted": StepKind.START,
     "SlaClockPaused": StepKind.PAUSE,
     "SlaClockResumed": StepKind.RESUME,
-    "SlaWarning": StepKind.WARNED,
     "SlaBreached": StepKind.BREACHED,
     "SlaMet": StepKind.MET,
 }
@@ -169,10 +167,8 @@ class Timeline(NamedTuple):
 def decoded(text: str) -> list[Step]:
     if not text:
         return []
-    return [
-        Step(EPOCH + timedelta(microseconds=int(s[2:])), KIND_OF[s[0]], SUBJECT_OF[s[1]])
-        for s in text.split(";")
-    ]
+    kind, subject, epoch, td = KIND_OF, SUBJECT_OF, EPOCH, timedelta
+    return [(epoch + td(0, 0, int(s[2:])), kind[s[0]], subject[s[1]]) for s in text.split(";")]
 
 
 def timelines(store: ViewStore, start: datetime, end: datetime) -> Iterator[list[Timeline]]:

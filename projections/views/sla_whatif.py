@@ -15,13 +15,13 @@ calendar, working time on any other.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from domain.calendar import working_s
 from domain.sla import ClockName
-from domain.sla_replay import ClockRun, Proposal, Step, StepKind, replay
+from domain.sla_replay import ClockRun, Proposal, StepKind, replay
 from projections.engine.reading import HOUR, epoch, hour_of, hours_between
 from projections.engine.store import ViewStore
 from projections.views.complaint_dashboard import ComplaintDashboard, met_share
@@ -128,15 +128,11 @@ def sla_what_if(
             runs = _replay_one(timeline, proposal, horizon, tally)
             if runs:
                 changed_n += 1
-                changed += [OutcomeChange(timeline.complaint_id, r) for r in runs]
+                if changed_n <= limit:  # pages come in complaint id order
+                    changed += [OutcomeChange(timeline.complaint_id, r) for r in runs]
         replayed += len(page)
         on_page(replayed)
-    kept = [c for c in changed if c.complaint_id in _first_ids(changed, limit)]
-    return WhatIf(window_start, window_end, replayed, tally.figures(), changed_n, kept)
-
-
-def _first_ids(changes: list[OutcomeChange], limit: int) -> set[str]:
-    return set(list(dict.fromkeys(c.complaint_id for c in changes))[:limit])
+    return WhatIf(window_start, window_end, replayed, tally.figures(), changed_n, changed)
 
 
 def _replay_one(
@@ -148,7 +144,7 @@ def _replay_one(
         if tally.within(mark.at):
             tally.counts[mark.result, mark.clock] += 1
     _durations(timeline, proposal, horizon, tally)
-    return [r for r in out.runs if r.changed and _settled_within(r, tally)]
+    return [r for r in out.changed if _settled_within(r, tally)]
 
 
 def _settled_within(run: ClockRun, tally: _Tally) -> bool:
@@ -156,23 +152,23 @@ def _settled_within(run: ClockRun, tally: _Tally) -> bool:
     return any(at is not None and tally.within(at) for at in times)
 
 
-MEASURES = {ClockName.FIRST_RESPONSE: "first_response", ClockName.RESOLUTION: "resolution"}
+MEASURES: dict[str, str] = {
+    ClockName.FIRST_RESPONSE: "first_response",
+    ClockName.RESOLUTION: "resolution",
+}
 
 
 def _durations(timeline: Timeline, proposal: Proposal, horizon: datetime, tally: _Tally) -> None:
+    """The first response and each resolution in the window, timed from receipt on the
+    calendar of the proposal's clock."""
     received = timeline.received_at
-    for step in _stops(timeline, horizon):
-        clock = ClockName(step.subject)
-        measure = MEASURES.get(clock)
-        if measure is None or not tally.within(step.at):
+    for at, kind, subject in timeline.steps:
+        measure = MEASURES.get(subject) if kind == StepKind.STOP else None
+        if measure is None or at >= horizon or not tally.within(at):
             continue
-        calendar = proposal.calendar_at(proposal.policy.calendar_of(clock), received)
+        calendar = proposal.calendar_at(proposal.policy.calendar_of(ClockName(subject)), received)
         if calendar.always:
-            seconds = epoch(step.at) - epoch(received)
+            seconds = epoch(at) - epoch(received)
         else:
-            seconds = working_s(calendar, received, step.at)
+            seconds = working_s(calendar, received, at)
         tally.durations.add(0, measure, milliseconds(seconds))  # one window: one bucket set
-
-
-def _stops(timeline: Timeline, horizon: datetime) -> Iterable[Step]:
-    return (s for s in timeline.steps if s.kind == StepKind.STOP and s.at < horizon)
