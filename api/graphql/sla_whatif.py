@@ -111,8 +111,8 @@ SlaWhatIfResult = Annotated[SlaWhatIf | ValidationFailed, strawberry.union("SlaW
 def recorded_and_replayed(
     store: ViewStore, start: datetime, end: datetime, proposed: Proposal, limit: int
 ) -> tuple[SlaFigures, WhatIf]:
-    recorded = SlaFigures.of(complaint_dashboard(store, start, end))
-    now = datetime.now(UTC)  # no sweeper has recorded anything later
+    now = datetime.now(UTC)  # no sweeper has recorded anything later; the waiting are aged now
+    recorded = SlaFigures.of(complaint_dashboard(store, start, end, as_of=now))
     return recorded, sla_what_if(store, start, end, proposed, limit, now)
 
 

@@ -7,9 +7,10 @@ received before the window ends with a clock still active at its start (`sla_tim
 counts what falls in the window as the dashboard does: warnings and breaches at the hour a
 sweeper at the warning or due time would have recorded them, met deadlines at the hour of the
 event that met them, first-response and resolution times at the hour of the response or the
-resolution. Those times are the span from receipt, counted on the calendar of the proposal's
-first-response or resolution clock: calendar time (the dashboard's figures) on the 24/7
-calendar, working time on any other.
+resolution, and a complaint received in the window and not answered at its age when the
+window ends (or now, if earlier). Those times are the span from receipt, counted on the
+calendar of the proposal's first-response or resolution clock: calendar time (the dashboard's
+figures) on the 24/7 calendar, working time on any other.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from domain.sla_replay import ClockRun, Proposal, StepKind, replay
 from projections.engine.reading import HOUR, epoch, hour_of, hours_between
 from projections.engine.store import ViewStore
 from projections.views.complaint_dashboard import ComplaintDashboard, met_share
+from projections.views.complaint_dashboard_records import with_ages
 from projections.views.complaint_dashboard_tables import (
     Bucket,
     DurationStats,
@@ -82,8 +84,10 @@ class WhatIf:
 class _Tally:
     first: int
     last: int
+    aged_at: datetime  # when a complaint still unanswered is aged
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     durations: Histograms = field(default_factory=Histograms)
+    waiting: list[int] = field(default_factory=list)  # unanswered complaints' ages, ms
 
     def within(self, at: datetime) -> bool:
         return self.first <= hour_of(at) <= self.last
@@ -99,7 +103,9 @@ class _Tally:
             by_clock("met"),
             by_clock("breached"),
             by_clock("warning"),
-            duration_stats(buckets.get("first_response", [])),
+            duration_stats(
+                with_ages(buckets.get("first_response", []), self.waiting), len(self.waiting)
+            ),
             duration_stats(buckets.get("resolution", [])),
         )
 
@@ -120,7 +126,7 @@ def sla_what_if(
     window_start = datetime.fromtimestamp(first, UTC)
     window_end = datetime.fromtimestamp(last + HOUR, UTC)
     horizon = window_end if now is None else max(window_start, min(window_end, now))
-    tally = _Tally(first, last)
+    tally = _Tally(first, last, horizon)
     changed: list[OutcomeChange] = []
     replayed = changed_n = 0
     for page in timelines(store, window_start, window_end):
@@ -160,15 +166,22 @@ MEASURES: dict[str, str] = {
 
 def _durations(timeline: Timeline, proposal: Proposal, horizon: datetime, tally: _Tally) -> None:
     """The first response and each resolution in the window, timed from receipt on the
-    calendar of the proposal's clock."""
-    received = timeline.received_at
+    calendar of the proposal's clock; a complaint received in the window and never answered,
+    at its age when the window ends (or now), as the dashboard counts it."""
+    answered = False
     for at, kind, subject in timeline.steps:
         measure = MEASURES.get(subject) if kind == StepKind.STOP else None
-        if measure is None or at >= horizon or not tally.within(at):
-            continue
-        calendar = proposal.calendar_at(proposal.policy.calendar_of(ClockName(subject)), received)
-        if calendar.always:
-            seconds = epoch(at) - epoch(received)
-        else:
-            seconds = working_s(calendar, received, at)
-        tally.durations.add(0, measure, milliseconds(seconds))  # one window: one bucket set
+        answered = answered or measure == "first_response"
+        if measure is not None and at < horizon and tally.within(at):
+            ms = _elapsed_ms(timeline.received_at, at, subject, proposal)
+            tally.durations.add(0, measure, ms)  # one window: one bucket set
+    if not answered and tally.within(timeline.received_at):
+        age = _elapsed_ms(timeline.received_at, tally.aged_at, ClockName.FIRST_RESPONSE, proposal)
+        tally.waiting.append(age)
+
+
+def _elapsed_ms(received: datetime, at: datetime, clock: str, proposal: Proposal) -> int:
+    calendar = proposal.calendar_at(proposal.policy.calendar_of(ClockName(clock)), received)
+    if calendar.always:
+        return milliseconds(epoch(at) - epoch(received))
+    return milliseconds(working_s(calendar, received, at))

@@ -57,7 +57,7 @@ def keep_office_hours(app: CareLedger) -> SlaPolicy:
 
 
 def swept_day(app: CareLedger, views: ViewStore) -> dict[str, UUID]:
-    """Six complaints on 2026-11-23 (a Monday), UTC; the sweeper runs until DAY_END."""
+    """Seven complaints on 2026-11-23 (a Monday), UTC; the sweeper runs until DAY_END."""
     d = SweptDesk(app, views)
     # A (web) 08:50: answered in exactly 60 s, logistics/general; technical hand-back 09:15,
     # warned 10:03 and breached 10:15 by the sweeper, replied 10:30; resolved 11:00 (met)
@@ -112,5 +112,7 @@ def swept_day(app: CareLedger, views: ViewStore) -> dict[str, UUID]:
     # F (sms) 11:00: answered at exactly the 2-minute target, 11:02
     g = d.file_at(at(11, 0), "sms")
     d.do(at(11, 2), app.send_first_response, g)
+    # G (web) 11:30: never answered, warned 11:31:36 and breached 11:32 by the sweeper
+    h = d.file_at(at(11, 30), "web")
     d.sweep_before(DAY_END)
-    return {"A": a, "B": b, "C": c, "D": e, "E": f, "F": g}
+    return {"A": a, "B": b, "C": c, "D": e, "E": f, "F": g, "G": h}

@@ -67,13 +67,15 @@ def test_the_recorded_policy_reproduces_the_dashboard_in_every_window(
     # and the day's dashboard has results of every kind to reproduce
     whole = recorded(views, at(0, 0), DAY_END)
     assert whole.sla_warnings == {
-        "first_response": 2,
+        "first_response": 3,
         "resolution": 1,
         "technical_handback": 1,
     }
-    assert whole.sla_breached == {"first_response": 1, "technical_handback": 1}
+    assert whole.sla_breached == {"first_response": 2, "technical_handback": 1}
     assert whole.sla_met["first_response"] == 5
-    assert (whole.first_response_time.count, whole.resolution_time.count) == (6, 4)
+    # G, never answered, counts in first-response time at its age
+    assert whole.first_response_time.unanswered == 1
+    assert (whole.first_response_time.count, whole.resolution_time.count) == (7, 4)
 
 
 def test_a_stricter_policy_breaches_the_complaints_it_should(
@@ -89,9 +91,9 @@ def test_a_stricter_policy_breaches_the_complaints_it_should(
     # when 08:00-12:00 is replayed under it
     replayed = what_if(views, app, at(8, 0), at(12, 0), strict)
     # then D (90 s) and F (120 s) breach their first response, A's answer in 60 s still meets it,
-    # B stays breached; A (resolved after 2 h 10 min) and E (open) breach their resolution
+    # B and G stay breached; A (resolved after 2 h 10 min) and E (open) breach their resolution
     assert replayed.proposed.sla_breached == {
-        "first_response": 3,
+        "first_response": 4,
         "resolution": 2,
         "technical_handback": 1,
     }
@@ -191,6 +193,6 @@ def test_the_timeline_does_not_depend_on_batch_boundaries(
     # then it holds the same rows, one per complaint, the merged D idle since its merge
     assert live == rebuilt
     rows = {row[0]: row for row in live["sla_timelines"]}
-    assert len(rows) == 6
+    assert len(rows) == 7
     assert rows[day["D"]][2:4] == ("", micros(at(10, 30)))
     assert rows[day["E"]][3] is None  # its resolution clock still runs
