@@ -96,9 +96,6 @@ class KeyStore(ABC):
             else:
                 self._cache.pop(subject, None)
 
-    def forget(self, subject: str) -> None:
-        self.evict(subject)
-
     def census(self) -> KeyCensus:
         return self._census()
 
