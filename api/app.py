@@ -32,7 +32,7 @@ from api.view import CareLedgerGraphQL
 from api.wall.route import wall_route
 from application.app import CareLedger
 from application.settings import Settings
-from projections.engine.store import open_view_store
+from projections.engine.read_routing import open_read_store, pinned
 
 
 class Gate:
@@ -68,7 +68,8 @@ class Gate:
             )
             await response(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        with pinned():  # one request reads from one server (projections/engine/read_routing.py)
+            await self.app(scope, receive, send)
 
     def _is_ide_page(self, scope: Scope) -> bool:
         if scope["method"] != "GET" or self.services.settings.is_production:
@@ -90,7 +91,7 @@ def create_app(settings: Settings) -> Starlette:
     services = Services(
         settings=settings,
         ledger=ledger,
-        views=open_view_store(settings),
+        views=open_read_store(settings),
         tokens=TokenVerifier(settings),
     )
     view = CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services)

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from api.http import Exchange, error_body
 from api.services import Services
 from projections.catalog import CATALOG
+from projections.engine.read_routing import ReadRouting
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -137,3 +138,38 @@ class LogPositions(Collector):
             lag.add_metric([name], max(head - at, 0))
         yield position
         yield lag
+        if isinstance(self.services.views, ReadRouting):
+            yield from replica_metrics(self.services.views)
+
+
+def replica_metrics(routing: ReadRouting) -> Iterator[Metric]:
+    """The hot standby the queries read from: whether it serves, and how far behind it is."""
+    health = routing.health
+    yield GaugeMetricFamily(
+        "careledger_read_replica_up", "Whether the read replica answers", value=int(health.up)
+    )
+    yield GaugeMetricFamily(
+        "careledger_read_replica_serving",
+        "Whether queries read from the replica now (reachable and within the allowed lag)",
+        value=int(routing.serving()),
+    )
+    if health.lag_s is not None:
+        yield GaugeMetricFamily(
+            "careledger_read_replica_lag_seconds",
+            "Age of the oldest primary WAL position the replica has not replayed",
+            value=health.lag_s,
+        )
+    if health.lag_bytes is not None:
+        yield GaugeMetricFamily(
+            "careledger_read_replica_lag_bytes",
+            "WAL bytes the replica has not replayed",
+            value=health.lag_bytes,
+        )
+    reads = CounterMetricFamily(
+        "careledger_view_reads",
+        "View store transactions by the server that served them",
+        labels=["target"],
+    )
+    for target, count in sorted(routing.reads.items()):
+        reads.add_metric([target], count)
+    yield reads

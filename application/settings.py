@@ -21,6 +21,11 @@ CARELEDGER_DB_POOLER          `none`; `transaction`: CARELEDGER_DATABASE_URL goe
                               no session state, LISTEN and the schema lock on the direct URL below
 CARELEDGER_DIRECT_DATABASE_URL PostgreSQL itself, not through the pooler (required with
                               CARELEDGER_DB_POOLER=transaction; default: CARELEDGER_DATABASE_URL)
+CARELEDGER_READ_DATABASE_URL  a hot standby of the database: the API's queries read the views
+                              there (commands, projections and policies write to the primary)
+CARELEDGER_READ_MAX_LAG_S     `2`: how far the standby may be behind before reads go to the primary
+CARELEDGER_READ_FALLBACK      `on`: an unreachable or lagging standby sends reads to the primary;
+                              `off`: such reads fail with UNAVAILABLE (503) instead
 CARELEDGER_DB_PREPARED_STATEMENTS `on` (`off` with a transaction pooler): psycopg's prepared
                               statements; `on` behind PgBouncer 1.21+ with max_prepared_statements
 CARELEDGER_COMMAND_DEADLINE_S `5`: seconds a command or a read may wait on the database in all
@@ -140,6 +145,9 @@ class Settings:
     db_pooler: str = "none"
     direct_database_url: str | None = None
     db_prepared_statements: bool = True
+    read_database_url: str | None = None
+    read_max_lag_s: float = 2.0
+    read_fallback: bool = True
     command_deadline_s: float = 5.0
     snapshot_interval: int = 50
     aggregate_cache_size: int = 2_000
@@ -204,6 +212,9 @@ class Settings:
             db_prepared_statements=_on_off(
                 env, "CARELEDGER_DB_PREPARED_STATEMENTS", default=pooler != "transaction"
             ),
+            read_database_url=env.get("CARELEDGER_READ_DATABASE_URL") or None,
+            read_max_lag_s=_seconds(env, "CARELEDGER_READ_MAX_LAG_S", 2.0),
+            read_fallback=_on_off(env, "CARELEDGER_READ_FALLBACK", default=True),
             command_deadline_s=_seconds(env, "CARELEDGER_COMMAND_DEADLINE_S", 5.0),
             snapshot_interval=_int(env, "CARELEDGER_SNAPSHOT_INTERVAL", 50),
             aggregate_cache_size=_int(env, "CARELEDGER_AGGREGATE_CACHE", 2_000),
@@ -265,6 +276,15 @@ class Settings:
         if self.database_url and self.direct_database_url:
             return _postgres_target(self.direct_database_url, "CARELEDGER_DIRECT_DATABASE_URL")
         return self.postgres
+
+    @property
+    def read_postgres(self) -> PostgresTarget | None:
+        """The hot standby the API's queries read from, if one is configured."""
+        if not self.read_database_url:
+            return None
+        if not self.database_url:
+            raise SettingsError("CARELEDGER_READ_DATABASE_URL needs CARELEDGER_DATABASE_URL")
+        return _postgres_target(self.read_database_url, "CARELEDGER_READ_DATABASE_URL")
 
     @property
     def behind_pooler(self) -> bool:

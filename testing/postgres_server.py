@@ -129,6 +129,41 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
+    @classmethod
+    def standby_of(cls, primary: PostgresServer) -> PostgresServer:
+        """A hot standby streaming from `primary` (pg_basebackup -R: primary_conninfo and
+        standby.signal), on a port of its own; stop it before the primary."""
+        standby = cls(durable=primary.durable)
+        if standby.as_root:
+            shutil.chown(standby.root, "postgres", "postgres")
+        standby._run(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(standby.data),
+            "-R",
+            "-X",
+            "stream",
+            "--no-sync",
+        )
+        standby.options = " ".join(
+            [
+                f"-p {standby.port}",
+                "-c listen_addresses=127.0.0.1",
+                f"-k {standby.root}",
+                "-c max_connections=200",
+                "-c hot_standby=on",
+                "-c hot_standby_feedback=on",
+            ]
+        )
+        standby._pg_ctl_start()
+        return standby
+
     def create_schema(self, name: str) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{name}"')

@@ -277,13 +277,16 @@ class PostgresViewStore(ViewStore):
         listen_conninfo: str | None = None,
         pooled: bool = False,
         prepared_statements: bool = True,
+        standby: bool = False,
     ) -> None:
         """`pooled`: `conninfo` goes through a transaction pooler, which keeps no session
         state: the search path is set in each transaction instead of at connection, and
-        `listen_conninfo` (PostgreSQL itself) is where LISTEN goes."""
-        with psycopg.connect(conninfo) as conn, conn.transaction():
-            conn.execute(XACT_LOCK_SQL, (lock_key(schema),))
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        `listen_conninfo` (PostgreSQL itself) is where LISTEN goes. `standby`: a read-only hot
+        standby, where the primary has created everything."""
+        if not standby:
+            with psycopg.connect(conninfo) as conn, conn.transaction():
+                conn.execute(XACT_LOCK_SQL, (lock_key(schema),))
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         self.conninfo = conninfo
         self.listen_conninfo = listen_conninfo or conninfo
         self.schema = schema
