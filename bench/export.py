@@ -271,12 +271,18 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
+# one master key for the run: every measure's process opens the same key store
+MASTER_KEY = os.environ.setdefault(
+    "BENCH_EXPORT_MASTER_KEY", base64.b64encode(os.urandom(32)).decode()
+)
+
+
 def bench_settings(database_url: str | None, data_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
         db_schema=SCHEMA,
         data_dir=data_dir,
-        master_key=base64.b64decode(base64.b64encode(os.urandom(32))),
+        master_key=base64.b64decode(MASTER_KEY),
     )
 
 
@@ -287,7 +293,9 @@ def measure(
     command += ["--data-dir", str(data_dir)]
     command += ["--database-url", database_url] if database_url else []
     command += ["--trace"] if trace else []
-    done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {what} measure failed:\n{done.stderr}")
     found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if found["rows"] != rows:
         raise RuntimeError(f"{what} read {found['rows']:,} rows of {rows:,}")
