@@ -217,7 +217,9 @@ EXPORTS: dict[str, Permission] = {
         *EXPORT_ROLES,
         note="a window of complaints, a row each; `content` under the need-to-know rule",
     ),
-    "orders.csv": _allow(*EXPORT_ROLES, note="a window of orders, a row each; no personal column"),
+    "orders.csv": _allow(
+        *EXPORT_ROLES, note="a window of orders, a row each; `address` under the need-to-know rule"
+    ),
     "surveys.csv": _allow(
         *EXPORT_ROLES,
         note="a window of surveys, a row each; `comment` under the personal-data rule",

@@ -1,5 +1,6 @@
 """What each export kind is: the view and table it pages through, the time that puts a row in
-the window, and its CSV columns. Personal columns (a complaint's text, a survey's comment)
+the window, and its CSV columns. Personal columns (a complaint's text, an order's address, a
+survey's comment)
 are filled by api/export/personal.py for each caller; the rest comes from the row alone."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.engine.tables import Table
+from projections.views.export_order_rows import ORDER_ROWS, OrderRow
 from projections.views.export_rows import (
     CLOCKS,
     COMPLAINT_ROWS,
@@ -18,7 +20,6 @@ from projections.views.export_rows import (
     ExportRowsProjection,
     SurveyRow,
 )
-from projections.views.order_index import ORDERS, OrderIndexProjection, OrderRecord
 
 Cell = str | int | float | None
 
@@ -118,7 +119,9 @@ COMPLAINTS = Kind(
 )
 
 
-def order_cells(row: OrderRecord) -> list[Cell]:
+def order_cells(row: OrderRow) -> list[Cell]:
+    delivered = row.delivered_at
+    late = None if delivered is None else round((delivered - row.promised_at) / 60, 1)
     return [
         row.order_id,
         row.customer_id,
@@ -127,16 +130,18 @@ def order_cells(row: OrderRecord) -> list[Cell]:
         row.channel,
         when(row.placed_at),
         when(row.promised_at),
-        row.delay_risk,
+        when(delivered),
+        late,
         row.late_min,
         row.attributed_to,
+        when(row.ended_at),
     ]
 
 
 ORDERS_KIND = Kind(
     "orders",
-    OrderIndexProjection.name,
-    ORDERS,
+    ExportRowsProjection.name,
+    ORDER_ROWS,
     "placed_at",
     (
         "order_id",
@@ -146,11 +151,14 @@ ORDERS_KIND = Kind(
         "channel",
         "placed_at",
         "promised_at",
-        "delay_risk",
+        "delivered_at",
+        "late_at_delivery_min",
         "late_min",
         "attributed_to",
+        "ended_at",
     ),
     order_cells,
+    ("address", "address_access"),
 )
 
 

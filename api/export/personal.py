@@ -1,5 +1,6 @@
-"""The personal columns of an export, for one caller: a complaint's text under need-to-know
-(api/need_to_know.py, as `complaint.content` over GraphQL), a survey's comment under the
+"""The personal columns of an export, for one caller: a complaint's text and an order's
+delivery address under need-to-know (api/need_to_know.py, as `complaint.content` and
+`order.address` over GraphQL), a survey's comment under the
 personal-data rule (api/permissions.py). Each row says why in its `*_access` column:
 `opened:<basis>`, `sealed:<reason>`, or `none` for a survey answered without a comment.
 Only what opens is read from the event store and decrypted, one aggregate at a time."""
@@ -18,8 +19,10 @@ from api.need_to_know import FRONT_DESK, HANDLERS, SEALED, Access, Handling, Sea
 from api.permissions import PERSONAL_DATA
 from application.app import CareLedger
 from domain.complaint import Complaint
+from domain.order import Order
 from domain.survey import Survey
 from projections.engine.reading import from_epoch
+from projections.views.export_order_rows import OrderRow, assignees
 from projections.views.export_rows import ComplaintRow, SurveyRow
 
 Cells = list[str | None]
@@ -38,15 +41,15 @@ class PersonalColumns:
         return cls(caller, ledger, datetime.now(UTC), grace)
 
     def cells(self, kind: str, rows: Sequence[Any]) -> list[Cells]:
-        if kind == "complaints":
-            fixed = self.row_independent()
-            if fixed is not None:  # the same answer for every row: decided once
-                cells: Cells = [SEALED, f"sealed:{fixed.reason}"]
-                return [cells for _ in rows]
-            return [self.complaint(row) for row in rows]
         if kind == "surveys":
             return [self.survey(row) for row in rows]
-        return [[] for _ in rows]
+        fixed = self.row_independent()
+        if fixed is not None:  # the same answer for every row: decided once
+            cells: Cells = [SEALED, f"sealed:{fixed.reason}"]
+            return [cells for _ in rows]
+        if kind == "complaints":
+            return [self.complaint(row) for row in rows]
+        return [self.order(row) for row in rows]
 
     def row_independent(self) -> Access | None:
         """The caller's access to every complaint, when their role alone decides it (neither
@@ -68,6 +71,19 @@ class PersonalColumns:
             return [SEALED, f"sealed:{found.reason}"]
         complaint = self.ledger.load(Complaint, UUID(row.complaint_id), 1, shared=True)
         return [text(self.ledger.vault.open(complaint.content)), f"opened:{found.basis}"]
+
+    def order(self, row: OrderRow) -> Cells:
+        handling = Handling(
+            customer_id=UUID(row.customer_id),
+            assignees=frozenset(assignees(row).values()),
+            departments=frozenset({FRONT_DESK}),  # every order is queued in customer service
+            ended_at=None if row.ended_at is None else from_epoch(row.ended_at),
+        )
+        found = access(self.caller, handling, self.now, self.grace)
+        if found.basis is None:
+            return [SEALED, f"sealed:{found.reason}"]
+        order = self.ledger.load(Order, UUID(row.order_id), 1, shared=True)
+        return [text(self.ledger.vault.open(order.address)), f"opened:{found.basis}"]
 
     def survey(self, row: SurveyRow) -> Cells:
         if not row.has_comment:

@@ -1,6 +1,6 @@
-"""Export rows: one row per complaint and one per survey, with what an analyst's spreadsheet
-wants of each (times, labels, SLA results, scores), read in keyset pages by the row-level
-export (api/export/).
+"""Export rows: one row per complaint, per survey and per order (export_order_rows), with what
+an analyst's spreadsheet wants of each (times, labels, SLA results, scores), read in keyset
+pages by the row-level export (api/export/).
 
 A complaint's row takes its labels the way the complaint index does (the agent queue's
 transitions), and adds the times of its first response, classification, last resolution and
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Generic, NamedTuple, TypeVar
 
 from domain.sla import ClockName
 from domain.survey import DIMENSIONS, SurveySubject
@@ -22,7 +22,9 @@ from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import epoch, records_by_ids, upsert_records
 from projections.engine.store import Tx
 from projections.engine.tables import INTEGER, Index, Table
+from projections.views import export_order_rows
 from projections.views.agent_queue_tickets import CHANGES, Ticket, received
+from projections.views.export_order_rows import ORDER_EVENTS, ORDER_ROWS, OrderRow
 
 CLOCKS = tuple(clock.value for clock in ClockName)
 KEPT_CHANGES = frozenset(
@@ -43,6 +45,7 @@ KEPT_CHANGES = frozenset(
 ENDED = {"ComplaintClosed": "Closed", "ComplaintMerged": "Merged"}
 SURVEY_EVENTS = ("SurveySent", "SurveyResponded", "SurveyExpired")
 Score = Annotated[int, INTEGER]
+R = TypeVar("R")
 # the row's fields the queue's ticket keeps, and those a new complaint has none of yet
 LABELS = (
     "complaint_id",
@@ -169,31 +172,35 @@ class ComplaintEntry:
 
 
 @dataclass(slots=True)
-class SurveyEntry:
-    row: SurveyRow
+class Entry(Generic[R]):
+    """A survey's or an order's row while a batch is applied."""
 
-    def record(self) -> SurveyRow:
+    row: R
+
+    def record(self) -> R:
         return self.row
 
 
 class ExportRowsProjection(Projection):
     name = "export_rows"
     events = ("ComplaintReceived", *KEPT_CHANGES, *ENDED, "FirstResponseSent", "SlaMet")
-    events += ("SlaBreached", *SURVEY_EVENTS)
+    events += ("SlaBreached", *SURVEY_EVENTS, *ORDER_EVENTS)
 
-    declared = (COMPLAINT_ROWS, SURVEY_ROWS)
+    declared = (COMPLAINT_ROWS, SURVEY_ROWS, ORDER_ROWS)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        surveys = _load(tx, SURVEY_ROWS, prefix, _ids(batch, SURVEY_EVENTS), SurveyEntry)
+        surveys = _load(tx, SURVEY_ROWS, prefix, _ids(batch, SURVEY_EVENTS), Entry)
         about = {e.row.subject_id for e in surveys.values() if e.row.subject == "complaint"}
         about |= {str(e.event.subject_id) for e in batch if e.name == "SurveySent"}
         wanted = about | _ids(batch, ("ComplaintReceived", *COMPLAINT_CHANGES))
         complaints = _load(tx, COMPLAINT_ROWS, prefix, wanted, ComplaintEntry.of)
-        apply = Applying(complaints, surveys)
+        orders = _load(tx, ORDER_ROWS, prefix, _ids(batch, ORDER_EVENTS), Entry)
+        apply = Applying(complaints, surveys, orders)
         for envelope in batch:
             apply(envelope)
         upsert_records(tx, COMPLAINT_ROWS, prefix, (e.record() for e in complaints.values()))
         upsert_records(tx, SURVEY_ROWS, prefix, (e.record() for e in surveys.values()))
+        upsert_records(tx, ORDER_ROWS, prefix, (e.record() for e in orders.values()))
 
 
 def _ids(batch: Sequence[Envelope], names: Sequence[str]) -> set[str]:
@@ -210,12 +217,21 @@ def _load(
 class Applying:
     """Applies one envelope at a time to the batch's complaint and survey entries."""
 
-    def __init__(self, complaints: dict[str, ComplaintEntry], surveys: dict[str, SurveyEntry]):
+    def __init__(
+        self,
+        complaints: dict[str, ComplaintEntry],
+        surveys: dict[str, Entry[SurveyRow]],
+        orders: dict[str, Entry[OrderRow]],
+    ):
         self.complaints = complaints
         self.surveys = surveys
+        self.orders = orders
 
     def __call__(self, envelope: Envelope) -> None:
         event, name = envelope.event, envelope.name
+        if name in ORDER_EVENTS:
+            self.order(event, name, envelope.position)
+            return
         if name in SURVEY_HANDLERS:
             SURVEY_HANDLERS[name](self, event, envelope.position)
             return
@@ -232,9 +248,19 @@ class Applying:
             entry.ticket.status = ENDED[name]
         entry.row = COMPLAINT_CHANGES[name](entry.row, event)._replace(position=envelope.position)
 
+    def order(self, event: Any, name: str, position: int) -> None:
+        order_id = str(event.originator_id)
+        if name == "OrderReceived":
+            self.orders[order_id] = Entry(export_order_rows.received(event, position))
+            return
+        entry = self.orders.get(order_id)
+        if entry is not None:  # None: its receipt was parked as a dead letter
+            changed = export_order_rows.ORDER_CHANGES[name](entry.row, event)
+            entry.row = changed._replace(position=position)
+
     def survey_sent(self, event: Any, position: int) -> None:
         survey_id = str(event.originator_id)
-        self.surveys[survey_id] = SurveyEntry(
+        self.surveys[survey_id] = Entry(
             SurveyRow(
                 survey_id=survey_id,
                 customer_id=str(event.customer_id),

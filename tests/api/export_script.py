@@ -1,5 +1,5 @@
 """The export tests' commands, and the rows they expect worked out from those commands alone:
-three complaints and an order in a window of an hour, one complaint before it and one at its
+three complaints and two orders in a window of an hour, one complaint before it and one at its
 end (both left out), and a survey about the first complaint."""
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Script:
     )
     complaints: list[dict[str, str]] = field(default_factory=list)
     contents: dict[str, str] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)
 
     @property
     def end(self) -> datetime:
@@ -45,7 +46,17 @@ class Script:
     def run(self) -> Script:
         app = self.app
         self.customer = customer(app)
-        self.order = self.place(minutes=0)
+        self.order = self.place(minutes=0, address="1 Road")
+        # the second order: delivered five minutes after its promise by a courier whose
+        # kitchen was chef-3
+        self.delivered = self.place(minutes=5, address="=2 Lane")
+        app.confirm_order(meta(self.at(6)), self.delivered)
+        app.assign_order_department(meta(self.at(6)), self.delivered, "kitchen", "chef-3")
+        app.start_preparation(meta(self.at(7)), self.delivered)
+        app.pack_order(meta(self.at(20)), self.delivered)
+        app.assign_courier(meta(self.at(21)), self.delivered, "courier-5", "fengniao")
+        app.pick_up_order(meta(self.at(25)), self.delivered)
+        app.deliver_order(meta(self.at(50)), self.delivered)
         # A: answered in a minute, classified, handed to technical (agent-9), resolved, closed,
         # then surveyed: five scores, two of them 4 or more, and a comment that looks like a
         # spreadsheet formula
@@ -112,19 +123,20 @@ class Script:
         self.contents[str(complaint_id)] = content
         return complaint_id
 
-    def place(self, minutes: float) -> UUID:
-        self.placed_at, self.promised_at = self.at(minutes), self.at(minutes + 40)
-        return self.app.receive_order(
-            meta(self.placed_at, actor=CUSTOMER),
+    def place(self, minutes: float, address: str) -> UUID:
+        order_id = self.app.receive_order(
+            meta(self.at(minutes), actor=CUSTOMER),
             customer_id=self.customer,
             restaurant="Golden Dumpling",
             region="chaoyang",
             items=[OrderItem("dumplings", 2, Decimal("12.50"))],
             amount="25.00",
-            promised_at=self.promised_at,
-            address="1 Road",
+            promised_at=self.at(minutes + 40),
+            address=address,
             channel="app",
         ).aggregate_id
+        self.addresses[str(order_id)] = address
+        return order_id
 
     def row(
         self,
@@ -179,16 +191,28 @@ class Script:
             "csat": repr(2 / 5),
         }
 
-    def order_row(self) -> dict[str, str]:
-        return {
-            "order_id": str(self.order),
-            "customer_id": str(self.customer),
-            "status": "Received",
-            "region": "chaoyang",
-            "channel": "app",
-            "placed_at": iso(self.placed_at),
-            "promised_at": iso(self.promised_at),
-            "delay_risk": "on_track",
-            "late_min": "",
-            "attributed_to": "",
-        }
+    def order_rows(self) -> list[dict[str, str]]:
+        common = {"customer_id": str(self.customer), "region": "chaoyang", "channel": "app"}
+        common |= {"late_min": "", "attributed_to": ""}
+        return [
+            common
+            | {
+                "order_id": str(self.order),
+                "status": "Received",
+                "placed_at": iso(self.at(0)),
+                "promised_at": iso(self.at(40)),
+                "delivered_at": "",
+                "late_at_delivery_min": "",
+                "ended_at": "",
+            },
+            common
+            | {
+                "order_id": str(self.delivered),
+                "status": "Delivered",
+                "placed_at": iso(self.at(5)),
+                "promised_at": iso(self.at(45)),
+                "delivered_at": iso(self.at(50)),
+                "late_at_delivery_min": "5.0",
+                "ended_at": iso(self.at(50)),
+            },
+        ]

@@ -26,6 +26,7 @@ from tests.api.export_script import Script
 from tests.projections.catch_up import Project
 
 EMPTY_COMPLAINT = dict.fromkeys(KINDS["complaints"].header, "")
+FRONT = "customer_service"
 
 
 @pytest.fixture
@@ -89,7 +90,10 @@ def test_complaints_are_the_rows_the_commands_made(script: Script, get: Get) -> 
 def test_orders_and_surveys_are_the_rows_the_commands_made(script: Script, get: Get) -> None:
     orders = get("orders", params=script.window())
     assert orders.status_code == 200, orders.text
-    assert rows(orders.text) == [script.order_row()]
+    assert rows(orders.text) == [
+        {**row, "address": "[sealed]", "address_access": "sealed:role"}
+        for row in script.order_rows()
+    ]
     surveys = get("surveys", params=script.window())
     assert rows(surveys.text) == [
         {**script.survey_row(), "comment": "[sealed]", "comment_access": "sealed:role"}
@@ -116,12 +120,29 @@ def test_personal_columns_open_only_for_who_may_read_them(script: Script, get: G
     assigned = get("complaints", Role.SUPERVISOR, script.window(), subject="agent-9")
     assert contents(assigned)[a] == (script.contents[a], "opened:assigned")
     # customer service's supervisor reads the two queued there
-    front = get("complaints", Role.SUPERVISOR, script.window(), department="customer_service")
+    front = get("complaints", Role.SUPERVISOR, script.window(), department=FRONT)
     assert contents(front) == {
         a: sealed,
         b: (script.contents[b], "opened:department"),
         c: (script.contents[c], "opened:department"),
     }
+    # every order is queued in customer service: its supervisor reads both addresses (the
+    # delivered one within the grace period, as text a spreadsheet will not evaluate); the
+    # kitchen's assignee reads the order assigned to them, not the other
+    one, two = (str(script.order), str(script.delivered))
+    addresses = {
+        r["order_id"]: (r["address"], r["address_access"])
+        for r in rows(get("orders", Role.SUPERVISOR, script.window(), department=FRONT).text)
+    }
+    assert addresses == {
+        one: ("1 Road", "opened:department"),
+        two: ("'=2 Lane", "opened:department"),
+    }
+    chef = rows(get("orders", Role.SUPERVISOR, script.window(), subject="chef-3").text)
+    assert [(r["address"], r["address_access"]) for r in chef] == [
+        ("[sealed]", "sealed:not_handling"),
+        ("'=2 Lane", "opened:assigned"),
+    ]
     # a compliance officer handles no complaint, but reads survey comments (personal data),
     # shown as text a spreadsheet will not evaluate
     officer = get("complaints", Role.COMPLIANCE_OFFICER, script.window())
