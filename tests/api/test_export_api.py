@@ -24,6 +24,7 @@ from projections.catalog import projections
 from projections.engine.keyset import keyset_scan
 from tests.api.export_script import Script
 from tests.projections.catch_up import Project
+from tests.support import meta
 
 EMPTY_COMPLAINT = dict.fromkeys(KINDS["complaints"].header, "")
 FRONT = "customer_service"
@@ -259,3 +260,19 @@ def test_the_command_line_writes_the_same_rows_without_personal_columns(
     )
     assert backwards.run(settings, backwards) == 2
     assert "`to` must be after `from`" in capsys.readouterr().err
+
+
+def test_before_its_view_is_installed_the_export_is_unavailable(get: Get) -> None:
+    # nothing projected yet: a coded 503 before any byte of CSV
+    answer = get("complaints", params={"from": "2026-12-01", "to": "2026-12-02"})
+    assert answer.status_code == 503
+    assert answer.json()["errors"][0]["extensions"]["code"] == "VIEW_NOT_READY"
+
+
+def test_an_erased_customers_text_reads_erased(script: Script, app: CareLedger, get: Get) -> None:
+    # the customer is erased after the rows were written: the rows stay, the text is gone
+    app.erase_customer(meta(script.at(59)), script.customer)
+    front = get("complaints", Role.SUPERVISOR, script.window(), department=FRONT)
+    opened = {r["complaint_id"]: r["content"] for r in rows(front.text)}
+    assert set(opened.values()) == {"[sealed]", "[erased]"}
+    assert opened[script.complaints[1]["complaint_id"]] == "[erased]"
