@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.conninfo import make_conninfo
 
 import domain
 from application.clusters import ClusterCommands
@@ -24,10 +23,15 @@ from application.master_keys import MasterKeys
 from application.notifications import NotificationCommands
 from application.orders import OrderCommands
 from application.postgres_keystore import PostgresKeyStore, keys_schema
+from application.postgres_target import PostgresTarget
 from application.reassignment import ReassignmentCommands
-from application.recorders import BoundedAggregateRecorder, PostgresReceiptRecorder
+from application.recorders import (
+    BoundedAggregateRecorder,
+    PostgresReceiptRecorder,
+    seek_session_attrs,
+)
 from application.schema_lock import schema_lock
-from application.settings import PostgresTarget, Settings
+from application.settings import Settings
 from application.sqlite_keystore import SQLiteKeyStore
 from application.surveys import SurveyCommands
 from application.transcodings import register_value_types
@@ -131,7 +135,7 @@ class CareLedger(
         assert listen is not None
         return PostgresKeyStore(
             self._keys_datastore or events,
-            _conninfo(listen),
+            listen.conninfo,
             keys_schema(settings.db_schema),
             masters,
             settings.key_cache_seconds,
@@ -166,18 +170,8 @@ class CareLedger(
         super().close()
 
 
-def _conninfo(target: PostgresTarget) -> str:
-    return make_conninfo(
-        host=target.host,
-        port=target.port,
-        dbname=target.dbname,
-        user=target.user,
-        password=target.password or None,
-    )
-
-
 def _datastore(target: PostgresTarget, settings: Settings) -> PostgresDatastore:
-    return PostgresDatastore(
+    datastore = PostgresDatastore(
         target.dbname,
         target.host,
         target.port,
@@ -188,3 +182,5 @@ def _datastore(target: PostgresTarget, settings: Settings) -> PostgresDatastore:
         lock_timeout=settings.db_lock_timeout_s,
         schema=keys_schema(settings.db_schema),
     )
+    seek_session_attrs(datastore, target.target_session_attrs)
+    return datastore

@@ -25,7 +25,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.deadline import DEFAULT_DEADLINE_S, bounded, current
-from application.settings import PREPARED_STATEMENTS_ENV
+from application.settings import PREPARED_STATEMENTS_ENV, TARGET_SESSION_ATTRS_ENV
 
 
 # The library's own methods without its retry (10 tries, 0.2 s apart, each waiting up to the
@@ -70,6 +70,19 @@ class BoundedAggregateRecorder(PostgresAggregateRecorder):
         return bounded(lambda: _select_events(self, originator_id, **kwargs), deadline)
 
 
+def _connect_kwargs(datastore: PostgresDatastore) -> dict[str, Any]:
+    kwargs = datastore.pool.kwargs
+    assert isinstance(kwargs, dict)  # the library passes a dict of connect arguments
+    return kwargs
+
+
+def seek_session_attrs(datastore: PostgresDatastore, attrs: str | None) -> None:
+    """With several hosts, libpq keeps the first whose session has these attributes
+    (`read-write`: the primary); the library's datastore has no argument for it."""
+    if attrs is not None:
+        _connect_kwargs(datastore)["target_session_attrs"] = attrs
+
+
 class CareLedgerPostgresFactory(PostgresFactory):
     aggregate_recorder_class = BoundedAggregateRecorder
 
@@ -78,9 +91,8 @@ class CareLedgerPostgresFactory(PostgresFactory):
         if not strtobool(self.env.get(PREPARED_STATEMENTS_ENV, "y")):
             # Behind a transaction pooler a statement prepared on one server connection is
             # unknown on the next: none at all, even where the library asks (prepare=True).
-            kwargs = self.datastore.pool.kwargs
-            assert isinstance(kwargs, dict)  # the library passes a dict of connect arguments
-            kwargs["prepare_threshold"] = None
+            _connect_kwargs(self.datastore)["prepare_threshold"] = None
+        seek_session_attrs(self.datastore, self.env.get(TARGET_SESSION_ATTRS_ENV))
 
 
 class PostgresReceiptRecorder(PostgresApplicationRecorder):

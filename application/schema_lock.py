@@ -30,13 +30,6 @@ def schema_lock(settings: Settings) -> Iterator[None]:
     if pg is None:
         yield
         return
-    with psycopg.connect(
-        host=pg.host,
-        port=pg.port,
-        dbname=pg.dbname,
-        user=pg.user,
-        password=pg.password or None,
-        autocommit=True,
-    ) as conn:
+    with psycopg.connect(pg.conninfo, autocommit=True) as conn:
         conn.execute(LOCK_SQL, (lock_key(settings.db_schema),))
         yield

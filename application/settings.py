@@ -1,6 +1,8 @@
 """All of CareLedger's configuration, read from environment variables in this one place.
 
-CARELEDGER_DATABASE_URL       unset: embedded SQLite; `postgresql://user:pw@host:port/db`: that
+CARELEDGER_DATABASE_URL       unset: embedded SQLite; `postgresql://user:pw@host:port/db`: that;
+                              several hosts (`…@h1:p1,h2:p2/db?target_session_attrs=read-write`):
+                              the first that accepts writes, so a failover is followed
 CARELEDGER_DATA_DIR           `./data`: embedded database, its key store, a generated dev master key
 CARELEDGER_MASTER_KEY         base64 of 32 bytes wrapping every customer key (production: this or
                               CARELEDGER_MASTER_KEY_FILE required; development: generated into
@@ -94,10 +96,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from application.postgres_target import PostgresTarget, PostgresUrlError, parse_postgres_url
 
 
 class SettingsError(ValueError):
@@ -106,6 +110,7 @@ class SettingsError(ValueError):
 
 POOLERS = ("none", "transaction")
 PREPARED_STATEMENTS_ENV = "CARELEDGER_PREPARED_STATEMENTS"  # read by our recorders' factory
+TARGET_SESSION_ATTRS_ENV = "CARELEDGER_TARGET_SESSION_ATTRS"  # likewise, from the URL
 
 
 class MasterKeyInDataDirError(SettingsError):
@@ -119,15 +124,6 @@ class MasterKeyInDataDirError(SettingsError):
             " or pass CARELEDGER_MASTER_KEY and destroy the file)"
         )
         self.path = path
-
-
-@dataclass(frozen=True)
-class PostgresTarget:
-    host: str
-    port: int
-    dbname: str
-    user: str
-    password: str
 
 
 @dataclass(frozen=True)
@@ -311,7 +307,7 @@ class Settings:
             env = {
                 "PERSISTENCE_MODULE": "application.recorders:CareLedgerPostgresFactory",
                 "POSTGRES_HOST": pg.host,
-                "POSTGRES_PORT": str(pg.port),
+                "POSTGRES_PORT": pg.port,
                 "POSTGRES_DBNAME": pg.dbname,
                 "POSTGRES_USER": pg.user,
                 "POSTGRES_PASSWORD": pg.password,
@@ -322,6 +318,8 @@ class Settings:
                 "APPLICATION_RECORDER_TOPIC": "application.recorders:PostgresReceiptRecorder",
                 PREPARED_STATEMENTS_ENV: "y" if self.db_prepared_statements else "n",
             }
+            if pg.target_session_attrs is not None:
+                env[TARGET_SESSION_ATTRS_ENV] = pg.target_session_attrs
         if self.aggregate_cache_size > 0:
             # Fast-forwarded on every use from the log, so writes by other processes are seen;
             # each command gets its own copy.
@@ -380,16 +378,13 @@ class Settings:
 
 
 def _postgres_target(raw: str, name: str) -> PostgresTarget:
-    url = urlsplit(raw)
-    if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
-        raise SettingsError(f"{name} must look like postgresql://user@host/db")
-    return PostgresTarget(
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 5432,
-        dbname=unquote(url.path.lstrip("/")),
-        user=unquote(url.username or "postgres"),
-        password=unquote(url.password or ""),
-    )
+    try:
+        return parse_postgres_url(raw)
+    except PostgresUrlError as error:
+        raise SettingsError(
+            f"{name} must look like postgresql://user@host:port[,host:port…]/db"
+            f"[?target_session_attrs=read-write]: {error}"
+        ) from None
 
 
 def _read_key_file(path: Path) -> bytes:

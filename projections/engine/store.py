@@ -19,8 +19,9 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from application.postgres_target import PostgresTarget
 from application.schema_lock import LOCK_NAME, XACT_LOCK_SQL, lock_key
-from application.settings import PostgresTarget, Settings
+from application.settings import Settings
 from projections.engine.tables import R
 
 Row = tuple[Any, ...]
@@ -318,9 +319,7 @@ class PostgresViewStore(ViewStore):
 
 
 def target_conninfo(pg: PostgresTarget) -> str:
-    return psycopg.conninfo.make_conninfo(
-        host=pg.host, port=pg.port, dbname=pg.dbname, user=pg.user, password=pg.password or None
-    )
+    return pg.conninfo
 
 
 def open_view_store(settings: Settings) -> ViewStore:
