@@ -113,6 +113,7 @@ QUERIES: dict[str, Permission] = {
         A, S, CO, note="by phone or e-mail through the keyed blind index, or by a number"
     ),
     "complaintDashboard": DASHBOARD,
+    "complaintBreakdown": DASHBOARD,
     "satisfaction": DASHBOARD,
     "orderDelays": DASHBOARD,
     "incidentMetrics": _allow(AN, S, A, CO, IC),

@@ -138,6 +138,9 @@ class ComplaintDashboardView:
     )
     by_severity: list[LabelCount]
     by_department: list[LabelCount]
+    by_agent: list[LabelCount] = strawberry.field(
+        description="Complaints received in the window, by the person responsible now"
+    )
     by_outcome: list[LabelCount]
     first_response_time: Durations = strawberry.field(
         description="First responses sent in the window, and the complaints received in it"
@@ -153,6 +156,13 @@ class ComplaintDashboardView:
     escalations: int
     escalations_by_trigger: list[LabelCount]
     escalations_by_level: list[LabelCount]
+    csat: float | None = strawberry.field(
+        description="Share of 4 and 5 among the scores of the surveys about these complaints"
+        " answered in the window, the five dimensions together"
+    )
+    survey_scores: list[LabelCount] = strawberry.field(
+        description="Those scores, 1 to 5: each answer gives one per dimension"
+    )
 
     @classmethod
     def of(cls, d: ComplaintDashboard) -> ComplaintDashboardView:
@@ -172,6 +182,7 @@ class ComplaintDashboardView:
             by_subcategory=counts(d.by_subcategory),
             by_severity=counts(d.by_severity, Severity),
             by_department=counts(d.by_department, Department),
+            by_agent=counts(d.by_agent),
             by_outcome=counts(d.by_outcome, Resolution),
             first_response_time=Durations.of(d.first_response_time),
             resolution_time=Durations.of(d.resolution_time),
@@ -182,6 +193,8 @@ class ComplaintDashboardView:
             escalations=d.escalations,
             escalations_by_trigger=counts(d.escalations_by_trigger, EscalationTrigger),
             escalations_by_level=counts(d.escalations_by_level),
+            csat=d.csat,
+            survey_scores=counts(d.survey_scores),
         )
 
 

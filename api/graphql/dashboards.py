@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
+from api.graphql.complaint_slices import ComplaintFilter, ComplaintSlice, ComplaintSliceBy
 from api.graphql.consistency import read_at
 from api.graphql.context import Context, Info
 from api.graphql.dashboard_types import (
@@ -17,7 +18,11 @@ from api.graphql.dashboard_types import (
     Satisfaction,
 )
 from domain.errors import InvalidInputError
-from projections.views.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
+from projections.views.complaint_dashboard import (
+    ComplaintDashboardProjection,
+    complaint_breakdown,
+    complaint_dashboard,
+)
 from projections.views.incident_board import IncidentBoardProjection, incident_metrics
 from projections.views.order_delays import OrderDelaysProjection, delay_summary
 from projections.views.satisfaction import SatisfactionProjection, satisfaction
@@ -64,11 +69,17 @@ async def read_window(
 
 
 async def complaint_dashboard_view(
-    context: Context, start: datetime, end: datetime, at_position: int | None = None
+    context: Context,
+    start: datetime,
+    end: datetime,
+    at_position: int | None = None,
+    only: tuple[str, str] | None = None,
 ) -> ComplaintDashboardView:
     start, end = window(start, end)
+    views = [ComplaintDashboardProjection.name]
+    as_of = None  # now
     report = await read_at(
-        context, [ComplaintDashboardProjection.name], at_position, complaint_dashboard, start, end
+        context, views, at_position, complaint_dashboard, start, end, as_of, only
     )
     return ComplaintDashboardView.of(report)
 
@@ -80,10 +91,37 @@ class DashboardQueries:
         " results; staff and analysts"
     )
     async def complaint_dashboard(
-        self, info: Info, from_: From, to: To, at_position: AtPosition = None
+        self,
+        info: Info,
+        from_: From,
+        to: To,
+        at_position: AtPosition = None,
+        filter: Annotated[
+            ComplaintFilter | None,
+            strawberry.argument(description="Only the complaints of one slice"),
+        ] = None,
     ) -> ComplaintDashboardView:
         info.context.authorize("complaintDashboard")
-        return await complaint_dashboard_view(info.context, from_, to, at_position)
+        only = None if filter is None else filter.only()
+        return await complaint_dashboard_view(info.context, from_, to, at_position, only)
+
+    @strawberry.field(
+        description="The complaint dashboard of every department, agent, channel or category"
+        " with figures in the window, by label; staff and analysts"
+    )
+    async def complaint_breakdown(
+        self, info: Info, from_: From, to: To, by: ComplaintSliceBy, at_position: AtPosition = None
+    ) -> list[ComplaintSlice]:
+        info.context.authorize("complaintBreakdown")
+        start, end = window(from_, to)
+        views = [ComplaintDashboardProjection.name]
+        found = await read_at(
+            info.context, views, at_position, complaint_breakdown, start, end, by.value
+        )
+        return [
+            ComplaintSlice.of(by, label, ComplaintDashboardView.of(board))
+            for label, board in found.items()
+        ]
 
     @strawberry.field(description="Survey responses, scores per dimension and CSAT")
     async def satisfaction(

@@ -11,7 +11,7 @@ rows and 24 hour rows instead of 720 hour rows.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,21 +53,31 @@ def spans(first: int, last: int) -> Spans:
     return Spans((first, days_from - HOUR), (days_from, days_to - DAY), (days_to, last))
 
 
-def spanned(hourly: str, daily: str, columns: str, window: Spans) -> tuple[str, list[int]]:
+def spanned(
+    hourly: str,
+    daily: str,
+    columns: str,
+    window: Spans,
+    where: str = "",
+    where_params: Sequence[Any] = (),
+) -> tuple[str, list[Any]]:
     """A FROM clause and its parameters: `columns` of the rows of `hourly` and `daily` that make
-    up the window, to be summed. Empty spans are left out, so a window without a whole day reads
-    the hourly table alone, as before there were daily tables."""
+    up the window, to be summed, and only those matching `where` (with its `where_params`) if
+    given. Empty spans are left out, so a window without a whole day reads the hourly table
+    alone, as before there were daily tables."""
     parts = (
         (hourly, "hour", window.leading),
         (daily, "day", window.days),
         (hourly, "hour", window.trailing),
     )
-    selects, params = [], []
+    also = f" AND {where}" if where else ""
+    selects: list[str] = []
+    params: list[Any] = []
     for table, key, (first, last) in parts:
         if first <= last:
-            selects.append(f"SELECT {columns} FROM {table} WHERE {key} BETWEEN ? AND ?")
-            params += [first, last]
+            selects.append(f"SELECT {columns} FROM {table} WHERE {key} BETWEEN ? AND ?{also}")
+            params += [first, last, *where_params]
     if not selects:  # no bucket at all: a statement that reads no row, not `() AS spanned`
-        selects.append(f"SELECT {columns} FROM {hourly} WHERE hour BETWEEN ? AND ?")
-        params += list(NO_SPAN)
+        selects.append(f"SELECT {columns} FROM {hourly} WHERE hour BETWEEN ? AND ?{also}")
+        params += [*NO_SPAN, *where_params]
     return f"({' UNION ALL '.join(selects)}) AS spanned", params

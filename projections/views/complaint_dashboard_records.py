@@ -30,6 +30,9 @@ class FactRecord(NamedTuple):
     severity: str | None
     department: str | None
     first_response_at: float | None
+    channel: str | None
+    agent: str | None  # the person responsible, as the last assignment named them
+    counted: str  # JSON: what it counted when it happened, to move under its slices (Fact)
 
 
 class CountRecord(NamedTuple):

@@ -432,3 +432,103 @@ def test_a_window_within_an_hour_reads_that_hour_at_a_position(
     dashboard, figure = count
     expected = {"received": 1, "sent": 0, "detections": 0, "reported": 1}[figure]
     assert answer["data"][dashboard][figure] == expected
+
+
+BREAKDOWN = """
+query($from: DateTime!, $to: DateTime!, $at: Int) {
+  complaintBreakdown(from: $from, to: $to, by: AGENT, atPosition: $at) {
+    by label key dashboard { received firstResponseTime { count mean } byDepartment COUNTS }
+  }
+}""".replace("COUNTS", COUNTS)
+FILTERED = """
+query($from: DateTime!, $to: DateTime!, $at: Int, $filter: ComplaintFilter) {
+  complaintDashboard(from: $from, to: $to, atPosition: $at, filter: $filter) {
+    received byAgent COUNTS firstResponseTime { count mean unanswered }
+  }
+}""".replace("COUNTS", COUNTS)
+
+
+def assign(gql: Gql, complaint: str, department: str, person: str, seconds: float) -> int:
+    return step(
+        gql,
+        "assignResponsibility",
+        "AssignResponsibilityInput",
+        {
+            "complaintId": complaint,
+            "department": department,
+            "person": person,
+            "occurredAt": at(seconds),
+        },
+    )
+
+
+def test_the_dashboard_breaks_down_by_agent_and_filters_by_department(gql: Gql) -> None:
+    # given three complaints: li answers hers after 40 s, wu after 20 s; li's second moves to
+    # wu's department, quality, after li answered it after 60 s
+    first, second, third = file_at(gql, 0), file_at(gql, 1), file_at(gql, 2)
+    for complaint in (first, second, third):
+        step(
+            gql,
+            "classifyComplaint",
+            "ClassifyComplaintInput",
+            {
+                "complaintId": complaint,
+                "category": "LOGISTICS",
+                "subcategory": "late",
+                "severity": "GENERAL",
+                "occurredAt": at(5),
+            },
+        )
+    assign(gql, first, "LOGISTICS", "li", 10)
+    assign(gql, second, "QUALITY", "wu", 11)
+    assign(gql, third, "LOGISTICS", "li", 12)
+    for complaint, answered in ((first, 40), (second, 21), (third, 62)):
+        position = step(
+            gql,
+            "sendFirstResponse",
+            "ComplaintInput",
+            {"complaintId": complaint, "occurredAt": at(answered)},
+        )
+    position = assign(gql, third, "QUALITY", "wu", 70)
+    # when an analyst breaks the window down by agent
+    found = gql(BREAKDOWN, {**window(), "at": position}, role=Role.ANALYST)
+    # then li has the first complaint (40 s), wu the other two (20 s and 60 s), in quality
+    assert found["data"]["complaintBreakdown"] == [
+        {
+            "by": "AGENT",
+            "label": "li",
+            "key": "li",
+            "dashboard": {
+                "received": 1,
+                "firstResponseTime": {"count": 1, "mean": 40.0},
+                "byDepartment": [{"label": "logistics", "count": 1}],
+            },
+        },
+        {
+            "by": "AGENT",
+            "label": "wu",
+            "key": "wu",
+            "dashboard": {
+                "received": 2,
+                "firstResponseTime": {"count": 2, "mean": 40.0},
+                "byDepartment": [{"label": "quality", "count": 2}],
+            },
+        },
+    ]
+    # and filtered by the quality department, the dashboard holds wu's two
+    quality = gql(
+        FILTERED,
+        {**window(), "at": position, "filter": {"department": "QUALITY"}},
+        role=Role.SUPERVISOR,
+    )
+    assert quality["data"]["complaintDashboard"] == {
+        "received": 2,
+        "byAgent": [{"label": "wu", "count": 2}],
+        "firstResponseTime": {"count": 2, "mean": 40.0, "unanswered": 0},
+    }
+    # and a filter naming two slices, or none, is refused and reads nothing
+    for bad in ({"department": "QUALITY", "agent": "wu"}, {}):
+        refused = gql(FILTERED, {**window(), "filter": bad}, role=Role.ANALYST)
+        assert [(e["extensions"]["code"], e["message"]) for e in refused["errors"]] == [
+            ("VALIDATION_FAILED", "set exactly one of department, agent, channel and category")
+        ]

@@ -65,6 +65,7 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("customers", "customer.contact", (Y, N, Y, Y, N, Y, N, Y)),
     ("customers", "customerExport", (N, N, N, N, N, Y, N, Y)),
     ("reads", "complaintDashboard", (N, N, Y, Y, N, Y, Y, Y)),
+    ("reads", "complaintBreakdown", (N, N, Y, Y, N, Y, Y, Y)),
     ("reads", "incidentMetrics", (N, N, Y, Y, Y, Y, Y, Y)),
     ("reads", "complaintQueue", (N, N, Y, Y, N, Y, Y, Y)),
     ("reads", "complaints", (Y, N, Y, Y, N, Y, Y, Y)),  # customers their own only
@@ -295,6 +296,7 @@ OPERATIONS: dict[str, Operation] = {
     "customer.contact": read_customer("contact { name }"),
     "customerExport": read("customerExport", "customerId", a_customer),
     "complaintDashboard": window_read("complaintDashboard", "received"),
+    "complaintBreakdown": window_read("complaintBreakdown", "label", after=", by: DEPARTMENT)"),
     "incidentMetrics": window_read("incidentMetrics", "reported"),
     "complaintQueue": lambda gql, c: query(
         gql, "{ complaintQueue { pageInfo { hasNextPage } } }", {}, **who(c, ALICE)

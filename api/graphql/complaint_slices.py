@@ -1,0 +1,68 @@
+"""The complaint dashboard filtered by one slice, or broken down by every value of one:
+department, agent, channel or category (projections/views/complaint_dashboard_slices)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from api.graphql.dashboard_types import ComplaintDashboardView, enum_key
+from api.graphql.enums import Category, Channel
+from api.graphql.enums import ComplaintDepartment as Department
+from domain.errors import InvalidInputError
+
+
+@strawberry.enum(description="What the complaint dashboard is broken down or filtered by")
+class ComplaintSliceBy(Enum):
+    DEPARTMENT = "department"
+    AGENT = "agent"
+    CHANNEL = "channel"
+    CATEGORY = "category"
+
+
+ENUMS: dict[str, type[Enum] | None] = {
+    "department": Department,
+    "agent": None,
+    "channel": Channel,
+    "category": Category,
+}
+
+
+@strawberry.input(
+    description="One slice of the complaints: set exactly one field. The figures are those of"
+    " the complaints in it now (a reassigned complaint takes what it counted along)"
+)
+class ComplaintFilter:
+    department: Department | None = None
+    agent: str | None = strawberry.field(default=None, description="The person responsible")
+    channel: Channel | None = None
+    category: Category | None = None
+
+    def only(self) -> tuple[str, str]:
+        chosen = [
+            (by, str(value.value if isinstance(value, Enum) else value))
+            for by in ENUMS
+            if (value := getattr(self, by)) is not None
+        ]
+        if len(chosen) != 1:
+            raise InvalidInputError(
+                "filter", "set exactly one of department, agent, channel and category"
+            )
+        return chosen[0]
+
+
+@strawberry.type(description="One value of a breakdown and its complaint dashboard")
+class ComplaintSlice:
+    by: ComplaintSliceBy
+    label: str = strawberry.field(description="As the read model keeps it (quality, agent-li)")
+    key: str = strawberry.field(
+        description="The schema's enum value (QUALITY); the label itself for an agent"
+    )
+    dashboard: ComplaintDashboardView
+
+    @classmethod
+    def of(
+        cls, by: ComplaintSliceBy, label: str, dashboard: ComplaintDashboardView
+    ) -> ComplaintSlice:
+        return cls(by=by, label=label, key=enum_key(ENUMS[by.value], label), dashboard=dashboard)

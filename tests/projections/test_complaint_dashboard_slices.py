@@ -1,0 +1,272 @@
+"""The complaint dashboard by department, agent, channel and category: every figure of every
+slice checked against a recomputation from the scripted hours' commands, written out below as
+what each complaint went through (not from the view's code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pytest
+
+from application.app import CareLedger
+from domain.survey import Scores, SurveySubject, survey_id_for
+from projections.engine.store import ViewStore
+from projections.views.complaint_dashboard import (
+    ComplaintDashboard,
+    ComplaintDashboardProjection,
+    complaint_breakdown,
+    complaint_dashboard,
+)
+from tests.projections.batch_invariance import live_and_rebuilt
+from tests.projections.catch_up import Project
+from tests.projections.complaint_hours import at, run_scenario
+from tests.support import CUSTOMER, meta
+
+Time = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Story:
+    """One complaint of tests/projections/complaint_hours.py as its commands tell it, with its
+    labels as they end (C2 ends in quality, food_safety)."""
+
+    channel: str
+    category: str | None
+    department: str | None
+    agent: str | None
+    received: Time
+    answered: Time | None
+    resolved: tuple[Time, ...] = ()
+    sla: tuple[tuple[str, str, Time], ...] = ()  # clock, met | breached, when
+    escalated: tuple[Time, ...] = ()
+    scores: tuple[Time, tuple[int, ...]] | None = None  # its survey's answer
+
+
+FR, REG, RES = "first_response", "registration", "resolution"
+STORIES = {
+    "c0": Story(
+        "phone",
+        "logistics",
+        "logistics",
+        "p0",
+        (8, 30),
+        (8, 31),
+        ((9, 30),),
+        ((FR, "met", (8, 31)), (REG, "met", (8, 40)), (RES, "met", (9, 30))),
+    ),
+    "c1": Story(
+        "app",
+        "product_quality",
+        "quality",
+        "p1",
+        (9, 5),
+        (9, 6),
+        ((9, 35), (10, 25)),
+        ((FR, "met", (9, 6)), (REG, "met", (9, 10)), (RES, "met", (9, 35)), (RES, "met", (10, 25))),
+        scores=((10, 50), (5, 4, 2, 3, 4)),
+    ),
+    "c2": Story(
+        "phone",
+        "food_safety",
+        "quality",
+        "p2",
+        (9, 10),
+        (9, 20),
+        (),
+        ((FR, "breached", (9, 20)), (REG, "met", (9, 30))),
+        ((9, 20),),
+    ),
+    "c3": Story(
+        "email",
+        "service_attitude",
+        "customer_service",
+        "p3",
+        (9, 30),
+        (9, 45),
+        ((10, 40),),
+        ((FR, "breached", (9, 40)), (REG, "met", (9, 50)), (RES, "met", (10, 40))),
+        ((9, 40),),
+    ),
+    "c4": Story(
+        "web",
+        "after_sales",
+        "after_sales",
+        "p4",
+        (9, 50),
+        (9, 52),
+        (),
+        ((FR, "met", (9, 52)), (REG, "met", (9, 55)), ("after_sales_handback", "met", (10, 15))),
+    ),
+    "c5": Story(
+        "chat",
+        "privacy",
+        "technical",
+        "p5",
+        (10, 0),
+        (10, 1),
+        (),
+        ((FR, "met", (10, 1)), (REG, "met", (10, 5)), ("technical_handback", "breached", (11, 15))),
+        ((10, 5), (10, 30), (11, 15)),
+    ),
+    "c6": Story(
+        "sms",
+        "product_quality",
+        "merchant_relations",
+        "p6",
+        (10, 20),
+        (10, 21),
+        ((10, 45),),
+        ((FR, "met", (10, 21)), (REG, "met", (10, 25)), (RES, "met", (10, 45))),
+    ),
+    "c7": Story("api", None, None, None, (10, 40), None),
+}
+
+
+def seconds(t: Time) -> int:
+    return t[0] * 3600 + t[1] * 60
+
+
+def nearest_rank(values: list[int], percent: int) -> float | None:
+    ranked = sorted(values)
+    return float(ranked[max(1, -(-percent * len(ranked) // 100)) - 1]) if ranked else None
+
+
+@dataclass
+class Expected:
+    """A slice's figures recomputed from its stories over the hours [start, end)."""
+
+    received: int = 0
+    first_response: list[int] = field(default_factory=list)
+    unanswered: int = 0
+    resolution: list[int] = field(default_factory=list)
+    complaints_resolved: int = 0
+    met: dict[str, int] = field(default_factory=dict)
+    breached: dict[str, int] = field(default_factory=dict)
+    escalations: int = 0
+    scores: list[int] = field(default_factory=list)
+
+    def add(self, story: Story, start: int, end: int) -> None:
+        def inside(t: Time) -> bool:
+            return start <= seconds(t) < end
+
+        received = seconds(story.received)
+        if inside(story.received):
+            self.received += 1
+            if story.answered is None or seconds(story.answered) >= end:
+                # unanswered at the window's end (these windows all ended before now)
+                self.first_response.append(end - received)
+                self.unanswered += story.answered is None
+        if story.answered is not None and inside(story.answered):
+            self.first_response.append(seconds(story.answered) - received)
+        resolutions = [seconds(t) - received for t in story.resolved if inside(t)]
+        self.resolution += resolutions
+        self.complaints_resolved += bool(resolutions)
+        for clock, result, when in story.sla:
+            if inside(when):
+                book = self.met if result == "met" else self.breached
+                book[clock] = book.get(clock, 0) + 1
+        self.escalations += sum(1 for t in story.escalated if inside(t))
+        if story.scores is not None and inside(story.scores[0]):
+            self.scores += story.scores[1]
+
+    def check(self, board: ComplaintDashboard) -> None:
+        assert board.received == self.received
+        fr = board.first_response_time
+        assert (fr.count, fr.unanswered) == (len(self.first_response), self.unanswered)
+        for measured, durations in (
+            (fr, self.first_response),
+            (board.resolution_time, self.resolution),
+        ):
+            assert measured.count == len(durations)
+            assert (measured.p50, measured.p90, measured.p99) == tuple(
+                nearest_rank(durations, p) for p in (50, 90, 99)
+            )
+            assert measured.mean == (sum(durations) / len(durations) if durations else None)
+        assert board.resolutions == len(self.resolution)
+        assert board.complaints_resolved == self.complaints_resolved
+        assert (board.sla_met, board.sla_breached) == (self.met, self.breached)
+        clocks = self.met.keys() | self.breached.keys()
+        assert board.sla_met_share == {
+            c: self.met.get(c, 0) / (self.met.get(c, 0) + self.breached.get(c, 0)) for c in clocks
+        }
+        assert board.escalations == self.escalations
+        satisfied = sum(1 for s in self.scores if s >= 4)
+        assert board.csat == (satisfied / len(self.scores) if self.scores else None)
+
+
+def expected_by(by: str, start: datetime, end: datetime) -> dict[str, Expected]:
+    slices: dict[str, Expected] = {}
+    first, last = seconds((start.hour, 0)), seconds((end.hour, 0))
+    for story in STORIES.values():
+        value = getattr(story, by)
+        if value is not None:
+            slices.setdefault(value, Expected()).add(story, first, last)
+    return slices
+
+
+def record(app: CareLedger) -> None:
+    """The scripted hours, and C1's customer answering its survey at 10:50."""
+    ids = run_scenario(app)
+    app.send_survey(meta(at(10, 45)), ids["customer"], "complaint", ids["c1"], "sms")
+    survey = survey_id_for(SurveySubject.COMPLAINT, ids["c1"])
+    app.respond_to_survey(meta(at(10, 50), actor=CUSTOMER), survey, Scores(5, 4, 2, 3, 4))
+
+
+WINDOWS = [
+    (at(9, 0), at(10, 0)),
+    (at(9, 0), at(11, 0)),
+    (at(10, 0), at(11, 0)),
+    (at(8, 0), at(12, 0)),
+]
+
+
+@pytest.mark.parametrize("by", ["department", "agent", "channel", "category"])
+def test_every_slice_has_the_figures_of_its_complaints(
+    app: CareLedger, views: ViewStore, project: Project, by: str
+) -> None:
+    # given the scripted hours, projected one event per batch (C2 reassigned from logistics to
+    # quality at 10:20 and reclassified from logistics to food_safety at 09:50, after its late
+    # answer and its breach), and a survey answered about C1
+    record(app)
+    project(ComplaintDashboardProjection(), batch_size=1)
+    for start, end in WINDOWS:
+        # when the window is broken down by the slice
+        found = complaint_breakdown(views, start, end, by)
+        expected = expected_by(by, start, end)
+        # then it holds exactly the values with complaints, each with its complaints' figures
+        # (C2's with quality and food_safety, none left with logistics)
+        shown = {v for v, e in expected.items() if e != Expected()}
+        assert set(found) == shown, (start, end)
+        for value in shown:
+            expected[value].check(found[value])
+            # and filtering the dashboard by that value gives the same figures
+            assert complaint_dashboard(views, start, end, only=(by, value)) == found[value]
+
+
+def test_a_slice_moves_with_its_complaint_and_a_rebuild_agrees(
+    app: CareLedger, views: ViewStore, project: Project
+) -> None:
+    # given the scripted hours
+    record(app)
+    project(ComplaintDashboardProjection())
+    # then C2's late first response (600 s) and its breach count for quality, where it ended,
+    # with C1's 60 s; logistics keeps only C0's resolution
+    quality = complaint_dashboard(views, at(9, 0), at(11, 0), only=("department", "quality"))
+    assert (quality.first_response_time.count, quality.first_response_time.mean) == (2, 330.0)
+    assert quality.sla_breached == {"first_response": 1}
+    assert quality.csat == 3 / 5  # C1's survey: 5, 4, 2, 3, 4
+    logistics = complaint_dashboard(views, at(9, 0), at(11, 0), only=("department", "logistics"))
+    assert (logistics.received, logistics.first_response_time.count) == (0, 0)
+    assert (logistics.resolutions, logistics.sla_met) == (1, {"resolution": 1})
+    # and an agent with nothing in the window has an empty dashboard, not an error
+    nobody = complaint_dashboard(views, at(9, 0), at(11, 0), only=("agent", "nobody"))
+    assert (nobody.received, nobody.first_response_time.count, nobody.csat) == (0, 0, None)
+    # and a slice that is not kept is refused
+    with pytest.raises(ValueError, match="no slice 'region'"):
+        complaint_breakdown(views, at(9, 0), at(11, 0), "region")
+    # and a rebuild in batches of one holds the same rows, no slice row left at 0
+    live, rebuilt = live_and_rebuilt(app, views, ComplaintDashboardProjection(), batch_size=1)
+    assert live == rebuilt
+    for table in ("slice_counts", "slice_counts_daily", "slice_durations"):
+        assert live[table] and all(row[5] != 0 for row in live[table])
