@@ -200,6 +200,7 @@ MUTATIONS: dict[str, Permission] = {
 
 SUBSCRIPTIONS: dict[str, Permission] = {
     "complaintDashboardUpdates": DASHBOARD,
+    "openIncidentsUpdates": INCIDENT_READ,
     "complaintChanges": COMPLAINT_READ,
     "incidentChanges": INCIDENT_READ,
     "alertRaised": _allow(A, S, IC, CO, note=ALL_ALERTS_NOTE),

@@ -8,21 +8,27 @@ the same refusal has over HTTP (api/errors.py), and nothing is started for the c
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
 import strawberry
 
 from api.graphql.complaints import ComplaintView, load_complaint
-from api.graphql.consistency import views_behind
+from api.graphql.consistency import read_view, views_behind
 from api.graphql.context import Context, Info, parse_id
 from api.graphql.dashboard_types import ComplaintDashboardView
 from api.graphql.dashboards import From, To, complaint_dashboard_view, window
 from api.graphql.incidents import IncidentView, load_incident
+from api.graphql.list_types import OpenIncident
 from api.graphql.live import live_feed
+from domain.errors import InvalidInputError
+from projections.engine.projection import Projection
+from projections.engine.reading import MAX_PAGE
 from projections.views.complaint_dashboard import ComplaintDashboardProjection
+from projections.views.incident_board import IncidentBoardProjection, open_incidents
 
+T = TypeVar("T")
 V = TypeVar("V", ComplaintView, IncidentView)
 Load = Callable[[Info, UUID, "int | None"], Awaitable[V]]
 
@@ -55,26 +61,50 @@ async def entity_changes(info: Info, id: strawberry.ID, load: Load[V]) -> AsyncG
     return changes_of(info, entity_id, load)
 
 
-async def dashboard_updates(
-    context: Context, start: datetime, end: datetime
-) -> AsyncGenerator[ComplaintDashboardView, None]:
-    """The dashboard now, then again each time the log moves and its figures changed."""
-    view = [ComplaintDashboardProjection.name]
+async def view_updates(
+    context: Context, projection: type[Projection], read: Callable[[], Awaitable[T]]
+) -> AsyncGenerator[T, None]:
+    """What `read` answers now, then again each time the log moves with events of the view's
+    and the answer changed."""
+    view = [projection.name]
     async with live_feed(context.services).subscription() as mailbox:
-        shown = await complaint_dashboard_view(context, start, end)
+        shown = await read()
         yield shown
-        topics = ComplaintDashboardProjection.topics()
+        topics = projection.topics()
         while (tick := await mailbox.next()) is not None:
             # Wait for the view up to its own last event in the tick, not the log's head: the
             # view records stretches of other events only every so often.
             needed = tick.last_of(topics)
             if needed is None:
-                continue  # none of the dashboard's events: its figures did not change
+                continue  # none of the view's events: what it shows did not change
             await views_behind(context, view, needed, CATCH_UP_S)
-            board = await complaint_dashboard_view(context, start, end)
-            if board != shown:
-                yield board
-                shown = board
+            now = await read()
+            if now != shown:
+                yield now
+                shown = now
+
+
+def dashboard_updates(
+    context: Context, start: datetime, end: datetime
+) -> AsyncGenerator[ComplaintDashboardView, None]:
+    """The dashboard now, then again each time its figures changed."""
+    return view_updates(
+        context,
+        ComplaintDashboardProjection,
+        lambda: complaint_dashboard_view(context, start, end),
+    )
+
+
+def open_incidents_updates(context: Context, first: int) -> AsyncGenerator[list[OpenIncident]]:
+    """The open incidents (the board's first `first`), then again each time the board moved."""
+
+    async def board() -> list[OpenIncident]:
+        page = await read_view(
+            context, open_incidents, context.services.views, now=datetime.now(UTC), limit=first
+        )
+        return [OpenIncident.of(card) for card in page.rows]
+
+    return view_updates(context, IncidentBoardProjection, board)
 
 
 @strawberry.type
@@ -89,6 +119,18 @@ class LiveSubscriptions:
         info.context.authorize("complaintDashboardUpdates")
         start, end = window(from_, to)
         return dashboard_updates(info.context, start, end)
+
+    @strawberry.subscription(
+        description="The open incidents, gravest first, then again whenever the incident"
+        " board changes (a report, an assessment, a warning, an update, a resolution)"
+    )
+    async def open_incidents_updates(
+        self, info: Info, first: int = 50
+    ) -> AsyncGenerator[list[OpenIncident], None]:
+        info.context.authorize("openIncidentsUpdates")
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidInputError("first", f"must be from 1 to {MAX_PAGE}")
+        return open_incidents_updates(info.context, first)
 
     @strawberry.subscription(
         description="The complaint now, then each new version of it; customers their own"
