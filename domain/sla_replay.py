@@ -72,10 +72,19 @@ CalendarAt = Callable[[str, datetime], WorkCalendar]
 class Proposal:
     policy: SlaPolicy
     calendar_at: CalendarAt
+    chosen: dict[tuple[str, str | None, int], Choice] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # the few distinct choices, made once each
 
     def choice(self, clock: ClockName, at: datetime, severity: str | None) -> Choice:
         calendar = self.calendar_at(self.policy.calendar_of(clock), at)
-        return Choice(self.policy, calendar, self.policy.target_s(clock, severity))
+        key = (clock, severity, id(calendar))  # the book and the proposal keep each calendar
+        made = self.chosen.get(key)
+        if made is None:
+            made = self.chosen[key] = Choice(
+                self.policy, calendar, self.policy.target_s(clock, severity)
+            )
+        return made
 
 
 @dataclass

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from domain.calendar import working_s
 from domain.sla import ClockName
 from domain.sla_replay import ClockRun, Proposal, StepKind, replay
-from projections.engine.reading import HOUR, epoch, hour_of, hours_between
+from projections.engine.reading import HOUR, epoch, hours_between
 from projections.engine.store import ViewStore
 from projections.views.complaint_dashboard import ComplaintDashboard, met_share
 from projections.views.complaint_dashboard_records import with_ages
@@ -82,15 +82,15 @@ class WhatIf:
 
 @dataclass
 class _Tally:
-    first: int
-    last: int
+    start: datetime  # the window's first whole hour
+    end: datetime  # the end of its last
     aged_at: datetime  # when a complaint still unanswered is aged
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     durations: Histograms = field(default_factory=Histograms)
     waiting: list[int] = field(default_factory=list)  # unanswered complaints' ages, ms
 
     def within(self, at: datetime) -> bool:
-        return self.first <= hour_of(at) <= self.last
+        return self.start <= at < self.end
 
     def figures(self) -> SlaFigures:
         def by_clock(result: str) -> dict[str, int]:
@@ -126,7 +126,7 @@ def sla_what_if(
     window_start = datetime.fromtimestamp(first, UTC)
     window_end = datetime.fromtimestamp(last + HOUR, UTC)
     horizon = window_end if now is None else max(window_start, min(window_end, now))
-    tally = _Tally(first, last, horizon)
+    tally = _Tally(window_start, window_end, horizon)
     changed: list[OutcomeChange] = []
     replayed = changed_n = 0
     for page in timelines(store, window_start, window_end):
