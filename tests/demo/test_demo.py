@@ -24,6 +24,7 @@ from demo.day import DaySpec
 from demo.notices import deliver_day
 from demo.run import DemoRun, record_day
 from demo.world import REGIONS
+from domain.calendar import shift
 from domain.complaint import Complaint
 from domain.incident import Incident
 from domain.meta import Channel
@@ -35,7 +36,8 @@ from projections.views.agent_queue import queue_counts
 from projections.views.audit_trail import actor_history, entity_history
 from tests.backends import MASTER_KEY
 
-SPEC = DaySpec(orders=60, seed=11, day=date(2026, 11, 22))
+SPEC = DaySpec(orders=60, seed=11, day=date(2026, 11, 22))  # a Sunday
+SPEC_START = datetime(2026, 11, 22, tzinfo=UTC)
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TIME_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00:00")
 PAGE = 500
@@ -321,3 +323,10 @@ def test_the_after_sales_desk_keeps_office_hours(day: tuple[CareLedger, DemoRun]
     assert {c for clock, c in calendars if clock == "after_sales_handback"} == {
         "after-sales-office"
     }
+    # and each is due after 24 h of the office's working time, not of wall time: handed on
+    # on a Sunday, it waits for Monday 09:00 in Shanghai
+    office = app.sla_book().calendar_at("after-sales-office", SPEC_START)
+    handbacks = [e for e in started if str(e.clock) == "after_sales_handback"]
+    for e in handbacks:
+        assert e.due_at == shift(office, e.meta.occurred_at, 24 * 3600)
+        assert e.due_at - e.meta.occurred_at > timedelta(days=2)
