@@ -135,6 +135,7 @@ QUERIES: dict[str, Permission] = {
     "slaCatalog": _allow(A, S, AN, CO),
     "complaintSlaExplain": _allow(A, S, AN, CO),
     "slaWhatIf": _allow(S, AN, note="replays the window's complaints; writes nothing"),
+    "tierThresholds": _allow(A, S, AN, CO),
 }
 
 _ORDER_COMMANDS = (
@@ -182,6 +183,7 @@ MUTATIONS: dict[str, Permission] = {
     "defineSlaCalendar": SLA_ADMINS,
     "defineSlaPolicy": SLA_ADMINS,
     "setSlaPolicyRules": SLA_ADMINS,
+    "defineTierThresholds": _allow(note="the completed-order spend each customer tier needs"),
     "reportIncident": _allow(IC, S, A),
     **dict.fromkeys(_INCIDENT_COMMANDS.split(), RESPONDERS),
     "acceptCluster": RESPONDERS,
@@ -191,7 +193,7 @@ MUTATIONS: dict[str, Permission] = {
     "expireSurvey": STAFF,
     "registerCustomer": STAFF,
     "changeContact": CUSTOMER_OR_STAFF,
-    "assignTier": _allow(S),
+    "assignTier": _allow(S, note="by hand, with a reason; or back to the spend"),
     "eraseCustomer": _allow(CO),
     "acknowledgeAlert": _allow(A, S, IC),
     "setNoticePreferences": CUSTOMER_OR_STAFF,

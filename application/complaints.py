@@ -38,7 +38,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
                 order_id=order_id,
                 channel=channel,
                 content=self.vault.seal(customer_id, content),
-                sla=self.sla_context(customer_id),
+                sla=self.filing_context(customer_id, meta.occurred_at),
             ),
         )
 
@@ -51,7 +51,11 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
             Complaint,
             complaint_id,
             lambda c: c.classify(
-                meta, category, subcategory, severity, self.sla_context(c.customer_id)
+                meta,
+                category,
+                subcategory,
+                severity,
+                self.sla_context(c.customer_id, meta.occurred_at),
             ),
         )
 
@@ -64,7 +68,11 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
             Complaint,
             complaint_id,
             lambda c: c.reclassify(
-                meta, category, subcategory, severity, self.sla_context(c.customer_id)
+                meta,
+                category,
+                subcategory,
+                severity,
+                self.sla_context(c.customer_id, meta.occurred_at),
             ),
         )
 
@@ -77,7 +85,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
             Complaint,
             complaint_id,
             lambda c: c.assign_responsibility(
-                meta, department, person, self.sla_context(c.customer_id)
+                meta, department, person, self.sla_context(c.customer_id, meta.occurred_at)
             ),
         )
 
@@ -133,7 +141,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
             meta,
             Complaint,
             complaint_id,
-            lambda c: c.resume(meta, self.sla_context(c.customer_id)),
+            lambda c: c.resume(meta, self.sla_context(c.customer_id, meta.occurred_at)),
         )
 
     @command()
@@ -183,7 +191,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
             meta,
             Complaint,
             complaint_id,
-            lambda c: c.dispute_resolution(meta, self.sla_context(c.customer_id)),
+            lambda c: c.dispute_resolution(meta, self.sla_context(c.customer_id, meta.occurred_at)),
         )
 
     @command()

@@ -70,7 +70,8 @@ class CustomerCommands(CommandHandling):
         return outcome
 
     @command()
-    def assign_tier(self, meta: Meta, customer_id: UUID, tier: str) -> Outcome:
+    def assign_tier(self, meta: Meta, customer_id: UUID, tier: str | None) -> Outcome:
+        """A tier set by hand, with the reason (None: the tier follows the spend again)."""
         return self.change(meta, Customer, customer_id, lambda c: c.assign_tier(meta, tier))
 
     @command()

@@ -45,7 +45,7 @@ class HistoryImportCommands(ComplaintCommands):
             filing = Filing(
                 new_id(meta, Complaint), customer_id, order_id, channel, seal(content), received_at
             )
-            sla = self.sla_context(customer_id)
+            sla = self.filing_context(customer_id, received_at)
             return imported_complaint(meta, filing, steps, sla, seal, order_amount)
 
         return self.create(meta, Complaint, build)

@@ -5,9 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from application.errors import NotFoundError
 from application.handling import Outcome, command, new_id
 from application.ledgers import LedgerCommands
 from application.vault import Vault
+from domain.customer import Customer
 from domain.meta import Meta
 from domain.order import Order
 from domain.order_ledger import OrderLedger
@@ -96,7 +98,19 @@ class OrderCommands(LedgerCommands):
 
     @command()
     def deliver_order(self, meta: Meta, order_id: UUID) -> Outcome:
-        return self.change(meta, Order, order_id, lambda o: o.deliver(meta))
+        """Delivers the order and counts its amount in its customer's spend (their tier
+        follows it), in one transaction; a customer never registered counts nothing."""
+
+        def deliver(order: Order) -> tuple[Customer, ...]:
+            order.deliver(meta)
+            try:
+                customer = self.load(Customer, order.customer_id)
+            except NotFoundError:
+                return ()
+            customer.record_spend(meta, order.id, order.amount)
+            return (customer,) if customer.pending_events else ()
+
+        return self.change_together(meta, Order, order_id, deliver)
 
     @command()
     def fail_delivery(self, meta: Meta, order_id: UUID, reason: str) -> Outcome:

@@ -5,13 +5,14 @@ choose them) and the book every complaint command that starts or moves a clock r
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
 from application.errors import NotFoundError
-from application.handling import CommandHandling, Outcome, command
+from application.handling import Outcome, command
+from application.tiers import TierCommands
 from domain.calendar import WorkCalendar
 from domain.complaint import Complaint
-from domain.customer import Customer
 from domain.meta import Meta
 from domain.sla import SlaPolicy
 from domain.sla_book import STANDARD_BOOK, PolicyRule, SlaBook, SlaContext
@@ -19,7 +20,7 @@ from domain.sla_catalog import SLA_CATALOG_ID, SlaCatalog
 from domain.sla_explain import ClockStory, explain
 
 
-class SlaCatalogCommands(CommandHandling):
+class SlaCatalogCommands(TierCommands):
     def sla_book(self) -> SlaBook:
         """The book as recorded; the built-in one before any admin defined anything."""
         try:
@@ -27,19 +28,19 @@ class SlaCatalogCommands(CommandHandling):
         except NotFoundError:
             return STANDARD_BOOK
 
-    def sla_context(self, customer_id: UUID) -> SlaContext:
+    def sla_context(self, customer_id: UUID, at: datetime) -> SlaContext:
+        """The book, and the customer's tier at `at` where the rules name tiers."""
         book = self.sla_book()
-        return SlaContext(book, self._tier_of(customer_id) if _rules_name_tiers(book) else None)
+        return SlaContext(book, self.tier_of(customer_id, at) if _rules_name_tiers(book) else None)
+
+    def filing_context(self, customer_id: UUID, at: datetime) -> SlaContext:
+        """As `sla_context`, with the tier always: the complaint records the one it came in
+        with (the agent queue orders by it)."""
+        return SlaContext(self.sla_book(), self.tier_of(customer_id, at))
 
     def clock_context(self) -> SlaContext:
         """Enough to settle or sweep a clock (its calendar): no tier, nothing chosen."""
         return SlaContext(self.sla_book())
-
-    def _tier_of(self, customer_id: UUID) -> str | None:
-        try:
-            return str(self.load(Customer, customer_id, shared=True).tier)
-        except NotFoundError:
-            return None
 
     def explain_complaint_sla(self, complaint_id: UUID) -> list[ClockStory]:
         """Each of the complaint's clocks, step by step, from its recorded events."""
@@ -66,7 +67,7 @@ class SlaCatalogCommands(CommandHandling):
             meta,
             Complaint,
             complaint_id,
-            lambda c: c.retarget_sla(meta, self.sla_context(c.customer_id)),
+            lambda c: c.retarget_sla(meta, self.sla_context(c.customer_id, meta.occurred_at)),
         )
 
     def _in_catalog(self, meta: Meta, action: Callable[[SlaCatalog], None]) -> Outcome:

@@ -39,6 +39,7 @@ from domain.errors import (
 from domain.meta import ID_MAX, Channel
 from domain.sla import ClockName, SlaClock
 from domain.sla_book import STANDARD_CONTEXT, ClockFacts, SlaContext
+from domain.tiers import Tier
 from domain.values import Sealed, bounded_text, money, one_of
 
 S = ComplaintStatus
@@ -48,6 +49,7 @@ ROOT_CAUSE_MAX = 2000
 class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
     TOPIC = "careledger.Complaint"
     Event = ComplaintEvent
+    tier: Tier = Tier.STANDARD  # a class default: complaints from before tiers were noted
     # the events the mixins record: naming them here registers their topics
     SlaClockStarted = clocks.SlaClockStarted
     SlaClockRetargeted = clocks.SlaClockRetargeted
@@ -139,9 +141,17 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
             policy_version=policy.version,
             id=id,
         )
+        if sla.tier is not None and sla.tier != Tier.STANDARD:
+            complaint._tier_noted(meta=meta, tier=Tier(sla.tier))
         for clock in (ClockName.FIRST_RESPONSE, ClockName.REGISTRATION, ClockName.RESOLUTION):
             complaint._start_clock(meta, clock, sla)
         return complaint
+
+    @recorded("ComplaintTierNoted")
+    def _tier_noted(self, meta: Meta, tier: Tier) -> None:
+        """The customer's tier when the complaint came in, above standard (the queue puts a
+        higher tier's equally due complaint first)."""
+        self.tier = Tier(tier)
 
     @property
     def is_open(self) -> bool:

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
 from domain.base import CareAggregate, Meta, recorded
 from domain.errors import InvalidInputError
+from domain.tiers import MAX_WINDOW_DAYS, Tier, TierThresholds
 from domain.values import Sealed, one_of
+
+__all__ = ["Customer", "CustomerStatus", "Spend", "Tier"]
 
 LOCALES = ("zh-CN", "en")
 
@@ -16,11 +21,13 @@ class CustomerStatus(StrEnum):
     ERASED = "Erased"
 
 
-class Tier(StrEnum):
-    STANDARD = "standard"
-    SILVER = "silver"
-    GOLD = "gold"
-    PLATINUM = "platinum"
+@dataclass(frozen=True)
+class Spend:
+    """What one completed order cost the customer, and when it was delivered."""
+
+    order_id: UUID
+    at: datetime
+    amount: Decimal
 
 
 def _own_contact(customer_id: UUID, contact: Sealed) -> Sealed:
@@ -32,7 +39,10 @@ def _own_contact(customer_id: UUID, contact: Sealed) -> Sealed:
 
 
 class Customer(CareAggregate):
-    """A customer's sealed contact details and tier; erasure leaves only the fact it happened."""
+    """A customer's sealed contact details and tier; erasure leaves only the fact it happened.
+
+    The tier follows the customer's completed-order spend (docs/architecture.md#customer-tiers)
+    unless a supervisor set one by hand, with a reason, until they return it to the spend."""
 
     TOPIC = "careledger.Customer"
 
@@ -60,14 +70,66 @@ class Customer(CareAggregate):
     def _contact_changed(self, meta: Meta, contact: Sealed) -> None:
         self.contact = contact
 
-    def assign_tier(self, meta: Meta, tier: str) -> None:
-        valid = one_of("tier", tier, Tier)
+    def assign_tier(self, meta: Meta, tier: str | None) -> None:
+        """Sets the tier by hand (None: it follows the spend again); the reason is required."""
+        valid = None if tier is None else one_of("tier", tier, Tier)
+        if meta.reason is None or not (meta.reason.text or "").strip():
+            raise InvalidInputError("reasonText", "a tier set by hand needs a reason")
         self.require("assign a tier", {CustomerStatus.ACTIVE})
+        if valid is None:
+            if self.tier_set_by_hand is not None:
+                self._tier_follows_spend(meta=meta)
+            return
         self._tier_assigned(meta=meta, tier=valid)
 
     @recorded("TierAssigned")
     def _tier_assigned(self, meta: Meta, tier: Tier) -> None:
         self.tier = Tier(tier)
+        self._manual_tier: Tier | None = Tier(tier)
+
+    @recorded("TierFollowsSpend")
+    def _tier_follows_spend(self, meta: Meta) -> None:
+        self.tier = Tier.STANDARD
+        self._manual_tier = None
+
+    @property
+    def tier_set_by_hand(self) -> Tier | None:
+        """The tier a supervisor set; a customer recorded before tiers followed spend, whose
+        every tier was set by hand, has their non-standard tier read as set by hand."""
+        if "_manual_tier" in self.__dict__:
+            manual: Tier | None = self.__dict__["_manual_tier"]
+            return None if manual is None else Tier(manual)
+        return None if self.tier == Tier.STANDARD else Tier(self.tier)
+
+    def record_spend(self, meta: Meta, order_id: UUID, amount: Decimal) -> None:
+        """A completed order's amount; nothing for an erased customer or an order counted."""
+        if self.status != CustomerStatus.ACTIVE or any(s.order_id == order_id for s in self.spends):
+            return
+        self._spend_recorded(meta=meta, order_id=order_id, amount=amount)
+
+    @recorded("OrderSpendRecorded")
+    def _spend_recorded(self, meta: Meta, order_id: UUID, amount: Decimal) -> None:
+        # spend older than the longest window any thresholds may name can count no more
+        horizon = meta.occurred_at - timedelta(days=MAX_WINDOW_DAYS)
+        kept = [s for s in self.spends if s.at >= horizon]
+        self._spends = [*kept, Spend(order_id, meta.occurred_at, Decimal(amount))]
+
+    @property
+    def spends(self) -> list[Spend]:
+        spends: list[Spend] = self.__dict__.get("_spends", [])
+        return spends
+
+    def spend_within(self, at: datetime, window_days: int) -> Decimal:
+        """Completed-order spend in the `window_days` up to `at`."""
+        start = at - timedelta(days=window_days)
+        return sum((s.amount for s in self.spends if start < s.at <= at), Decimal(0))
+
+    def tier_at(self, at: datetime, thresholds: TierThresholds) -> Tier:
+        """The tier at `at`: set by hand, or what the spend over the window reaches."""
+        manual = self.tier_set_by_hand
+        if manual is not None:
+            return manual
+        return thresholds.tier_for(self.spend_within(at, thresholds.window_days))
 
     def set_notice_preferences(self, meta: Meta, locale: str | None, opt_out: bool) -> None:
         """The language notices are written in (None: the platform's), and whether the

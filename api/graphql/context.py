@@ -72,8 +72,9 @@ class Context:
         if occurred > now + FUTURE_SLACK:
             raise InvalidInputError("occurredAt", "must not be in the future")
         reason = None
-        if command and command.reason_code:
-            reason = Reason(command.reason_code, command.reason_text or "")
+        if command and (command.reason_code or command.reason_text):
+            # a reason given only as text is kept, under the code "note"
+            reason = Reason(command.reason_code or "note", command.reason_text or "")
         header_channel = self.request.headers.get("x-channel")
         return Meta(
             actor=self.caller.actor,

@@ -47,7 +47,9 @@ class ChangeContactInput(CustomerInput):
 
 @strawberry.input
 class AssignTierInput(CustomerInput):
-    tier: Tier
+    tier: Tier | None = strawberry.field(
+        description="Null: the tier follows the spend again. reasonText is required"
+    )
 
 
 def _details(contact: ContactInput) -> ContactDetails:
@@ -88,7 +90,10 @@ class CustomerMutations:
             lambda: call(CareLedger.change_contact, _details(input.contact)),
         )
 
-    @strawberry.mutation(description="Supervisors only")
+    @strawberry.mutation(
+        description="Set a customer's tier by hand, with the reason (reasonText), or return it"
+        " to their spend; supervisors only"
+    )
     async def assign_tier(self, info: Info, input: AssignTierInput) -> CustomerResult:
         return await CUSTOMERS.run(info, input, call(CareLedger.assign_tier, input.tier))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -35,7 +35,9 @@ class CustomerView(Loaded, relay.Node):
     customer_id: str = strawberry.field(description="The customer's own id (a UUID)")
     version: int
     status: CustomerStatus
-    tier: Tier
+    tier_set_by_hand: Tier | None = strawberry.field(
+        description="The tier a supervisor set (with a reason); null: it follows the spend"
+    )
     registered_at: datetime
     erased_at: datetime | None
     _customer: strawberry.Private[Customer]
@@ -55,6 +57,17 @@ class CustomerView(Loaded, relay.Node):
             name=details.name, phone=details.phone, email=details.email, address=details.address
         )
 
+    @strawberry.field(
+        description="The tier now: set by hand, or the one the completed-order spend over the"
+        " window of the thresholds in force reaches"
+    )
+    async def tier(self, info: Info) -> Tier:
+        ledger = info.context.services.ledger
+        tier: Tier = await info.context.call(
+            ledger.customer_tier, self._customer, datetime.now(UTC)
+        )
+        return tier
+
     @classmethod
     def of(cls, customer: Customer) -> CustomerView:
         return cls(
@@ -62,7 +75,7 @@ class CustomerView(Loaded, relay.Node):
             customer_id=str(customer.id),
             version=customer.version,
             status=CustomerStatus(customer.status),
-            tier=customer.tier,
+            tier_set_by_hand=customer.tier_set_by_hand,
             registered_at=customer.registered_at,
             erased_at=customer.erased_at,
             _customer=customer,

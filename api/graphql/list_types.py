@@ -21,6 +21,7 @@ from domain.incident_types import Severity as IncidentSeverity
 from domain.meta import Channel
 from domain.order_types import DelayRisk, LateAttribution, OrderStatus
 from domain.sla import ClockName
+from domain.tiers import Tier
 from projections.views.agent_queue import QueueRow
 from projections.views.incident_board import BoardIncident
 from projections.views.order_delays import OrderDelay
@@ -47,6 +48,10 @@ class QueuedComplaint:
     channel: Channel
     waiting_on: WaitingOn | None
     received_at: datetime
+    tier: Tier = strawberry.field(
+        description="The customer's tier when the complaint came in: of two equally due, the"
+        " higher tier's comes first"
+    )
     next_due_at: datetime | None = strawberry.field(
         description="The earliest due time of a running SLA clock; null: none running"
     )
@@ -72,6 +77,7 @@ class QueuedComplaint:
             channel=Channel(row.channel),
             waiting_on=optional(WaitingOn, row.waiting_on),
             received_at=row.received_at,
+            tier=Tier(row.tier),
             next_due_at=row.next_due_at,
             next_clock=optional(ClockName, row.next_clock),
         )

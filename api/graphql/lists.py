@@ -31,7 +31,8 @@ After = Annotated[str | None, strawberry.argument(description="The endCursor of 
 @strawberry.type
 class ListQueries:
     @strawberry.field(
-        description="Open complaints by next SLA due time (overdue first; none running last)"
+        description="Open complaints by next SLA due time (overdue first; of two equally due, the"
+        " higher tier first; none running last)"
     )
     async def complaint_queue(
         self,
@@ -48,7 +49,7 @@ class ListQueries:
         return await keyset_connection(
             info.context,
             QUEUE,
-            (float, str),
+            (float, int, str),
             first,
             after,
             at_position,

@@ -62,7 +62,7 @@ ReassignComplaintsResult = Annotated[
 def queued_ids(store: ViewStore, department: str, assignee: str | None) -> list[UUID]:
     """The queue's open complaints, up to one more than a bulk request may take."""
     found: list[UUID] = []
-    after: tuple[float, str] | None = None
+    after: tuple[float, int, str] | None = None
     while len(found) <= BULK_MAX:
         page = agent_queue(store, department=department, assignee=assignee, after=after, limit=100)
         found += [UUID(row.complaint_id) for row in page.rows]

@@ -42,6 +42,7 @@ from api.graphql.sla_whatif import SlaWhatIfQueries
 from api.graphql.subscriptions import LiveSubscriptions
 from api.graphql.survey_mutations import SurveyMutations
 from api.graphql.surveys import SurveyQueries
+from api.graphql.tiers import TierMutations, TierQueries
 from api.graphql.webhooks import WebhookMutations, WebhookQueries
 
 MAX_DEPTH = 10
@@ -65,6 +66,7 @@ QUERIES: tuple[type, ...] = (
     WebhookQueries,
     SlaQueries,
     SlaWhatIfQueries,
+    TierQueries,
     NoticeQueries,
 )
 MUTATIONS: tuple[type, ...] = (
@@ -79,6 +81,7 @@ MUTATIONS: tuple[type, ...] = (
     NoticeMutations,
     WebhookMutations,
     SlaMutations,
+    TierMutations,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions, NoticeSubscriptions)
 

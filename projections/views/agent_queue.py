@@ -1,5 +1,5 @@
-"""Agent queue: the open complaints, ordered by the next SLA due time
-(docs/architecture.md#read-models).
+"""Agent queue: the open complaints, ordered by the next SLA due time, and of two equally due
+the one whose customer came in with the higher tier (docs/architecture.md#read-models).
 
 A row per open complaint; closing or merging removes it. The complaint's active SLA clocks live
 in a compact text column (`name r|p due_at;...`, r running, p paused): the next due time is the
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.tiers import Tier
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import (
     active_prefix,
@@ -26,9 +27,17 @@ from projections.engine.reading import (
     upsert_rows,
 )
 from projections.engine.store import Row, Tx, ViewStore
-from projections.views.agent_queue_tickets import CHANGES, COLUMNS, Ticket, from_row, received
+from projections.views.agent_queue_tickets import (
+    CHANGES,
+    COLUMNS,
+    STANDARD_KEY,
+    Ticket,
+    from_row,
+    received,
+)
 
 FILTERS = ("department", "assignee", "severity", "status")
+QueueKey = tuple[float, int, str]  # (due key, tier key, complaint id)
 
 
 class AgentQueueProjection(Projection):
@@ -36,24 +45,25 @@ class AgentQueueProjection(Projection):
     events = ("ComplaintReceived", *CHANGES)
 
     def tables(self) -> tuple[str, ...]:
-        return ("complaints", "counts")
+        return ("tickets", "counts")
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
         tx.execute(
-            f"CREATE TABLE {prefix}complaints (complaint_id TEXT PRIMARY KEY,"
+            f"CREATE TABLE {prefix}tickets (complaint_id TEXT PRIMARY KEY,"
             " customer_id TEXT NOT NULL, order_id TEXT, status TEXT NOT NULL, category TEXT,"
             " subcategory TEXT, severity TEXT, department TEXT, assignee TEXT,"
             " escalation_level INTEGER NOT NULL, channel TEXT NOT NULL, waiting_on TEXT,"
             " received_at DOUBLE PRECISION NOT NULL, next_due_at DOUBLE PRECISION,"
-            " next_clock TEXT, due_key DOUBLE PRECISION NOT NULL, clocks TEXT NOT NULL)"
+            " next_clock TEXT, due_key DOUBLE PRECISION NOT NULL, clocks TEXT NOT NULL,"
+            " tier_key INTEGER NOT NULL)"
         )
         tx.execute(
-            f"CREATE INDEX {prefix}complaints_due ON {prefix}complaints (due_key, complaint_id)"
+            f"CREATE INDEX {prefix}tickets_due ON {prefix}tickets (due_key, tier_key, complaint_id)"
         )
         for column in FILTERS:
             tx.execute(
-                f"CREATE INDEX {prefix}complaints_{column} ON {prefix}complaints"
-                f" ({column}, due_key, complaint_id)"
+                f"CREATE INDEX {prefix}tickets_{column} ON {prefix}tickets"
+                f" ({column}, due_key, tier_key, complaint_id)"
             )
         tx.execute(
             f"CREATE TABLE {prefix}counts (dimension TEXT NOT NULL, value TEXT NOT NULL,"
@@ -62,7 +72,7 @@ class AgentQueueProjection(Projection):
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = (str(envelope.event.originator_id) for envelope in batch)
-        rows = rows_by_ids(tx, f"{prefix}complaints", COLUMNS, "complaint_id", ids)
+        rows = rows_by_ids(tx, f"{prefix}tickets", COLUMNS, "complaint_id", ids)
         tickets = {row[0]: from_row(row) for row in rows}
         before = {key: ticket.counted() for key, ticket in tickets.items()}
         for envelope in batch:
@@ -72,10 +82,10 @@ class AgentQueueProjection(Projection):
 
     def _save(self, tx: Tx, prefix: str, tickets: Iterable[Ticket]) -> None:
         ended = [(t.complaint_id,) for t in tickets if not t.is_open]
-        tx.executemany(f"DELETE FROM {prefix}complaints WHERE complaint_id = ?", ended)
+        tx.executemany(f"DELETE FROM {prefix}tickets WHERE complaint_id = ?", ended)
         upsert_rows(
             tx,
-            f"{prefix}complaints",
+            f"{prefix}tickets",
             COLUMNS,
             ("complaint_id",),
             (t.row() for t in tickets if t.is_open),
@@ -119,13 +129,14 @@ class QueueRow:
     received_at: datetime
     next_due_at: datetime | None  # None: no clock running
     next_clock: str | None
-    sort_key: tuple[float, str]  # (due key, complaint id): pass as `after` for the rows after it
+    tier: str
+    sort_key: QueueKey  # pass as `after` for the rows after it
 
 
 @dataclass(frozen=True)
 class QueuePage:
     rows: list[QueueRow]
-    after: tuple[float, str] | None  # the cursor of the next page; None on the last page
+    after: QueueKey | None  # the cursor of the next page; None on the last page
 
 
 def agent_queue(
@@ -135,10 +146,11 @@ def agent_queue(
     assignee: str | None = None,
     severity: str | None = None,
     status: str | None = None,
-    after: tuple[float, str] | None = None,
+    after: QueueKey | None = None,
     limit: int = 50,
 ) -> QueuePage:
-    """Open complaints by (next due time, complaint id); those without a running clock last."""
+    """Open complaints by (next due time, tier, complaint id): of two equally due, the higher
+    tier's first; those without a running clock last."""
     page_size(limit)
     wanted = {
         "department": department,
@@ -149,14 +161,14 @@ def agent_queue(
     where = [f"{column} = ?" for column, value in wanted.items() if value is not None]
     params: list[Any] = [value for value in wanted.values() if value is not None]
     if after is not None:
-        where.append("(due_key, complaint_id) > (?, ?)")
-        params += [after[0], after[1]]
+        where.append("(due_key, tier_key, complaint_id) > (?, ?, ?)")
+        params += [after[0], after[1], after[2]]
     with store.transaction() as tx:
         prefix = active_prefix(tx, AgentQueueProjection.name)
         rows = tx.all(
-            f"SELECT {', '.join(COLUMNS[:16])} FROM {prefix}complaints"
+            f"SELECT {', '.join(COLUMNS[:16])}, tier_key FROM {prefix}tickets"
             f" WHERE {' AND '.join(where) or '1 = 1'}"
-            " ORDER BY due_key, complaint_id LIMIT ?",
+            " ORDER BY due_key, tier_key, complaint_id LIMIT ?",
             [*params, limit + 1],
         )
     page = [queue_row(row) for row in rows[:limit]]
@@ -192,5 +204,6 @@ def queue_row(row: Row) -> QueueRow:
         from_epoch(row[12]),
         due,
         row[14],
-        (float(row[15]), row[0]),
+        str(list(Tier)[STANDARD_KEY - int(row[16])]),
+        (float(row[15]), int(row[16]), row[0]),
     )

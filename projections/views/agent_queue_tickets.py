@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.complaint_types import HANDBACK_CLOCKS
+from domain.tiers import TIER_RANK, Tier
 from projections.engine.reading import epoch
 from projections.engine.store import Row
 
@@ -33,7 +34,9 @@ COLUMNS = (
     "next_clock",
     "due_key",
     "clocks",
+    "tier_key",
 )
+STANDARD_KEY = 3  # the tier key sorts a higher tier first: platinum 0, gold 1, silver 2
 
 
 @dataclass(slots=True)
@@ -55,6 +58,7 @@ class Ticket:
     received_at: float
     clocks: dict[str, tuple[bool, float]]  # active clock -> (running, due_at)
     is_open: bool = True
+    tier_key: int = STANDARD_KEY
 
     def next_due(self) -> tuple[float, str] | None:
         running = [(due, name) for name, (run, due) in self.clocks.items() if run]
@@ -85,6 +89,7 @@ class Ticket:
             clock,
             NO_DUE if due_at is None else due_at,
             encode(self.clocks),
+            self.tier_key,
         )
 
 
@@ -119,6 +124,7 @@ def from_row(row: Row) -> Ticket:
         row[11],
         float(row[12]),
         decode(row[16]),
+        tier_key=int(row[17]),
     )
 
 
@@ -213,6 +219,10 @@ def _clock_met(ticket: Ticket, event: Any) -> None:
     ticket.clocks.pop(event.clock, None)
 
 
+def _tier_noted(ticket: Ticket, event: Any) -> None:
+    ticket.tier_key = STANDARD_KEY - TIER_RANK[Tier(event.tier)]
+
+
 def _first_response(ticket: Ticket, event: Any) -> None:
     ticket.clocks.pop("first_response", None)
 
@@ -234,6 +244,7 @@ CHANGES: dict[str, Callable[[Ticket, Any], None]] = {
     "ComplaintEscalated": _escalated,
     "ComplaintLinked": _linked,
     "FirstResponseSent": _first_response,
+    "ComplaintTierNoted": _tier_noted,
     "DepartmentReplied": _department_replied,
     "SlaClockStarted": _clock_started,
     "SlaClockRetargeted": _clock_retargeted,

@@ -202,7 +202,10 @@ def test_contact_and_tier_change_by_whom_they_may(gql: Gql) -> None:
     agent = run(gql, "assignTier", {"customerId": customer_id, "tier": "GOLD"})
     assert agent["__typename"] == "Forbidden"
     tiered = run(
-        gql, "assignTier", {"customerId": customer_id, "tier": "GOLD"}, role=Role.SUPERVISOR
+        gql,
+        "assignTier",
+        {"customerId": customer_id, "tier": "GOLD", "reasonText": "key account"},
+        role=Role.SUPERVISOR,
     )
     assert tiered["customer"]["tier"] == "GOLD"
     blank = run(
@@ -221,7 +224,12 @@ def test_only_staff_register_customers(gql: Gql, role: Role) -> None:
 
 def test_erasure_makes_contact_unreadable_and_keeps_the_rest(gql: Gql) -> None:
     customer_id = register(gql)
-    run(gql, "assignTier", {"customerId": customer_id, "tier": "GOLD"}, role=Role.SUPERVISOR)
+    run(
+        gql,
+        "assignTier",
+        {"customerId": customer_id, "tier": "GOLD", "reasonText": "key account"},
+        role=Role.SUPERVISOR,
+    )
     # only compliance officers (and admins) erase
     for role in (Role.AGENT, Role.SUPERVISOR, Role.ANALYST):
         refused = run(gql, "eraseCustomer", {"customerId": customer_id}, role=role)
@@ -291,7 +299,10 @@ def test_the_export_holds_everything_recorded_about_the_customer(
     refused = gql(EXPORT, {"id": customer_id}, role=Role.CUSTOMER, subject=customer_id)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     written = run(
-        gql, "assignTier", {"customerId": customer_id, "tier": "SILVER"}, role=Role.SUPERVISOR
+        gql,
+        "assignTier",
+        {"customerId": customer_id, "tier": "SILVER", "reasonText": "loyal"},
+        role=Role.SUPERVISOR,
     )["written"]
     catch_up_audit_trail(settings)
     first = gql(EXPORT, {"id": customer_id, "at": written["position"]}, **COMPLIANCE)

@@ -61,6 +61,8 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("customers", "changeContact", (Y, N, Y, Y, N, N, N, Y)),
     ("customers", "assignTier", (N, N, N, Y, N, N, N, Y)),
     ("customers", "eraseCustomer", (N, N, N, N, N, Y, N, Y)),
+    ("customers", "defineTierThresholds", (N, N, N, N, N, N, N, Y)),
+    ("customers", "tierThresholds", (N, N, Y, Y, N, Y, Y, Y)),
     ("customers", "customer", (Y, N, Y, Y, N, Y, Y, Y)),
     ("customers", "customer.contact", (Y, N, Y, Y, N, Y, N, Y)),
     ("customers", "customerExport", (N, N, N, N, N, Y, N, Y)),
@@ -290,7 +292,19 @@ OPERATIONS: dict[str, Operation] = {
         gql, "registerCustomer", "RegisterCustomerInput", {"contact": CONTACT}, **who(c, ALICE)
     ),
     "changeContact": on_customer("changeContact", "ChangeContactInput", {"contact": CONTACT}),
-    "assignTier": on_customer("assignTier", "AssignTierInput", {"tier": "GOLD"}),
+    "assignTier": on_customer(
+        "assignTier", "AssignTierInput", {"tier": "GOLD", "reasonText": "key account"}
+    ),
+    "defineTierThresholds": lambda gql, c: mutate(
+        gql,
+        "defineTierThresholds",
+        "DefineTierThresholdsInput",
+        {"windowDays": 90, "silver": "100", "gold": "500", "platinum": "900"},
+        **who(c, ALICE),
+    ),
+    "tierThresholds": lambda gql, c: query(
+        gql, "{ tierThresholds { version } }", {}, **who(c, ALICE)
+    ),
     "eraseCustomer": on_customer("eraseCustomer", "CustomerInput", {}),
     "customer": read_customer("status"),
     "customer.contact": read_customer("contact { name }"),

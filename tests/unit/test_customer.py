@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import deepcopy
+from dataclasses import replace
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,12 +13,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain.customer import Customer, CustomerStatus, Tier
 from domain.errors import DomainError, InvalidInputError, TransitionRefusedError
-from domain.meta import Meta
+from domain.meta import Meta, Reason
 from domain.values import Sealed
 from tests.support import T0, meta, minutes
 from tests.unit.replay import assert_replays_equal, state_of
 
 S = CustomerStatus
+WHY = Reason("key_account", "a restaurant group's buyer")
 
 
 def sealed_for(customer_id: UUID, token: str = "v1:contact") -> Sealed:
@@ -97,7 +99,7 @@ def test_a_changed_contact_sealed_for_someone_else_is_invalid() -> None:
 @pytest.mark.parametrize("tier", ["silver", "gold", "platinum", "standard"])
 def test_a_tier_can_be_assigned(tier: str) -> None:
     customer = registered()
-    customer.assign_tier(meta(), tier)
+    customer.assign_tier(meta(reason=WHY), tier)
     assert customer.tier == Tier(tier)
     assert (type(last_event(customer)).__name__, last_event(customer).tier) == (
         "TierAssigned",
@@ -107,14 +109,14 @@ def test_a_tier_can_be_assigned(tier: str) -> None:
 
 def test_an_unknown_tier_is_invalid() -> None:
     customer = registered()
-    invalid = assert_untouched(customer, lambda: customer.assign_tier(meta(), "diamond"))
+    invalid = assert_untouched(customer, lambda: customer.assign_tier(meta(reason=WHY), "diamond"))
     assert isinstance(invalid, InvalidInputError) and invalid.field == "tier"
 
 
 def test_erasure_records_when_and_keeps_only_the_unreadable_contact() -> None:
     # given a gold customer
     customer = registered()
-    customer.assign_tier(meta(), "gold")
+    customer.assign_tier(meta(reason=WHY), "gold")
     # when erased
     customer.erase(meta(minutes(30)))
     # then the customer is erased at that time
@@ -125,7 +127,7 @@ def test_erasure_records_when_and_keeps_only_the_unreadable_contact() -> None:
 
 ERASED_REFUSES: list[tuple[str, Callable[[Customer], None]]] = [
     ("change the contact", lambda c: c.change_contact(meta(), sealed_for(c.id))),
-    ("assign a tier", lambda c: c.assign_tier(meta(), "gold")),
+    ("assign a tier", lambda c: c.assign_tier(meta(reason=WHY), "gold")),
     ("erase", lambda c: c.erase(meta())),
 ]
 
@@ -166,7 +168,7 @@ class CustomerMachine(RuleBasedStateMachine):
 
     @rule(tier=st.sampled_from(["standard", "silver", "gold", "platinum", "diamond"]))
     def assign_tier(self, tier: str) -> None:
-        self.attempt(lambda c, m: c.assign_tier(m, tier))
+        self.attempt(lambda c, m: c.assign_tier(replace(m, reason=WHY), tier))
 
     @rule()
     def erase(self) -> None:
