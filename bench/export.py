@@ -322,7 +322,7 @@ def run_backend(backend: str, rows: int, small: int) -> list[tuple[Any, ...]]:
                 timed = measure(what, size, url, data_dir, trace=False)
                 traced = measure(what, size, url, data_dir, trace=True)
                 table.append((backend, what, size, timed, traced))
-                print(f"  {what} {size:,}: {size / timed['seconds']:,.0f} rows/s", flush=True)
+                print(line(table[-1], rate_of(table, backend, size)), flush=True)
         return table
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -330,22 +330,37 @@ def run_backend(backend: str, rows: int, small: int) -> list[tuple[Any, ...]]:
             server.stop()
 
 
+HEADER = (
+    "| backend | measure | rows | rows/s | x select | peak RSS MiB | RSS growth MiB"
+    " | Python heap growth MiB (tracemalloc) |\n|---|---|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def rate_of(results: list[tuple[Any, ...]], backend: str, size: int) -> float:
+    """The plain SELECT's rows/s for this backend and window (measured first)."""
+    for b, what, n, timed, _ in results:
+        if (b, what, n) == (backend, "select", size):
+            return float(timed["rows"] / timed["seconds"])
+    raise LookupError("the select baseline runs first")
+
+
+def line(result: tuple[Any, ...], baseline: float) -> str:
+    backend, what, size, timed, traced = result
+    rate = timed["rows"] / timed["seconds"]
+    growth = (timed["rss_peak_kib"] - timed["rss_before_kib"]) / 1024
+    return (
+        f"| {backend} | {what} | {size:,} | {rate:,.0f} | {rate / baseline:.2f}"
+        f" | {timed['rss_peak_kib'] / 1024:.0f} | {growth:.1f}"
+        f" | {traced['traced_peak_bytes'] / 2**20:.1f} |"
+    )
+
+
 def report(results: list[tuple[Any, ...]]) -> None:
     print(f"\nMachine: {describe()}\n")
-    print(
-        "| backend | measure | rows | rows/s | x select | peak RSS MiB | RSS growth MiB"
-        " | Python heap growth MiB (tracemalloc) |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print(HEADER)
     baseline = {(b, n): t["rows"] / t["seconds"] for b, w, n, t, _ in results if w == "select"}
-    for backend, what, size, timed, traced in results:
-        rate = timed["rows"] / timed["seconds"]
-        growth = (timed["rss_peak_kib"] - timed["rss_before_kib"]) / 1024
-        print(
-            f"| {backend} | {what} | {size:,} | {rate:,.0f} | {rate / baseline[backend, size]:.2f}"
-            f" | {timed['rss_peak_kib'] / 1024:.0f} | {growth:.1f}"
-            f" | {traced['traced_peak_bytes'] / 2**20:.1f} |"
-        )
+    for result in results:
+        print(line(result, baseline[result[0], result[2]]))
 
 
 def main() -> None:
