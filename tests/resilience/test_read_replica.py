@@ -22,7 +22,7 @@ from application.settings import Settings
 from projections.catalog import projections
 from projections.engine.read_routing import PRIMARY, REPLICA, ReadRouting, open_read_store, pinned
 from projections.engine.runner import Runner
-from projections.engine.store import ViewStore, open_view_store
+from projections.engine.store import ViewStore
 from projections.views.order_index import order_index
 from testing.postgres_server import PostgresServer
 from tests.application.builders import customer, order
@@ -63,24 +63,6 @@ def settings(primary: PostgresServer, standby: PostgresServer, tmp_path: Path) -
     )
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[CareLedger]:
-    ledger = CareLedger(settings)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
-
-
-@pytest.fixture
-def views(app: CareLedger, settings: Settings) -> Iterator[ViewStore]:
-    store = open_view_store(settings)  # the projections' own store, on the primary
-    try:
-        yield store
-    finally:
-        store.close()
-
-
 def routed(settings: Settings) -> ReadRouting:
     store = open_read_store(settings)
     assert isinstance(store, ReadRouting)
@@ -103,28 +85,33 @@ def orders_seen(store: ViewStore) -> int:
     return len(order_index(store, limit=200).rows)
 
 
-def test_queries_read_the_standby_and_see_their_own_writes(
-    app: CareLedger, views: ViewStore, settings: Settings
-) -> None:
-    someone = customer(app)
-    order(app, someone)
+@pytest.fixture
+def reads(app: CareLedger, views: ViewStore, settings: Settings) -> Iterator[ReadRouting]:
+    """A routed read store, once one order is in the views and the standby has replayed it."""
+    order(app, customer(app))
     project(app, views)
-    reads = routed(settings)
+    store = routed(settings)
     try:
-        until(lambda: reads.probe().lag_s == 0.0)
-        assert reads.serving()
-        assert orders_seen(reads) == 1
-        assert reads.reads[REPLICA] == 1 and reads.reads[PRIMARY] == 0
-        # Read-your-writes on the standby: a write, its view batch on the primary, then a
-        # request that waits for the view's position (as atPosition does) and reads, pinned.
-        order(app, someone)
-        project(app, views)
-        with pinned() as pin:
-            until(lambda: orders_seen(reads) == 2)
-            assert pin.target == REPLICA
-        assert reads.reads[PRIMARY] == 0
+        until(lambda: store.probe().lag_s == 0.0)
+        yield store
     finally:
-        reads.close()
+        store.close()
+
+
+def test_queries_read_the_standby_and_see_their_own_writes(
+    app: CareLedger, views: ViewStore, reads: ReadRouting
+) -> None:
+    assert reads.serving()
+    assert orders_seen(reads) == 1
+    assert reads.reads[REPLICA] == 1 and reads.reads[PRIMARY] == 0
+    # Read-your-writes on the standby: a write, its view batch on the primary, then a request
+    # that waits for the view's position (as atPosition does) and reads, pinned.
+    order(app, customer(app))
+    project(app, views)
+    with pinned() as pin:
+        until(lambda: orders_seen(reads) == 2)
+        assert pin.target == REPLICA
+    assert reads.reads[PRIMARY] == 0
 
 
 def test_graphql_reads_the_standby_and_metrics_show_its_lag(
@@ -156,43 +143,32 @@ def test_graphql_reads_the_standby_and_metrics_show_its_lag(
 
 
 def test_a_lagging_standby_sends_reads_to_the_primary(
-    app: CareLedger, views: ViewStore, settings: Settings, standby: PostgresServer
+    app: CareLedger, views: ViewStore, reads: ReadRouting, standby: PostgresServer
 ) -> None:
-    someone = customer(app)
-    order(app, someone)
-    project(app, views)
-    reads = routed(settings)
-    try:
-        until(lambda: reads.probe().lag_s == 0.0)
-        with psycopg.connect(standby.url, autocommit=True) as conn:
-            conn.execute("SELECT pg_wal_replay_pause()")
-            order(app, someone)
-            project(app, views)
-            # The standby stopped replaying: its lag grows past the limit, reads go to the
-            # primary and see the new order.
-            until(lambda: (reads.probe().lag_s or 0.0) > MAX_LAG_S)
-            assert not reads.serving()
-            assert orders_seen(reads) == 2
-            assert reads.reads[PRIMARY] >= 1
-            conn.execute("SELECT pg_wal_replay_resume()")
-        until(lambda: reads.probe().lag_s == 0.0)
-        assert reads.serving()
-        before = reads.reads[REPLICA]
+    with psycopg.connect(standby.url, autocommit=True) as conn:
+        conn.execute("SELECT pg_wal_replay_pause()")
+        order(app, customer(app))
+        project(app, views)
+        # The standby stopped replaying: its lag grows past the limit, reads go to the
+        # primary and see the new order.
+        until(lambda: (reads.probe().lag_s or 0.0) > MAX_LAG_S)
+        assert not reads.serving()
         assert orders_seen(reads) == 2
-        assert reads.reads[REPLICA] == before + 1
-    finally:
-        reads.close()
+        assert reads.reads[PRIMARY] >= 1
+        conn.execute("SELECT pg_wal_replay_resume()")
+    until(lambda: reads.probe().lag_s == 0.0)
+    assert reads.serving()
+    before = reads.reads[REPLICA]
+    assert orders_seen(reads) == 2
+    assert reads.reads[REPLICA] == before + 1
 
 
 def test_an_unreachable_standby(
-    app: CareLedger, views: ViewStore, settings: Settings, standby: PostgresServer
+    reads: ReadRouting, settings: Settings, standby: PostgresServer
 ) -> None:
-    order(app, customer(app))
-    project(app, views)
-    reads = routed(settings)
     strict = routed(replace(settings, read_fallback=False))
     try:
-        until(lambda: reads.probe().lag_s == 0.0 and strict.probe().lag_s == 0.0)
+        until(lambda: strict.probe().lag_s == 0.0)
         standby.pause("fast")
         # Before any probe noticed: the read that meets the closed standby goes to the primary.
         started = time.monotonic()
@@ -208,4 +184,3 @@ def test_an_unreachable_standby(
         assert reads.reads[REPLICA] >= 1
     finally:
         strict.close()
-        reads.close()
