@@ -9,6 +9,8 @@ import uvicorn
 from api.http import MAX_BODY_BYTES
 from application.settings import Settings
 
+WORKER_START_TIMEOUT_S = 60
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="serve the GraphQL API, /healthz, /readyz, /metrics")
@@ -31,5 +33,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,  # no "server: uvicorn" for a scanner to fingerprint
         ws_max_size=MAX_BODY_BYTES,  # a WebSocket message is held to the HTTP body's limit
         access_log=False,  # ~4 % of the loop's CPU under load; /metrics counts every request
+        # uvicorn kills a worker whose start-up (schema checks, key store, pools) takes over
+        # 5 s and starts another, forever, on a loaded machine or a database slow to answer
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
     )
     return 0
