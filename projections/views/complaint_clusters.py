@@ -19,6 +19,7 @@ from typing import Any
 
 from domain.cluster import detection_id
 from domain.clusters import CLUSTER_RULES, ClusterRule, Trigger, rules_for
+from domain.meta import is_imported
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import epoch, rows_by_ids
 from projections.engine.store import Tx
@@ -108,7 +109,7 @@ class ComplaintClustersProjection(Projection):
                 orders.apply(name, event)
             elif name.startswith("Cluster"):
                 _detection(tx, prefix, name, event)
-            else:
+            elif not is_imported(event.meta):  # history forms no cluster today
                 Complaints(tx, prefix, orders, self.rules).apply(name, event)
         orders.write()
 

@@ -15,10 +15,12 @@ from domain.complaint_history import HistoryStep
 from domain.complaint_types import ComplaintStatus
 from domain.errors import InvalidInputError
 from domain.meta import Reason
+from policies.cluster_detector import ClusterDetector
 from policies.sla_sweeper import SlaSweeper
 from projections.engine.store import ViewStore
 from projections.views.notices import NoticesProjection, wanted_notices
 from tests.application.builders import customer
+from tests.policies.clusters import Kitchens, detections
 from tests.projections.catch_up import Project
 from tests.support import T0, meta
 
@@ -141,3 +143,33 @@ def test_a_bad_history_is_a_validation_error_and_records_nothing(
     assert invalid.value.field == field
     # only the customer registered for it was recorded
     assert (app.recorder.max_notification_id() or 0) - (position or 0) == 1
+
+
+def test_imported_complaints_about_one_kitchen_form_no_cluster_today(
+    app: CareLedger, views: ViewStore
+) -> None:
+    # given three food-poisoning complaints about one kitchen within an hour, three weeks ago,
+    # imported: live, three within two hours would propose an incident
+    kitchen = Kitchens(app)
+    for n in range(3):
+        order_id = kitchen.order(WEEKS_AGO - T0 + timedelta(minutes=20 * n))
+        app.import_complaint_history(
+            meta(T0, command_id=f"imp-k{n}"),
+            customer_id=kitchen.customer,
+            order_id=order_id,
+            channel="app",
+            content="Ill since lunch",
+            received_at=after(20 * n + 30),
+            steps=[
+                HistoryStep(
+                    "classify",
+                    after(20 * n + 31),
+                    category="food_safety",
+                    subcategory="food_poisoning",
+                    severity="urgent",
+                )
+            ],
+        )
+    # then the cluster detector finds nothing to propose
+    assert ClusterDetector(app, views).detect(T0) == 0
+    assert detections(app) == []
