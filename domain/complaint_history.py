@@ -2,7 +2,8 @@
 
 An import from a previous system sends a complaint's filing and every later step at once, each
 at its own business time. The complaint is built step by step and, before each step and at the
-import's own time, its clocks are judged at every warning and due time that had passed by then,
+import's own time, its clocks are judged at every warning and due time that had passed by then
+(a step at the very due time first, as a clock stopped at its due time is met),
 as a sweeper in step with that history would have judged them: a clock is judged at the business
 time of the events the complaint has, never at the wall time at which the history arrives. Every
 event carries the reason `history_import`, by which the live policies know it for history.
@@ -104,9 +105,14 @@ def checked_steps(meta: Meta, received_at: datetime, steps: Sequence[HistoryStep
         previous = step.at
 
 
-def judge_until(complaint: Complaint, meta: Meta, at: datetime, sla: SlaContext) -> None:
-    """Records every warning and breach that fell due by `at`, each at its own time."""
-    while (due := complaint.next_sla_check_at) is not None and due <= at:
+def judge_until(
+    complaint: Complaint, meta: Meta, at: datetime, sla: SlaContext, *, inclusive: bool = True
+) -> None:
+    """Records every warning and breach that fell due by `at` (before it, not `inclusive`),
+    each at its own time."""
+    while (due := complaint.next_sla_check_at) is not None and (
+        due < at or (inclusive and due == at)
+    ):
         complaint.check_sla(replace(meta, occurred_at=due), sla)
 
 
@@ -176,7 +182,8 @@ def imported_complaint(
         sla=sla,
     )
     for number, step in enumerate(steps):
-        judge_until(complaint, marked, step.at, sla)
+        # a step at a due time comes first: a clock stopped at its due time is met
+        judge_until(complaint, marked, step.at, sla, inclusive=False)
         try:
             apply_step(
                 complaint, replace(marked, occurred_at=step.at), step, sla, seal, order_amount

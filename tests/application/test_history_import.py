@@ -173,3 +173,15 @@ def test_imported_complaints_about_one_kitchen_form_no_cluster_today(
     # then the cluster detector finds nothing to propose
     assert ClusterDetector(app, views).detect(T0) == 0
     assert detections(app) == []
+
+
+def test_a_step_at_the_very_due_time_meets_the_clock(app: CareLedger) -> None:
+    # given a first response sent exactly at its 2-minute due time, weeks ago
+    complaint = import_history(app, [HistoryStep("reply", after(2), text="Sorry")])
+    # then the clock warned at 96 s and was met at 120 s, as a live stop at the due time is
+    clock_events = [n for n in names(app, complaint) if n.endswith("first_response")]
+    assert clock_events == [
+        "SlaClockStarted first_response",
+        "SlaWarning first_response",
+        "SlaMet first_response",
+    ]
