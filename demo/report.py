@@ -33,7 +33,7 @@ def lines(summary: Summary) -> list[str]:
         f" (response rate {percent(s.response_rate)}); CSAT (share of 4-5) "
         + ", ".join(f"{dim.dimension} {percent(dim.csat)}" for dim in scored),
         f"Delays: {late.late} orders late ({counts(late.late_by_attribution)}),"
-        f" recorded {late.mean_late_min or 0:.1f} min past the promise on average;"
+        f" {late.mean_late_min or 0:.1f} min past the promise on average (at delivery);"
         f" delivered {arrival(summary.delivered_late_min)}",
         f"  {late.detections} delays detected before the promise"
         f" ({counts(late.detections_by_stage)})",

@@ -58,9 +58,8 @@ def summarise(
 
 
 def delivered_late(store: ViewStore, ids: Mapping[str, UUID]) -> list[float]:
-    """How late each late order finally arrived, from the delay monitor's rows (its late
-    minutes are those at the moment OrderLate was recorded, a minute past the promise when the
-    watchdog records it)."""
+    """How late each late order finally arrived, from the delay monitor's rows, to the
+    second (the monitor counts whole minutes, rounded up)."""
     rows = [order_delay(store, str(i)) for key, i in ids.items() if key.startswith("order:")]
     return sorted(
         (row.delivered_at - row.promised_at).total_seconds() / 60

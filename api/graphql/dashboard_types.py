@@ -244,8 +244,11 @@ class OrderDelays:
     late_by_attribution: list[LabelCount]
     late_by_region: list[LabelCount]
     late_by_stage: list[LabelCount]
-    mean_late_min: float | None
-    max_late_min: int | None
+    mean_late_min: float | None = strawberry.field(
+        description="Minutes past the promise of the orders recorded late in the window: at"
+        " delivery for those delivered, as recorded for the others"
+    )
+    max_late_min: int | None = strawberry.field(description="The longest of those")
     detections: int
     detections_by_stage: list[LabelCount]
     detections_by_region: list[LabelCount]

@@ -5,7 +5,8 @@ A compact row per order. `stage` is where the order was when its delay was last 
 (DelayDetected.stage), or, for an order recorded late without a detection, its status then.
 Open orders at risk or late are flagged `watched` and indexed by promise; their current counts
 by (stage, region, risk) are kept as totals that go up and down. Late orders (at the hour of
-OrderLate) and delay detections are counted in hourly buckets of business time, and again by
+OrderLate, the minutes of a delivered one those at delivery: order_delays_late) and delay
+detections are counted in hourly buckets of business time, and again by
 UTC day (`late_daily`, `detections_daily`, written from the same batch): a window reads its
 whole days from those and only the hours at its edges by the hour (projections/rollup).
 """
@@ -26,11 +27,14 @@ from projections.engine.reading import (
     from_epoch,
     hours_between,
     page_size,
+    records_by_ids,
     rows_by_ids,
+    upsert_records,
     upsert_rows,
 )
 from projections.engine.rollup import by_day, spanned, spans
 from projections.engine.store import Row, Tx, ViewStore
+from projections.views.order_delays_late import LATE_ORDERS
 from projections.views.order_delays_rows import (
     CHANGES,
     COLUMNS,
@@ -47,7 +51,15 @@ class OrderDelaysProjection(Projection):
     events = ("OrderReceived", *CHANGES)
 
     def tables(self) -> tuple[str, ...]:
-        return ("orders", "watch_counts", "detections", "late", "detections_daily", "late_daily")
+        return (
+            "orders",
+            "watch_counts",
+            "detections",
+            "late",
+            "detections_daily",
+            "late_daily",
+            LATE_ORDERS.name,
+        )
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
         tx.execute(
@@ -80,13 +92,17 @@ class OrderDelaysProjection(Projection):
                 " n BIGINT NOT NULL, late_min BIGINT NOT NULL, longest_min BIGINT NOT NULL,"
                 f" PRIMARY KEY ({period}, attributed_to, region, stage))"
             )
+        for statement in LATE_ORDERS.ddl(tx.dialect, prefix):
+            tx.execute(statement)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = (str(envelope.event.originator_id) for envelope in batch)
         rows = rows_by_ids(tx, f"{prefix}orders", COLUMNS, "order_id", ids)
         orders = {row[0]: from_row(row) for row in rows}
         before = Counter(key for order in orders.values() for key in order.counted())
-        tally = Tally(Counter(), {})
+        delivered = (str(e.event.originator_id) for e in batch if e.name == "OrderDelivered")
+        late = records_by_ids(tx, LATE_ORDERS, prefix, delivered)
+        tally = Tally(Counter(), {}, {record.order_id: record for record in late})
         for envelope in batch:
             apply(orders, envelope, tally)
         upsert_rows(
@@ -104,6 +120,8 @@ class OrderDelaysProjection(Projection):
         add_counts(tx, f"{prefix}detections_daily", ("day", "stage", "region"), by_day(detections))
         add_late(tx, f"{prefix}late", tally.late)
         add_late(tx, f"{prefix}late_daily", tally.late_by_day(), "day")
+        changed = (tally.late_orders[order_id] for order_id in sorted(tally.changed_late))
+        upsert_records(tx, LATE_ORDERS, prefix, changed)
 
 
 def apply(orders: dict[str, Tracked], envelope: Envelope, tally: Tally) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.order_types import CLOSED
 from projections.engine.reading import epoch, hour_of
 from projections.engine.rollup import day_of
 from projections.engine.store import Row
+from projections.views.order_delays_late import LateOrderRecord, minutes_late
 
 COLUMNS = (
     "order_id",
@@ -103,16 +104,38 @@ def from_row(row: Row) -> Tracked:
 
 @dataclass
 class Tally:
-    """What a batch adds to the hourly counters."""
+    """What a batch adds to the hourly counters, and the late orders it records or changes."""
 
     detections: Counter[tuple[int, str, str]]
     late: dict[LateKey, list[int]]  # -> [orders, late minutes, longest]
+    late_orders: dict[str, LateOrderRecord] = field(default_factory=dict)
+    changed_late: set[str] = field(default_factory=set)
 
-    def add_late(self, key: LateKey, late_min: int) -> None:
+    def add_late(self, key: LateKey, late_min: int, orders: int = 1) -> None:
         counts = self.late.setdefault(key, [0, 0, 0])
-        counts[0] += 1
+        counts[0] += orders
         counts[1] += late_min
         counts[2] = max(counts[2], late_min)
+
+    def recorded_late(self, record: LateOrderRecord) -> None:
+        self.late_orders[record.order_id] = record
+        self.changed_late.add(record.order_id)
+        self.add_late(
+            (record.hour, record.attributed_to, record.region, record.stage), record.late_min
+        )
+
+    def delivered_late(self, order_id: str, late_min: int) -> int:
+        """The late order arrived `late_min` past its promise: its minutes where it was
+        counted grow to that (never shrink); returns what it is counted late by now."""
+        record = self.late_orders.get(order_id)
+        if record is None or late_min <= record.late_min:
+            return late_min if record is None else record.late_min
+        self.add_late(record.counted_under, late_min - record.late_min, orders=0)
+        counts = self.late[record.counted_under]
+        counts[2] = max(counts[2], late_min)
+        self.late_orders[order_id] = record._replace(late_min=late_min)
+        self.changed_late.add(order_id)
+        return late_min
 
     def late_by_day(self) -> dict[LateKey, list[int]]:
         """The late orders keyed by UTC day instead of hour: counts added, the longest kept."""
@@ -145,6 +168,9 @@ def _status(status: str) -> Callable[[Tracked, Any, Tally], None]:
 
 def _delivered(order: Tracked, event: Any, tally: Tally) -> None:
     order.status, order.delivered_at = "Delivered", epoch(event.meta.occurred_at)
+    if order.late_min is not None:
+        at_delivery = minutes_late(order.promised_at, order.delivered_at)
+        order.late_min = tally.delivered_late(order.order_id, at_delivery)
 
 
 def _eta_updated(order: Tracked, event: Any, tally: Tally) -> None:
@@ -165,8 +191,15 @@ def _delay_notice_sent(order: Tracked, event: Any, tally: Tally) -> None:
 def _late(order: Tracked, event: Any, tally: Tally) -> None:
     order.late_min, order.attributed_to = event.late_min, event.attributed_to
     order.delay_risk, order.stage = "late", order.stage or order.status
-    key = (hour_of(event.meta.occurred_at), event.attributed_to, order.region, order.stage)
-    tally.add_late(key, event.late_min)
+    record = LateOrderRecord(
+        order.order_id,
+        hour_of(event.meta.occurred_at),
+        str(event.attributed_to),
+        order.region,
+        order.stage,
+        event.late_min,
+    )
+    tally.recorded_late(record)
 
 
 # Mirrors the order's transitions (domain/order.py); OrderReceived creates the row.

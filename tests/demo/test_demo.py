@@ -334,3 +334,71 @@ def test_the_after_sales_desk_keeps_office_hours(day: tuple[CareLedger, DemoRun]
     for e in handbacks:
         assert e.due_at == shift(office, e.meta.occurred_at, 24 * 3600)
         assert e.due_at - e.meta.occurred_at > timedelta(days=2)
+
+
+def test_the_days_new_figures_agree_with_a_recomputation_from_its_log(
+    day: tuple[CareLedger, DemoRun],
+) -> None:
+    """The figures of issue 15 recomputed from the recorded events alone, not the views."""
+    app, run = day
+    board, delays = run.summary.dashboard, run.summary.delays
+    start, end = board.window_start, board.window_end
+    events = [(topic.removeprefix("careledger."), e) for topic, e in stored_events(app)]
+
+    def inside(e: Any) -> bool:
+        return bool(start <= e.meta.occurred_at < end)
+
+    received = {e.originator_id: e.meta.occurred_at for t, e in events if t == "ComplaintReceived"}
+    answered: dict[UUID, datetime] = {}
+    for t, e in events:
+        if t == "FirstResponseSent":
+            answered.setdefault(e.originator_id, e.meta.occurred_at)
+    # first responses sent in the window, and the complaints received in it never answered,
+    # aged at the window's end (it ended before now)
+    waits = [(at - received[c]).total_seconds() for c, at in answered.items() if start <= at < end]
+    never = [c for c, at in received.items() if start <= at < end and c not in answered]
+    ages = [(end - received[c]).total_seconds() for c in never]
+    fr = board.first_response_time
+    assert (fr.count, fr.unanswered) == (len(waits) + len(ages), len(ages))
+    assert fr.mean == pytest.approx(sum(waits + ages) / fr.count, abs=0.01)
+    # resolutions in the window: every event, and the complaints they were of
+    resolved = [e.originator_id for t, e in events if t == "ComplaintResolved" and inside(e)]
+    assert (board.resolutions, board.complaints_resolved) == (len(resolved), len(set(resolved)))
+    assert board.complaints_resolved < board.resolutions  # the day reopens and re-resolves
+    # CSAT of the surveys about complaints answered in the window, all dimensions together
+    about = {
+        e.originator_id for t, e in events if t == "SurveySent" and str(e.subject) == "complaint"
+    }
+    scores = [
+        s
+        for t, e in events
+        if t == "SurveyResponded" and inside(e) and e.originator_id in about
+        for s in e.scores.as_dict().values()
+    ]
+    assert scores and board.csat == sum(1 for s in scores if s >= 4) / len(scores)
+    # received per department: each complaint under the last department it was assigned to
+    department: dict[UUID, str] = {}
+    for t, e in events:
+        if t == "ResponsibilityAssigned":
+            department[e.originator_id] = str(e.department)
+    in_window = [c for c, at in received.items() if start <= at < end and c in department]
+    expected = {
+        d: sum(1 for c in in_window if department[c] == d) for d in set(department.values())
+    }
+    assert board.by_department == {d: n for d, n in expected.items() if n}
+    # late orders: each counted where it was recorded late, by its lateness at delivery if it
+    # was delivered (rounded up to the minute, as OrderLate rounds), else as recorded
+    promised = {e.originator_id: e.promised_at for t, e in events if t == "OrderReceived"}
+    delivered = {e.originator_id: e.meta.occurred_at for t, e in events if t == "OrderDelivered"}
+    late = []
+    for t, e in events:
+        if t == "OrderLate" and inside(e):
+            arrived = delivered.get(e.originator_id)
+            at_delivery = 0
+            if arrived is not None:
+                at_delivery = -(-(arrived - promised[e.originator_id]).total_seconds() // 60)
+            late.append(max(e.late_min, int(at_delivery)))
+    assert delays.late == len(late) > 0
+    assert (delays.mean_late_min, delays.max_late_min) == (sum(late) / len(late), max(late))
+    # which is what the orders took to arrive, not the minute past the promise the watchdog saw
+    assert sum(late) / len(late) > 1.5

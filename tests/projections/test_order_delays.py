@@ -181,6 +181,43 @@ def test_late_orders_count_by_attribution_region_and_stage(
     assert delay_summary(views, at(30), at(75)) == summary
 
 
+@pytest.mark.parametrize("batch_size", [1, 1000])
+def test_a_late_order_counts_its_lateness_at_delivery(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+    batch_size: int,
+) -> None:
+    # given both phases, then O2 (promised 09:50, recorded 3 min late at 09:53) delivered at
+    # 10:20:30, 30.5 min past its promise, and O6 (10 min late, its delivery failed) returned
+    s = Scenario(app)
+    s.phase_one()
+    s.phase_two()
+    project(OrderDelaysProjection(), batch_size=batch_size)
+    app.deliver_order(meta(minutes(80) + timedelta(seconds=30)), s.o2)
+    project(OrderDelaysProjection(), batch_size=batch_size)
+    # then O2 counts late by 31 min, rounded up like OrderLate, still in the hour it was
+    # recorded late: 09:00-10:00 holds O6 10 and O2 31, 10:00-11:00 O1 15 as before
+    first_hour = delay_summary(views, T0, T0 + hours(1))
+    assert (first_hour.late, first_hour.mean_late_min, first_hour.max_late_min) == (2, 20.5, 31)
+    second_hour = delay_summary(views, T0 + hours(1), T0 + hours(2))
+    assert (second_hour.late, second_hour.mean_late_min, second_hour.max_late_min) == (1, 15, 15)
+    both = delay_summary(views, T0, T0 + hours(2))
+    assert (both.late, both.mean_late_min, both.max_late_min) == (3, (10 + 31 + 15) / 3, 31)
+    # and its row says so; O1, recorded late after it arrived, keeps the 15 min it arrived
+    o2, o1 = order_delay(views, str(s.o2)), order_delay(views, str(s.o1))
+    assert o2 is not None and o1 is not None
+    assert (o2.status, o2.late_min, o2.delivered_at) == (
+        "Delivered",
+        31,
+        at(80) + timedelta(seconds=30),
+    )
+    assert (o1.late_min, o1.delivered_at) == (15, at(55))
+    # and a rebuild one event at a time holds the same rows
+    live, rebuilt = live_and_rebuilt(app, views, OrderDelaysProjection(), batch_size=1)
+    assert live == rebuilt
+
+
 def test_rows_keep_status_stage_and_the_promise(
     app: CareLedger,
     views: ViewStore,
