@@ -38,6 +38,7 @@ from api.auth import Role, issue_token
 from application.app import CareLedger
 from application.settings import Settings
 from bench.commands import AGENT, prepare
+from bench.cpu import tree_cpu
 from bench.machine import describe
 from bench.patroni_cluster import PatroniCluster, missing_binaries
 from bench.serving import (
@@ -72,7 +73,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=64)
     parser.add_argument("--before", type=float, default=8.0, help="seconds of load before")
     parser.add_argument("--after", type=float, default=10.0, help="seconds of load once back")
-    parser.add_argument("--standby-away", type=float, default=20.0, help="(standby kill)")
+    parser.add_argument("--standby-away", type=float, default=15.0, help="(standby kill)")
     parser.add_argument("--timeout", type=float, default=600.0, help="the whole drill")
     args = parser.parse_args()
     missing = missing_binaries()
@@ -148,7 +149,8 @@ def drill(cluster: PatroniCluster, args: argparse.Namespace) -> None:
             thread.start()
         try:
             table = f'"{settings.db_schema}"."{events_table}"'
-            killed_at = outage(cluster, args, tally, table)
+            roots = {"service (2 workers)": pid(server), "projections": pid(projector)}
+            killed_at = outage(cluster, args, tally, table, roots)
         finally:
             stop.set()
             for thread in clients:
@@ -166,6 +168,7 @@ class Steady:
     wal_bytes: int
     lag_bytes: list[int]  # the sync standby's replay position behind the primary's WAL
     lag_ms: list[float]  # its replay_lag (write, flush and apply of the last commits)
+    cpu_s: dict[str, float]  # CPU seconds of each process tree over the window
 
     def line(self) -> str:
         lag_b, lag_ms = sorted(self.lag_bytes) or [0], sorted(self.lag_ms) or [0.0]
@@ -174,13 +177,26 @@ class Steady:
             f" {self.wal_bytes / max(self.events, 1):,.0f} WAL bytes per event;"
             f" standby replay behind by p50 {percentile(lag_b, 50):,.0f} /"
             f" max {lag_b[-1]:,} bytes, replay_lag p50 {percentile(lag_ms, 50):.1f} /"
-            f" max {lag_ms[-1]:.1f} ms ({len(self.lag_bytes)} samples)"
+            f" max {lag_ms[-1]:.1f} ms ({len(self.lag_bytes)} samples)\n"
+            "CPU ms per event over the window: "
+            + ", ".join(
+                f"{name} {1000 * spent / max(self.events, 1):.2f}"
+                for name, spent in self.cpu_s.items()
+            )
         )
 
 
-def steady(cluster: PatroniCluster, table: str, seconds: float) -> Steady:
-    primary = cluster.primary()
-    assert primary is not None
+def steady(
+    cluster: PatroniCluster, table: str, seconds: float, roots: dict[str, int | None]
+) -> Steady:
+    primary, standby = cluster.primary(), cluster.sync_standby()
+    assert primary is not None and standby is not None
+    roots = {
+        **roots,
+        "primary PostgreSQL": primary.postmaster_pid(),
+        "standby PostgreSQL": standby.postmaster_pid(),
+    }
+    cpu_before = tree_cpu(roots)
     lag_bytes: list[int] = []
     lag_ms: list[float] = []
     with psycopg.connect(primary.url, autocommit=True) as conn:
@@ -201,13 +217,20 @@ def steady(cluster: PatroniCluster, table: str, seconds: float) -> Steady:
         wal = conn.execute("SELECT pg_wal_lsn_diff(%s, %s)", (last[0], first[0])).fetchone()
     assert wal is not None
     events = int(last[1] or 0) - int(first[1] or 0)
-    return Steady(time.monotonic() - started, events, int(wal[0]), lag_bytes, lag_ms)
+    cpu = {name: spent - cpu_before[name] for name, spent in tree_cpu(roots).items()}
+    return Steady(time.monotonic() - started, events, int(wal[0]), lag_bytes, lag_ms, cpu)
 
 
-def outage(cluster: PatroniCluster, args: argparse.Namespace, tally: Tally, table: str) -> float:
+def outage(
+    cluster: PatroniCluster,
+    args: argparse.Namespace,
+    tally: Tally,
+    table: str,
+    roots: dict[str, int | None],
+) -> float:
     """Kills the node, waits for the cluster and the commands to come back; the kill's time."""
     time.sleep(2)  # the service's pools warm
-    print(steady(cluster, table, args.before).line())
+    print(steady(cluster, table, args.before, roots).line())
     primary = cluster.primary()
     assert primary is not None, "no primary before the kill"
     victim = primary if args.kill == "primary" else cluster.sync_standby()
@@ -220,14 +243,22 @@ def outage(cluster: PatroniCluster, args: argparse.Namespace, tally: Tally, tabl
         print(f"promoted after {waited:.1f} s: {cluster.primary().name}")  # type: ignore[union-attr]
     else:
         time.sleep(args.standby_away)
-    cluster.wait_for(lambda: succeeded_since(tally, killed_at) is not None, 120, "commands")
+    if args.kill == "standby" and args.strict:
+        print(f"{victim.name} comes back (strict: commits wait for a synchronous standby) ...")
+        cluster.start_node(victim)
+    cluster.wait_for(lambda: succeeded_since(tally, killed_at) is not None, 180, "commands")
     time.sleep(args.after)
-    print(f"{victim.name} rejoins ...")
-    cluster.start_node(victim)
+    if victim.process is None:
+        print(f"{victim.name} rejoins ...")
+        cluster.start_node(victim)
     waited = cluster.wait_for(lambda: cluster.sync_standby() is victim, 180, "the rejoin")
     print(f"{victim.name} streams again as the synchronous standby after {waited:.1f} s")
     time.sleep(2)  # a little load on the healed cluster
     return killed_at
+
+
+def pid(process: Process) -> int | None:
+    return None if process.process is None else process.process.pid
 
 
 def succeeded_since(tally: Tally, moment: float) -> float | None:
