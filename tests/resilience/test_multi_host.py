@@ -16,6 +16,7 @@ import pytest
 from eventsourcing.persistence import InternalError
 
 from application.app import CareLedger
+from application.postgres_keystore import PostgresKeyStore
 from application.settings import Settings
 from projections.catalog import projections
 from projections.engine.runner import Runner
@@ -76,6 +77,13 @@ def test_the_service_finds_the_primary_among_the_hosts(
         # The views' pool, and the LISTEN of the wakeups and of the key listener, too.
         assert isinstance(store, PostgresViewStore)
         assert on_primary(store.conninfo) and on_primary(store.listen_conninfo)
+        # The key listener LISTENs, which a standby refuses: it is heard, so it is on the primary.
+        keys = app.keys
+        assert isinstance(keys, PostgresKeyStore)
+        deadline = time.monotonic() + 10
+        while not keys._cache_trusted():
+            assert time.monotonic() < deadline, "the key listener never connected"
+            time.sleep(0.05)
         wakeup = wakeup_for(app.recorder, store, 0.1)
         assert isinstance(wakeup, ListenWakeup)
         try:
