@@ -26,6 +26,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
         self, meta: Meta, *, customer_id: UUID, order_id: UUID | None, content: str, channel: str
     ) -> Outcome:
         bounded_text("content", content, CONTENT_MAX)
+        self.registered(customer_id)
         if order_id is not None:
             self.order_of(customer_id, order_id)
         return self.create(

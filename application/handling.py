@@ -35,6 +35,7 @@ from application.fingerprint import ErasedSubjectError, Fingerprint, caller_hash
 from application.keystore import KeyStore
 from application.recorders import Receipt, ReceiptRecorder, ReceiptTakenError
 from domain.base import CareAggregate
+from domain.customer import Customer
 from domain.errors import DomainError, InvalidInputError
 from domain.meta import Meta
 
@@ -193,6 +194,10 @@ class CommandHandling(Application[UUID]):
             latest = f"the {kind.__name__} is at version {aggregate.version}"
             raise InvalidInputError("version", f"{version} is past the last one: {latest}")
         return aggregate
+
+    def registered(self, customer_id: UUID) -> Customer:
+        """The customer a command names, who must have been registered (NOT_FOUND)."""
+        return self.load(Customer, customer_id, shared=True)
 
     def version_at(self, kind: type[A], aggregate_id: UUID, when: datetime) -> int:
         """The aggregate's version as recorded at `when` (recorded time, not business time)."""

@@ -37,6 +37,7 @@ class OrderCommands(LedgerCommands):
         channel: str,
     ) -> Outcome:
         bounded_text("address", address, ADDRESS_MAX)
+        self.registered(customer_id)
         return self.create(
             meta,
             Order,

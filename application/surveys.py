@@ -30,6 +30,7 @@ class SurveyCommands(CommandHandling):
         """One survey per order or complaint: its id derives from what it asks about, so a
         second one (even sent at the same moment) finds the first."""
         kind = one_of("subject", subject, SurveySubject)
+        self.registered(customer_id)
         self._subject_of(customer_id, kind, subject_id)
         survey_id = survey_id_for(kind, subject_id)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from application.app import CareLedger
+from application.customers import ContactDetails
 from bench.history import AGENT, CATEGORIES, CHANNELS, CUSTOMER, SEVERITIES, START, Clock, sealed
 from domain.complaint import Complaint
 from domain.meta import Meta
@@ -70,8 +71,10 @@ def add_open_complaints(app: CareLedger, count: int, seed: int = 11) -> int:
 
 
 def audited_complaint(app: CareLedger) -> UUID:
-    """A complaint handled through the application's commands (7 events); its id."""
-    customer = uuid4()
+    """A complaint handled through the application's commands (7 events, after its customer's
+    registration); its id."""
+    contact = ContactDetails("Li Wei", "+86 138 0013 8000")
+    customer = app.register_customer(_meta(), contact).aggregate_id
     filed = app.file_complaint(
         _meta(),
         customer_id=customer,

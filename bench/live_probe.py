@@ -16,7 +16,6 @@ from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Self
-from uuid import uuid4
 
 import psycopg
 from websockets.sync.client import ClientConnection, connect
@@ -29,6 +28,10 @@ READ_WAIT_S = 2.0  # how long the service waits for atPosition before NOT_CAUGHT
 FILE = (
     "mutation Probe($input: FileComplaintInput!) { fileComplaint(input: $input)"
     " { __typename ... on ComplaintChanged { written { position } } } }"
+)
+REGISTER = (
+    "mutation Caller($input: RegisterCustomerInput!) { registerCustomer(input: $input)"
+    " { __typename ... on CustomerChanged { customer { customerId } } } }"
 )
 READ_AT = (
     "query Seen($from: DateTime!, $to: DateTime!, $at: Int)"
@@ -222,7 +225,7 @@ class Prober:
     def __init__(self, port: int, token: str, window: dict[str, str], base: int) -> None:
         self.port, self.token, self.window, self.base = port, token, window, base
         self.client = Client(port, token)
-        self.customer = str(uuid4())
+        self.customer = self._register()
         self.local = threading.local()
         self.readers: list[Client] = []
 
@@ -247,6 +250,15 @@ class Prober:
             for client in (self.client, *self.readers):
                 client.close()
         return filed
+
+    def _register(self) -> str:
+        """The probe's caller, registered: a complaint names a registered customer."""
+        contact = {"name": "Probe", "phone": "+86 138 0000 0000"}
+        data = self.client.post(REGISTER, {"input": {"contact": contact}})
+        answer = data["data"]["registerCustomer"]
+        if answer["__typename"] != "CustomerChanged":
+            raise RuntimeError(f"the probe's caller was not registered: {answer}")
+        return str(answer["customer"]["customerId"])
 
     def file(self, n: int) -> Filed:
         variables = {

@@ -9,8 +9,11 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.auth import Role, issue_token
 from api.need_to_know import FRONT_DESK
+from application.app import CareLedger
 from application.settings import Settings
 from tests.api.gql import Gql
+from tests.api.order_inputs import KNOWN_CUSTOMERS
+from tests.application.builders import registered
 
 
 @pytest.fixture
@@ -51,3 +54,12 @@ def gql(client: TestClient, token: Callable[..., str]) -> Gql:
         return body
 
     return post
+
+
+@pytest.fixture
+def known_customers(client: TestClient) -> None:
+    """Given: the customers the tests name by fixed ids (ALICE, BOB) registered: commands
+    naming a customer refuse one never registered."""
+    ledger: CareLedger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    for customer_id in KNOWN_CUSTOMERS:
+        registered(ledger, customer_id)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 ALICE = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
+BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+KNOWN_CUSTOMERS = (ALICE, BOB)  # registered by the `known_customers` fixture
 
 
 PLACE = """

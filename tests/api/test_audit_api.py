@@ -14,7 +14,12 @@ from application.settings import Settings
 from projections.views.audit_chain import AuditChainProjection
 from tests.api.gql import Gql
 from tests.api.live_views import CUSTOMER, FILE, STEP, WAIT_S, projecting
+from tests.api.order_inputs import KNOWN_CUSTOMERS
 from tests.projections.tampering import set_state, tamper
+
+pytestmark = pytest.mark.usefixtures("known_customers")
+
+FIRST = len(KNOWN_CUSTOMERS) + 1  # the case's first position: the registrations come first
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +55,7 @@ def post(
 
 
 @pytest.fixture
-def case(client: TestClient, token: Token) -> tuple[str, int]:
+def case(client: TestClient, token: Token, known_customers: None) -> tuple[str, int]:
     """A complaint filed and classified under the correlation id case-42; its id and the
     position of the last write."""
     filed = post(
@@ -87,7 +92,7 @@ def entry(
     reason: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "position": version,
+        "position": FIRST - 1 + version,
         "entityType": "Complaint",
         "entityId": complaint,
         "version": version,
@@ -170,11 +175,12 @@ def test_the_trail_of_a_correlation_id_pages_in_log_order(gql: Gql, case: tuple[
             break
         after = page["pageInfo"]["endCursor"]
     # the six events of both commands, four then two, each once
-    assert seen == [[1, 2, 3, 4], [5, 6]]
+    case_positions = list(range(FIRST, FIRST + 6))
+    assert seen == [case_positions[:4], case_positions[4:]]
     by_actor = gql(TRAIL, {"actor": "agent-7", "first": 10, "at": position}, role=Role.SUPERVISOR)[
         "data"
     ]["auditTrail"]
-    assert [edge["node"]["position"] for edge in by_actor["edges"]] == [1, 2, 3, 4, 5, 6]
+    assert [edge["node"]["position"] for edge in by_actor["edges"]] == case_positions
 
 
 def test_customers_may_not_read_the_trail(gql: Gql, case: tuple[str, int]) -> None:
@@ -203,7 +209,7 @@ def test_compliance_officers_verify_the_audit_chain(gql: Gql, case: tuple[str, i
     report = gql(VERIFY, role=Role.COMPLIANCE_OFFICER)["data"]["verifyAuditChain"]
     # every event of the log is either verified in the chain or not chained yet
     assert report["ok"] is True and report["problem"] is None
-    assert report["checked"] + report["unchained"] == position == 6
+    assert report["checked"] + report["unchained"] == position == FIRST + 5
     assert report["report"].startswith("audit chain intact")
     if report["headPosition"]:
         again = gql(VERIFY, {"anchor": report["anchor"]}, role=Role.COMPLIANCE_OFFICER)
@@ -243,8 +249,9 @@ def test_a_bounded_verification_stops_where_it_says_and_goes_on_from_there(
     client: TestClient, gql: Gql, case: tuple[str, int]
 ) -> None:
     chained_through(client, case[1])
-    whole = verify_piece(gql, 6)
-    # when the six events are verified four at a time
+    last = FIRST + 5
+    whole = verify_piece(gql, last)
+    # when the log (the registrations and the case's six events) is verified four at a time
     first = verify_piece(gql, 4)
     rest = verify_piece(gql, 4, after=first["resumeAfter"])
     # then the first call stops after position 4 and says so, with no anchor to keep yet
@@ -263,35 +270,36 @@ def test_a_bounded_verification_stops_where_it_says_and_goes_on_from_there(
     assert rest == {
         "ok": True,
         "complete": True,
-        "checked": 2,
-        "through": 6,
+        "checked": last - 4,
+        "through": last,
         "resumeAfter": None,
         "unchained": 0,
         "problem": None,
         "anchor": whole["anchor"],
     }
-    assert (whole["complete"], whole["checked"], whole["anchor"][:2]) == (True, 6, "6:")
+    assert (whole["complete"], whole["checked"], whole["anchor"][:2]) == (True, last, f"{last}:")
 
 
 def test_a_tampered_event_in_the_second_half_is_found_by_the_continuation(
     client: TestClient, gql: Gql, case: tuple[str, int]
 ) -> None:
-    # given the six events chained, then the fifth (the classification) altered
+    # given the case's six events chained, then its fifth (the classification) altered
     services = chained_through(client, case[1])
-    tamper(services.ledger, set_state(5, b"{}"))
-    # when verified three at a time: the first half checks out
-    first = verify_piece(gql, 3)
-    assert (first["ok"], first["complete"], first["through"]) == (True, False, 3)
-    # then going on from there finds the fifth event altered, after one good one
+    classified = FIRST + 4
+    tamper(services.ledger, set_state(classified, b"{}"))
+    # when verified up to two before it: that first part checks out
+    first = verify_piece(gql, classified - 2)
+    assert (first["ok"], first["complete"], first["through"]) == (True, False, classified - 2)
+    # then going on from there finds the classification altered, after one good event
     second = verify_piece(gql, 3, after=first["resumeAfter"])
     assert second == {
         "ok": False,
         "complete": False,
         "checked": 1,
-        "through": 4,
+        "through": classified - 1,
         "resumeAfter": None,
         "unchained": 0,
-        "problem": {"position": 5, "kind": "altered"},
+        "problem": {"position": classified, "kind": "altered"},
         "anchor": None,
     }
 
@@ -312,7 +320,7 @@ def test_bounds_that_do_not_fit_are_refused(gql: Gql) -> None:
     assert [[(e["extensions"]["code"], e["message"]) for e in errors] for errors in refusals] == [
         [("VALIDATION_FAILED", "`limit` must be between 1 and 100000")],
         [("VALIDATION_FAILED", "`limit` must be between 1 and 100000")],
-        [("VALIDATION_FAILED", "`after`: the log ends at position 6, before 99")],
+        [("VALIDATION_FAILED", f"`after`: the log ends at position {FIRST + 5}, before 99")],
         [
             (
                 "VALIDATION_FAILED",

@@ -13,9 +13,10 @@ from api.auth import Role
 from application.settings import Settings
 from tests.api.gql import Gql
 from tests.api.live_views import CUSTOMER, FILE, at, projecting, report_incident, step
+from tests.api.order_inputs import BOB as OTHER
 from tests.api.paging import ids, pages
 
-OTHER = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+pytestmark = pytest.mark.usefixtures("known_customers")
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from tests.api.live_views import projecting
 from tests.policies.clusters import Kitchens
 from tests.support import T0, hours, minutes
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 COMMANDER = {"role": Role.INCIDENT_COMMANDER, "subject": "ic-zhou"}
 WAIT_S = 10.0
 

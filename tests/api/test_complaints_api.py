@@ -4,11 +4,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import pytest
+
 from api.auth import Role
 from tests.api.gql import Gql
+from tests.api.order_inputs import ALICE, BOB
 
-ALICE = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
-BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 TEXT = "The soup was cold and the rice was missing"
 
 RESULT = """
@@ -394,4 +397,18 @@ def test_a_supervisor_runs_the_sla_check_by_hand(gql: Gql) -> None:
             {"name": "REGISTRATION", "state": "RUNNING", "warned": False, "breached": False},
             {"name": "RESOLUTION", "state": "RUNNING", "warned": False, "breached": False},
         ],
+    }
+
+
+def test_a_complaint_for_a_customer_never_registered_is_refused(gql: Gql) -> None:
+    # given the id of a customer never registered
+    stranger = str(uuid4())
+    # when staff file a complaint for them, then it is refused as not found, naming them
+    refused = run(gql, "fileComplaint", {"customerId": stranger, "content": TEXT, "channel": "APP"})
+    assert refused == {
+        "__typename": "NotFound",
+        "entity": "Customer",
+        "id": stranger,
+        "code": "NOT_FOUND",
+        "message": f"no Customer with id {stranger}",
     }

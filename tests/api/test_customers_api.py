@@ -281,7 +281,7 @@ def test_the_export_holds_everything_recorded_about_the_customer(
     customer_id = register(gql)
     order_id = place_order(gql, customer_id)
     answered_survey(gql, customer_id, order_id)
-    someone_else = str(uuid4())
+    someone_else = register(gql)
     answered_survey(gql, someone_else, place_order(gql, someone_else))
     filed = mutate(
         gql,

@@ -15,6 +15,8 @@ from api.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.http import GRAPHQL_JSON, JSON, MAX_BODY_BYTES, MAX_INPUT_CHARS
 from tests.api.order_inputs import ALICE, PLACE, place_input
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 Head = Callable[[], int | None]
 
 JSON_TYPE = f"{JSON}; charset=utf-8"

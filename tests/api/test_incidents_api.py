@@ -9,6 +9,8 @@ from api.auth import Role
 from tests.api.gql import Gql
 from tests.api.order_inputs import ALICE, PLACE, place_input
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 COMMANDER = {"role": Role.INCIDENT_COMMANDER, "subject": "ic-zhou"}
 
 RESULT = """

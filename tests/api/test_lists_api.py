@@ -20,6 +20,8 @@ from tests.api.live_views import (
 )
 from tests.api.paging import ids, pages
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 
 @pytest.fixture(autouse=True)
 def views(settings: Settings) -> Iterator[None]:

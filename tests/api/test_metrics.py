@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from api.auth import Role
 from projections.catalog import CATALOG
 from tests.api.gql import Gql
-from tests.api.order_inputs import ALICE, PLACE, STEP, place_input
+from tests.api.order_inputs import ALICE, KNOWN_CUSTOMERS, PLACE, STEP, place_input
+
+pytestmark = pytest.mark.usefixtures("known_customers")
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -130,7 +133,8 @@ def test_the_log_head_and_every_views_lag_are_read_at_scrape_time(
     client: TestClient, gql: Gql
 ) -> None:
     services: Any = client.app.state.services  # type: ignore[attr-defined]
-    # given two orders in the log, and a view the store says stands at position 1
+    # given two orders in the log after the known customers' registrations, and a view the
+    # store says stands at position 1
     for _ in range(2):
         gql(PLACE, {"input": place_input(ALICE)})
     with services.views.transaction() as tx:
@@ -145,7 +149,7 @@ def test_the_log_head_and_every_views_lag_are_read_at_scrape_time(
     head = services.ledger.recorder.max_notification_id()
     # when scraped, then the head and the probe's lag are exact
     samples = scrape(client)
-    assert value(samples, "careledger_event_log_head") == head == 2
+    assert value(samples, "careledger_event_log_head") == head == len(KNOWN_CUSTOMERS) + 2
     assert value(samples, "careledger_projection_position", view="probe_view") == 1
     assert value(samples, "careledger_projection_lag_events", view="probe_view") == head - 1
     # and every catalogued view is reported, its position and lag adding up to the head

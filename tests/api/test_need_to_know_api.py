@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.auth import Role
 from tests.api.gql import Gql
 from tests.api.order_inputs import ALICE, PLACE, place_input
+
+pytestmark = pytest.mark.usefixtures("known_customers")
 
 TEXT = "The soup was cold"
 ACCESS = "{ opened basis sealedReason }"

@@ -4,11 +4,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from api.auth import Role
 from tests.api.gql import Gql
 from tests.api.order_inputs import ALICE, PLACE, STEP, place_input
+
+pytestmark = pytest.mark.usefixtures("known_customers")
 
 INPUT_TYPES = {
     "sendOrderConfirmation": "ViaInput",

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.auth import Role
 from tests.api.gql import Gql
 from tests.api.order_inputs import ALICE, PLACE, STEP, place_input
+
+pytestmark = pytest.mark.usefixtures("known_customers")
 
 PAYOUTS = "payouts { paid paidOut exceptions limit room unsettled }"
 REFUND = f"""mutation($input: RecordRefundInput!) {{ recordRefund(input: $input) {{

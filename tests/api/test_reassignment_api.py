@@ -12,6 +12,8 @@ from tests.api.gql import Gql
 from tests.api.live_views import projecting
 from tests.api.test_complaints_api import file, run
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 
 @pytest.fixture(autouse=True)
 def views(settings: Settings) -> Iterator[None]:

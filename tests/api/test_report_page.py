@@ -11,6 +11,8 @@ from api.auth import Role
 from application.settings import Settings
 from tests.api.live_views import projecting
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 WINDOW = {"from": "2026-12-01", "to": "2026-12-02"}
 
 

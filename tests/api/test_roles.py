@@ -19,10 +19,11 @@ from api.graphql.problems import ForbiddenError
 from api.permissions import OPERATIONS as OPERATION_KINDS
 from api.permissions import OWN_DATA, PERMISSIONS, authorize, markdown
 from tests.api.gql import Gql
-from tests.api.order_inputs import ALICE, PLACE, place_input
+from tests.api.order_inputs import ALICE, BOB, PLACE, place_input
 from tests.webhooks.hooks import SECRET
 
-BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 # "owner" is the customer the entity belongs to, "other" another customer
 CALLERS = (
     "owner",

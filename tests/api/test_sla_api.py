@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.auth import Role
 from tests.api.gql import Gql
+
+pytestmark = pytest.mark.usefixtures("known_customers")
 
 ADMIN = {"role": Role.ADMIN, "subject": "admin-li"}
 RESULT = "{ __typename ... on SlaCatalogChanged { catalog { %s } } ... on Problem { code } %s }"

@@ -27,6 +27,8 @@ from tests.api.live_views import (
     window,
 )
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 
 @pytest.fixture(autouse=True)
 def views(settings: Settings) -> Iterator[None]:

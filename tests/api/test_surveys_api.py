@@ -7,9 +7,10 @@ import pytest
 
 from api.auth import Role
 from tests.api.gql import Gql
+from tests.api.order_inputs import ALICE, BOB
 
-ALICE = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
-BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 SCORES = {
     "productQuality": 4,
     "serviceAttitude": 5,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from application.app import CareLedger
 from application.customers import ContactDetails
+from domain.customer import Customer
 from domain.order_types import OrderItem
 from tests.support import CUSTOMER, T0, meta
 
@@ -18,6 +19,16 @@ CONTACT = ContactDetails(name="Li Wei", phone=PHONE, email="li.wei@example.com",
 
 def customer(app: CareLedger) -> UUID:
     return app.register_customer(meta(actor=CUSTOMER), CONTACT).aggregate_id
+
+
+def registered(app: CareLedger, customer_id: UUID | str, contact: ContactDetails = CONTACT) -> UUID:
+    """Given: the customer `customer_id` registered, for tests that name a customer by a fixed
+    id (registerCustomer derives a new id from its command id, so the given records the event
+    the registration records, under the id the test names)."""
+    known = UUID(str(customer_id))
+    sealed = app.vault.seal(known, contact.to_json())
+    app.save(Customer.register(meta(actor=CUSTOMER), id=known, contact=sealed))
+    return known
 
 
 def order_survey(app: CareLedger, customer_id: UUID, at: datetime = T0, via: str = "sms") -> UUID:

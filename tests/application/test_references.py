@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID, uuid4
 
 import pytest
@@ -152,3 +153,26 @@ def test_an_incidents_link_to_orders_is_kept_on_the_orders(app: CareLedger) -> N
         app.link_orders(meta(), other, [second, uuid4()])
     assert app.load(Order, second).version == version
     assert app.load(Incident, other).order_ids == []
+
+
+def test_commands_naming_a_customer_never_registered_are_refused(app: CareLedger) -> None:
+    # given a registered customer's order, and the id of a customer never registered
+    known = customer(app)
+    known_order = order(app, known)
+    stranger = uuid4()
+    before = app.recorder.max_notification_id()
+    # then filing, ordering or surveying for the stranger is refused, naming the customer
+    refusals: list[Callable[[], object]] = [
+        lambda: complaint(app, stranger),
+        lambda: order(app, stranger),
+        lambda: app.send_survey(meta(), stranger, "order", known_order, "sms"),
+    ]
+    for attempt in refusals:
+        with pytest.raises(NotFoundError) as missing:
+            attempt()
+        assert (missing.value.code, missing.value.entity) == ("NOT_FOUND", "Customer")
+        assert missing.value.entity_id == str(stranger)
+    # and nothing was recorded
+    assert app.recorder.max_notification_id() == before
+    # while the registered customer may do each of them
+    assert app.load(Complaint, complaint(app, known)).customer_id == known

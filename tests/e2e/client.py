@@ -32,3 +32,16 @@ def gql(base: str, bearer: str, query: str, variables: dict[str, Any]) -> dict[s
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
     return dict(body["data"])
+
+
+REGISTER = """mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) {
+  __typename ... on CustomerChanged { customer { customerId } } } }"""
+CONTACT = {"name": "Li Wei", "phone": "+86 138 0013 8000", "email": "li.wei@example.com"}
+
+
+def register_customer(base: str, bearer: str) -> str:
+    """Given: a customer registered (commands naming a customer refuse one never registered)."""
+    registered = gql(base, bearer, REGISTER, {"input": {"contact": CONTACT}})["registerCustomer"]
+    assert registered["__typename"] == "CustomerChanged", registered
+    customer_id: str = registered["customer"]["customerId"]
+    return customer_id

@@ -7,7 +7,6 @@ import json
 import time
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import httpx2 as httpx
 import pytest
@@ -47,12 +46,13 @@ WATCH = "subscription($id: ID!) { complaintChanges(id: $id) { status version } }
 
 def test_a_served_lifecycle_and_a_live_subscription(server: str, tmp_path: Path) -> None:
     token = agent_token(tmp_path)
-    # given a complaint filed over HTTP against the real server
+    # given a complaint filed over HTTP against the real server, for a registered customer
+    caller = client.register_customer(server, token)
     filed = gql(
         server,
         token,
         FILE,
-        {"input": {"customerId": str(uuid4()), "content": "cold soup", "channel": "PHONE"}},
+        {"input": {"customerId": caller, "content": "cold soup", "channel": "PHONE"}},
     )["fileComplaint"]
     assert filed["complaint"]["status"] == "RECEIVED"
     complaint_id = filed["complaint"]["complaintId"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from uuid import uuid4
 
 from api.auth import Role
-from tests.e2e.client import gql, token
+from tests.e2e.client import gql, register_customer, token
 from tests.webhooks.hooks import SECRET as SIGNING_SECRET
 from tests.webhooks.receiver import Receiver
 
@@ -29,7 +28,8 @@ def test_the_served_service_delivers_webhooks(server: str, tmp_path: Path) -> No
         assert registered["endpoint"]["status"] == "ACTIVE"
         # when an agent files a complaint
         agent = token(tmp_path, Role.AGENT, "agent-e2e")
-        filing = {"customerId": str(uuid4()), "content": "cold soup", "channel": "PHONE"}
+        caller = register_customer(server, agent)
+        filing = {"customerId": caller, "content": "cold soup", "channel": "PHONE"}
         filed = gql(server, agent, FILE, {"input": filing})["fileComplaint"]
         # then the receiver gets it, signed, without its content
         deadline = time.monotonic() + 20

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from uuid import uuid4
 
 import httpx2 as httpx
 
 from api.auth import Role
 from tests.browser.chromium import Browser
-from tests.e2e.client import gql, token
+from tests.e2e.client import gql, register_customer, token
 
 FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
   __typename ... on ComplaintChanged { complaint { complaintId } } } }"""
@@ -31,12 +30,12 @@ KITCHEN = {
 }
 
 
-def file_complaint(base: str, agent: str) -> str:
+def file_complaint(base: str, agent: str, customer_id: str) -> str:
     answer = gql(
         base,
         agent,
         FILE,
-        {"input": {"customerId": str(uuid4()), "content": "cold soup", "channel": "PHONE"}},
+        {"input": {"customerId": customer_id, "content": "cold soup", "channel": "PHONE"}},
     )
     return str(answer["fileComplaint"]["complaint"]["complaintId"])
 
@@ -50,7 +49,8 @@ def test_the_wall_shows_the_floor_and_follows_it_live(server: str, tmp_path: Pat
     ]
     warned = gql(server, supervisor, WARN, {"input": {"incidentId": incident, "colour": "ORANGE"}})
     assert warned["issueWarning"]["__typename"] == "IncidentChanged"
-    first = file_complaint(server, agent)
+    caller = register_customer(server, agent)
+    first = file_complaint(server, agent, caller)
     browser = Browser()
     page = browser.page()
     try:
@@ -79,7 +79,7 @@ def test_the_wall_shows_the_floor_and_follows_it_live(server: str, tmp_path: Pat
         )
         # when another complaint is filed elsewhere, the wall shows it within a second
         began = time.monotonic()
-        second = file_complaint(server, agent)
+        second = file_complaint(server, agent, caller)
         page.wait_for(f"document.querySelector('#queue tr[data-complaint=\"{second}\"]')", 5)
         elapsed = time.monotonic() - began
         assert elapsed < 1.0, f"the wall took {elapsed:.2f} s"
