@@ -31,6 +31,7 @@ class HistoryImportCommands(ComplaintCommands):
         """Records a complaint filed at `received_at` and every later step, in one transaction:
         no live policy sees it half written, and none acts on what it records."""
         bounded_text("content", content, CONTENT_MAX)
+        self.registered(customer_id)
         for number, step in enumerate(steps):
             if step.text is not None:
                 bounded_text(f"steps[{number}].text", step.text, CONTENT_MAX)

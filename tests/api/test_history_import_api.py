@@ -6,10 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from api.auth import Role
 from tests.api.gql import Gql
+from tests.api.order_inputs import ALICE
 
-ALICE = "6f1c2d7e-9a4b-4c1e-8d2f-3b5a6c7d8e9f"
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 ADMIN = {"role": Role.ADMIN, "subject": "migration-1"}
 FILED = datetime.now(UTC).replace(microsecond=0) - timedelta(weeks=3)
 IMPORT = """
