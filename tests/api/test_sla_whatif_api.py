@@ -13,6 +13,8 @@ from application.settings import Settings
 from tests.api.gql import Gql
 from tests.api.live_views import at, file_at, projecting, step, window
 
+pytestmark = pytest.mark.usefixtures("known_customers")
+
 COUNTS = "{ label count }"
 FIGURES = """{ slaMet COUNTS slaBreached COUNTS slaWarnings COUNTS
   slaMetShare { clock met breached share }
