@@ -1,14 +1,15 @@
 """Failover drill: no acknowledged command lost or applied twice when a node of a two-node
 Patroni cluster (primary + synchronous standby) dies under load.
 
-    .venv/bin/python -m bench.failover [--kill primary|standby] [--strict] [--base-port 21800]
+    .venv/bin/python -m bench.failover [--kill primary|standby|postmaster] [--strict]
 
 Starts etcd and the cluster (bench/patroni_cluster.py), `careledger serve --workers 2` and
 `careledger project run` on the multi-host URL (target_session_attrs=read-write), and a closed
 loop of `updateEta` commands, each with a unique command id, retried with the same id after an
 UNAVAILABLE or OUTCOME_UNKNOWN answer, as a client should. Mid-load it SIGKILLs the chosen
-node (its Patroni, then its postmaster), waits for the promotion (primary) or for the cluster
-to settle (standby), lets the load run on, then prints: commands acknowledged, found after
+node (its Patroni, then its postmaster; `--kill postmaster`: the primary's postmaster alone),
+waits for the promotion (primary), the restart in place (postmaster) or for the cluster to
+settle (standby), lets the load run on, then prints: commands acknowledged, found after
 the failover, lost, duplicated, seconds from the kill until commands succeed again, what the
 clients received meanwhile, and whether every view equals a rebuild. The killed node then
 rejoins as a standby. Everything started is stopped, also on failure; the whole drill is
@@ -40,7 +41,7 @@ from application.settings import Settings
 from bench.commands import AGENT, prepare
 from bench.cpu import tree_cpu
 from bench.machine import describe
-from bench.patroni_cluster import PatroniCluster, missing_binaries
+from bench.patroni_cluster import Node, PatroniCluster, missing_binaries
 from bench.serving import (
     HOST,
     Process,
@@ -66,7 +67,13 @@ RETRY_PAUSE_S = 0.2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--kill", choices=("primary", "standby"), default="primary")
+    parser.add_argument(
+        "--kill",
+        choices=("primary", "standby", "postmaster"),
+        default="primary",
+        help="the primary's node (Patroni and postmaster), the standby's, or the primary's"
+        " postmaster alone (its Patroni restarts it in place)",
+    )
     parser.add_argument("--strict", action="store_true", help="synchronous_mode_strict")
     parser.add_argument("--base-port", type=int, default=21800)
     parser.add_argument("--clients", type=int, default=8)
@@ -156,6 +163,7 @@ def drill(cluster: PatroniCluster, args: argparse.Namespace) -> None:
             for thread in clients:
                 thread.join(timeout=30)
         wait_projected(settings)
+        show_bugs(server, tally)
     report(cluster, settings, events_table, tally, killed_at, args)
 
 
@@ -231,34 +239,53 @@ def outage(
     """Kills the node, waits for the cluster and the commands to come back; the kill's time."""
     time.sleep(2)  # the service's pools warm
     print(steady(cluster, table, args.before, roots).line())
-    primary = cluster.primary()
-    assert primary is not None, "no primary before the kill"
-    victim = primary if args.kill == "primary" else cluster.sync_standby()
-    assert victim is not None, "no synchronous standby before the kill"
+    victim = cluster.sync_standby() if args.kill == "standby" else cluster.primary()
+    assert victim is not None, f"no {args.kill} to kill"
     print(f"{len(tally.acknowledged)} acknowledged; SIGKILL {victim.name} ({args.kill}) ...")
     killed_at = time.monotonic()
-    cluster.kill(victim)
-    if args.kill == "primary":
-        waited = cluster.wait_for(lambda: cluster.primary() not in (None, victim), 120, "promotion")
-        print(f"promoted after {waited:.1f} s: {cluster.primary().name}")  # type: ignore[union-attr]
-    else:
-        time.sleep(args.standby_away)
-    if args.kill == "standby" and args.strict:
-        print(f"{victim.name} comes back (strict: commits wait for a synchronous standby) ...")
-        cluster.start_node(victim)
+    cluster.kill(victim, whole_node=args.kill != "postmaster")
+    recover(cluster, args, victim)
     cluster.wait_for(lambda: succeeded_since(tally, killed_at) is not None, 180, "commands")
     time.sleep(args.after)
     if victim.process is None:
         print(f"{victim.name} rejoins ...")
         cluster.start_node(victim)
-    waited = cluster.wait_for(lambda: cluster.sync_standby() is victim, 180, "the rejoin")
-    print(f"{victim.name} streams again as the synchronous standby after {waited:.1f} s")
+    waited = cluster.wait_for(lambda: cluster.sync_standby() is not None, 180, "the rejoin")
+    print(f"{name(cluster.sync_standby())} streams as the synchronous standby after {waited:.1f} s")
     time.sleep(2)  # a little load on the healed cluster
     return killed_at
 
 
+def recover(cluster: PatroniCluster, args: argparse.Namespace, victim: Node) -> None:
+    """Until the cluster has a primary again (a promotion, or a restart in place)."""
+    if args.kill == "primary":
+        waited = cluster.wait_for(lambda: cluster.primary() not in (None, victim), 120, "promotion")
+        print(f"promoted after {waited:.1f} s: {name(cluster.primary())}")
+    elif args.kill == "postmaster":
+        waited = cluster.wait_for(lambda: cluster.primary() is not None, 120, "a primary")
+        print(f"primary again after {waited:.1f} s: {name(cluster.primary())}")
+    else:
+        time.sleep(args.standby_away)
+        if args.strict:
+            print(f"{victim.name} comes back (strict: commits wait for a synchronous standby) ...")
+            cluster.start_node(victim)
+
+
+def name(node: Node | None) -> str:
+    return "none" if node is None else node.name
+
+
 def pid(process: Process) -> int | None:
     return None if process.process is None else process.process.pid
+
+
+def show_bugs(server: Server, tally: Tally) -> None:
+    """An INTERNAL answer is a bug masked to the client: print what the service logged of it."""
+    if any(a.outcome == "INTERNAL" for a in tally.attempts):
+        text = server.log.read_text(errors="replace")
+        print("INTERNAL answers; the service's log around its tracebacks:")
+        for chunk in text.split("Traceback (most recent call last):")[1:4]:
+            print("Traceback (most recent call last):" + chunk[:3000])
 
 
 def succeeded_since(tally: Tally, moment: float) -> float | None:

@@ -212,11 +212,11 @@ class PatroniCluster:
             return False
         return row is not None and row[0] is False
 
-    def kill(self, node: Node) -> None:
-        """The machine dies: its Patroni and its postmaster get SIGKILL (Patroni first: alive,
-        it would restart the postmaster where it stands, and a promotion is what is drilled)."""
+    def kill(self, node: Node, *, whole_node: bool = True) -> None:
+        """SIGKILL to the node's postmaster; `whole_node`: the machine dies, its Patroni first
+        (alive, Patroni restarts a killed postmaster where it stands instead of failing over)."""
         pid = node.postmaster_pid()
-        if node.process is not None:
+        if whole_node and node.process is not None:
             node.process.kill()
             node.process.wait(timeout=10)
             node.process = None
