@@ -33,9 +33,6 @@ ACTOR_KINDS = {
     Role.ADMIN: ActorKind.SUPERVISOR,
 }
 
-# Who may read personal data at all; a customer only ever their own.
-SEES_PERSONAL_DATA = frozenset({Role.AGENT, Role.SUPERVISOR, Role.COMPLIANCE_OFFICER, Role.ADMIN})
-
 
 class AuthenticationError(Exception):
     """No token, or one that is not ours, expired or malformed."""
@@ -66,9 +63,6 @@ class Principal:
 
     def is_customer(self, customer_id: UUID) -> bool:
         return self.customer_id == customer_id
-
-    def may_see_personal_data_of(self, customer_id: UUID) -> bool:
-        return self.role in SEES_PERSONAL_DATA or self.is_customer(customer_id)
 
 
 def issue_token(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from api.auth import SEES_PERSONAL_DATA, Principal, Role
+from api.auth import Principal, Role
 from api.graphql.problems import ForbiddenError
 from api.need_to_know import RELATIONS, example_access
 
@@ -42,23 +42,32 @@ OWN_DATA = RowRule(
     frozenset({C}),
     lambda caller, owner: caller.is_customer(owner),
 )
-PERSONAL_DATA = RowRule(
-    "personal-data",
-    "Sealed personal data (addresses, contact details, survey comments, message contents) opens"
-    " only for agents, supervisors, compliance officers, admins and the customer it is about.",
-    frozenset(Role) - SEES_PERSONAL_DATA,
-    lambda caller, owner: caller.is_customer(owner),
-)
-ROW_RULES = (OWN_DATA, PERSONAL_DATA)
+ROW_RULES = (OWN_DATA,)
 NEED_TO_KNOW_TEXT = (
-    "A complaint's text (`complaint.content`) and an order's delivery address (`order.address`)"
-    " open for the customer they are about, and for an agent or a supervisor who handles the"
-    " entity: assigned to them, or queued in their department (the token's `department`; a"
-    " complaint not yet handed on, and every order, are queued in customer service), while it"
-    " is open and for `CARELEDGER_ACCESS_GRACE_S` after it ended. For anyone"
-    ' else the field reads "[sealed]" and `contentAccess` / `addressAccess` give the reason;'
-    " the query itself succeeds."
+    "Personal data opens by need-to-know, field by field (the fields and the entity each one"
+    " is judged by are below). It opens for the customer it is about, and for an agent or a"
+    " supervisor who handles the entity: assigned to them, or queued in their department (the"
+    " token's `department`; a complaint not yet handed on, and every order, are queued in"
+    " customer service), while it is open and for `CARELEDGER_ACCESS_GRACE_S` after it ended."
+    " An agent, a supervisor or an admin who is not handling it may break the glass"
+    " (`breakGlass`, with a reason, for at most four hours): the customer's data opens to"
+    " them alone until then, the event is recorded and the privacy officers are alerted."
+    " A compliance officer (or an admin) reads a customer's data only while a privacy case of"
+    " theirs is open on them (`openPrivacyCase` / `closePrivacyCase`, each with a reason)."
+    ' Analysts and incident commanders never. For anyone else the field reads "[sealed]" and'
+    " its `…Access` field gives the reason; the query itself succeeds."
 )
+# field: the entity whose relation to the caller decides
+NEED_TO_KNOW_FIELDS: dict[str, str] = {
+    "`complaint.content`": "the complaint",
+    "`order.address`": "the order",
+    "`customer.contact` (also through `findCustomer`)": "any complaint or order of the customer's",
+    "`survey.comment`": "the order or complaint the survey asks about",
+    "personal data in `<entity>History` and `auditTrail` events": "the entity the event belongs"
+    " to (a customer's record: as `customer.contact`; anything else: the customer whose key"
+    " sealed it)",
+    "`customerExport`": "the customer's record: in practice a privacy case or broken glass",
+}
 
 
 @dataclass(frozen=True)
@@ -195,6 +204,14 @@ MUTATIONS: dict[str, Permission] = {
     "changeContact": CUSTOMER_OR_STAFF,
     "assignTier": _allow(S, note="by hand, with a reason; or back to the spend"),
     "eraseCustomer": _allow(CO),
+    "breakGlass": _allow(
+        A,
+        S,
+        note="opens one customer's personal data to the caller for a while, with a reason;"
+        " recorded, alerts the privacy officer",
+    ),
+    "openPrivacyCase": _allow(CO, note="with a reason; the customer's data opens to the officer"),
+    "closePrivacyCase": _allow(CO, note="with a reason"),
     "acknowledgeAlert": _allow(A, S, IC),
     "setNoticePreferences": CUSTOMER_OR_STAFF,
     **dict.fromkeys(_WEBHOOK_COMMANDS.split(), ADMINS),
@@ -288,9 +305,12 @@ def markdown() -> str:
 
 
 def need_to_know_matrix() -> list[str]:
-    """Role by relation to the entity: opened (✓, with the basis) or the reason it stays sealed."""
+    """The fields and what decides each, then role by relation to that entity: opened (✓,
+    with the basis) or the reason it stays sealed."""
+    lines = ["| personal field | judged by its relation to |", "|---|---|"]
+    lines += [f"| {name} | {entity} |" for name, entity in NEED_TO_KNOW_FIELDS.items()]
     roles = list(Role)
-    lines = ["| relation to the complaint or order | " + " | ".join(roles) + " |"]
+    lines += ["", "| relation to that entity | " + " | ".join(roles) + " |"]
     lines.append("|---" * (len(roles) + 1) + "|")
     for relation in RELATIONS:
         cells = []

@@ -86,6 +86,18 @@ class CustomerCommands(CommandHandling):
         )
 
     @command()
+    def break_glass(self, meta: Meta, customer_id: UUID, minutes: int) -> Outcome:
+        return self.change(meta, Customer, customer_id, lambda c: c.break_glass(meta, minutes))
+
+    @command()
+    def open_privacy_case(self, meta: Meta, customer_id: UUID) -> Outcome:
+        return self.change(meta, Customer, customer_id, lambda c: c.open_privacy_case(meta))
+
+    @command()
+    def close_privacy_case(self, meta: Meta, customer_id: UUID) -> Outcome:
+        return self.change(meta, Customer, customer_id, lambda c: c.close_privacy_case(meta))
+
+    @command()
     def erase_customer(self, meta: Meta, customer_id: UUID) -> Outcome:
         # The index entries and the key go first: if recording the erasure then fails, the
         # customer can no longer be found or read, and a retry records the event.

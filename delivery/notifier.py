@@ -108,6 +108,7 @@ STAFF_KINDS = {
     "StatusUpdatePublished": NoticeKind.INCIDENT_UPDATE,
     "ClusterDetected": NoticeKind.CLUSTER_DETECTED,
     "WebhookEndpointDisabled": NoticeKind.WEBHOOK_DISABLED,
+    "GlassBroken": NoticeKind.GLASS_BROKEN,
 }
 URGENT_CUSTOMER_NOTICES = frozenset({NoticeKind.ORDER_CONFIRMATION, NoticeKind.DELAY_NOTICE})
 
@@ -275,6 +276,14 @@ class Planner:
             public = {
                 "endpoint": urlsplit(endpoint.url).hostname or "?",
                 "failures": str(fields.get("failures", 0)),
+            }
+        elif kind is NoticeKind.GLASS_BROKEN:
+            subject, ctx = "customer", Context()
+            public = {
+                "customer_no": short(source),
+                "actor": wanted.actor_id,
+                "role": str(fields.get("role") or "staff"),
+                "until": self._local(datetime.fromisoformat(str(fields["until"]))),
             }
         else:
             incident = self.app.load(Incident, source, shared=True)

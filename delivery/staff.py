@@ -21,7 +21,17 @@ from domain.notification import CUSTOMER_NOTICES, NoticeChannel, NoticeKind, Rec
 BUILT_IN_DIRECTORY = Path(__file__).with_name("staff.toml")
 BUILT_IN_ROUTES = Path(__file__).with_name("routing.toml")
 AUDIENCES = frozenset(
-    {"assignee", "oncall", "escalation", "commander", "superiors", "duty", "commanders", "owner"}
+    {
+        "assignee",
+        "oncall",
+        "escalation",
+        "commander",
+        "superiors",
+        "duty",
+        "commanders",
+        "owner",
+        "privacy",
+    }
 )
 STAFF_CHANNELS = (NoticeChannel.EMAIL, NoticeChannel.SMS, NoticeChannel.IM)
 
@@ -168,7 +178,7 @@ def _audience(directory: Directory, audience: str, ctx: Context) -> Iterable[Rec
         return person(ctx.commander) or directory.rota("commanders")
     if audience == "owner":
         return person(ctx.owner)
-    return directory.rota(audience)  # superiors, duty, commanders
+    return directory.rota(audience)  # superiors, duty, commanders, privacy
 
 
 def _toml(path: Path) -> dict[str, Any]:

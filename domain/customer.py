@@ -7,6 +7,13 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.base import CareAggregate, Meta, recorded
+from domain.customer_access import (
+    Grants,
+    NoOpenPrivacyCaseError,
+    PrivacyCaseAlreadyOpenError,
+    glass_until,
+    require_reason,
+)
 from domain.errors import InvalidInputError
 from domain.tiers import MAX_WINDOW_DAYS, Tier, TierThresholds
 from domain.values import Sealed, one_of
@@ -153,6 +160,43 @@ class Customer(CareAggregate):
     @property
     def notice_opt_out(self) -> bool:
         return bool(self.__dict__.get("_notice_opt_out", False))
+
+    def break_glass(self, meta: Meta, minutes: int) -> None:
+        """Open the customer's data to the actor for `minutes`, with a reason (recorded, and
+        the privacy officer alerted)."""
+        until = glass_until(meta, minutes)
+        self.require("break the glass", {CustomerStatus.ACTIVE})
+        self._glass_broken(meta=meta, until=until, role=meta.actor.role)
+
+    @recorded("GlassBroken")
+    def _glass_broken(self, meta: Meta, until: datetime, role: str) -> None:
+        self._glass = {**self.grants.glass, meta.actor.id: until}
+
+    def open_privacy_case(self, meta: Meta) -> None:
+        require_reason(meta, "a privacy case")
+        if meta.actor.id in self.grants.cases:
+            raise PrivacyCaseAlreadyOpenError(meta.actor.id)
+        self._privacy_case_opened(meta=meta, officer=meta.actor.id)
+
+    @recorded("PrivacyCaseOpened")
+    def _privacy_case_opened(self, meta: Meta, officer: str) -> None:
+        self._cases = sorted(self.grants.cases | {officer})
+
+    def close_privacy_case(self, meta: Meta) -> None:
+        require_reason(meta, "closing a privacy case")
+        if meta.actor.id not in self.grants.cases:
+            raise NoOpenPrivacyCaseError(meta.actor.id)
+        self._privacy_case_closed(meta=meta, officer=meta.actor.id)
+
+    @recorded("PrivacyCaseClosed")
+    def _privacy_case_closed(self, meta: Meta, officer: str) -> None:
+        self._cases = sorted(self.grants.cases - {officer})
+
+    # Read through the instance's dict: customers and snapshots from before grants have none.
+    @property
+    def grants(self) -> Grants:
+        glass, cases = self.__dict__.get("_glass", {}), self.__dict__.get("_cases", ())
+        return Grants(dict(glass), frozenset(cases))
 
     def erase(self, meta: Meta) -> None:
         self.require("erase", {CustomerStatus.ACTIVE})

@@ -39,6 +39,7 @@ class NoticeKind(StrEnum):
     INCIDENT_UPDATE = "incident_update"
     CLUSTER_DETECTED = "cluster_detected"
     WEBHOOK_DISABLED = "webhook_disabled"
+    GLASS_BROKEN = "glass_broken"
 
 
 CUSTOMER_NOTICES = frozenset(

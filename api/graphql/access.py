@@ -1,18 +1,53 @@
 """Need-to-know over GraphQL: a personal field opens or reads "[sealed]", and its
-`<field>Access` says why (api/need_to_know.py)."""
+`<field>Access` says why (api/need_to_know.py).
+
+`NeedToKnow` is the request's checker (one per request, in `Context.notes`): it remembers each
+customer's grants and each entity's access, so a list of a hundred rows of one customer loads
+their record once. Its methods read aggregates and views: call them in the thread pool.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 import strawberry
 
+from api.auth import Principal, Role
 from api.graphql.context import Info
-from api.need_to_know import SEALED, Access, AccessBasis, Handling, SealedReason, access
+from api.need_to_know import (
+    HANDLERS,
+    SEALED,
+    Access,
+    AccessBasis,
+    Handling,
+    SealedReason,
+    access,
+    access_any,
+    complaint_handling,
+    needs_grants,
+    order_handling,
+)
+from application.app import CareLedger
+from application.errors import NotFoundError
+from domain.base import CareAggregate
+from domain.complaint import Complaint
+from domain.customer import Customer
+from domain.customer_access import NO_GRANTS, Grants
+from domain.order import Order
+from domain.survey import Survey, SurveySubject
 from domain.values import Sealed
+from projections.engine.store import ViewStore
+from projections.views.complaint_index import complaint_index
+from projections.views.order_index import order_index
 
 strawberry.enum(AccessBasis, description="Why personal data opened for the caller")
 strawberry.enum(SealedReason, description="Why personal data stayed sealed for the caller")
+
+SEALED_VALUE = {"sealed": True}  # how an event's sealed value reads when it stays sealed
+ENTITIES_CHECKED = 200  # a customer's complaints and orders looked at, newest first, at most
 
 
 @strawberry.type(description="Whether a personal field opened for the caller, and why")
@@ -26,14 +61,145 @@ class PersonalDataAccess:
         return cls(opened=found.opened, basis=found.basis, sealed_reason=found.reason)
 
 
-def access_of(info: Info, handling: Handling) -> Access:
-    grace = timedelta(seconds=info.context.services.settings.access_grace_s)
-    return access(info.context.caller, handling, datetime.now(UTC), grace)
+class NeedToKnow:
+    """What the caller of one request opens, entity by entity and customer by customer."""
+
+    def __init__(
+        self, ledger: CareLedger, views: ViewStore, caller: Principal, grace: timedelta
+    ) -> None:
+        self.ledger, self.views, self.caller, self.grace = ledger, views, caller, grace
+        self.now = datetime.now(UTC)
+        self._grants: dict[UUID, Grants] = {}
+        self._customers: dict[UUID, Access] = {}
+        self._entities: dict[UUID, Access | None] = {}
+
+    def grants(self, customer_id: UUID) -> Grants:
+        if customer_id not in self._grants:
+            try:
+                self._grants[customer_id] = self.ledger.load(Customer, customer_id).grants
+            except NotFoundError:
+                self._grants[customer_id] = NO_GRANTS
+        return self._grants[customer_id]
+
+    def of(self, handling: Handling) -> Access:
+        """Access to the personal data of the entity `handling` describes."""
+        found = access(self.caller, handling, self.now, self.grace)
+        if not needs_grants(self.caller, found):
+            return found
+        grants = self.grants(handling.customer_id)
+        return access(self.caller, handling, self.now, self.grace, grants)
+
+    def customer(self, customer_id: UUID) -> Access:
+        """Access to the customer's own record: through any complaint or order of theirs."""
+        if customer_id not in self._customers:
+            self._customers[customer_id] = self._customer(customer_id)
+        return self._customers[customer_id]
+
+    def _customer(self, customer_id: UUID) -> Access:
+        seen: list[Handling] = []
+        if self.caller.role in HANDLERS:
+            for handling in self._handlings(customer_id):
+                if access(self.caller, handling, self.now, self.grace).opened:
+                    return access(self.caller, handling, self.now, self.grace)
+                seen.append(handling)
+        grants = NO_GRANTS if self.caller.role is Role.CUSTOMER else self.grants(customer_id)
+        return access_any(self.caller, seen, customer_id, self.now, self.grace, grants)
+
+    def _handlings(self, customer_id: UUID) -> Iterator[Handling]:
+        """The customer's complaints and orders as the indexes list them, newest first (none
+        while an index is not installed yet)."""
+        wanted = str(customer_id)
+        try:
+            complaints = complaint_index(self.views, customer_id=wanted, limit=ENTITIES_CHECKED)
+            orders = order_index(self.views, customer_id=wanted, limit=ENTITIES_CHECKED)
+        except LookupError as error:
+            if type(error) is not LookupError:
+                raise
+            return
+        for row in complaints.rows:
+            yield complaint_handling(self.ledger.load(Complaint, UUID(row.complaint_id)))
+        for order in orders.rows:
+            yield order_handling(self.ledger.load(Order, UUID(order.order_id)))
+
+    def survey(self, survey: Survey) -> Access:
+        """Access to a survey's comment: as to what it asks about."""
+        kind = Complaint if survey.subject is SurveySubject.COMPLAINT else Order
+        try:
+            subject: Any = self.ledger.load(kind, survey.subject_id)
+        except NotFoundError:
+            return self.of(Handling(survey.customer_id, frozenset(), frozenset(), None))
+        return self.of(_handling(subject))
+
+    def aggregate(self, aggregate: CareAggregate) -> Access | None:
+        """Access to the personal data of any entity of a customer's (None: not one)."""
+        if isinstance(aggregate, Complaint | Order):
+            return self.of(_handling(aggregate))
+        if isinstance(aggregate, Customer):
+            return self.customer(aggregate.id)
+        if isinstance(aggregate, Survey):
+            return self.survey(aggregate)
+        return None
+
+    def entity(self, entity_id: UUID, sealed: Sealed) -> Access:
+        """Access to a value sealed in an event of `entity_id` (under the key its `subject`
+        names): as to that entity if it is a customer's, else as to the customer's record."""
+        if entity_id not in self._entities:
+            try:
+                aggregate = self.ledger.load(CareAggregate, entity_id)
+            except NotFoundError:
+                self._entities[entity_id] = None
+            else:
+                self._entities[entity_id] = self.aggregate(aggregate)
+        found = self._entities[entity_id]
+        if found is not None:
+            return found
+        try:
+            return self.customer(UUID(sealed.subject))
+        except ValueError:  # under a key of something else (a webhook endpoint's)
+            return Access(reason=SealedReason.ROLE)
+
+    def reveal(self, entity_id: UUID) -> Callable[[Sealed], Any]:
+        """Opens a value sealed in an event of `entity_id` if the caller may read it; else
+        `{sealed: true}`."""
+
+        def open_or_seal(sealed: Sealed) -> Any:
+            if not self.entity(entity_id, sealed).opened:
+                return SEALED_VALUE
+            return self.ledger.vault.open(sealed)
+
+        return open_or_seal
+
+
+def _handling(aggregate: Complaint | Order) -> Handling:
+    if isinstance(aggregate, Complaint):
+        return complaint_handling(aggregate)
+    return order_handling(aggregate)
+
+
+def need_to_know(info: Info) -> NeedToKnow:
+    """The request's checker, made on first use."""
+    context = info.context
+    checker = context.notes.get("need_to_know")
+    if checker is None:
+        services = context.services
+        grace = timedelta(seconds=services.settings.access_grace_s)
+        checker = NeedToKnow(services.ledger, services.views, context.caller, grace)
+        context.notes["need_to_know"] = checker
+    assert isinstance(checker, NeedToKnow)
+    return checker
+
+
+async def access_of(info: Info, handling: Handling) -> Access:
+    return await info.context.call(need_to_know(info).of, handling)
 
 
 async def open_if_allowed(info: Info, handling: Handling, sealed: Sealed | None) -> str | None:
     """The field opened, if need-to-know lets the caller read it; else "[sealed]"."""
-    if not access_of(info, handling).opened:
+    return await open_for(info, await access_of(info, handling), sealed)
+
+
+async def open_for(info: Info, found: Access, sealed: Sealed | None) -> str | None:
+    if not found.opened:
         return SEALED
     vault = info.context.services.ledger.vault
     return await info.context.call(vault.open_optional, sealed)

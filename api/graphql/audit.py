@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, cast
+from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
-from api.auth import SEES_PERSONAL_DATA, Principal, Role
+from api.graphql.access import NeedToKnow, need_to_know
 from api.graphql.consistency import read_at
 from api.graphql.context import Info, parse_id
 from api.graphql.dashboards import AtPosition
@@ -18,7 +19,6 @@ from api.graphql.lists import After, First
 from api.graphql.paging import DEFAULT_PAGE, Connection, connection, decode_cursor, page_size
 from application.app import CareLedger
 from domain.errors import InvalidInputError
-from domain.values import Sealed
 from projections.engine.store import ViewStore
 from projections.views import audit_trail
 from projections.views.audit_trail import AuditEntry, AuditTrailProjection, reveal
@@ -31,7 +31,6 @@ from projections.views.audit_verify import (
     verify,
 )
 
-SEALED = {"sealed": True}
 Opened = tuple[AuditEntry, dict[str, Any]]
 MAX_VERIFIED = 100_000  # events one call recomputes at most
 
@@ -157,10 +156,6 @@ class AuditVerification:
         )
 
 
-def may_read_personal_data(caller: Principal) -> bool:
-    return caller.role in SEES_PERSONAL_DATA or caller.role in (Role.COMPLIANCE_OFFICER, Role.ADMIN)
-
-
 def trail_page(
     store: ViewStore,
     ledger: CareLedger,
@@ -168,23 +163,21 @@ def trail_page(
     value: str,
     after: int | None,
     limit: int,
-    revealed: bool,
+    checker: NeedToKnow,
 ) -> tuple[list[Opened], bool]:
-    """One page of the trail, each entry with its data opened or sealed, and whether more
-    follow (in the thread pool: opening reads keys)."""
+    """One page of the trail, each entry with its data opened for who needs to know it (as to
+    the entity the event belongs to) or sealed, and whether more follow (in the thread pool:
+    opening reads keys and aggregates)."""
     if by == "entity":
         page = audit_trail.entity_history(store, value, after_version=after, limit=limit)
     elif by == "actor":
         page = audit_trail.actor_history(store, value, after_position=after, limit=limit)
     else:
         page = audit_trail.correlation_history(store, value, after_position=after, limit=limit)
-    open_sealed = ledger.vault.open if revealed else _sealed
-    opened = [(entry, reveal(entry, open_sealed)) for entry in page.entries]
+    opened = [
+        (entry, reveal(entry, checker.reveal(UUID(entry.entity_id)))) for entry in page.entries
+    ]
     return opened, page.after is not None
-
-
-def _sealed(_: Sealed) -> Any:
-    return SEALED
 
 
 def _one_subject(
@@ -219,7 +212,7 @@ class AuditQueries:
         after: After = None,
         at_position: AtPosition = None,
     ) -> Connection[AuditEntryView]:
-        caller = info.context.authorize("auditTrail")
+        info.context.authorize("auditTrail")
         by, value = _one_subject(entity_id, actor_id, correlation_id)
         kind = f"audit-{by}"
         key = decode_cursor(kind, after, (int,))
@@ -233,7 +226,7 @@ class AuditQueries:
             value,
             None if key is None else int(key[0]),
             page_size(first),
-            may_read_personal_data(caller),
+            need_to_know(info),
         )
         return connection(
             kind,

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, TypeVar
-from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -119,8 +118,8 @@ class ComplaintView(Loaded, relay.Node):
         return opened
 
     @strawberry.field(description="Whether `content` opened for the caller, and why")
-    def content_access(self, info: Info) -> PersonalDataAccess:
-        return PersonalDataAccess.of(access_of(info, complaint_handling(self._complaint)))
+    async def content_access(self, info: Info) -> PersonalDataAccess:
+        return PersonalDataAccess.of(await access_of(info, complaint_handling(self._complaint)))
 
     @classmethod
     def of(cls, c: Complaint) -> ComplaintView:
@@ -185,4 +184,4 @@ def _root_cause(c: Complaint) -> RootCause | None:
 COMPLAINT = Entity("complaint", Complaint, ComplaintView, owner=lambda c: c.customer_id)
 ComplaintResult = Annotated[Changed[ComplaintView] | Problems, strawberry.union("ComplaintResult")]
 changed, load_complaint = COMPLAINT.changed, COMPLAINT.load
-ComplaintQueries = COMPLAINT.queries(lambda complaint: UUID(complaint.customer_id))
+ComplaintQueries = COMPLAINT.queries()

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal
+from api.graphql.access import NeedToKnow, PersonalDataAccess, need_to_know
 from api.graphql.consistency import read_at
 from api.graphql.context import Info, parse_id
 from api.graphql.customers import CustomerView
@@ -46,9 +46,16 @@ class ExportedEntity:
     events: list[HistoryEvent]
 
 
-@strawberry.type(description="Everything recorded about one customer, personal data opened")
+@strawberry.type(
+    description="Everything recorded about one customer, personal data opened for a compliance"
+    " officer with a privacy case open on them (or broken glass), sealed for anyone else"
+)
 class CustomerExport:
     customer_id: str
+    access: PersonalDataAccess = strawberry.field(
+        description="Whether the customer's personal data opened for the caller (a compliance"
+        " officer with a privacy case open on them, or broken glass), and why"
+    )
     customer: CustomerView | None = strawberry.field(description="None: never registered")
     customer_events: list[HistoryEvent]
     orders: list[ExportedEntity]
@@ -73,19 +80,17 @@ def customer_entities(store: ViewStore, customer_id: UUID) -> list[tuple[str, UU
     return [(e, UUID(i)) for e, i, p in rows if json.loads(p).get("customer_id") == wanted]
 
 
-def every_event(
-    ledger: CareLedger, entity_id: UUID, caller: Principal, customer_id: UUID
-) -> list[HistoryEvent]:
+def every_event(ledger: CareLedger, entity_id: UUID, checker: NeedToKnow) -> list[HistoryEvent]:
     events: list[HistoryEvent] = []
     while True:
-        page = history_of(ledger, entity_id, caller, customer_id, len(events), PAGE)
+        page = history_of(ledger, entity_id, checker.reveal(entity_id), len(events), PAGE)
         events += page
         if len(page) < PAGE:
             return events
 
 
 def build_export(
-    ledger: CareLedger, caller: Principal, customer_id: UUID, found: list[tuple[str, UUID]]
+    ledger: CareLedger, checker: NeedToKnow, customer_id: UUID, found: list[tuple[str, UUID]]
 ) -> CustomerExport:
     try:
         customer: Customer | None = ledger.load(Customer, customer_id)
@@ -102,15 +107,14 @@ def build_export(
                 id=str(entity_id),
                 status=str(aggregate.status),
                 version=aggregate.version,
-                events=every_event(ledger, entity_id, caller, customer_id),
+                events=every_event(ledger, entity_id, checker),
             )
         )
     return CustomerExport(
         customer_id=str(customer_id),
+        access=PersonalDataAccess.of(checker.customer(customer_id)),
         customer=None if customer is None else CustomerView.of(customer),
-        customer_events=[]
-        if customer is None
-        else every_event(ledger, customer_id, caller, customer_id),
+        customer_events=[] if customer is None else every_event(ledger, customer_id, checker),
         orders=entities["OrderReceived"],
         complaints=entities["ComplaintReceived"],
         surveys=entities["SurveySent"],
@@ -127,10 +131,11 @@ class CustomerExportQueries:
         self, info: Info, id: strawberry.ID, at_position: int | None = None
     ) -> CustomerExport:
         context = info.context
-        caller = context.authorize("customerExport")
+        context.authorize("customerExport")
         customer_id = parse_id("id", id)
         found = await read_at(
             context, [AuditTrailProjection.name], at_position, customer_entities, customer_id
         )
         ledger = context.services.ledger
-        return await context.call(build_export, ledger, caller, customer_id, found)
+        checker = need_to_know(info)
+        return await context.call(build_export, ledger, checker, customer_id, found)

@@ -52,6 +52,14 @@ class AssignTierInput(CustomerInput):
     )
 
 
+@strawberry.input(
+    description="Break the glass: give `reasonCode` and `reasonText`; the customer's personal"
+    " data opens to you for `minutes` (1 to 240)"
+)
+class BreakGlassInput(CustomerInput):
+    minutes: int = 30
+
+
 def _details(contact: ContactInput) -> ContactDetails:
     return ContactDetails(
         name=contact.name, phone=contact.phone, email=contact.email, address=contact.address
@@ -103,3 +111,24 @@ class CustomerMutations:
     )
     async def erase_customer(self, info: Info, input: CustomerInput) -> CustomerResult:
         return await CUSTOMERS.run(info, input, call(CareLedger.erase_customer))
+
+    @strawberry.mutation(
+        description="Open one customer's personal data to yourself for a while, with a reason"
+        " (`reasonCode`, `reasonText`): recorded as GlassBroken, and the privacy officer is"
+        " alerted. Agents, supervisors and admins"
+    )
+    async def break_glass(self, info: Info, input: BreakGlassInput) -> CustomerResult:
+        return await CUSTOMERS.run(info, input, call(CareLedger.break_glass, input.minutes))
+
+    @strawberry.mutation(
+        description="Open a privacy case on a customer, with a reason (`reasonCode`,"
+        " `reasonText`): while it is open their personal data opens to you. Compliance officers"
+    )
+    async def open_privacy_case(self, info: Info, input: CustomerInput) -> CustomerResult:
+        return await CUSTOMERS.run(info, input, call(CareLedger.open_privacy_case))
+
+    @strawberry.mutation(
+        description="Close your privacy case on a customer, with a reason; compliance officers"
+    )
+    async def close_privacy_case(self, info: Info, input: CustomerInput) -> CustomerResult:
+        return await CUSTOMERS.run(info, input, call(CareLedger.close_privacy_case))

@@ -11,10 +11,12 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
+from api.graphql.access import PersonalDataAccess, need_to_know
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import ForbiddenError, Problems
-from api.permissions import OWN_DATA, PERSONAL_DATA
+from api.need_to_know import SEALED
+from api.permissions import OWN_DATA
 from application.app import CareLedger
 from application.customers import ERASED_CONTACT, ContactDetails
 from application.vault import ERASED
@@ -43,16 +45,15 @@ class CustomerView(Loaded, relay.Node):
     _customer: strawberry.Private[Customer]
 
     @strawberry.field(
-        description='Personal data: the customer, staff and compliance only; "[erased]" after'
-        " erasure. Null when refused, with a FORBIDDEN error at its path: the rest of the"
-        " answer stays"
+        description='Personal data: "[sealed]" in every field unless the caller needs to know'
+        ' it (`contactAccess` says why); "[erased]" after erasure'
     )
-    async def contact(self, info: Info) -> Contact | None:
-        caller = info.context.caller
-        if not PERSONAL_DATA.allows(caller, self._customer.id):
-            raise ForbiddenError(f"the {caller.role} role may not read contact details")
-        ledger = info.context.services.ledger
-        details = await info.context.call(contact_of, ledger, self._customer)
+    async def contact(self, info: Info) -> Contact:
+        context = info.context
+        found = await context.call(need_to_know(info).customer, self._customer.id)
+        if not found.opened:
+            return Contact(name=SEALED, phone=SEALED, email=SEALED, address=SEALED)
+        details = await context.call(contact_of, context.services.ledger, self._customer)
         return Contact(
             name=details.name, phone=details.phone, email=details.email, address=details.address
         )
@@ -67,6 +68,14 @@ class CustomerView(Loaded, relay.Node):
             ledger.customer_tier, self._customer, datetime.now(UTC)
         )
         return tier
+
+    @strawberry.field(
+        description="Whether `contact` opened for the caller, and why: for the customer, for"
+        " who handles any complaint or order of theirs, through broken glass or a privacy case"
+    )
+    async def contact_access(self, info: Info) -> PersonalDataAccess:
+        found = await info.context.call(need_to_know(info).customer, self._customer.id)
+        return PersonalDataAccess.of(found)
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerView:
@@ -102,7 +111,4 @@ async def load_customer(info: Info, customer_id: UUID, version: int | None = Non
 CUSTOMER = Entity("customer", Customer, CustomerView, reader=load_customer)
 CustomerResult = Annotated[Changed[CustomerView] | Problems, strawberry.union("CustomerResult")]
 changed = CUSTOMER.changed
-CustomerQueries = CUSTOMER.queries(
-    lambda customer: UUID(customer.customer_id),
-    "in order; contact details sealed unless the caller may read them",
-)
+CustomerQueries = CUSTOMER.queries("in order; contact details sealed unless the caller needs them")

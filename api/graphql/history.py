@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -13,7 +14,7 @@ import strawberry
 from eventsourcing.utils import get_topic
 from strawberry.scalars import JSON
 
-from api.auth import Principal
+from api.graphql.access import need_to_know
 from application.app import CareLedger
 from domain.base import TOPIC_PREFIX
 from domain.errors import InvalidInputError
@@ -102,16 +103,16 @@ def plain(value: Any, reveal: Any) -> Any:
 
 
 async def entity_history(
-    info: Any, entity_id: UUID, customer_id: UUID | None, after_version: int, limit: int
+    info: Any, entity_id: UUID, after_version: int, limit: int
 ) -> list[HistoryEvent]:
     """What every `<entity>History` query answers: the entity's events after `after_version`,
-    at most `limit` (1 to 200), its customer's personal data opened only for who may read it."""
+    at most `limit` (1 to 200), personal data opened only for who needs to know it."""
     if not 1 <= limit <= MAX_EVENTS:
         raise InvalidInputError("limit", f"must be from 1 to {MAX_EVENTS}")
     context = info.context
-    ledger = context.services.ledger
+    reveal = need_to_know(info).reveal(entity_id)
     events: list[HistoryEvent] = await context.call(
-        history_of, ledger, entity_id, context.caller, customer_id, after_version, limit
+        history_of, context.services.ledger, entity_id, reveal, after_version, limit
     )
     return events
 
@@ -119,16 +120,11 @@ async def entity_history(
 def history_of(
     ledger: CareLedger,
     aggregate_id: UUID,
-    principal: Principal,
-    customer_id: UUID | None,
+    reveal: Callable[[Sealed], Any],
     after_version: int = 0,
     limit: int = 100,
 ) -> list[HistoryEvent]:
-    allowed = customer_id is not None and principal.may_see_personal_data_of(customer_id)
-
-    def reveal(sealed: Sealed) -> Any:
-        return ledger.vault.open(sealed) if allowed else {"sealed": True}
-
+    """The events, each sealed value as `reveal` opens it (or keeps it sealed)."""
     events = ledger.events.get(aggregate_id, gt=after_version, limit=limit)
     return [_entry(event, reveal) for event in events]
 

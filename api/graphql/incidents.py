@@ -98,4 +98,4 @@ class IncidentView(Loaded, relay.Node):
 INCIDENT = Entity("incident", Incident, IncidentView)
 IncidentResult = Annotated[Changed[IncidentView] | Problems, strawberry.union("IncidentResult")]
 changed, load_incident = INCIDENT.changed, INCIDENT.load
-IncidentQueries = INCIDENT.queries(lambda _: None)
+IncidentQueries = INCIDENT.queries()

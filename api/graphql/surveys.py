@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
+from api.graphql.access import PersonalDataAccess, need_to_know, open_for
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
-from api.graphql.problems import ForbiddenError, Problems
-from api.permissions import PERSONAL_DATA
+from api.graphql.problems import Problems
 from domain.survey import Survey, SurveyStatus, SurveySubject, SurveyVia
 
 
@@ -40,13 +39,21 @@ class SurveyView(Loaded, relay.Node):
     scores: SurveyScores | None = strawberry.field(description="Once responded: 1 to 5 each")
     _survey: strawberry.Private[Survey]
 
-    @strawberry.field(description="Personal data: the customer, staff and compliance only")
+    @strawberry.field(
+        description='Personal data: the comment, or "[sealed]" unless the caller needs to know'
+        " it (`commentAccess` says why)"
+    )
     async def comment(self, info: Info) -> str | None:
-        caller = info.context.caller
-        if not PERSONAL_DATA.allows(caller, self._survey.customer_id):
-            raise ForbiddenError(f"the {caller.role} role may not read survey comments")
-        vault = info.context.services.ledger.vault
-        return await info.context.call(vault.open_optional, self._survey.comment)
+        found = await info.context.call(need_to_know(info).survey, self._survey)
+        return await open_for(info, found, self._survey.comment)
+
+    @strawberry.field(
+        description="Whether `comment` opened for the caller, and why: as for the order or"
+        " complaint the survey asks about"
+    )
+    async def comment_access(self, info: Info) -> PersonalDataAccess:
+        found = await info.context.call(need_to_know(info).survey, self._survey)
+        return PersonalDataAccess.of(found)
 
     @classmethod
     def of(cls, survey: Survey) -> SurveyView:
@@ -69,4 +76,4 @@ class SurveyView(Loaded, relay.Node):
 SURVEY = Entity("survey", Survey, SurveyView, owner=lambda survey: survey.customer_id)
 SurveyResult = Annotated[Changed[SurveyView] | Problems, strawberry.union("SurveyResult")]
 changed, load_survey = SURVEY.changed, SURVEY.load
-SurveyQueries = SURVEY.queries(lambda survey: UUID(survey.customer_id))
+SurveyQueries = SURVEY.queries()

@@ -40,6 +40,7 @@ TRIGGERS = (
     "StatusUpdatePublished",
     "ClusterDetected",
     "WebhookEndpointDisabled",
+    "GlassBroken",
 )
 NOTIFICATION_EVENTS = (
     "NotificationRequested",

@@ -45,10 +45,14 @@ INPUT_TYPES = {
     "changeContact": "ChangeContactInput",
     "assignTier": "AssignTierInput",
     "eraseCustomer": "CustomerInput",
+    "openPrivacyCase": "CustomerInput",
 }
+SEALED = {"name": "[sealed]", "phone": "[sealed]", "email": "[sealed]", "address": "[sealed]"}
+WHY = "query($id: ID!) { customer(id: $id) { contactAccess { basis sealedReason } } }"
+CASE = {"reasonCode": "subject_access", "reasonText": "the customer asked for their data"}
 CONTACT_QUERY = "query($id: ID!) { customer(id: $id) { contact { name phone email address } } }"
 EXPORT = """query($id: ID!, $at: Int) { customerExport(id: $id, atPosition: $at) {
-  customerId customer { status tier contact { name phone } }
+  customerId access { opened sealedReason } customer { status tier contact { name phone } }
   customerEvents { name data }
   orders { entity id status version events { name } }
   complaints { entity id status version events { name data } }
@@ -144,11 +148,20 @@ def catch_up_audit_trail(settings: Settings) -> None:
         ledger.close()
 
 
+def why(gql: Gql, customer_id: str, **who: Any) -> dict[str, Any]:
+    access: dict[str, Any] = gql(WHY, {"id": customer_id}, **who)["data"]["customer"][
+        "contactAccess"
+    ]
+    return access
+
+
 def test_contact_details_are_guarded_by_role(gql: Gql) -> None:
     customer_id = register(gql)
-    # agents and the customer themself read the contact details
-    assert contact(gql, customer_id) == CONTACT
+    # the customer themself reads the contact details; an agent handling nothing of theirs
+    # reads them sealed, and why
     assert contact(gql, customer_id, role=Role.CUSTOMER, subject=customer_id) == CONTACT
+    assert contact(gql, customer_id) == SEALED
+    assert why(gql, customer_id) == {"basis": None, "sealedReason": "NOT_HANDLING"}
     # an analyst sees the customer, but never the contact details
     status = gql(
         "query($id: ID!) { customer(id: $id) { status tier } }",
@@ -156,11 +169,8 @@ def test_contact_details_are_guarded_by_role(gql: Gql) -> None:
         role=Role.ANALYST,
     )
     assert status["data"]["customer"] == {"status": "ACTIVE", "tier": "STANDARD"}
-    refused = gql(CONTACT_QUERY, {"id": customer_id}, role=Role.ANALYST)
-    assert refused["data"]["customer"] == {"contact": None}
-    assert [(e["path"], e["extensions"]["code"]) for e in refused["errors"]] == [
-        (["customer", "contact"], "FORBIDDEN")
-    ]
+    assert contact(gql, customer_id, role=Role.ANALYST) == SEALED
+    assert why(gql, customer_id, role=Role.ANALYST) == {"basis": None, "sealedReason": "ROLE"}
     # another customer sees nothing of this one, not even through `node`
     other = gql(CONTACT_QUERY, {"id": customer_id}, role=Role.CUSTOMER, subject=str(uuid4()))
     assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -192,11 +202,13 @@ def test_contact_and_tier_change_by_whom_they_may(gql: Gql) -> None:
         subject=customer_id,
     )
     assert own["customer"]["version"] == 2
-    assert contact(gql, customer_id)["address"] == "2 Ritan Road, Beijing"
+    mine = {"role": Role.CUSTOMER, "subject": customer_id}
+    assert contact(gql, customer_id, **mine)["address"] == "2 Ritan Road, Beijing"
     # the old address is still there at version 1
     then = gql(
         "query($id: ID!) { customer(id: $id, version: 1) { contact { address } } }",
         {"id": customer_id},
+        **mine,
     )
     assert then["data"]["customer"]["contact"]["address"] == CONTACT["address"]
     agent = run(gql, "assignTier", {"customerId": customer_id, "tier": "GOLD"})
@@ -245,22 +257,29 @@ def test_erasure_makes_contact_unreadable_and_keeps_the_rest(gql: Gql) -> None:
     before = gql(
         "query($id: ID!) { customer(id: $id) { tier registeredAt } }", {"id": customer_id}
     )["data"]["customer"]
+    # the officer handles the erasure request in a privacy case of theirs
+    run(gql, "openPrivacyCase", {"customerId": customer_id, **CASE}, **COMPLIANCE)
     erased = run(gql, "eraseCustomer", {"customerId": customer_id}, **COMPLIANCE)
     assert erased["customer"] == {
         "customerId": customer_id,
         "status": "ERASED",
         "tier": "GOLD",
-        "version": 3,
+        "version": 4,
     }
     # every contact field now reads "[erased]", for everyone who may read it
-    assert contact(gql, customer_id) == ERASED
+    assert contact(gql, customer_id, **COMPLIANCE) == ERASED
     assert contact(gql, customer_id, role=Role.CUSTOMER, subject=customer_id) == ERASED
     history = gql(
         "query($id: ID!) { customerHistory(id: $id) { name data } }",
         {"id": customer_id},
         **COMPLIANCE,
     )["data"]["customerHistory"]
-    assert [e["name"] for e in history] == ["CustomerRegistered", "TierAssigned", "CustomerErased"]
+    assert [e["name"] for e in history] == [
+        "CustomerRegistered",
+        "TierAssigned",
+        "PrivacyCaseOpened",
+        "CustomerErased",
+    ]
     assert history[0]["data"]["contact"] == "[erased]"
     # what is not personal stays as it was
     after = gql(
@@ -305,6 +324,17 @@ def test_the_export_holds_everything_recorded_about_the_customer(
         role=Role.SUPERVISOR,
     )["written"]
     catch_up_audit_trail(settings)
+    # without a privacy case open the officer's export is sealed, and says why
+    sealed = gql(EXPORT, {"id": customer_id, "at": written["position"]}, **COMPLIANCE)
+    sealed_export = sealed["data"]["customerExport"]
+    assert sealed_export["access"] == {"opened": False, "sealedReason": "NO_PRIVACY_CASE"}
+    assert sealed_export["customer"]["contact"] == {"name": "[sealed]", "phone": "[sealed]"}
+    assert sealed_export["complaints"][0]["events"][0]["data"]["content"] == {"sealed": True}
+    # with one open it holds everything
+    written = run(gql, "openPrivacyCase", {"customerId": customer_id, **CASE}, **COMPLIANCE)[
+        "written"
+    ]
+    catch_up_audit_trail(settings)
     first = gql(EXPORT, {"id": customer_id, "at": written["position"]}, **COMPLIANCE)
     assert "errors" not in first, first
     data = first["data"]["customerExport"]
@@ -313,7 +343,12 @@ def test_the_export_holds_everything_recorded_about_the_customer(
         "tier": "SILVER",
         "contact": {"name": "Li Wei", "phone": CONTACT["phone"]},
     }
-    assert [e["name"] for e in data["customerEvents"]] == ["CustomerRegistered", "TierAssigned"]
+    assert data["access"] == {"opened": True, "sealedReason": None}
+    assert [e["name"] for e in data["customerEvents"]] == [
+        "CustomerRegistered",
+        "TierAssigned",
+        "PrivacyCaseOpened",
+    ]
     assert data["customerEvents"][0]["data"]["contact"].startswith('{"name": "Li Wei"')
     [order] = data["orders"]
     assert (order["entity"], order["status"], order["version"]) == ("Order", "Received", 1)
@@ -349,7 +384,7 @@ def test_the_export_holds_everything_recorded_about_the_customer(
     assert later_survey["events"][1]["data"]["comment"] == "[erased]"
     assert later_survey["events"][1]["data"]["scores"] == survey["events"][1]["data"]["scores"]
     assert (later_survey["id"], later_survey["status"]) == (survey["id"], survey["status"])
-    assert len(later["customerEvents"]) == 3
+    assert len(later["customerEvents"]) == 4
 
 
 def test_an_unknown_customer_is_not_found(gql: Gql, settings: Settings) -> None:
@@ -397,8 +432,10 @@ def test_history_fields_are_in_the_schemas_case_and_contact_an_object(gql: Gql) 
         {"input": {"customerId": customer_id, "content": "cold soup", "channel": "APP"}},
     )["data"]["fileComplaint"]["complaint"]["complaintId"]
     query = "query($id: ID!) { customerHistory(id: $id) { name data fields } }"
-    # when an agent reads the histories
-    [registered] = gql(query, {"id": customer_id})["data"]["customerHistory"]
+    # when the customer reads their own history and an agent the complaint's (queued in their
+    # department)
+    mine = {"role": Role.CUSTOMER, "subject": customer_id}
+    [registered] = gql(query, {"id": customer_id}, **mine)["data"]["customerHistory"]
     complaint = gql(
         "query($id: ID!) { complaintHistory(id: $id, limit: 1) { data fields } }", {"id": filed}
     )["data"]["complaintHistory"][0]

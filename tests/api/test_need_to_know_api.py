@@ -82,7 +82,7 @@ def test_complaint_text_opens_for_who_handles_it_and_stays_sealed_for_the_rest(g
         "technical supervisor": (TECH_SUPERVISOR, sealed("NOT_HANDLING")),
         "commander": (COMMANDER, sealed("ROLE")),
         "analyst": (ANALYST, sealed("ROLE")),
-        "compliance officer": (OFFICER, sealed("NOT_HANDLING")),
+        "compliance officer": (OFFICER, sealed("NO_PRIVACY_CASE")),
         "admin": (ADMIN, sealed("NOT_HANDLING")),
     }
     for who, (caller, outcome) in expected.items():
@@ -119,8 +119,8 @@ def test_an_order_address_opens_for_customer_service_and_the_one_it_is_assigned_
     assert seen(gql, ORDER, order_id, **CUSTOMER) == opened("OWN", ADDRESS)
     assert seen(gql, ORDER, order_id, **DESK_AGENT) == opened("DEPARTMENT", ADDRESS)
     assert seen(gql, ORDER, order_id, **QUALITY_AGENT) == sealed("NOT_HANDLING")
-    for caller in (OFFICER, ADMIN):
-        assert seen(gql, ORDER, order_id, **caller) == sealed("NOT_HANDLING")
+    assert seen(gql, ORDER, order_id, **OFFICER) == sealed("NO_PRIVACY_CASE")
+    assert seen(gql, ORDER, order_id, **ADMIN) == sealed("NOT_HANDLING")
     for caller in NOT_STAFF.values():
         assert seen(gql, ORDER, order_id, **caller) == sealed("ROLE")
 

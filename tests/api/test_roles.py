@@ -57,7 +57,7 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("surveys", "sendSurvey", (N, N, Y, Y, N, N, N, Y)),
     ("surveys", "respondToSurvey", (Y, N, N, N, N, N, N, Y)),
     ("surveys", "survey", (Y, N, Y, Y, N, Y, Y, Y)),
-    ("surveys", "survey.comment", (Y, N, Y, Y, N, Y, N, Y)),
+    ("surveys", "survey.comment", (Y, N, Y, Y, N, N, N, N)),  # as the order it asks about
     ("customers", "registerCustomer", (N, N, Y, Y, N, N, N, Y)),
     ("customers", "changeContact", (Y, N, Y, Y, N, N, N, Y)),
     ("customers", "assignTier", (N, N, N, Y, N, N, N, Y)),
@@ -65,7 +65,9 @@ RIGHTS: list[tuple[str, str, tuple[bool, ...]]] = [
     ("customers", "defineTierThresholds", (N, N, N, N, N, N, N, Y)),
     ("customers", "tierThresholds", (N, N, Y, Y, N, Y, Y, Y)),
     ("customers", "customer", (Y, N, Y, Y, N, Y, Y, Y)),
-    ("customers", "customer.contact", (Y, N, Y, Y, N, Y, N, Y)),
+    ("customers", "customer.contact", (Y, N, N, N, N, N, N, N)),  # nothing of theirs handled
+    ("customers", "breakGlass", (N, N, Y, Y, N, N, N, Y)),
+    ("customers", "openPrivacyCase", (N, N, N, N, N, Y, N, Y)),
     ("customers", "customerExport", (N, N, N, N, N, Y, N, Y)),
     ("reads", "complaintDashboard", (N, N, Y, Y, N, Y, Y, Y)),
     ("reads", "complaintBreakdown", (N, N, Y, Y, N, Y, Y, Y)),
@@ -87,6 +89,7 @@ STAFF = {"role": Role.AGENT, "subject": "agent-9"}
 COMMANDER = {"role": Role.INCIDENT_COMMANDER, "subject": "ic-9"}
 CONTACT = {"name": "Alice", "phone": "+86 10 5555 0100"}
 WINDOW = "from: $from, to: $to"
+REASON = {"reasonCode": "customer_on_the_line", "reasonText": "calling about an order"}
 
 
 def who(caller: str, owner: str) -> dict[str, Any]:
@@ -307,6 +310,8 @@ OPERATIONS: dict[str, Operation] = {
         gql, "{ tierThresholds { version } }", {}, **who(c, ALICE)
     ),
     "eraseCustomer": on_customer("eraseCustomer", "CustomerInput", {}),
+    "breakGlass": on_customer("breakGlass", "BreakGlassInput", REASON),
+    "openPrivacyCase": on_customer("openPrivacyCase", "CustomerInput", REASON),
     "customer": read_customer("status"),
     "customer.contact": read_customer("contact { name }"),
     "customerExport": read("customerExport", "customerId", a_customer),

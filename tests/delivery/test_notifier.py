@@ -14,7 +14,7 @@ from delivery.channels.base import ChannelKind
 from delivery.notifier import DeliverySettings, Notifier
 from delivery.staff import Directory
 from delivery.templates import Template, Templates
-from domain.meta import Actor, ActorKind
+from domain.meta import Actor, ActorKind, Reason
 from domain.notification import NoticeKind, Notification
 from domain.order import Order
 from policies.cluster_detector import ClusterDetector
@@ -411,3 +411,20 @@ def test_a_request_repeated_without_the_claim_is_a_replay(
         "DeliveryAttemptStarted",
     ]
     assert order_id
+
+
+def test_broken_glass_alerts_the_privacy_officers_at_once(
+    app: CareLedger, views: ViewStore, notifier: Notifier, recorder: Recorder
+) -> None:
+    # an agent opens a customer's data without handling anything of theirs
+    customer_id = customer(app)
+    why = Reason("customer_on_the_line", "calling about a refund")
+    app.break_glass(meta(timedelta(minutes=1), AGENT, reason=why), customer_id, 30)
+    notifier.run_once()
+    notifier.run_once()
+    # the privacy officers' rota hears of it, urgently, by who and until when: not the reason
+    [alert] = [m for m in recorder.all() if m.kind == "glass_broken"]
+    assert alert.to == "privacy@staff.careledger.example"  # dpo-lin, delivery/staff.toml
+    assert "agent-ana" in alert.subject and customer_id.hex[:8].upper() in alert.subject
+    assert alert.urgent
+    assert "refund" not in alert.body
