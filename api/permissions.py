@@ -243,7 +243,7 @@ EXPORTS: dict[str, Permission] = {
     ),
     "surveys.csv": _allow(
         *EXPORT_ROLES,
-        note="a window of surveys, a row each; `comment` under the personal-data rule",
+        note="a window of surveys, a row each; `comment` under need-to-know, as `survey.comment`",
     ),
 }
 

@@ -189,7 +189,7 @@ def prefix(tx: Any) -> str:
 
 
 def csv_rows(store: ViewStore, ledger: CareLedger, rows: int, watch: Stopwatch) -> int:
-    personal = PersonalColumns.of(Principal("bench", Role.ANALYST), ledger)
+    personal = PersonalColumns.of(Principal("bench", Role.ANALYST), ledger, store)
     lines = 0
     watch.start()
     for chunk in csv_chunks(store, COMPLAINTS, personal, *window(rows)):

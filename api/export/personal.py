@@ -1,27 +1,28 @@
-"""The personal columns of an export, for one caller: a complaint's text and an order's
-delivery address under need-to-know (api/need_to_know.py, as `complaint.content` and
-`order.address` over GraphQL), a survey's comment under the
-personal-data rule (api/permissions.py). Each row says why in its `*_access` column:
+"""The personal columns of an export, for one caller, under need-to-know as over GraphQL
+(api/graphql/access.py): a complaint's text as `complaint.content`, an order's delivery address
+as `order.address`, a survey's comment as `survey.comment` (through what it asks about), with
+the customer's grants (broken glass, a privacy case). Each row says why in its `*_access` column:
 `opened:<basis>`, `sealed:<reason>`, or `none` for a survey answered without a comment.
-Only what opens is read from the event store and decrypted, one aggregate at a time."""
+Only what opens is decrypted; a survey's subject is loaded to judge its comment."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from api.auth import Principal
 from api.export.kinds import text
-from api.need_to_know import FRONT_DESK, HANDLERS, SEALED, Access, Handling, SealedReason, access
-from api.permissions import PERSONAL_DATA
+from api.graphql.access import NeedToKnow
+from api.need_to_know import FRONT_DESK, NEVER, SEALED, Access, Handling, access
 from application.app import CareLedger
 from domain.complaint import Complaint
 from domain.order import Order
 from domain.survey import Survey
 from projections.engine.reading import from_epoch
+from projections.engine.store import ViewStore
 from projections.views.export_order_rows import OrderRow, assignees
 from projections.views.export_rows import ComplaintRow, SurveyRow
 
@@ -30,15 +31,20 @@ Cells = list[str | None]
 
 @dataclass(frozen=True)
 class PersonalColumns:
-    caller: Principal
-    ledger: CareLedger
-    now: datetime
-    grace: timedelta
+    checker: NeedToKnow
 
     @classmethod
-    def of(cls, caller: Principal, ledger: CareLedger) -> PersonalColumns:
+    def of(cls, caller: Principal, ledger: CareLedger, views: ViewStore) -> PersonalColumns:
         grace = timedelta(seconds=ledger.settings.access_grace_s)
-        return cls(caller, ledger, datetime.now(UTC), grace)
+        return cls(NeedToKnow(ledger, views, caller, grace))
+
+    @property
+    def caller(self) -> Principal:
+        return self.checker.caller
+
+    @property
+    def ledger(self) -> CareLedger:
+        return self.checker.ledger
 
     def cells(self, kind: str, rows: Sequence[Any]) -> list[Cells]:
         if kind == "surveys":
@@ -52,12 +58,12 @@ class PersonalColumns:
         return [self.order(row) for row in rows]
 
     def row_independent(self) -> Access | None:
-        """The caller's access to every complaint, when their role alone decides it (neither
-        a customer nor a handler: never opened)."""
-        if self.caller.role in HANDLERS or self.caller.customer_id is not None:
+        """The caller's access to every row, when their role alone decides it (analysts and
+        commanders: never opened)."""
+        if self.caller.role not in NEVER:
             return None
         anyone = Handling(UUID(int=0), frozenset(), frozenset(), None)
-        return access(self.caller, anyone, self.now, self.grace)
+        return access(self.caller, anyone, self.checker.now, self.checker.grace)
 
     def complaint(self, row: ComplaintRow) -> Cells:
         handling = Handling(
@@ -66,7 +72,7 @@ class PersonalColumns:
             departments=frozenset({row.department or FRONT_DESK}),
             ended_at=None if row.ended_at is None else from_epoch(row.ended_at),
         )
-        found = access(self.caller, handling, self.now, self.grace)
+        found = self.checker.of(handling)
         if found.basis is None:
             return [SEALED, f"sealed:{found.reason}"]
         complaint = self.ledger.load(Complaint, UUID(row.complaint_id), 1, shared=True)
@@ -79,7 +85,7 @@ class PersonalColumns:
             departments=frozenset({FRONT_DESK}),  # every order is queued in customer service
             ended_at=None if row.ended_at is None else from_epoch(row.ended_at),
         )
-        found = access(self.caller, handling, self.now, self.grace)
+        found = self.checker.of(handling)
         if found.basis is None:
             return [SEALED, f"sealed:{found.reason}"]
         order = self.ledger.load(Order, UUID(row.order_id), 1, shared=True)
@@ -88,8 +94,8 @@ class PersonalColumns:
     def survey(self, row: SurveyRow) -> Cells:
         if not row.has_comment:
             return [None, "none"]
-        if not PERSONAL_DATA.allows(self.caller, UUID(row.customer_id)):
-            return [SEALED, f"sealed:{SealedReason.ROLE}"]
         survey = self.ledger.load(Survey, UUID(row.survey_id), shared=True)
-        basis = "own" if self.caller.is_customer(UUID(row.customer_id)) else "role"
-        return [text(self.ledger.vault.open_optional(survey.comment)), f"opened:{basis}"]
+        found = self.checker.survey(survey)
+        if found.basis is None:
+            return [SEALED, f"sealed:{found.reason}"]
+        return [text(self.ledger.vault.open_optional(survey.comment)), f"opened:{found.basis}"]

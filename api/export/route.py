@@ -40,7 +40,7 @@ def export_route(services: Services) -> Route:
             if type(error) is not LookupError:  # KeyError, IndexError: a bug
                 raise
             return refusal(503, "VIEW_NOT_READY", str(error))
-        personal = PersonalColumns.of(caller, services.ledger)
+        personal = PersonalColumns.of(caller, services.ledger, services.views)
         chunks = csv_chunks(services.views, kind, personal, start, end)
         name = f"{kind.name}-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.csv"
         return StreamingResponse(

@@ -144,12 +144,15 @@ def test_personal_columns_open_only_for_who_may_read_them(script: Script, get: G
         ("[sealed]", "sealed:not_handling"),
         ("'=2 Lane", "opened:assigned"),
     ]
-    # a compliance officer handles no complaint, but reads survey comments (personal data),
-    # shown as text a spreadsheet will not evaluate
+    # a compliance officer without a privacy case reads neither
     officer = get("complaints", Role.COMPLIANCE_OFFICER, script.window())
-    assert set(contents(officer).values()) == {sealed}
+    assert set(contents(officer).values()) == {("[sealed]", "sealed:no_privacy_case")}
     (survey,) = rows(get("surveys", Role.COMPLIANCE_OFFICER, script.window()).text)
-    assert (survey["comment"], survey["comment_access"]) == ("'=1+1 cold", "opened:role")
+    assert (survey["comment"], survey["comment_access"]) == ("[sealed]", "sealed:no_privacy_case")
+    # the survey's comment opens as the complaint it asks about does, shown as text a
+    # spreadsheet will not evaluate
+    (survey,) = rows(get("surveys", Role.SUPERVISOR, script.window(), department="technical").text)
+    assert (survey["comment"], survey["comment_access"]) == ("'=1+1 cold", "opened:department")
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.CUSTOMER, Role.INCIDENT_COMMANDER])
