@@ -135,6 +135,12 @@ QUERIES: dict[str, Permission] = {
     "incidents": INCIDENT_READ,
     "auditTrail": _allow(CO, AN, S, A, IC),
     "verifyAuditChain": _allow(CO),
+    "personalDataReads": _allow(
+        C, CO, note="who has seen a customer's personal data (customers: their own)"
+    ),
+    "privacyAuditReport": _allow(
+        CO, note="reads by role and actor, unusual volume, broken glass, exports, erasures"
+    ),
     "notifications": _allow(A, S, CO, IC),
     "deliveryDashboard": DASHBOARD,
     "alerts": _allow(A, S, IC, CO, note=ALL_ALERTS_NOTE),

@@ -22,6 +22,7 @@ from application.ledgers import LedgerCommands
 from application.master_keys import MasterKeys
 from application.notifications import NotificationCommands
 from application.orders import OrderCommands
+from application.personal_data_reads import PersonalDataReadCommands
 from application.postgres_keystore import PostgresKeyStore, keys_schema
 from application.postgres_target import PostgresTarget
 from application.reassignment import ReassignmentCommands
@@ -67,6 +68,7 @@ class CareLedger(
     WebhookCommands,
     NotificationCommands,
     LedgerCommands,
+    PersonalDataReadCommands,
 ):
     name = "careledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {kind: 50 for kind in SNAPSHOTTED}

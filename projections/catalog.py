@@ -17,6 +17,7 @@ from projections.views.incident_index import IncidentIndexProjection
 from projections.views.notices import NoticesProjection
 from projections.views.order_delays import OrderDelaysProjection
 from projections.views.order_index import OrderIndexProjection
+from projections.views.personal_data_reads import PersonalDataReadsProjection
 from projections.views.promise_watch import PromiseWatchProjection
 from projections.views.satisfaction import SatisfactionProjection
 from projections.views.sla_schedule import SlaScheduleProjection
@@ -37,6 +38,7 @@ CATALOG: dict[str, Callable[[], Projection]] = {
         NoticesProjection,
         OrderDelaysProjection,
         OrderIndexProjection,
+        PersonalDataReadsProjection,
         PromiseWatchProjection,
         SatisfactionProjection,
         SlaScheduleProjection,

@@ -8,7 +8,9 @@ their record once. Its methods read aggregates and views: call them in the threa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -32,11 +34,13 @@ from api.need_to_know import (
 )
 from application.app import CareLedger
 from application.errors import NotFoundError
+from application.vault import ERASED
 from domain.base import CareAggregate
 from domain.complaint import Complaint
 from domain.customer import Customer
 from domain.customer_access import NO_GRANTS, Grants
 from domain.order import Order
+from domain.personal_data_reads import Opening
 from domain.survey import Survey, SurveySubject
 from domain.values import Sealed
 from projections.engine.store import ViewStore
@@ -48,6 +52,8 @@ strawberry.enum(SealedReason, description="Why personal data stayed sealed for t
 
 SEALED_VALUE = {"sealed": True}  # how an event's sealed value reads when it stays sealed
 ENTITIES_CHECKED = 200  # a customer's complaints and orders looked at, newest first, at most
+# How long one checker's judgements stand: a request's whole life, a subscription's few seconds
+FRESH_FOR = timedelta(seconds=5)
 
 
 @strawberry.type(description="Whether a personal field opened for the caller, and why")
@@ -72,6 +78,28 @@ class NeedToKnow:
         self._grants: dict[UUID, Grants] = {}
         self._customers: dict[UUID, Access] = {}
         self._entities: dict[UUID, Access | None] = {}
+        self._kinds: dict[UUID, str] = {}
+        self._opened: dict[tuple[str, str, str], tuple[set[str], str]] = {}
+        self._lock = threading.Lock()
+
+    def note(self, subject: str, entity: str, entity_id: UUID, field: str, basis: str) -> None:
+        """Remember that `field` of `entity_id` (sealed under the customer `subject`'s key)
+        opened for the caller: the request's record lists it (`openings`)."""
+        with self._lock:
+            fields, _ = self._opened.setdefault((subject, entity, str(entity_id)), (set(), basis))
+            fields.add(field)
+
+    def carry_over(self, older: NeedToKnow) -> None:
+        """Goes on with what an older checker of the same request noted."""
+        self._opened, self._lock = older._opened, older._lock
+
+    def openings(self) -> list[Opening]:
+        """Everything opened so far, one entry per entity."""
+        with self._lock:
+            return [
+                Opening(customer, entity, entity_id, tuple(sorted(fields)), basis)
+                for (customer, entity, entity_id), (fields, basis) in self._opened.items()
+            ]
 
     def grants(self, customer_id: UUID) -> Grants:
         if customer_id not in self._grants:
@@ -149,6 +177,7 @@ class NeedToKnow:
             except NotFoundError:
                 self._entities[entity_id] = None
             else:
+                self._kinds[entity_id] = type(aggregate).__name__
                 self._entities[entity_id] = self.aggregate(aggregate)
         found = self._entities[entity_id]
         if found is not None:
@@ -158,14 +187,19 @@ class NeedToKnow:
         except ValueError:  # under a key of something else (a webhook endpoint's)
             return Access(reason=SealedReason.ROLE)
 
-    def reveal(self, entity_id: UUID) -> Callable[[Sealed], Any]:
-        """Opens a value sealed in an event of `entity_id` if the caller may read it; else
-        `{sealed: true}`."""
+    def reveal(self, entity_id: UUID) -> Callable[[Sealed, str], Any]:
+        """Opens a value sealed in the field of an event of `entity_id` if the caller may read
+        it, noting it; else `{sealed: true}`."""
 
-        def open_or_seal(sealed: Sealed) -> Any:
-            if not self.entity(entity_id, sealed).opened:
+        def open_or_seal(sealed: Sealed, field: str) -> Any:
+            found = self.entity(entity_id, sealed)
+            if found.basis is None:
                 return SEALED_VALUE
-            return self.ledger.vault.open(sealed)
+            plaintext = self.ledger.vault.open(sealed)
+            if plaintext != ERASED:
+                kind = self._kinds.get(entity_id, "unknown")
+                self.note(sealed.subject, kind, entity_id, field, found.basis)
+            return plaintext
 
         return open_or_seal
 
@@ -180,11 +214,13 @@ def need_to_know(info: Info) -> NeedToKnow:
     """The request's checker, made on first use."""
     context = info.context
     checker = context.notes.get("need_to_know")
-    if checker is None:
+    if checker is None or datetime.now(UTC) - checker.now > FRESH_FOR:
         services = context.services
         grace = timedelta(seconds=services.settings.access_grace_s)
-        checker = NeedToKnow(services.ledger, services.views, context.caller, grace)
-        context.notes["need_to_know"] = checker
+        made = NeedToKnow(services.ledger, services.views, context.caller, grace)
+        if checker is not None:  # a subscription's: judged again, its openings kept
+            made.carry_over(checker)
+        checker = context.notes["need_to_know"] = made
     assert isinstance(checker, NeedToKnow)
     return checker
 
@@ -193,13 +229,29 @@ async def access_of(info: Info, handling: Handling) -> Access:
     return await info.context.call(need_to_know(info).of, handling)
 
 
-async def open_if_allowed(info: Info, handling: Handling, sealed: Sealed | None) -> str | None:
+@dataclass(frozen=True)
+class Field:
+    """Where a sealed value sits: the entity's type and id, and the field's name."""
+
+    entity: str
+    entity_id: UUID
+    name: str
+
+
+async def open_if_allowed(
+    info: Info, handling: Handling, sealed: Sealed | None, where: Field
+) -> str | None:
     """The field opened, if need-to-know lets the caller read it; else "[sealed]"."""
-    return await open_for(info, await access_of(info, handling), sealed)
+    return await open_for(info, await access_of(info, handling), sealed, where)
 
 
-async def open_for(info: Info, found: Access, sealed: Sealed | None) -> str | None:
-    if not found.opened:
+async def open_for(info: Info, found: Access, sealed: Sealed | None, where: Field) -> str | None:
+    """The value opened (and noted for the request's record), or "[sealed]"."""
+    if found.basis is None:
         return SEALED
     vault = info.context.services.ledger.vault
-    return await info.context.call(vault.open_optional, sealed)
+    plaintext = await info.context.call(vault.open_optional, sealed)
+    if sealed is not None and plaintext != ERASED:
+        checker = need_to_know(info)
+        checker.note(sealed.subject, where.entity, where.entity_id, where.name, found.basis)
+    return plaintext

@@ -21,7 +21,7 @@ from application.app import CareLedger
 from domain.errors import InvalidInputError
 from projections.engine.store import ViewStore
 from projections.views import audit_trail
-from projections.views.audit_trail import AuditEntry, AuditTrailProjection, reveal
+from projections.views.audit_trail import AuditEntry, AuditTrailProjection, reveal_fields
 from projections.views.audit_verify import (
     Anchor,
     VerificationReport,
@@ -175,7 +175,8 @@ def trail_page(
     else:
         page = audit_trail.correlation_history(store, value, after_position=after, limit=limit)
     opened = [
-        (entry, reveal(entry, checker.reveal(UUID(entry.entity_id)))) for entry in page.entries
+        (entry, reveal_fields(entry, checker.reveal(UUID(entry.entity_id))))
+        for entry in page.entries
     ]
     return opened, page.after is not None
 

@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
-from api.graphql.access import PersonalDataAccess, access_of, open_if_allowed
+from api.graphql.access import Field, PersonalDataAccess, access_of, open_if_allowed
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import Problems
@@ -112,8 +112,10 @@ class ComplaintView(Loaded, relay.Node):
         " to know it (`contentAccess` says why)"
     )
     async def content(self, info: Info) -> str | None:
+        complaint = self._complaint
+        where = Field("Complaint", complaint.id, "content")
         opened = await open_if_allowed(
-            info, complaint_handling(self._complaint), self._complaint.content
+            info, complaint_handling(complaint), complaint.content, where
         )
         return opened
 

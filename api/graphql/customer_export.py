@@ -18,6 +18,7 @@ from api.graphql.consistency import read_at
 from api.graphql.context import Info, parse_id
 from api.graphql.customers import CustomerView
 from api.graphql.history import HistoryEvent, history_of
+from api.graphql.privacy import PersonalDataReadView
 from application.app import CareLedger
 from application.errors import NotFoundError
 from domain.base import CareAggregate
@@ -28,6 +29,11 @@ from domain.survey import Survey
 from projections.engine.reading import active_prefix
 from projections.engine.store import ViewStore
 from projections.views.audit_trail import AuditTrailProjection
+from projections.views.personal_data_reads import (
+    PersonalDataReadsProjection,
+    Read,
+    every_read_of_customer,
+)
 
 CREATIONS: dict[str, type[CareAggregate]] = {
     "OrderReceived": Order,
@@ -58,6 +64,9 @@ class CustomerExport:
     )
     customer: CustomerView | None = strawberry.field(description="None: never registered")
     customer_events: list[HistoryEvent]
+    reads: list[PersonalDataReadView] = strawberry.field(
+        description="Who has seen the customer's personal data, oldest first"
+    )
     orders: list[ExportedEntity]
     complaints: list[ExportedEntity]
     surveys: list[ExportedEntity]
@@ -80,6 +89,10 @@ def customer_entities(store: ViewStore, customer_id: UUID) -> list[tuple[str, UU
     return [(e, UUID(i)) for e, i, p in rows if json.loads(p).get("customer_id") == wanted]
 
 
+def export_lists(store: ViewStore, customer_id: UUID) -> tuple[list[tuple[str, UUID]], list[Read]]:
+    return customer_entities(store, customer_id), every_read_of_customer(store, str(customer_id))
+
+
 def every_event(ledger: CareLedger, entity_id: UUID, checker: NeedToKnow) -> list[HistoryEvent]:
     events: list[HistoryEvent] = []
     while True:
@@ -90,18 +103,22 @@ def every_event(ledger: CareLedger, entity_id: UUID, checker: NeedToKnow) -> lis
 
 
 def build_export(
-    ledger: CareLedger, checker: NeedToKnow, customer_id: UUID, found: list[tuple[str, UUID]]
+    ledger: CareLedger,
+    checker: NeedToKnow,
+    customer_id: UUID,
+    found: tuple[list[tuple[str, UUID]], list[Read]],
 ) -> CustomerExport:
+    entities, reads = found
     try:
         customer: Customer | None = ledger.load(Customer, customer_id)
     except NotFoundError:
         customer = None
-    if customer is None and not found:
+    if customer is None and not entities:
         raise NotFoundError("Customer", customer_id)
-    entities: dict[str, list[ExportedEntity]] = {name: [] for name in CREATIONS}
-    for event, entity_id in found:
+    by_kind: dict[str, list[ExportedEntity]] = {name: [] for name in CREATIONS}
+    for event, entity_id in entities:
         aggregate: Any = ledger.load(CREATIONS[event], entity_id)
-        entities[event].append(
+        by_kind[event].append(
             ExportedEntity(
                 entity=CREATIONS[event].__name__,
                 id=str(entity_id),
@@ -115,9 +132,10 @@ def build_export(
         access=PersonalDataAccess.of(checker.customer(customer_id)),
         customer=None if customer is None else CustomerView.of(customer),
         customer_events=[] if customer is None else every_event(ledger, customer_id, checker),
-        orders=entities["OrderReceived"],
-        complaints=entities["ComplaintReceived"],
-        surveys=entities["SurveySent"],
+        reads=[PersonalDataReadView.of(read) for read in reads],
+        orders=by_kind["OrderReceived"],
+        complaints=by_kind["ComplaintReceived"],
+        surveys=by_kind["SurveySent"],
     )
 
 
@@ -133,9 +151,8 @@ class CustomerExportQueries:
         context = info.context
         context.authorize("customerExport")
         customer_id = parse_id("id", id)
-        found = await read_at(
-            context, [AuditTrailProjection.name], at_position, customer_entities, customer_id
-        )
+        views = [AuditTrailProjection.name, PersonalDataReadsProjection.name]
+        found = await read_at(context, views, at_position, export_lists, customer_id)
         ledger = context.services.ledger
         checker = need_to_know(info)
         return await context.call(build_export, ledger, checker, customer_id, found)

@@ -54,6 +54,10 @@ class CustomerView(Loaded, relay.Node):
         if not found.opened:
             return Contact(name=SEALED, phone=SEALED, email=SEALED, address=SEALED)
         details = await context.call(contact_of, context.services.ledger, self._customer)
+        if details != ERASED_CONTACT and found.basis is not None:
+            need_to_know(info).note(
+                str(self._customer.id), "Customer", self._customer.id, "contact", found.basis
+            )
         return Contact(
             name=details.name, phone=details.phone, email=details.email, address=details.address
         )

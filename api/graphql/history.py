@@ -120,7 +120,7 @@ async def entity_history(
 def history_of(
     ledger: CareLedger,
     aggregate_id: UUID,
-    reveal: Callable[[Sealed], Any],
+    reveal: Callable[[Sealed, str], Any],
     after_version: int = 0,
     limit: int = 100,
 ) -> list[HistoryEvent]:
@@ -129,9 +129,13 @@ def history_of(
     return [_entry(event, reveal) for event in events]
 
 
-def _entry(event: Any, reveal: Any) -> HistoryEvent:
+def _in(reveal: Callable[[Sealed, str], Any], field: str) -> Callable[[Sealed], Any]:
+    return lambda sealed: reveal(sealed, field)
+
+
+def _entry(event: Any, reveal: Callable[[Sealed, str], Any]) -> HistoryEvent:
     meta = event.meta
-    fields = {k: plain(v, reveal) for k, v in vars(event).items() if k not in HIDDEN}
+    fields = {k: plain(v, _in(reveal, k)) for k, v in vars(event).items() if k not in HIDDEN}
     json.dumps(fields)  # what cannot be sent is a bug here, not in the client
     return HistoryEvent(
         version=event.originator_version,

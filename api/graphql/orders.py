@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 import strawberry
 from strawberry import relay
 
-from api.graphql.access import PersonalDataAccess, access_of, open_if_allowed
+from api.graphql.access import Field, PersonalDataAccess, access_of, open_if_allowed
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.enums import (
@@ -85,7 +85,10 @@ class OrderView(Loaded, relay.Node):
         " to know it (`addressAccess` says why)"
     )
     async def address(self, info: Info) -> str | None:
-        opened = await open_if_allowed(info, order_handling(self._order), self._order.address)
+        where = Field("Order", self._order.id, "address")
+        opened = await open_if_allowed(
+            info, order_handling(self._order), self._order.address, where
+        )
         return opened
 
     @strawberry.field(description="Whether `address` opened for the caller, and why")

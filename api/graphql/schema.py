@@ -35,6 +35,8 @@ from api.graphql.notices import NoticeMutations, NoticeQueries, NoticeSubscripti
 from api.graphql.order_mutations import OrderMutations
 from api.graphql.orders import OrderQueries
 from api.graphql.payloads import name_payloads
+from api.graphql.privacy import PrivacyQueries
+from api.graphql.read_records import RecordReads
 from api.graphql.reassignment import ReassignmentMutations
 from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.sla import SlaMutations, SlaQueries
@@ -63,6 +65,7 @@ QUERIES: tuple[type, ...] = (
     ListQueries,
     BrowseQueries,
     AuditQueries,
+    PrivacyQueries,
     WebhookQueries,
     SlaQueries,
     SlaWhatIfQueries,
@@ -115,6 +118,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         ParserCache,
         ValidationCache,
         ErrorCodes,
+        RecordReads,
     ]
     if not introspection:
         from strawberry.extensions import DisableIntrospection

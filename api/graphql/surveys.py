@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.graphql.access import PersonalDataAccess, need_to_know, open_for
+from api.graphql.access import Field, PersonalDataAccess, need_to_know, open_for
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import Problems
@@ -45,7 +45,8 @@ class SurveyView(Loaded, relay.Node):
     )
     async def comment(self, info: Info) -> str | None:
         found = await info.context.call(need_to_know(info).survey, self._survey)
-        return await open_for(info, found, self._survey.comment)
+        where = Field("Survey", self._survey.id, "comment")
+        return await open_for(info, found, self._survey.comment, where)
 
     @strawberry.field(
         description="Whether `comment` opened for the caller, and why: as for the order or"

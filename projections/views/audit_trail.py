@@ -259,6 +259,15 @@ def reveal(entry: AuditEntry, open_sealed: Callable[[Sealed], str]) -> dict[str,
     return opened
 
 
+def reveal_fields(entry: AuditEntry, open_sealed: Callable[[Sealed, str], Any]) -> dict[str, Any]:
+    """The payload with every sealed value opened by `open_sealed`, told the top-level field
+    the value is in."""
+    return {
+        name: _opened(value, lambda sealed, name=name: open_sealed(sealed, name))  # type: ignore[misc]
+        for name, value in entry.data.items()
+    }
+
+
 def _opened(value: Any, open_sealed: Callable[[Sealed], str]) -> Any:
     if isinstance(value, list):
         return [_opened(item, open_sealed) for item in value]

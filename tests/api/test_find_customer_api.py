@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -7,12 +9,30 @@ from uuid import uuid4
 import pytest
 
 from api.auth import Role
+from application.settings import Settings
 from tests.api.gql import Gql
+from tests.api.live_views import WAIT_S, projecting
 from tests.api.test_complaints_api import file, place_order
 from tests.api.test_customers_api import register, run
 
 FIND = """query($text: String!) { findCustomer(text: $text) {
   matchedBy orderId complaintId customer { customerId contact { phone } } } }"""
+
+
+@pytest.fixture(autouse=True)
+def views(settings: Settings) -> Iterator[None]:
+    with projecting(settings):
+        yield
+
+
+def indexed(gql: Gql, customer_id: str) -> None:
+    """Waits (bounded) until the indexes list the customer's order and complaint, through
+    which the agent of customer service, where they are queued, opens the contact."""
+    document = "query($id: ID!) { customer(id: $id) { contactAccess { opened } } }"
+    deadline = time.monotonic() + WAIT_S
+    while not gql(document, {"id": customer_id})["data"]["customer"]["contactAccess"]["opened"]:
+        assert time.monotonic() < deadline, "the indexes did not list the customer's entities"
+        time.sleep(0.05)
 
 
 def find(gql: Gql, text: str, role: Role = Role.AGENT) -> Any:
@@ -27,6 +47,7 @@ def test_the_customer_on_the_line_is_found_by_phone_email_and_numbers(gql: Gql) 
     order_id = place_order(gql, customer_id, datetime.now(UTC))
     complaint_id = file(gql, customer_id, orderId=order_id)["complaintId"]
     me = {"customerId": customer_id, "contact": {"phone": "+86 138 0013 8000"}}
+    indexed(gql, customer_id)
     # then the agent finds them by the phone as the caller reads it out, and by e-mail
     for text, by in [("138-0013-8000", "PHONE"), ("Li.Wei@Example.com", "EMAIL")]:
         assert find(gql, text) == [

@@ -1,0 +1,46 @@
+"""Every opening of personal data on the record: once an operation has run, the personal fields
+it opened (the request's `NeedToKnow` noted them) are written as one `PersonalDataRead` event,
+however many rows it read: who (the event's actor), whose, which fields of which entity, why
+(the access basis), through which operation (its root fields) and the correlation id."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from graphql import FieldNode, OperationDefinitionNode
+from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import SchemaExtension
+
+from api.graphql.access import NeedToKnow
+from api.graphql.context import CommandInput, Context
+
+
+class RecordReads(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if not isinstance(context, Context):
+            return
+        checker = context.notes.get("need_to_know")
+        if not isinstance(checker, NeedToKnow):
+            return
+        openings = checker.openings()
+        if not openings:
+            return
+        meta = context.meta(CommandInput(command_id=f"reads/{context.request_id}"))
+        record = context.services.ledger.record_personal_data_reads
+        await run_in_threadpool(record, meta, self._operation(), openings)
+
+    def _operation(self) -> str:
+        """The operation's root fields, e.g. `customer` or `auditTrail,complaint`."""
+        document = self.execution_context.graphql_document
+        wanted = self.execution_context.operation_name
+        names: set[str] = set()
+        for definition in document.definitions if document else ():
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            if wanted is not None and (definition.name is None or definition.name.value != wanted):
+                continue
+            selections = definition.selection_set.selections
+            names |= {s.name.value for s in selections if isinstance(s, FieldNode)}
+        return ",".join(sorted(names)) or "unknown"
