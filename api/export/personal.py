@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from api.auth import Principal
 from api.export.kinds import text
@@ -19,6 +19,7 @@ from api.graphql.access import NeedToKnow
 from api.need_to_know import FRONT_DESK, NEVER, SEALED, Access, Handling, access
 from application.app import CareLedger
 from domain.complaint import Complaint
+from domain.meta import Meta
 from domain.order import Order
 from domain.survey import Survey
 from projections.engine.reading import from_epoch
@@ -32,11 +33,14 @@ Cells = list[str | None]
 @dataclass(frozen=True)
 class PersonalColumns:
     checker: NeedToKnow
+    correlation_id: str = ""  # set: each page's openings are recorded under it
 
     @classmethod
-    def of(cls, caller: Principal, ledger: CareLedger, views: ViewStore) -> PersonalColumns:
+    def of(
+        cls, caller: Principal, ledger: CareLedger, views: ViewStore, correlation_id: str = ""
+    ) -> PersonalColumns:
         grace = timedelta(seconds=ledger.settings.access_grace_s)
-        return cls(NeedToKnow(ledger, views, caller, grace))
+        return cls(NeedToKnow(ledger, views, caller, grace), correlation_id)
 
     @property
     def caller(self) -> Principal:
@@ -47,6 +51,20 @@ class PersonalColumns:
         return self.checker.ledger
 
     def cells(self, kind: str, rows: Sequence[Any]) -> list[Cells]:
+        """The page's personal cells; what opened is recorded, one record for the page."""
+        made = self._cells(kind, rows)
+        openings = self.checker.take_openings()
+        if openings and self.correlation_id:
+            meta = Meta(
+                actor=self.caller.actor,
+                occurred_at=datetime.now(UTC),
+                command_id=f"reads/{uuid4()}",
+                correlation_id=self.correlation_id,
+            )
+            self.ledger.record_personal_data_reads(meta, f"export/{kind}", openings)
+        return made
+
+    def _cells(self, kind: str, rows: Sequence[Any]) -> list[Cells]:
         if kind == "surveys":
             return [self.survey(row) for row in rows]
         fixed = self.row_independent()
@@ -76,6 +94,7 @@ class PersonalColumns:
         if found.basis is None:
             return [SEALED, f"sealed:{found.reason}"]
         complaint = self.ledger.load(Complaint, UUID(row.complaint_id), 1, shared=True)
+        self._note(complaint.content.subject, "Complaint", complaint.id, "content", found)
         return [text(self.ledger.vault.open(complaint.content)), f"opened:{found.basis}"]
 
     def order(self, row: OrderRow) -> Cells:
@@ -89,6 +108,8 @@ class PersonalColumns:
         if found.basis is None:
             return [SEALED, f"sealed:{found.reason}"]
         order = self.ledger.load(Order, UUID(row.order_id), 1, shared=True)
+        if order.address is not None:
+            self._note(order.address.subject, "Order", order.id, "address", found)
         return [text(self.ledger.vault.open(order.address)), f"opened:{found.basis}"]
 
     def survey(self, row: SurveyRow) -> Cells:
@@ -98,4 +119,11 @@ class PersonalColumns:
         found = self.checker.survey(survey)
         if found.basis is None:
             return [SEALED, f"sealed:{found.reason}"]
-        return [text(self.ledger.vault.open_optional(survey.comment)), f"opened:{found.basis}"]
+        comment = self.ledger.vault.open_optional(survey.comment)
+        if survey.comment is not None:
+            self._note(survey.comment.subject, "Survey", survey.id, "comment", found)
+        return [text(comment), f"opened:{found.basis}"]
+
+    def _note(self, subject: str, entity: str, entity_id: UUID, field: str, found: Access) -> None:
+        if found.basis is not None:
+            self.checker.note(subject, entity, entity_id, field, found.basis)

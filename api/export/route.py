@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from uuid import uuid4
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -40,7 +41,8 @@ def export_route(services: Services) -> Route:
             if type(error) is not LookupError:  # KeyError, IndexError: a bug
                 raise
             return refusal(503, "VIEW_NOT_READY", str(error))
-        personal = PersonalColumns.of(caller, services.ledger, services.views)
+        correlation = request.headers.get("x-correlation-id") or str(uuid4())
+        personal = PersonalColumns.of(caller, services.ledger, services.views, correlation)
         chunks = csv_chunks(services.views, kind, personal, start, end)
         name = f"{kind.name}-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.csv"
         return StreamingResponse(

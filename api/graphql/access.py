@@ -84,7 +84,7 @@ class NeedToKnow:
 
     def note(self, subject: str, entity: str, entity_id: UUID, field: str, basis: str) -> None:
         """Remember that `field` of `entity_id` (sealed under the customer `subject`'s key)
-        opened for the caller: the request's record lists it (`openings`)."""
+        opened for the caller: the request's record lists it (`take_openings`)."""
         with self._lock:
             fields, _ = self._opened.setdefault((subject, entity, str(entity_id)), (set(), basis))
             fields.add(field)
@@ -93,13 +93,16 @@ class NeedToKnow:
         """Goes on with what an older checker of the same request noted."""
         self._opened, self._lock = older._opened, older._lock
 
-    def openings(self) -> list[Opening]:
-        """Everything opened so far, one entry per entity."""
+    def take_openings(self) -> list[Opening]:
+        """Everything opened since the last take, one entry per entity; forgotten here once
+        taken."""
         with self._lock:
-            return [
+            taken = [
                 Opening(customer, entity, entity_id, tuple(sorted(fields)), basis)
                 for (customer, entity, entity_id), (fields, basis) in self._opened.items()
             ]
+            self._opened.clear()
+            return taken
 
     def grants(self, customer_id: UUID) -> Grants:
         if customer_id not in self._grants:

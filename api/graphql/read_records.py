@@ -24,7 +24,7 @@ class RecordReads(SchemaExtension):
         checker = context.notes.get("need_to_know")
         if not isinstance(checker, NeedToKnow):
             return
-        openings = checker.openings()
+        openings = checker.take_openings()
         if not openings:
             return
         meta = context.meta(CommandInput(command_id=f"reads/{context.request_id}"))

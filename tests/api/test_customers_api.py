@@ -13,6 +13,7 @@ from application.settings import Settings
 from projections.engine.runner import Runner
 from projections.engine.store import open_view_store
 from projections.views.audit_trail import AuditTrailProjection
+from projections.views.personal_data_reads import PersonalDataReadsProjection
 from tests.api.gql import Gql
 
 CONTACT = {
@@ -138,11 +139,13 @@ def answered_survey(gql: Gql, customer_id: str, order_id: str) -> None:
 
 
 def catch_up_audit_trail(settings: Settings) -> None:
-    """On PostgreSQL the service does not project by itself; on SQLite this races its follower,
+    """The views the export reads: the audit trail and the reads of personal data. On
+    PostgreSQL the service does not project by itself; on SQLite this races its follower,
     harmlessly (a batch applies once)."""
     ledger, views = CareLedger(settings), open_view_store(settings)
     try:
         Runner(ledger, views, AuditTrailProjection()).catch_up()
+        Runner(ledger, views, PersonalDataReadsProjection()).catch_up()
     finally:
         views.close()
         ledger.close()

@@ -22,6 +22,8 @@ from application.app import CareLedger
 from application.settings import Settings
 from projections.catalog import projections
 from projections.engine.keyset import keyset_scan
+from projections.engine.store import ViewStore
+from projections.views.personal_data_reads import PersonalDataReadsProjection, reads_of_customer
 from tests.api.export_script import Script
 from tests.projections.catch_up import Project
 from tests.support import meta
@@ -279,3 +281,22 @@ def test_an_erased_customers_text_reads_erased(script: Script, app: CareLedger, 
     opened = {r["complaint_id"]: r["content"] for r in rows(front.text)}
     assert set(opened.values()) == {"[sealed]", "[erased]"}
     assert opened[script.complaints[1]["complaint_id"]] == "[erased]"
+
+
+def test_what_an_export_opens_is_on_the_record_one_record_a_page(
+    script: Script, get: Get, project: Project, views: ViewStore
+) -> None:
+    # a supervisor of customer service exports the complaints: two open for them
+    answer = get("complaints", Role.SUPERVISOR, script.window(), subject="sup-1", department=FRONT)
+    assert answer.status_code == 200
+    project(PersonalDataReadsProjection())
+    reads, more = reads_of_customer(views, str(script.customer))
+    assert not more
+    assert [(r.actor_id, r.entity_type, r.fields, r.basis, r.operation) for r in reads] == [
+        ("sup-1", "Complaint", ("content",), "department", "export/complaints")
+    ] * 2
+    # in one record (the page's), and an analyst's export, opening nothing, records nothing
+    assert len({r.position for r in reads}) == 1
+    assert get("complaints", Role.ANALYST, script.window()).status_code == 200
+    project(PersonalDataReadsProjection())
+    assert reads_of_customer(views, str(script.customer))[0] == reads
