@@ -85,7 +85,7 @@ def head(gql: Gql, customer_id: str) -> int:
         gql,
         "assignTier",
         "AssignTierInput",
-        {"customerId": customer_id, "tier": "GOLD"},
+        {"customerId": customer_id, "tier": "GOLD", **REASON},
         role=Role.SUPERVISOR,
         subject="sup-1",
     )
