@@ -20,7 +20,7 @@ from projections.views.complaint_dashboard import ComplaintDashboard
 from projections.views.complaint_dashboard_tables import DurationStats
 from projections.views.incident_board import IncidentMetrics
 from projections.views.order_delays import DelaySummary
-from projections.views.satisfaction import SatisfactionReport
+from projections.views.satisfaction import SatisfactionReport, SurveyCounts
 from projections.views.sla_whatif import SlaFigures
 
 
@@ -207,6 +207,30 @@ class DimensionScores:
     distribution: list[LabelCount] = strawberry.field(description="By score, 1 to 5")
 
 
+@strawberry.type(description="The surveys of one channel or one subject in the window")
+class SurveyResponses:
+    label: str = strawberry.field(description="As the read model keeps it: sms, complaint")
+    key: str = strawberry.field(description="The schema's enum value: SMS, COMPLAINT")
+    sent: int
+    responded: int
+    expired: int
+    response_rate: float | None = strawberry.field(description="Responded over sent")
+
+
+def survey_responses(by_label: Mapping[str, SurveyCounts]) -> list[SurveyResponses]:
+    return [
+        SurveyResponses(
+            label=label,
+            key=label.upper(),
+            sent=c.sent,
+            responded=c.responded,
+            expired=c.expired,
+            response_rate=c.response_rate,
+        )
+        for label, c in sorted(by_label.items())
+    ]
+
+
 @strawberry.type(description="Surveys over whole hours of business time")
 class Satisfaction:
     sent: int
@@ -214,6 +238,12 @@ class Satisfaction:
     expired: int
     response_rate: float | None = strawberry.field(description="Responded over sent")
     dimensions: list[DimensionScores]
+    by_via: list[SurveyResponses] = strawberry.field(
+        description="By the channel the survey went by (SurveyVia)"
+    )
+    by_subject: list[SurveyResponses] = strawberry.field(
+        description="By what the survey asked about (SurveySubject: an order or a complaint)"
+    )
 
     @classmethod
     def of(cls, r: SatisfactionReport) -> Satisfaction:
@@ -233,6 +263,8 @@ class Satisfaction:
             expired=r.expired,
             response_rate=r.response_rate,
             dimensions=dimensions,
+            by_via=survey_responses(r.by_via),
+            by_subject=survey_responses(r.by_subject),
         )
 
 

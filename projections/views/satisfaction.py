@@ -4,7 +4,9 @@ Counts live in hourly buckets of business time, so a window costs its hours, not
 and again by UTC day (`counts_daily`, `scores_daily`, written from the same batch): a window
 reads its whole days from those and only the hours at its edges by the hour (projections/rollup).
 CSAT is the share of 4 and 5 scores; the response rate is responses over surveys sent in the
-same window.
+same window. The same counts are kept per channel the survey went by (`via`) and per subject
+(order or complaint), as metrics `<metric>/<by>/<value>` in the same tables; the `surveys` table
+remembers each survey's channel and subject for its answer or expiry.
 """
 
 from __future__ import annotations
@@ -13,12 +15,32 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from domain.survey import DIMENSIONS
 from projections.engine.projection import Envelope, Projection
-from projections.engine.reading import active_prefix, add_counts, hour_of, hours_between
+from projections.engine.reading import (
+    active_prefix,
+    add_counts,
+    hour_of,
+    hours_between,
+    records_by_ids,
+    upsert_records,
+)
 from projections.engine.rollup import by_day, spanned, spans
 from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import Table
+
+BREAKDOWNS = ("via", "subject")
+
+
+class SurveyRecord(NamedTuple):
+    survey_id: str
+    via: str
+    subject: str
+
+
+SURVEYS = Table("surveys", SurveyRecord, primary_key=("survey_id",))
 
 
 class SatisfactionProjection(Projection):
@@ -26,9 +48,11 @@ class SatisfactionProjection(Projection):
     events = ("SurveySent", "SurveyResponded", "SurveyExpired")
 
     def tables(self) -> tuple[str, ...]:
-        return ("counts", "scores", "counts_daily", "scores_daily")
+        return ("counts", "scores", "counts_daily", "scores_daily", SURVEYS.name)
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
+        for statement in SURVEYS.ddl(tx.dialect, prefix):
+            tx.execute(statement)
         for suffix, period in (("", "hour"), ("_daily", "day")):
             tx.execute(
                 f"CREATE TABLE {prefix}counts{suffix} ({period} BIGINT NOT NULL,"
@@ -44,12 +68,23 @@ class SatisfactionProjection(Projection):
         counts: Counter[tuple[int, str]] = Counter()
         scores: Counter[tuple[int, str, int]] = Counter()
         metric = {"SurveySent": "sent", "SurveyResponded": "responded", "SurveyExpired": "expired"}
+        answered = (str(e.event.originator_id) for e in batch if e.name != "SurveySent")
+        known = {r.survey_id: r for r in records_by_ids(tx, SURVEYS, prefix, answered)}
+        sent: list[SurveyRecord] = []
         for envelope in batch:
-            hour = hour_of(envelope.event.meta.occurred_at)
+            event, hour = envelope.event, hour_of(envelope.event.meta.occurred_at)
+            survey_id = str(event.originator_id)
+            if envelope.name == "SurveySent":
+                known[survey_id] = SurveyRecord(survey_id, str(event.via), str(event.subject))
+                sent.append(known[survey_id])
             counts[hour, metric[envelope.name]] += 1
+            if (survey := known.get(survey_id)) is not None:
+                for by in BREAKDOWNS:
+                    counts[hour, f"{metric[envelope.name]}/{by}/{getattr(survey, by)}"] += 1
             if envelope.name == "SurveyResponded":
                 for dimension, score in envelope.event.scores.as_dict().items():
                     scores[hour, dimension, score] += 1
+        upsert_records(tx, SURVEYS, prefix, sent)
         add_counts(tx, f"{prefix}counts", ("hour", "metric"), counts)
         add_counts(tx, f"{prefix}scores", ("hour", "dimension", "score"), scores)
         add_counts(tx, f"{prefix}counts_daily", ("day", "metric"), by_day(counts))
@@ -74,15 +109,25 @@ class DimensionScores:
 
 
 @dataclass(frozen=True)
-class SatisfactionReport:
+class SurveyCounts:
+    """Surveys sent, answered and expired in a window: all of them, or one channel's or one
+    subject's."""
+
     sent: int
     responded: int
     expired: int
-    dimensions: list[DimensionScores]
 
     @property
     def response_rate(self) -> float | None:
+        """Responses over surveys sent in the window; None without any sent."""
         return self.responded / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class SatisfactionReport(SurveyCounts):
+    dimensions: list[DimensionScores]
+    by_via: dict[str, SurveyCounts]  # sms | email | app, the channel the survey went by
+    by_subject: dict[str, SurveyCounts]  # order | complaint
 
 
 def satisfaction(store: ViewStore, start: datetime, end: datetime) -> SatisfactionReport:
@@ -104,4 +149,20 @@ def satisfaction(store: ViewStore, start: datetime, end: datetime) -> Satisfacti
         responded=int(counts.get("responded", 0)),
         expired=int(counts.get("expired", 0)),
         dimensions=[DimensionScores(d, distributions[d]) for d in DIMENSIONS],
+        by_via=breakdown(counts, "via"),
+        by_subject=breakdown(counts, "subject"),
     )
+
+
+def breakdown(counts: dict[str, int], by: str) -> dict[str, SurveyCounts]:
+    """The `<metric>/<by>/<value>` counts as SurveyCounts per value, sorted by value."""
+    found: dict[str, dict[str, int]] = {}
+    for name, n in counts.items():
+        metric, _, rest = name.partition("/")
+        kind, _, value = rest.partition("/")
+        if kind == by and int(n):
+            found.setdefault(value, {})[metric] = int(n)
+    return {
+        value: SurveyCounts(m.get("sent", 0), m.get("responded", 0), m.get("expired", 0))
+        for value, m in sorted(found.items())
+    }

@@ -137,6 +137,8 @@ query($from: DateTime!, $to: DateTime!, $at: Int) {
   satisfaction(from: $from, to: $to, atPosition: $at) {
     sent responded expired responseRate
     dimensions { dimension responses csat distribution { label count } }
+    byVia { label key sent responded expired responseRate }
+    bySubject { key sent responded responseRate }
   }
 }"""
 
@@ -166,7 +168,21 @@ def test_satisfaction_counts_surveys_and_scores(gql: Gql) -> None:
     position = _respond(gql, survey, scores)
     report = gql(SATISFACTION, {**window(), "at": position}, role=Role.SUPERVISOR)
     dimensions = report["data"]["satisfaction"].pop("dimensions")
-    # one sent, one answered: a response rate of 1/1
+    # one sent by sms about a complaint, answered: so for sms and for complaints
+    assert report["data"]["satisfaction"].pop("byVia") == [
+        {
+            "label": "sms",
+            "key": "SMS",
+            "sent": 1,
+            "responded": 1,
+            "expired": 0,
+            "responseRate": 1.0,
+        }
+    ]
+    assert report["data"]["satisfaction"].pop("bySubject") == [
+        {"key": "COMPLAINT", "sent": 1, "responded": 1, "responseRate": 1.0}
+    ]
+    # and overall, one sent, one answered: a response rate of 1/1
     assert report["data"]["satisfaction"] == {
         "sent": 1,
         "responded": 1,

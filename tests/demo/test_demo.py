@@ -376,6 +376,21 @@ def test_the_days_new_figures_agree_with_a_recomputation_from_its_log(
         for s in e.scores.as_dict().values()
     ]
     assert scores and board.csat == sum(1 for s in scores if s >= 4) / len(scores)
+    # survey response rates per channel the survey went by: answers in the window over the
+    # surveys sent in it
+    via = {e.originator_id: str(e.via) for t, e in events if t == "SurveySent"}
+    for channel, counted in run.summary.satisfaction.by_via.items():
+        sent = [e for t, e in events if t == "SurveySent" and inside(e) and str(e.via) == channel]
+        answered_by = [
+            e
+            for t, e in events
+            if t == "SurveyResponded" and inside(e) and via[e.originator_id] == channel
+        ]
+        assert (counted.sent, counted.responded) == (len(sent), len(answered_by))
+    assert (
+        sum(c.sent for c in run.summary.satisfaction.by_via.values())
+        == run.summary.satisfaction.sent
+    )
     # received per department: each complaint under the last department it was assigned to
     department: dict[UUID, str] = {}
     for t, e in events:

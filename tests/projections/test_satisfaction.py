@@ -10,6 +10,7 @@ from projections.views.satisfaction import SatisfactionProjection, satisfaction
 from tests.application.builders import customer, order_survey
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
+from tests.projections.desk import Desk
 from tests.support import CUSTOMER, T0, hours, meta, minutes
 
 D0 = datetime(2026, 11, 23, tzinfo=UTC)
@@ -117,13 +118,62 @@ def test_daily_tables_are_the_hourly_ones_summed_and_do_not_depend_on_batches(
             key = (int(row[0]) // 86_400 * 86_400, *(row[k] for k in keys))
             summed[key] = summed.get(key, 0) + int(row[-1])
         assert sorted((*k, n) for k, n in summed.items()) == numbers(live[f"{table}_daily"])
-    # and D1 holds A's answer and B's sending
+    # and D1 holds A's answer and B's sending (order surveys by sms), overall and per
+    # channel and subject
     day1 = int(on(1, 0, 0).timestamp())
     assert [r for r in numbers(live["counts_daily"]) if r[0] == day1] == [
         (day1, "responded", 1),
+        (day1, "responded/subject/order", 1),
+        (day1, "responded/via/sms", 1),
         (day1, "sent", 1),
+        (day1, "sent/subject/order", 1),
+        (day1, "sent/via/sms", 1),
     ]
 
 
 def numbers(rows: list[Row]) -> list[Row]:
     return sorted(tuple(v if isinstance(v, str) else int(v) for v in row) for row in rows)
+
+
+def test_the_response_rate_is_kept_per_channel_and_subject(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given five surveys sent at 09:00: three about orders (sms, sms, email), two about
+    # complaints (app, sms); answered: an order's sms at 09:20, the complaint's app at 10:30;
+    # the order's email expired at 11:00; the next day's sms is outside the window
+    desk = Desk(app)
+    customer_id = desk.customer
+    sms, _, email = (order_survey(app, customer_id, T0, via) for via in ("sms", "sms", "email"))
+    about = [desk.file(T0, "app"), desk.file(T0, "app")]
+    app_survey, _ = (
+        app.send_survey(meta(T0), customer_id, "complaint", c, via).aggregate_id
+        for c, via in zip(about, ("app", "sms"), strict=True)
+    )
+    app.respond_to_survey(meta(minutes(20), actor=CUSTOMER), sms, Scores(4, 4, 4, 4, 4))
+    app.respond_to_survey(meta(minutes(90), actor=CUSTOMER), app_survey, Scores(5, 5, 5, 5, 5))
+    app.expire_survey(meta(hours(2)), email)
+    order_survey(app, customer_id, T0 + timedelta(days=1), "sms")
+    # when projected one event per batch
+    project(SatisfactionProjection(), batch_size=1)
+    report = satisfaction(views, T0, T0 + hours(3))
+    # then each channel and each subject has its own sent, answered, expired and rate
+    assert {via: tuple(vars(c).values()) for via, c in report.by_via.items()} == {
+        "app": (1, 1, 0),
+        "email": (1, 0, 1),
+        "sms": (3, 1, 0),
+    }
+    assert report.by_via["sms"].response_rate == 1 / 3
+    assert {s: tuple(vars(c).values()) for s, c in report.by_subject.items()} == {
+        "complaint": (2, 1, 0),
+        "order": (3, 1, 1),
+    }
+    assert (report.by_subject["complaint"].response_rate, report.response_rate) == (0.5, 2 / 5)
+    # and 10:00-11:00 holds only the app survey's answer: answered, none sent, no rate
+    ten = satisfaction(views, T0 + hours(1), T0 + hours(2))
+    assert ten.by_via["app"].responded == 1 and ten.by_via["app"].response_rate is None
+    assert set(ten.by_via) == {"app"}
+    # and a rebuild gives the same rows
+    live, rebuilt = live_and_rebuilt(app, views, SatisfactionProjection(), batch_size=1000)
+    assert live == rebuilt
