@@ -68,9 +68,13 @@ def rows_by_ids(
     return rows
 
 
-def records_by_ids(tx: Tx, table: Table[R], prefix: str, ids: Iterable[str]) -> list[R]:
-    """The records of `table` whose key (its one primary-key column) is one of `ids`."""
-    (key,) = table.primary_key
+def records_by_ids(
+    tx: Tx, table: Table[R], prefix: str, ids: Iterable[str], key: str | None = None
+) -> list[R]:
+    """The records of `table` whose `key` (by default its one primary-key column) is one of
+    `ids`."""
+    if key is None:
+        (key,) = table.primary_key
     wanted = sorted(set(ids))
     found: list[R] = []
     select = f"SELECT {table.select_list} FROM {prefix}{table.name} WHERE {key} IN "

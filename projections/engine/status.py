@@ -29,7 +29,7 @@ def view_status(
     with store.transaction() as tx:
         generation = tracking.install(tx, projection)
         position = tracking.position(tx, projection.name, generation)
-        parked = tx.one(
+        parked = tx.scalar(
             "SELECT COUNT(*) FROM projection_dead_letters WHERE projection = ? AND generation = ?",
             (projection.name, generation),
         )
@@ -49,5 +49,5 @@ def view_status(
         head,
         lag_events,
         lag_seconds,
-        int(parked[0]) if parked else 0,
+        int(parked),
     )

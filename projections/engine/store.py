@@ -153,6 +153,15 @@ class Tx:
         row = self._cursor.fetchone()
         return None if row is None else tuple(row)
 
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The one value a query selects (a count, a MIN, a position); None without a row."""
+        self._cursor.execute(self._sql(sql), params)
+        row = self._cursor.fetchone()
+        if row is None:
+            return None
+        (value,) = row
+        return value
+
     def records(self, record: type[R], sql: str, params: Sequence[Any] = ()) -> list[R]:
         """The rows of a query as records, by name: the query's columns must be named as the
         record's fields, in their order (checked on the first run of each query)."""

@@ -56,10 +56,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Index:
-    """`CREATE INDEX <table>_<suffix> ON <table> (<columns>)`."""
+    """`CREATE [UNIQUE] INDEX <table>_<suffix> ON <table> (<columns>)`."""
 
     suffix: str
     columns: tuple[str, ...]
+    unique: bool = False
 
 
 def columns_of(record: type[NamedTuple]) -> tuple[Column, ...]:
@@ -121,8 +122,10 @@ class Table(Generic[R]):
             parts.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
         statements = [f"CREATE TABLE {table} ({', '.join(parts)})"]
         for index in self.indexes:
+            unique = "UNIQUE " if index.unique else ""
             statements.append(
-                f"CREATE INDEX {table}_{index.suffix} ON {table} ({', '.join(index.columns)})"
+                f"CREATE {unique}INDEX {table}_{index.suffix} ON {table}"
+                f" ({', '.join(index.columns)})"
             )
         return statements
 

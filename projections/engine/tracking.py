@@ -7,7 +7,7 @@ if another runner got there first the transaction fails and nothing is counted t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from projections.engine.projection import Projection
 from projections.engine.store import BOOKKEEPING, Tx
@@ -17,8 +17,7 @@ class PositionMovedError(Exception):
     """Another runner advanced this projection first; this batch was not applied."""
 
 
-@dataclass(frozen=True)
-class DeadLetter:
+class DeadLetter(NamedTuple):
     position: int
     topic: str
     originator_id: str
@@ -66,18 +65,18 @@ def outdated(tx: Tx, projection: Projection) -> bool:
 
 
 def active_generation(tx: Tx, name: str) -> int | None:
-    row = tx.one("SELECT active FROM projection_generations WHERE projection = ?", (name,))
-    return None if row is None else int(row[0])
+    active = tx.scalar("SELECT active FROM projection_generations WHERE projection = ?", (name,))
+    return None if active is None else int(active)
 
 
 def position(tx: Tx, name: str, generation: int) -> int:
-    row = tx.one(
+    at = tx.scalar(
         "SELECT position FROM projection_tracking WHERE projection = ? AND generation = ?",
         (name, generation),
     )
-    if row is None:
+    if at is None:  # the column is NOT NULL: no row
         raise LookupError(f"projection {name} has no generation {generation}")
-    return int(row[0])
+    return int(at)
 
 
 def advance(tx: Tx, name: str, generation: int, old: int, new: int) -> None:
@@ -110,12 +109,12 @@ def park(tx: Tx, name: str, generation: int, letter: DeadLetter) -> None:
 
 
 def dead_letters(tx: Tx, name: str, generation: int) -> list[DeadLetter]:
-    rows = tx.all(
+    return tx.records(
+        DeadLetter,
         "SELECT position, topic, originator_id, originator_version, error, attempts"
         " FROM projection_dead_letters WHERE projection = ? AND generation = ? ORDER BY position",
         (name, generation),
     )
-    return [DeadLetter(int(r[0]), r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows]
 
 
 def retire(tx: Tx, projection: Projection, generation: int) -> None:
