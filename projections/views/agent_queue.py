@@ -14,82 +14,66 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
 from domain.tiers import Tier
+from projections.engine.keyset import keyset_page
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import (
     active_prefix,
     adjust_counts,
     from_epoch,
     page_size,
-    rows_by_ids,
-    upsert_rows,
+    records_by_ids,
+    upsert_records,
 )
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import Table
 from projections.views.agent_queue_tickets import (
     CHANGES,
-    COLUMNS,
     STANDARD_KEY,
+    TICKETS,
     Ticket,
-    from_row,
+    TicketRecord,
+    from_record,
     received,
 )
 
-FILTERS = ("department", "assignee", "severity", "status")
 QueueKey = tuple[float, int, str]  # (due key, tier key, complaint id)
+COUNT_KEYS = ("dimension", "value")
+
+
+class CountRecord(NamedTuple):
+    """Open complaints with one status or one severity."""
+
+    dimension: str  # status or severity
+    value: str
+    n: int
+
+
+COUNTS = Table("counts", CountRecord, primary_key=COUNT_KEYS)
 
 
 class AgentQueueProjection(Projection):
     name = "agent_queue"
     events = ("ComplaintReceived", *CHANGES)
 
-    def tables(self) -> tuple[str, ...]:
-        return ("tickets", "counts")
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}tickets (complaint_id TEXT PRIMARY KEY,"
-            " customer_id TEXT NOT NULL, order_id TEXT, status TEXT NOT NULL, category TEXT,"
-            " subcategory TEXT, severity TEXT, department TEXT, assignee TEXT,"
-            " escalation_level INTEGER NOT NULL, channel TEXT NOT NULL, waiting_on TEXT,"
-            " received_at DOUBLE PRECISION NOT NULL, next_due_at DOUBLE PRECISION,"
-            " next_clock TEXT, due_key DOUBLE PRECISION NOT NULL, clocks TEXT NOT NULL,"
-            " tier_key INTEGER NOT NULL)"
-        )
-        tx.execute(
-            f"CREATE INDEX {prefix}tickets_due ON {prefix}tickets (due_key, tier_key, complaint_id)"
-        )
-        for column in FILTERS:
-            tx.execute(
-                f"CREATE INDEX {prefix}tickets_{column} ON {prefix}tickets"
-                f" ({column}, due_key, tier_key, complaint_id)"
-            )
-        tx.execute(
-            f"CREATE TABLE {prefix}counts (dimension TEXT NOT NULL, value TEXT NOT NULL,"
-            " n BIGINT NOT NULL, PRIMARY KEY (dimension, value))"
-        )
+    declared = (TICKETS, COUNTS)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = (str(envelope.event.originator_id) for envelope in batch)
-        rows = rows_by_ids(tx, f"{prefix}tickets", COLUMNS, "complaint_id", ids)
-        tickets = {row[0]: from_row(row) for row in rows}
+        records = records_by_ids(tx, TICKETS, prefix, ids)
+        tickets = {record.complaint_id: from_record(record) for record in records}
         before = {key: ticket.counted() for key, ticket in tickets.items()}
         for envelope in batch:
             apply(tickets, envelope)
         self._save(tx, prefix, tickets.values())
-        adjust_counts(tx, f"{prefix}counts", ("dimension", "value"), deltas(before, tickets))
+        adjust_counts(tx, prefix + COUNTS.name, COUNT_KEYS, deltas(before, tickets))
 
     def _save(self, tx: Tx, prefix: str, tickets: Iterable[Ticket]) -> None:
         ended = [(t.complaint_id,) for t in tickets if not t.is_open]
-        tx.executemany(f"DELETE FROM {prefix}tickets WHERE complaint_id = ?", ended)
-        upsert_rows(
-            tx,
-            f"{prefix}tickets",
-            COLUMNS,
-            ("complaint_id",),
-            (t.row() for t in tickets if t.is_open),
-        )
+        tx.executemany(f"DELETE FROM {prefix}{TICKETS.name} WHERE complaint_id = ?", ended)
+        upsert_records(tx, TICKETS, prefix, (t.record() for t in tickets if t.is_open))
 
 
 def apply(tickets: dict[str, Ticket], envelope: Envelope) -> None:
@@ -152,58 +136,54 @@ def agent_queue(
     """Open complaints by (next due time, tier, complaint id): of two equally due, the higher
     tier's first; those without a running clock last."""
     page_size(limit)
-    wanted = {
-        "department": department,
-        "assignee": assignee,
-        "severity": severity,
-        "status": status,
-    }
-    where = [f"{column} = ?" for column, value in wanted.items() if value is not None]
-    params: list[Any] = [value for value in wanted.values() if value is not None]
-    if after is not None:
-        where.append("(due_key, tier_key, complaint_id) > (?, ?, ?)")
-        params += [after[0], after[1], after[2]]
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, AgentQueueProjection.name)
-        rows = tx.all(
-            f"SELECT {', '.join(COLUMNS[:16])}, tier_key FROM {prefix}tickets"
-            f" WHERE {' AND '.join(where) or '1 = 1'}"
-            " ORDER BY due_key, tier_key, complaint_id LIMIT ?",
-            [*params, limit + 1],
-        )
-    page = [queue_row(row) for row in rows[:limit]]
-    return QueuePage(page, page[-1].sort_key if len(rows) > limit else None)
+    page = keyset_page(
+        store,
+        AgentQueueProjection.name,
+        TICKETS,
+        filters={
+            "department": department,
+            "assignee": assignee,
+            "severity": severity,
+            "status": status,
+        },
+        order=("due_key", "tier_key", "complaint_id"),
+        after=after,
+        limit=limit,
+        convert=queue_row,
+    )
+    return QueuePage(page.rows, page.after)
 
 
 def queue_counts(store: ViewStore) -> dict[str, dict[str, int]]:
     """Open complaints by status and by severity ("unclassified" before classification)."""
     with store.transaction() as tx:
         prefix = active_prefix(tx, AgentQueueProjection.name)
-        rows = tx.all(f"SELECT dimension, value, n FROM {prefix}counts WHERE n > 0")
+        rows = tx.all(f"SELECT {COUNTS.select_list} FROM {prefix}{COUNTS.name} WHERE n > 0")
     counts: dict[str, dict[str, int]] = {"by_status": {}, "by_severity": {}}
-    for dimension, value, n in rows:
-        counts[f"by_{dimension}"][value] = int(n)
+    for record in COUNTS.records(rows):
+        counts[f"by_{record.dimension}"][record.value] = int(record.n)
     return counts
 
 
-def queue_row(row: Row) -> QueueRow:
-    due = None if row[13] is None else from_epoch(row[13])
+def queue_row(record: TicketRecord) -> QueueRow:
+    due = record.next_due_at
+    tier_key = int(record.tier_key)
     return QueueRow(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        int(row[9]),
-        row[10],
-        row[11],
-        from_epoch(row[12]),
-        due,
-        row[14],
-        str(list(Tier)[STANDARD_KEY - int(row[16])]),
-        (float(row[15]), int(row[16]), row[0]),
+        complaint_id=record.complaint_id,
+        customer_id=record.customer_id,
+        order_id=record.order_id,
+        status=record.status,
+        category=record.category,
+        subcategory=record.subcategory,
+        severity=record.severity,
+        department=record.department,
+        assignee=record.assignee,
+        escalation_level=int(record.escalation_level),
+        channel=record.channel,
+        waiting_on=record.waiting_on,
+        received_at=from_epoch(record.received_at),
+        next_due_at=None if due is None else from_epoch(due),
+        next_clock=record.next_clock,
+        tier=str(list(Tier)[STANDARD_KEY - tier_key]),
+        sort_key=(float(record.due_key), tier_key, record.complaint_id),
     )

@@ -7,36 +7,51 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
 from domain.complaint_types import HANDBACK_CLOCKS
 from domain.tiers import TIER_RANK, Tier
 from projections.engine.reading import epoch
-from projections.engine.store import Row
+from projections.engine.tables import INTEGER, Index, Table
 
 NO_DUE = 1e15  # the sort key of a complaint without a running clock: after every due time
 UNCLASSIFIED = "unclassified"
-COLUMNS = (
-    "complaint_id",
-    "customer_id",
-    "order_id",
-    "status",
-    "category",
-    "subcategory",
-    "severity",
-    "department",
-    "assignee",
-    "escalation_level",
-    "channel",
-    "waiting_on",
-    "received_at",
-    "next_due_at",
-    "next_clock",
-    "due_key",
-    "clocks",
-    "tier_key",
-)
+FILTERS = ("department", "assignee", "severity", "status")
 STANDARD_KEY = 3  # the tier key sorts a higher tier first: platinum 0, gold 1, silver 2
+
+
+class TicketRecord(NamedTuple):
+    """One open complaint as the queue stores it."""
+
+    complaint_id: str
+    customer_id: str
+    order_id: str | None
+    status: str
+    category: str | None
+    subcategory: str | None
+    severity: str | None
+    department: str | None
+    assignee: str | None
+    escalation_level: Annotated[int, INTEGER]
+    channel: str
+    waiting_on: str | None
+    received_at: float
+    next_due_at: float | None
+    next_clock: str | None
+    due_key: float
+    clocks: str
+    tier_key: Annotated[int, INTEGER]
+
+
+TICKETS = Table(
+    "tickets",
+    TicketRecord,
+    primary_key=("complaint_id",),
+    indexes=[
+        Index("due", ("due_key", "tier_key", "complaint_id")),
+        *(Index(column, (column, "due_key", "tier_key", "complaint_id")) for column in FILTERS),
+    ],
+)
 
 
 @dataclass(slots=True)
@@ -69,27 +84,27 @@ class Ticket:
             return []
         return [("status", self.status), ("severity", self.severity or UNCLASSIFIED)]
 
-    def row(self) -> tuple[Any, ...]:
+    def record(self) -> TicketRecord:
         due_at, clock = self.next_due() or (None, None)
-        return (
-            self.complaint_id,
-            self.customer_id,
-            self.order_id,
-            self.status,
-            self.category,
-            self.subcategory,
-            self.severity,
-            self.department,
-            self.assignee,
-            self.escalation_level,
-            self.channel,
-            self.waiting_on,
-            self.received_at,
-            due_at,
-            clock,
-            NO_DUE if due_at is None else due_at,
-            encode(self.clocks),
-            self.tier_key,
+        return TicketRecord(
+            complaint_id=self.complaint_id,
+            customer_id=self.customer_id,
+            order_id=self.order_id,
+            status=self.status,
+            category=self.category,
+            subcategory=self.subcategory,
+            severity=self.severity,
+            department=self.department,
+            assignee=self.assignee,
+            escalation_level=self.escalation_level,
+            channel=self.channel,
+            waiting_on=self.waiting_on,
+            received_at=self.received_at,
+            next_due_at=due_at,
+            next_clock=clock,
+            due_key=NO_DUE if due_at is None else due_at,
+            clocks=encode(self.clocks),
+            tier_key=self.tier_key,
         )
 
 
@@ -108,23 +123,23 @@ def decode(text: str) -> dict[str, tuple[bool, float]]:
     return clocks
 
 
-def from_row(row: Row) -> Ticket:
+def from_record(record: TicketRecord) -> Ticket:
     return Ticket(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        int(row[9]),
-        row[10],
-        row[11],
-        float(row[12]),
-        decode(row[16]),
-        tier_key=int(row[17]),
+        complaint_id=record.complaint_id,
+        customer_id=record.customer_id,
+        order_id=record.order_id,
+        status=record.status,
+        category=record.category,
+        subcategory=record.subcategory,
+        severity=record.severity,
+        department=record.department,
+        assignee=record.assignee,
+        escalation_level=int(record.escalation_level),
+        channel=record.channel,
+        waiting_on=record.waiting_on,
+        received_at=float(record.received_at),
+        clocks=decode(record.clocks),
+        tier_key=int(record.tier_key),
     )
 
 

@@ -14,11 +14,12 @@ whole days from those and only the hours at its edges by the hour (projections/r
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
+from projections.engine.keyset import keyset_page
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import (
     active_prefix,
@@ -28,21 +29,95 @@ from projections.engine.reading import (
     hours_between,
     page_size,
     records_by_ids,
-    rows_by_ids,
     upsert_records,
-    upsert_rows,
 )
 from projections.engine.rollup import by_day, spanned, spans
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import Table
 from projections.views.order_delays_late import LATE_ORDERS
 from projections.views.order_delays_rows import (
     CHANGES,
-    COLUMNS,
+    ORDERS,
     LateKey,
+    OrderRecord,
     Tally,
     Tracked,
-    from_row,
+    from_record,
     received,
+)
+
+WATCH_KEYS = ("stage", "region", "delay_risk")
+LATE_COLUMNS = "attributed_to, region, stage, n, late_min, longest_min"
+
+
+class WatchCountRecord(NamedTuple):
+    """Open orders at risk or late now, by stage, region and risk."""
+
+    stage: str
+    region: str
+    delay_risk: str
+    n: int
+
+
+class DetectionRecord(NamedTuple):
+    hour: int
+    stage: str
+    region: str
+    n: int
+
+
+class DailyDetectionRecord(NamedTuple):
+    day: int
+    stage: str
+    region: str
+    n: int
+
+
+class LateRecord(NamedTuple):
+    hour: int
+    attributed_to: str
+    region: str
+    stage: str
+    n: int
+    late_min: int
+    longest_min: int
+
+
+class DailyLateRecord(NamedTuple):
+    day: int
+    attributed_to: str
+    region: str
+    stage: str
+    n: int
+    late_min: int
+    longest_min: int
+
+
+class LateSum(NamedTuple):
+    """Late orders of one attribution, region and stage over a window."""
+
+    attributed_to: str
+    region: str
+    stage: str
+    n: int
+    late_min: int
+    longest_min: int
+
+
+class DetectionSum(NamedTuple):
+    stage: str
+    region: str
+    n: int
+
+
+WATCH_COUNTS = Table("watch_counts", WatchCountRecord, primary_key=WATCH_KEYS)
+DETECTIONS = Table("detections", DetectionRecord, primary_key=("hour", "stage", "region"))
+DETECTIONS_DAILY = Table(
+    "detections_daily", DailyDetectionRecord, primary_key=("day", "stage", "region")
+)
+LATE = Table("late", LateRecord, primary_key=("hour", "attributed_to", "region", "stage"))
+LATE_DAILY = Table(
+    "late_daily", DailyLateRecord, primary_key=("day", "attributed_to", "region", "stage")
 )
 
 
@@ -50,76 +125,37 @@ class OrderDelaysProjection(Projection):
     name = "order_delays"
     events = ("OrderReceived", *CHANGES)
 
-    def tables(self) -> tuple[str, ...]:
-        return (
-            "orders",
-            "watch_counts",
-            "detections",
-            "late",
-            "detections_daily",
-            "late_daily",
-            LATE_ORDERS.name,
-        )
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}orders (order_id TEXT PRIMARY KEY, region TEXT NOT NULL,"
-            " restaurant TEXT NOT NULL, status TEXT NOT NULL, stage TEXT,"
-            " promised_at DOUBLE PRECISION NOT NULL, eta DOUBLE PRECISION,"
-            " delay_risk TEXT NOT NULL, expected_late_min INTEGER, late_min INTEGER,"
-            " attributed_to TEXT, delivered_at DOUBLE PRECISION, delay_notices INTEGER NOT NULL,"
-            " is_open INTEGER NOT NULL, watched INTEGER NOT NULL)"
-        )
-        for name, columns in (("", ""), ("_region", "region, "), ("_stage", "stage, ")):
-            tx.execute(
-                f"CREATE INDEX {prefix}orders_watched{name} ON {prefix}orders"
-                f" (watched, {columns}promised_at, order_id)"
-            )
-        tx.execute(
-            f"CREATE TABLE {prefix}watch_counts (stage TEXT NOT NULL, region TEXT NOT NULL,"
-            " delay_risk TEXT NOT NULL, n BIGINT NOT NULL,"
-            " PRIMARY KEY (stage, region, delay_risk))"
-        )
-        for suffix, period in (("", "hour"), ("_daily", "day")):
-            tx.execute(
-                f"CREATE TABLE {prefix}detections{suffix} ({period} BIGINT NOT NULL,"
-                " stage TEXT NOT NULL, region TEXT NOT NULL, n BIGINT NOT NULL,"
-                f" PRIMARY KEY ({period}, stage, region))"
-            )
-            tx.execute(
-                f"CREATE TABLE {prefix}late{suffix} ({period} BIGINT NOT NULL,"
-                " attributed_to TEXT NOT NULL, region TEXT NOT NULL, stage TEXT NOT NULL,"
-                " n BIGINT NOT NULL, late_min BIGINT NOT NULL, longest_min BIGINT NOT NULL,"
-                f" PRIMARY KEY ({period}, attributed_to, region, stage))"
-            )
-        for statement in LATE_ORDERS.ddl(tx.dialect, prefix):
-            tx.execute(statement)
+    declared = (
+        ORDERS,
+        WATCH_COUNTS,
+        DETECTIONS,
+        LATE,
+        DETECTIONS_DAILY,
+        LATE_DAILY,
+        LATE_ORDERS,
+    )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = (str(envelope.event.originator_id) for envelope in batch)
-        rows = rows_by_ids(tx, f"{prefix}orders", COLUMNS, "order_id", ids)
-        orders = {row[0]: from_row(row) for row in rows}
+        records = records_by_ids(tx, ORDERS, prefix, ids)
+        orders = {record.order_id: from_record(record) for record in records}
         before = Counter(key for order in orders.values() for key in order.counted())
         delivered = (str(e.event.originator_id) for e in batch if e.name == "OrderDelivered")
         late = records_by_ids(tx, LATE_ORDERS, prefix, delivered)
         tally = Tally(Counter(), {}, {record.order_id: record for record in late})
         for envelope in batch:
             apply(orders, envelope, tally)
-        upsert_rows(
-            tx,
-            f"{prefix}orders",
-            COLUMNS,
-            ("order_id",),
-            (order.row() for order in orders.values()),
-        )
+        upsert_records(tx, ORDERS, prefix, (order.record() for order in orders.values()))
         after = Counter(key for order in orders.values() for key in order.counted())
         after.subtract(before)
-        adjust_counts(tx, f"{prefix}watch_counts", ("stage", "region", "delay_risk"), after)
+        adjust_counts(tx, prefix + WATCH_COUNTS.name, WATCH_KEYS, after)
         detections = tally.detections
-        add_counts(tx, f"{prefix}detections", ("hour", "stage", "region"), detections)
-        add_counts(tx, f"{prefix}detections_daily", ("day", "stage", "region"), by_day(detections))
-        add_late(tx, f"{prefix}late", tally.late)
-        add_late(tx, f"{prefix}late_daily", tally.late_by_day(), "day")
+        add_counts(tx, prefix + DETECTIONS.name, DETECTIONS.primary_key, detections)
+        add_counts(
+            tx, prefix + DETECTIONS_DAILY.name, DETECTIONS_DAILY.primary_key, by_day(detections)
+        )
+        add_late(tx, prefix + LATE.name, tally.late)
+        add_late(tx, prefix + LATE_DAILY.name, tally.late_by_day(), "day")
         changed = (tally.late_orders[order_id] for order_id in sorted(tally.changed_late))
         upsert_records(tx, LATE_ORDERS, prefix, changed)
 
@@ -198,99 +234,99 @@ def orders_at_risk(
 ) -> DelayPage:
     """Open orders at risk or late, by (promised_at, order id)."""
     page_size(limit)
-    where, params = ["watched = 1"], list[Any]()
-    for column, value in (("region", region), ("stage", stage)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if after is not None:
-        where.append("(promised_at, order_id) > (?, ?)")
-        params += [after[0], after[1]]
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, OrderDelaysProjection.name)
-        rows = tx.all(
-            f"SELECT {', '.join(COLUMNS[:14])} FROM {prefix}orders WHERE {' AND '.join(where)}"
-            " ORDER BY promised_at, order_id LIMIT ?",
-            [*params, limit + 1],
-        )
-    page = [order_row(row) for row in rows[:limit]]
-    return DelayPage(page, page[-1].sort_key if len(rows) > limit else None)
+    page = keyset_page(
+        store,
+        OrderDelaysProjection.name,
+        ORDERS,
+        filters={"watched": 1, "region": region, "stage": stage},
+        order=("promised_at", "order_id"),
+        after=after,
+        limit=limit,
+        convert=order_delay_of,
+    )
+    return DelayPage(page.rows, page.after)
 
 
 def order_delay(store: ViewStore, order_id: str) -> OrderDelay | None:
     """One order's row, open or not."""
     with store.transaction() as tx:
         prefix = active_prefix(tx, OrderDelaysProjection.name)
-        row = tx.one(
-            f"SELECT {', '.join(COLUMNS[:14])} FROM {prefix}orders WHERE order_id = ?",
+        record = tx.record(
+            OrderRecord,
+            f"SELECT {ORDERS.select_list} FROM {prefix}{ORDERS.name} WHERE order_id = ?",
             (order_id,),
         )
-    return None if row is None else order_row(row)
+    return None if record is None else order_delay_of(record)
 
 
 def delay_summary(store: ViewStore, start: datetime, end: datetime) -> DelaySummary:
     """Late orders and detections in [start, end) resolved to whole hours; open ones now."""
     window = spans(*hours_between(start, end))
-    columns = "attributed_to, region, stage, n, late_min, longest_min"
     with store.transaction() as tx:
         p = active_prefix(tx, OrderDelaysProjection.name)
-        source, params = spanned(f"{p}late", f"{p}late_daily", columns, window)
-        late = tx.all(
-            "SELECT attributed_to, region, stage, SUM(n), SUM(late_min), MAX(longest_min)"
-            f" FROM {source} GROUP BY attributed_to, region, stage",
+        source, params = spanned(p + LATE.name, p + LATE_DAILY.name, LATE_COLUMNS, window)
+        late = tx.records(
+            LateSum,
+            "SELECT attributed_to, region, stage, SUM(n) AS n, SUM(late_min) AS late_min,"
+            f" MAX(longest_min) AS longest_min FROM {source} GROUP BY attributed_to, region, stage",
             params,
         )
         source, params = spanned(
-            f"{p}detections", f"{p}detections_daily", "stage, region, n", window
+            p + DETECTIONS.name, p + DETECTIONS_DAILY.name, "stage, region, n", window
         )
-        detected = tx.all(
-            f"SELECT stage, region, SUM(n) FROM {source} GROUP BY stage, region", params
+        detected = tx.records(
+            DetectionSum,
+            f"SELECT stage, region, SUM(n) AS n FROM {source} GROUP BY stage, region",
+            params,
         )
-        watched = tx.all(f"SELECT stage, region, delay_risk, n FROM {p}watch_counts")
-    orders, minutes = sum(int(r[3]) for r in late), sum(int(r[4]) for r in late)
-    at_risk = [r for r in watched if r[2] == "at_risk"]
-    open_late = [r for r in watched if r[2] == "late"]
+        watched = WATCH_COUNTS.records(
+            tx.all(f"SELECT {WATCH_COUNTS.select_list} FROM {p}{WATCH_COUNTS.name}")
+        )
+    orders, minutes = sum(int(r.n) for r in late), sum(int(r.late_min) for r in late)
+    at_risk = [r for r in watched if r.delay_risk == "at_risk"]
+    open_late = [r for r in watched if r.delay_risk == "late"]
     return DelaySummary(
         late=orders,
-        late_by_attribution=totals(late, 0, 3),
-        late_by_region=totals(late, 1, 3),
-        late_by_stage=totals(late, 2, 3),
+        late_by_attribution=totals((r.attributed_to, r.n) for r in late),
+        late_by_region=totals((r.region, r.n) for r in late),
+        late_by_stage=totals((r.stage, r.n) for r in late),
         mean_late_min=minutes / orders if orders else None,
-        max_late_min=max((int(r[5]) for r in late), default=None),
-        detections=sum(int(r[2]) for r in detected),
-        detections_by_stage=totals(detected, 0, 2),
-        detections_by_region=totals(detected, 1, 2),
-        open_at_risk_by_stage=totals(at_risk, 0, 3),
-        open_at_risk_by_region=totals(at_risk, 1, 3),
-        open_late_by_stage=totals(open_late, 0, 3),
-        open_late_by_region=totals(open_late, 1, 3),
+        max_late_min=max((int(r.longest_min) for r in late), default=None),
+        detections=sum(int(r.n) for r in detected),
+        detections_by_stage=totals((r.stage, r.n) for r in detected),
+        detections_by_region=totals((r.region, r.n) for r in detected),
+        open_at_risk_by_stage=totals((r.stage, r.n) for r in at_risk),
+        open_at_risk_by_region=totals((r.region, r.n) for r in at_risk),
+        open_late_by_stage=totals((r.stage, r.n) for r in open_late),
+        open_late_by_region=totals((r.region, r.n) for r in open_late),
     )
 
 
-def totals(rows: Sequence[Row], key: int, count: int) -> dict[str, int]:
+def totals(counted: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """The counts summed by label."""
     summed: Counter[str] = Counter()
-    for row in rows:
-        summed[row[key]] += int(row[count])
+    for label, n in counted:
+        summed[label] += int(n)
     return dict(summed)
 
 
-def order_row(row: Row) -> OrderDelay:
+def order_delay_of(record: OrderRecord) -> OrderDelay:
     return OrderDelay(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        from_epoch(row[5]),
-        optional_time(row[6]),
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        optional_time(row[11]),
-        int(row[12]),
-        bool(row[13]),
-        (float(row[5]), row[0]),
+        order_id=record.order_id,
+        region=record.region,
+        restaurant=record.restaurant,
+        status=record.status,
+        stage=record.stage,
+        promised_at=from_epoch(record.promised_at),
+        eta=optional_time(record.eta),
+        delay_risk=record.delay_risk,
+        expected_late_min=record.expected_late_min,
+        late_min=record.late_min,
+        attributed_to=record.attributed_to,
+        delivered_at=optional_time(record.delivered_at),
+        delay_notices=int(record.delay_notices),
+        is_open=bool(record.is_open),
+        sort_key=(float(record.promised_at), record.order_id),
     )
 
 

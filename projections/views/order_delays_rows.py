@@ -5,30 +5,43 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
 from domain.order_types import CLOSED
 from projections.engine.reading import epoch, hour_of
 from projections.engine.rollup import day_of
-from projections.engine.store import Row
+from projections.engine.tables import INTEGER, Index, Table
 from projections.views.order_delays_late import LateOrderRecord, minutes_late
 
-COLUMNS = (
-    "order_id",
-    "region",
-    "restaurant",
-    "status",
-    "stage",
-    "promised_at",
-    "eta",
-    "delay_risk",
-    "expected_late_min",
-    "late_min",
-    "attributed_to",
-    "delivered_at",
-    "delay_notices",
-    "is_open",
-    "watched",
+
+class OrderRecord(NamedTuple):
+    """One order as the monitor stores it; `is_open` and `watched` are 0 or 1."""
+
+    order_id: str
+    region: str
+    restaurant: str
+    status: str
+    stage: str | None
+    promised_at: float
+    eta: float | None
+    delay_risk: str
+    expected_late_min: Annotated[int, INTEGER] | None
+    late_min: Annotated[int, INTEGER] | None
+    attributed_to: str | None
+    delivered_at: float | None
+    delay_notices: Annotated[int, INTEGER]
+    is_open: Annotated[int, INTEGER]
+    watched: Annotated[int, INTEGER]
+
+
+ORDERS = Table(
+    "orders",
+    OrderRecord,
+    primary_key=("order_id",),
+    indexes=[
+        Index(f"watched{suffix}", ("watched", *columns, "promised_at", "order_id"))
+        for suffix, columns in (("", ()), ("_region", ("region",)), ("_stage", ("stage",)))
+    ],
 )
 LateKey = tuple[int, str, str, str]  # hour, attributed_to, region, stage
 
@@ -64,41 +77,41 @@ class Tracked:
             return []
         return [(self.stage or self.status, self.region, self.delay_risk)]
 
-    def row(self) -> tuple[Any, ...]:
-        return (
-            self.order_id,
-            self.region,
-            self.restaurant,
-            self.status,
-            self.stage,
-            self.promised_at,
-            self.eta,
-            self.delay_risk,
-            self.expected_late_min,
-            self.late_min,
-            self.attributed_to,
-            self.delivered_at,
-            self.delay_notices,
-            int(self.is_open),
-            int(self.watched),
+    def record(self) -> OrderRecord:
+        return OrderRecord(
+            order_id=self.order_id,
+            region=self.region,
+            restaurant=self.restaurant,
+            status=self.status,
+            stage=self.stage,
+            promised_at=self.promised_at,
+            eta=self.eta,
+            delay_risk=self.delay_risk,
+            expected_late_min=self.expected_late_min,
+            late_min=self.late_min,
+            attributed_to=self.attributed_to,
+            delivered_at=self.delivered_at,
+            delay_notices=self.delay_notices,
+            is_open=int(self.is_open),
+            watched=int(self.watched),
         )
 
 
-def from_row(row: Row) -> Tracked:
+def from_record(record: OrderRecord) -> Tracked:
     return Tracked(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        float(row[5]),
-        row[6],
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        int(row[12]),
+        order_id=record.order_id,
+        region=record.region,
+        restaurant=record.restaurant,
+        status=record.status,
+        stage=record.stage,
+        promised_at=float(record.promised_at),
+        eta=record.eta,
+        delay_risk=record.delay_risk,
+        expected_late_min=record.expected_late_min,
+        late_min=record.late_min,
+        attributed_to=record.attributed_to,
+        delivered_at=record.delivered_at,
+        delay_notices=int(record.delay_notices),
     )
 
 
@@ -192,12 +205,12 @@ def _late(order: Tracked, event: Any, tally: Tally) -> None:
     order.late_min, order.attributed_to = event.late_min, event.attributed_to
     order.delay_risk, order.stage = "late", order.stage or order.status
     record = LateOrderRecord(
-        order.order_id,
-        hour_of(event.meta.occurred_at),
-        str(event.attributed_to),
-        order.region,
-        order.stage,
-        event.late_min,
+        order_id=order.order_id,
+        hour=hour_of(event.meta.occurred_at),
+        attributed_to=str(event.attributed_to),
+        region=order.region,
+        stage=order.stage,
+        late_min=event.late_min,
     )
     tally.recorded_late(record)
 
