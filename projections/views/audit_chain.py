@@ -14,21 +14,20 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 from eventsourcing.persistence import Notification
 
 from projections.engine.projection import Envelope, Projection
 from projections.engine.store import Tx
+from projections.engine.tables import Table
 
 GENESIS = bytes(32)
 _NUMBERS = struct.Struct(">qq")
 _LENGTH = struct.Struct(">Q")
 
 
-@dataclass(frozen=True)
-class ChainRow:
+class ChainRow(NamedTuple):
     """One link, with the identity and fingerprint of the record it covers (for diagnosis)."""
 
     position: int
@@ -62,17 +61,15 @@ def row_of(record: Notification, link: bytes) -> ChainRow:
     )
 
 
-COLUMNS = "position, originator_id, originator_version, topic, state_sha, link"
-
-
-def chain_row(row: Sequence[Any]) -> ChainRow:
-    return ChainRow(int(row[0]), str(row[1]), int(row[2]), str(row[3]), str(row[4]), str(row[5]))
+LINKS = Table("links", ChainRow, primary_key=("position",))
 
 
 def last_row(tx: Tx, prefix: str) -> ChainRow | None:
     """The chain's head: its row of the highest position."""
-    row = tx.one(f"SELECT {COLUMNS} FROM {prefix}links ORDER BY position DESC LIMIT 1")
-    return None if row is None else chain_row(row)
+    return tx.record(
+        ChainRow,
+        f"SELECT {LINKS.select_list} FROM {prefix}{LINKS.name} ORDER BY position DESC LIMIT 1",
+    )
 
 
 class AuditChainProjection(Projection):
@@ -80,15 +77,7 @@ class AuditChainProjection(Projection):
     events = ()  # every event
     decodes = False  # the stored record is all it needs
 
-    def tables(self) -> tuple[str, ...]:
-        return ("links",)
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}links (position BIGINT PRIMARY KEY,"
-            " originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL,"
-            " topic TEXT NOT NULL, state_sha TEXT NOT NULL, link TEXT NOT NULL)"
-        )
+    declared = (LINKS,)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         if not batch:
@@ -99,19 +88,4 @@ class AuditChainProjection(Projection):
         for envelope in batch:
             link = next_link(link, envelope.record)
             rows.append(row_of(envelope.record, link))
-        _insert(tx, prefix, rows)
-
-
-def _insert(tx: Tx, prefix: str, rows: Sequence[ChainRow]) -> None:
-    tx.insert_rows(f"{prefix}links", [c.strip() for c in COLUMNS.split(",")], map(_values, rows))
-
-
-def _values(row: ChainRow) -> tuple[Any, ...]:
-    return (
-        row.position,
-        row.originator_id,
-        row.originator_version,
-        row.topic,
-        row.state_sha,
-        row.link,
-    )
+        tx.insert_rows(prefix + LINKS.name, LINKS.names, rows)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 from uuid import UUID
 
 import domain
@@ -24,30 +24,46 @@ from domain.base import CareAggregate
 from domain.values import Sealed
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import active_prefix, from_epoch, page_size
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import ROWID, Index, Table
 
 UNKNOWN = "unknown"  # the entity type of an event no aggregate class names
 NOT_PAYLOAD = frozenset(
     {"meta", "timestamp", "originator_id", "originator_version", "originator_topic"}
 )
-COLUMNS = (
-    "position",
-    "entity_type",
-    "entity_id",
-    "version",
-    "event",
-    "actor_kind",
-    "actor_id",
-    "actor_role",
-    "command_id",
-    "correlation_id",
-    "causation_id",
-    "channel",
-    "reason_code",
-    "reason_text",
-    "occurred_at",
-    "recorded_at",
-    "payload",
+
+
+class EventRecord(NamedTuple):
+    """One event of the log as the trail stores it; times are epoch seconds."""
+
+    position: Annotated[int, ROWID]
+    entity_type: str
+    entity_id: str
+    version: int
+    event: str
+    actor_kind: str
+    actor_id: str
+    actor_role: str
+    command_id: str
+    correlation_id: str
+    causation_id: str | None
+    channel: str | None
+    reason_code: str | None
+    reason_text: str | None
+    occurred_at: float
+    recorded_at: float
+    payload: str
+
+
+EVENTS = Table(
+    "events",
+    EventRecord,
+    primary_key=("position",),
+    indexes=[
+        Index("entity", ("entity_id", "version"), unique=True),
+        Index("actor", ("actor_id", "position")),
+        Index("correlation", ("correlation_id", "position")),
+    ],
 )
 
 
@@ -55,31 +71,11 @@ class AuditTrailProjection(Projection):
     name = "audit_trail"
     events = ()  # all of them
 
-    def tables(self) -> tuple[str, ...]:
-        return ("events",)
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        # On SQLite an INTEGER PRIMARY KEY is the rowid itself (64 bits): no separate index.
-        key = "INTEGER" if tx.dialect == "sqlite" else "BIGINT"
-        tx.execute(
-            f"CREATE TABLE {prefix}events (position {key} PRIMARY KEY,"
-            " entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, version BIGINT NOT NULL,"
-            " event TEXT NOT NULL, actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL,"
-            " actor_role TEXT NOT NULL, command_id TEXT NOT NULL, correlation_id TEXT NOT NULL,"
-            " causation_id TEXT, channel TEXT, reason_code TEXT, reason_text TEXT,"
-            " occurred_at DOUBLE PRECISION NOT NULL, recorded_at DOUBLE PRECISION NOT NULL,"
-            " payload TEXT NOT NULL)"
-        )
-        tx.execute(
-            f"CREATE UNIQUE INDEX {prefix}events_entity ON {prefix}events (entity_id, version)"
-        )
-        tx.execute(f"CREATE INDEX {prefix}events_actor ON {prefix}events (actor_id, position)")
-        tx.execute(
-            f"CREATE INDEX {prefix}events_correlation ON {prefix}events (correlation_id, position)"
-        )
+    declared = (EVENTS,)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
-        tx.insert_rows(f"{prefix}events", COLUMNS, [entry_row(envelope) for envelope in batch])
+        records = [entry_record(envelope) for envelope in batch]
+        tx.insert_rows(prefix + EVENTS.name, EVENTS.names, records)
 
 
 _entities: dict[type[Any], str] = {}
@@ -104,28 +100,28 @@ def _aggregates(base: type[CareAggregate]) -> Iterator[type[CareAggregate]]:
         yield from _aggregates(aggregate)
 
 
-def entry_row(envelope: Envelope) -> tuple[Any, ...]:
+def entry_record(envelope: Envelope) -> EventRecord:
     event = envelope.event
     meta = event.meta
     actor, reason, channel = meta.actor, meta.reason, meta.channel
-    return (
-        envelope.position,
-        entity_of(type(event)),
-        str(event.originator_id),
-        event.originator_version,
-        envelope.name,
-        str(actor.kind),
-        actor.id,
-        actor.role,
-        meta.command_id,
-        meta.correlation_id,
-        meta.causation_id,
-        None if channel is None else str(channel),
-        None if reason is None else reason.code,
-        None if reason is None else reason.text,
-        meta.occurred_at.timestamp(),
-        event.timestamp.timestamp(),
-        payload_of(event),
+    return EventRecord(
+        position=envelope.position,
+        entity_type=entity_of(type(event)),
+        entity_id=str(event.originator_id),
+        version=event.originator_version,
+        event=envelope.name,
+        actor_kind=str(actor.kind),
+        actor_id=actor.id,
+        actor_role=actor.role,
+        command_id=meta.command_id,
+        correlation_id=meta.correlation_id,
+        causation_id=meta.causation_id,
+        channel=None if channel is None else str(channel),
+        reason_code=None if reason is None else reason.code,
+        reason_text=None if reason is None else reason.text,
+        occurred_at=meta.occurred_at.timestamp(),
+        recorded_at=event.timestamp.timestamp(),
+        payload=payload_of(event),
     )
 
 
@@ -222,34 +218,36 @@ def _page(
     with store.transaction() as tx:
         prefix = active_prefix(tx, AuditTrailProjection.name)
         rows = tx.all(
-            f"SELECT {', '.join(COLUMNS)} FROM {prefix}events WHERE {column} = ? AND {key} > ?"
-            f" ORDER BY {key} LIMIT ?",
+            f"SELECT {EVENTS.select_list} FROM {prefix}{EVENTS.name}"
+            f" WHERE {column} = ? AND {key} > ? ORDER BY {key} LIMIT ?",
             (value, -1 if after is None else after, limit + 1),
         )
-    entries = [audit_entry(row) for row in rows[:limit]]
-    cursor = COLUMNS.index(key)
-    return AuditPage(entries, int(rows[limit - 1][cursor]) if len(rows) > limit else None)
+    entries = [audit_entry(record) for record in EVENTS.records(rows[:limit])]
+    if len(rows) <= limit:
+        return AuditPage(entries, None)
+    last = entries[-1]
+    return AuditPage(entries, last.version if key == "version" else last.position)
 
 
-def audit_entry(row: Row) -> AuditEntry:
+def audit_entry(record: EventRecord) -> AuditEntry:
     return AuditEntry(
-        int(row[0]),
-        row[1],
-        row[2],
-        int(row[3]),
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        row[12],
-        row[13],
-        from_epoch(row[14]),
-        from_epoch(row[15]),
-        row[16],
+        position=int(record.position),
+        entity_type=record.entity_type,
+        entity_id=record.entity_id,
+        version=int(record.version),
+        event=record.event,
+        actor_kind=record.actor_kind,
+        actor_id=record.actor_id,
+        actor_role=record.actor_role,
+        command_id=record.command_id,
+        correlation_id=record.correlation_id,
+        causation_id=record.causation_id,
+        channel=record.channel,
+        reason_code=record.reason_code,
+        reason_text=record.reason_text,
+        occurred_at=from_epoch(record.occurred_at),
+        recorded_at=from_epoch(record.recorded_at),
+        payload=record.payload,
     )
 
 

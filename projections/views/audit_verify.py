@@ -29,11 +29,10 @@ from application.app import CareLedger
 from projections.engine.reading import active_prefix
 from projections.engine.store import ViewStore
 from projections.views.audit_chain import (
-    COLUMNS,
     GENESIS,
+    LINKS,
     AuditChainProjection,
     ChainRow,
-    chain_row,
     last_row,
     next_link,
     row_of,
@@ -142,15 +141,17 @@ def _chain(
 ) -> Iterator[ChainRow]:
     while after < head:
         with store.transaction() as tx:
-            rows = tx.all(
-                f"SELECT {COLUMNS} FROM {prefix}links WHERE position > ? AND position <= ?"
-                " ORDER BY position LIMIT ?",
-                (after, head, page_size),
+            rows = LINKS.records(
+                tx.all(
+                    f"SELECT {LINKS.select_list} FROM {prefix}{LINKS.name}"
+                    " WHERE position > ? AND position <= ? ORDER BY position LIMIT ?",
+                    (after, head, page_size),
+                )
             )
-        yield from (chain_row(row) for row in rows)
+        yield from rows
         if len(rows) < page_size:
             return
-        after = int(rows[-1][0])
+        after = int(rows[-1].position)
 
 
 Aligned = tuple[int, Notification | None, ChainRow | None]
