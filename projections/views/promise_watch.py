@@ -13,13 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, NamedTuple
 from uuid import UUID
 
 from projections.engine.projection import Envelope, Projection
-from projections.engine.reading import active_prefix, epoch, from_epoch
-from projections.engine.store import Row, Tx, ViewStore
+from projections.engine.reading import (
+    active_prefix,
+    epoch,
+    from_epoch,
+    records_by_ids,
+    upsert_records,
+)
+from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import INTEGER, Index, Table
 
-CHUNK = 500
 MAX_LIMIT = 1000
 GONE = frozenset(
     {"OrderDelivered", "OrderCancelled", "OrderRejected", "OrderExpired", "OrderReturned"}
@@ -30,9 +37,32 @@ FLAGS = {
     "OrderLate": "late",
     "DelayNoticeSent": "notice_sent",
 }
-COLUMNS = (
-    "order_id, promised_at, promise_due, picked_up, delay_detected, late, notice_sent, eta,"
-    " overdue_at, delay_pending"
+Flag = Annotated[int, INTEGER]  # 0 or 1
+
+
+class WatchRecord(NamedTuple):
+    """One watched order as stored; `overdue_at` and `delay_pending` are derived (Watched)."""
+
+    order_id: str
+    promised_at: float
+    promise_due: float | None
+    picked_up: Flag
+    delay_detected: Flag
+    late: Flag
+    notice_sent: Flag
+    eta: float | None
+    overdue_at: float | None
+    delay_pending: Flag
+
+
+ORDERS = Table(
+    "orders",
+    WatchRecord,
+    primary_key=("order_id",),
+    indexes=[
+        Index("overdue", ("overdue_at", "order_id")),
+        Index("delayed", ("delay_pending", "promise_due", "order_id")),
+    ],
 )
 
 
@@ -58,18 +88,18 @@ class Watched:
             return False
         return self.eta > self.promise_due and not (self.delay_detected and self.notice_sent)
 
-    def row(self, order_id: str) -> tuple[object, ...]:
-        return (
-            order_id,
-            self.promised_at,
-            self.promise_due,
-            int(self.picked_up),
-            int(self.delay_detected),
-            int(self.late),
-            int(self.notice_sent),
-            self.eta,
-            self.overdue_at,
-            int(self.delay_pending),
+    def record(self, order_id: str) -> WatchRecord:
+        return WatchRecord(
+            order_id=order_id,
+            promised_at=self.promised_at,
+            promise_due=self.promise_due,
+            picked_up=int(self.picked_up),
+            delay_detected=int(self.delay_detected),
+            late=int(self.late),
+            notice_sent=int(self.notice_sent),
+            eta=self.eta,
+            overdue_at=self.overdue_at,
+            delay_pending=int(self.delay_pending),
         )
 
 
@@ -77,22 +107,7 @@ class PromiseWatchProjection(Projection):
     name = "promise_watch"
     events = ("OrderReceived", "OrderConfirmed", "EtaUpdated", *FLAGS, *sorted(GONE))
 
-    def tables(self) -> tuple[str, ...]:
-        return ("orders",)
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}orders (order_id TEXT PRIMARY KEY,"
-            " promised_at DOUBLE PRECISION NOT NULL, promise_due DOUBLE PRECISION,"
-            " picked_up INTEGER NOT NULL, delay_detected INTEGER NOT NULL,"
-            " late INTEGER NOT NULL, notice_sent INTEGER NOT NULL, eta DOUBLE PRECISION,"
-            " overdue_at DOUBLE PRECISION, delay_pending INTEGER NOT NULL)"
-        )
-        tx.execute(f"CREATE INDEX {prefix}orders_overdue ON {prefix}orders (overdue_at, order_id)")
-        tx.execute(
-            f"CREATE INDEX {prefix}orders_delayed"
-            f" ON {prefix}orders (delay_pending, promise_due, order_id)"
-        )
+    declared = (ORDERS,)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = sorted({str(envelope.event.originator_id) for envelope in batch})
@@ -102,17 +117,11 @@ class PromiseWatchProjection(Projection):
             order_id = str(envelope.event.originator_id)
             orders[order_id] = _apply(orders.get(order_id), envelope)
         tx.executemany(
-            f"DELETE FROM {prefix}orders WHERE order_id = ?",
+            f"DELETE FROM {prefix}{ORDERS.name} WHERE order_id = ?",
             [(oid,) for oid in sorted(before) if orders[oid] is None],
         )
-        tx.executemany(
-            f"INSERT INTO {prefix}orders ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (order_id) DO UPDATE SET promise_due = excluded.promise_due,"
-            " picked_up = excluded.picked_up, delay_detected = excluded.delay_detected,"
-            " late = excluded.late, notice_sent = excluded.notice_sent, eta = excluded.eta,"
-            " overdue_at = excluded.overdue_at, delay_pending = excluded.delay_pending",
-            [w.row(oid) for oid, w in sorted(orders.items()) if w is not None],
-        )
+        kept = [w.record(oid) for oid, w in sorted(orders.items()) if w is not None]
+        upsert_records(tx, ORDERS, prefix, kept)
 
 
 def _apply(order: Watched | None, envelope: Envelope) -> Watched | None:
@@ -132,27 +141,19 @@ def _apply(order: Watched | None, envelope: Envelope) -> Watched | None:
 
 
 def _load(tx: Tx, prefix: str, ids: Sequence[str]) -> dict[str, Watched]:
-    orders: dict[str, Watched] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        for row in tx.all(
-            f"SELECT {COLUMNS} FROM {prefix}orders WHERE order_id IN ({marks})", chunk
-        ):
-            orders[row[0]] = _watched(row)
-    return orders
+    return {r.order_id: _watched(r) for r in records_by_ids(tx, ORDERS, prefix, ids)}
 
 
-def _watched(row: Row) -> Watched:
-    _, promised_at, due, picked_up, detected, late, notice, eta = row[:8]
+def _watched(record: WatchRecord) -> Watched:
+    due, eta = record.promise_due, record.eta
     return Watched(
-        float(promised_at),
-        None if due is None else float(due),
-        bool(picked_up),
-        bool(detected),
-        bool(late),
-        bool(notice),
-        None if eta is None else float(eta),
+        promised_at=float(record.promised_at),
+        promise_due=None if due is None else float(due),
+        picked_up=bool(record.picked_up),
+        delay_detected=bool(record.delay_detected),
+        late=bool(record.late),
+        notice_sent=bool(record.notice_sent),
+        eta=None if eta is None else float(eta),
     )
 
 
@@ -170,11 +171,11 @@ class WatchedOrder:
     eta: datetime | None
 
 
-def _order(row: Row) -> WatchedOrder:
-    watched = _watched(row)
+def _order(record: WatchRecord) -> WatchedOrder:
+    watched = _watched(record)
     assert watched.promise_due is not None
     return WatchedOrder(
-        UUID(str(row[0])),
+        UUID(record.order_id),
         from_epoch(watched.promise_due),
         watched.picked_up,
         watched.delay_detected,
@@ -196,11 +197,11 @@ def overdue_orders(store: ViewStore, now: datetime, limit: int = 500) -> list[Wa
     with store.transaction() as tx:
         prefix = active_prefix(tx, PromiseWatchProjection.name)
         rows = tx.all(
-            f"SELECT {COLUMNS} FROM {prefix}orders WHERE overdue_at < ?"
+            f"SELECT {ORDERS.select_list} FROM {prefix}{ORDERS.name} WHERE overdue_at < ?"
             " ORDER BY overdue_at, order_id LIMIT ?",
             (epoch(now), _checked(limit)),
         )
-    return [_order(row) for row in rows]
+    return [_order(record) for record in ORDERS.records(rows)]
 
 
 def eta_beyond_promise(store: ViewStore, limit: int = 500) -> list[WatchedOrder]:
@@ -209,16 +210,16 @@ def eta_beyond_promise(store: ViewStore, limit: int = 500) -> list[WatchedOrder]
     with store.transaction() as tx:
         prefix = active_prefix(tx, PromiseWatchProjection.name)
         rows = tx.all(
-            f"SELECT {COLUMNS} FROM {prefix}orders WHERE delay_pending = 1"
+            f"SELECT {ORDERS.select_list} FROM {prefix}{ORDERS.name} WHERE delay_pending = 1"
             " ORDER BY promise_due, order_id LIMIT ?",
             (_checked(limit),),
         )
-    return [_order(row) for row in rows]
+    return [_order(record) for record in ORDERS.records(rows)]
 
 
 def next_promise_due(store: ViewStore) -> datetime | None:
     """The earliest promise whose OrderLate or delay notice is missing (None: no such order)."""
     with store.transaction() as tx:
         prefix = active_prefix(tx, PromiseWatchProjection.name)
-        row = tx.one(f"SELECT MIN(overdue_at) FROM {prefix}orders")
-    return None if row is None or row[0] is None else from_epoch(float(row[0]))
+        earliest = tx.scalar(f"SELECT MIN(overdue_at) FROM {prefix}{ORDERS.name}")
+    return None if earliest is None else from_epoch(float(earliest))

@@ -15,14 +15,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, NamedTuple
 from uuid import UUID
 
 from domain.complaint_types import HANDBACK_CLOCKS
 from projections.engine.projection import Envelope, Projection
-from projections.engine.reading import active_prefix, epoch, from_epoch
+from projections.engine.reading import (
+    active_prefix,
+    epoch,
+    from_epoch,
+    records_by_ids,
+    upsert_records,
+)
 from projections.engine.store import Tx, ViewStore
+from projections.engine.tables import INTEGER, Index, Table
 
-CHUNK = 500
 MAX_LIMIT = 1000
 STOPPED_BY = {
     "FirstResponseSent": "first_response",
@@ -49,6 +56,32 @@ class Clock:
 Clocks = dict[str, dict[str, Clock]]  # complaint id -> clock name -> clock
 
 
+class ClockRecord(NamedTuple):
+    """One active clock as stored; the flags are 0 or 1."""
+
+    complaint_id: str
+    clock: str
+    warn_at: float
+    due_at: float
+    warned: Annotated[int, INTEGER]
+    breached: Annotated[int, INTEGER]
+    paused: Annotated[int, INTEGER]
+
+
+class CheckRecord(NamedTuple):
+    complaint_id: str
+    check_at: float  # the earliest pending time of the complaint's clocks
+
+
+CLOCKS = Table("clocks", ClockRecord, primary_key=("complaint_id", "clock"))
+CHECKS = Table(
+    "checks",
+    CheckRecord,
+    primary_key=("complaint_id",),
+    indexes=[Index("at", ("check_at", "complaint_id"))],
+)
+
+
 class SlaScheduleProjection(Projection):
     name = "sla_schedule"
     events = (
@@ -68,21 +101,7 @@ class SlaScheduleProjection(Projection):
         "ComplaintMerged",
     )
 
-    def tables(self) -> tuple[str, ...]:
-        return ("clocks", "checks")
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}clocks (complaint_id TEXT NOT NULL, clock TEXT NOT NULL,"
-            " warn_at DOUBLE PRECISION NOT NULL, due_at DOUBLE PRECISION NOT NULL,"
-            " warned INTEGER NOT NULL, breached INTEGER NOT NULL, paused INTEGER NOT NULL,"
-            " PRIMARY KEY (complaint_id, clock))"
-        )
-        tx.execute(
-            f"CREATE TABLE {prefix}checks (complaint_id TEXT PRIMARY KEY,"
-            " check_at DOUBLE PRECISION NOT NULL)"
-        )
-        tx.execute(f"CREATE INDEX {prefix}checks_at ON {prefix}checks (check_at, complaint_id)")
+    declared = (CLOCKS, CHECKS)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         ids = sorted({str(envelope.event.originator_id) for envelope in batch})
@@ -129,17 +148,10 @@ def _change(clock: Clock, envelope: Envelope) -> None:
 
 def _load(tx: Tx, prefix: str, ids: Sequence[str]) -> Clocks:
     clocks: Clocks = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        for cid, name, warn_at, due_at, warned, breached, paused in tx.all(
-            f"SELECT complaint_id, clock, warn_at, due_at, warned, breached, paused"
-            f" FROM {prefix}clocks WHERE complaint_id IN ({marks})",
-            chunk,
-        ):
-            clocks.setdefault(cid, {})[name] = Clock(
-                float(warn_at), float(due_at), bool(warned), bool(breached), bool(paused)
-            )
+    for r in records_by_ids(tx, CLOCKS, prefix, ids, key="complaint_id"):
+        clocks.setdefault(r.complaint_id, {})[r.clock] = Clock(
+            float(r.warn_at), float(r.due_at), bool(r.warned), bool(r.breached), bool(r.paused)
+        )
     return clocks
 
 
@@ -148,28 +160,30 @@ def _write(
 ) -> None:
     after = {(cid, name): clock for cid, named in clocks.items() for name, clock in named.items()}
     tx.executemany(
-        f"DELETE FROM {prefix}clocks WHERE complaint_id = ? AND clock = ?",
+        f"DELETE FROM {prefix}{CLOCKS.name} WHERE complaint_id = ? AND clock = ?",
         sorted(before - after.keys()),
     )
-    tx.executemany(
-        f"INSERT INTO {prefix}clocks (complaint_id, clock, warn_at, due_at, warned, breached,"
-        " paused) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (complaint_id, clock) DO UPDATE SET"
-        " warn_at = excluded.warn_at, due_at = excluded.due_at, warned = excluded.warned,"
-        " breached = excluded.breached, paused = excluded.paused",
-        [
-            (cid, name, c.warn_at, c.due_at, int(c.warned), int(c.breached), int(c.paused))
-            for (cid, name), c in sorted(after.items())
-        ],
-    )
+    upsert_records(tx, CLOCKS, prefix, (_record(key, c) for key, c in sorted(after.items())))
     checks = {cid: _earliest(clocks.get(cid, {})) for cid in ids}
     tx.executemany(
-        f"DELETE FROM {prefix}checks WHERE complaint_id = ?",
+        f"DELETE FROM {prefix}{CHECKS.name} WHERE complaint_id = ?",
         [(cid,) for cid, at in checks.items() if at is None],
     )
-    tx.executemany(
-        f"INSERT INTO {prefix}checks (complaint_id, check_at) VALUES (?, ?)"
-        " ON CONFLICT (complaint_id) DO UPDATE SET check_at = excluded.check_at",
-        [(cid, at) for cid, at in checks.items() if at is not None],
+    upsert_records(
+        tx, CHECKS, prefix, (CheckRecord(cid, at) for cid, at in checks.items() if at is not None)
+    )
+
+
+def _record(key: tuple[str, str], clock: Clock) -> ClockRecord:
+    complaint_id, name = key
+    return ClockRecord(
+        complaint_id=complaint_id,
+        clock=name,
+        warn_at=clock.warn_at,
+        due_at=clock.due_at,
+        warned=int(clock.warned),
+        breached=int(clock.breached),
+        paused=int(clock.paused),
     )
 
 
@@ -203,19 +217,21 @@ def due_checks(store: ViewStore, now: datetime, limit: int = 500) -> list[DueChe
     with store.transaction() as tx:
         prefix = active_prefix(tx, SlaScheduleProjection.name)
         rows = tx.all(
-            f"SELECT complaint_id, check_at FROM {prefix}checks WHERE check_at <= ?"
+            f"SELECT {CHECKS.select_list} FROM {prefix}{CHECKS.name} WHERE check_at <= ?"
             " ORDER BY check_at, complaint_id LIMIT ?",
             (epoch(now), limit),
         )
-    return [DueCheck(UUID(cid), from_epoch(float(at))) for cid, at in rows]
+    return [
+        DueCheck(UUID(r.complaint_id), from_epoch(float(r.check_at))) for r in CHECKS.records(rows)
+    ]
 
 
 def next_check_at(store: ViewStore) -> datetime | None:
     """The earliest pending warning or due time of any complaint (None: nothing pending)."""
     with store.transaction() as tx:
         prefix = active_prefix(tx, SlaScheduleProjection.name)
-        row = tx.one(f"SELECT MIN(check_at) FROM {prefix}checks")
-    return None if row is None or row[0] is None else from_epoch(float(row[0]))
+        earliest = tx.scalar(f"SELECT MIN(check_at) FROM {prefix}{CHECKS.name}")
+    return None if earliest is None else from_epoch(float(earliest))
 
 
 def scheduled_clocks(store: ViewStore, complaint_id: UUID) -> list[ScheduledClock]:
@@ -223,11 +239,18 @@ def scheduled_clocks(store: ViewStore, complaint_id: UUID) -> list[ScheduledCloc
     with store.transaction() as tx:
         prefix = active_prefix(tx, SlaScheduleProjection.name)
         rows = tx.all(
-            f"SELECT clock, warn_at, due_at, warned, breached, paused FROM {prefix}clocks"
+            f"SELECT {CLOCKS.select_list} FROM {prefix}{CLOCKS.name}"
             " WHERE complaint_id = ? ORDER BY clock",
             (str(complaint_id),),
         )
     return [
-        ScheduledClock(name, from_epoch(float(w)), from_epoch(float(d)), bool(wd), bool(b), bool(p))
-        for name, w, d, wd, b, p in rows
+        ScheduledClock(
+            clock=r.clock,
+            warn_at=from_epoch(float(r.warn_at)),
+            due_at=from_epoch(float(r.due_at)),
+            warned=bool(r.warned),
+            breached=bool(r.breached),
+            paused=bool(r.paused),
+        )
+        for r in CLOCKS.records(rows)
     ]

@@ -5,8 +5,8 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
+from projections.engine import reading
 from projections.engine.store import ViewStore
-from projections.views import promise_watch
 from projections.views.promise_watch import (
     PromiseWatchProjection,
     WatchedOrder,
@@ -138,4 +138,4 @@ def test_a_page_is_bounded(views: ViewStore, project: Project) -> None:
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(promise_watch, "CHUNK", 2)
+    monkeypatch.setattr(reading, "IDS_PER_QUERY", 2)

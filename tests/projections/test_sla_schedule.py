@@ -5,8 +5,8 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
+from projections.engine import reading
 from projections.engine.store import ViewStore
-from projections.views import sla_schedule
 from projections.views.sla_schedule import (
     DueCheck,
     ScheduledClock,
@@ -194,4 +194,4 @@ def test_a_page_is_bounded(views: ViewStore, project: Project) -> None:
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loads rows 2 ids at a time, so every test crosses chunk boundaries."""
-    monkeypatch.setattr(sla_schedule, "CHUNK", 2)
+    monkeypatch.setattr(reading, "IDS_PER_QUERY", 2)
