@@ -13,16 +13,25 @@ incidents now by status, type and severity.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
 from domain.incident_types import OPEN_STATES, IncidentStatus, IncidentType, Severity
+from projections.engine.keyset import keyset_page
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import HOUR, active_prefix, from_epoch, hours_between, page_size
-from projections.engine.store import Row, Tx, ViewStore
-from projections.views.incident_board_cards import COLUMNS, RANKS, UNASSESSED, Card, apply_batch
+from projections.engine.store import Tx, ViewStore
+from projections.views.incident_board_cards import RANKS, UNASSESSED, Card, apply_batch
+from projections.views.incident_board_tables import (
+    DURATIONS,
+    INCIDENTS,
+    LINK_SETS,
+    OPEN_COUNTS,
+    REPORTED,
+    IncidentRecord,
+)
 
 TYPES = tuple(t.value for t in IncidentType)
 SEVERITIES = (*(s.value for s in Severity), UNASSESSED)
@@ -50,43 +59,7 @@ class IncidentBoardProjection(Projection):
         "IncidentMerged",
     )
 
-    def tables(self) -> tuple[str, ...]:
-        return ("incidents", "link_sets", "reported", "durations", "open_counts")
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        tx.execute(
-            f"CREATE TABLE {prefix}incidents (incident_id TEXT PRIMARY KEY, type TEXT NOT NULL,"
-            " source TEXT NOT NULL, title TEXT NOT NULL, severity TEXT,"
-            " severity_rank INTEGER NOT NULL, warning_colour TEXT, status TEXT NOT NULL,"
-            " roles TEXT NOT NULL, reported_at DOUBLE PRECISION NOT NULL,"
-            " acknowledged_at DOUBLE PRECISION, resolved_at DOUBLE PRECISION,"
-            " last_update_at DOUBLE PRECISION, orders_linked INTEGER NOT NULL,"
-            " complaints_linked INTEGER NOT NULL, is_open INTEGER NOT NULL, merged_into TEXT)"
-        )
-        tx.execute(
-            f"CREATE INDEX {prefix}incidents_board ON {prefix}incidents"
-            " (is_open, severity_rank, reported_at, incident_id)"
-        )
-        tx.execute(
-            f"CREATE INDEX {prefix}incidents_by_type ON {prefix}incidents"
-            " (is_open, type, severity_rank, reported_at, incident_id)"
-        )
-        tx.execute(
-            f"CREATE TABLE {prefix}link_sets (incident_id TEXT PRIMARY KEY, orders TEXT NOT NULL,"
-            " complaints TEXT NOT NULL)"
-        )
-        tx.execute(
-            f"CREATE TABLE {prefix}reported (hour BIGINT NOT NULL, type TEXT NOT NULL,"
-            " severity TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (hour, type, severity))"
-        )
-        tx.execute(
-            f"CREATE TABLE {prefix}durations (hour BIGINT NOT NULL, metric TEXT NOT NULL,"
-            " total_us BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (hour, metric))"
-        )
-        tx.execute(
-            f"CREATE TABLE {prefix}open_counts (status TEXT NOT NULL, type TEXT NOT NULL,"
-            " severity TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (status, type, severity))"
-        )
+    declared = (INCIDENTS, LINK_SETS, REPORTED, DURATIONS, OPEN_COUNTS)
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         apply_batch(tx, prefix, batch)
@@ -131,50 +104,46 @@ def open_incidents(
 ) -> IncidentPage:
     """Open incidents, gravest severity first (unassessed last), then oldest report first."""
     page_size(limit)
-    where: list[str] = ["is_open = 1"]
-    params: list[Any] = []
-    if type is not None:
-        where.append("type = ?")
-        params.append(IncidentType(type).value)
-    if severity is not None:
-        where.append("severity_rank = ?")
-        params.append(RANKS[Severity(severity).value])
-    if after is not None:
-        where.append("(severity_rank, reported_at, incident_id) > (?, ?, ?)")
-        params += [int(after[0]), float(after[1]), str(after[2])]
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, IncidentBoardProjection.name)
-        rows = tx.all(
-            f"SELECT {', '.join(COLUMNS)} FROM {prefix}incidents WHERE {' AND '.join(where)}"
-            " ORDER BY severity_rank, reported_at, incident_id LIMIT ?",
-            [*params, limit + 1],
-        )
-    page = [board_incident(row, now) for row in rows[:limit]]
-    return IncidentPage(page, page[-1].sort_key if len(rows) > limit else None)
+    filters = {
+        "is_open": 1,
+        "type": None if type is None else IncidentType(type).value,
+        "severity_rank": None if severity is None else RANKS[Severity(severity).value],
+    }
+    page = keyset_page(
+        store,
+        IncidentBoardProjection.name,
+        INCIDENTS,
+        filters=filters,
+        order=("severity_rank", "reported_at", "incident_id"),
+        after=after,
+        limit=limit,
+        convert=lambda record: board_incident(record, now),
+    )
+    return IncidentPage(page.rows, page.after)
 
 
-def board_incident(row: Row, now: datetime) -> BoardIncident:
-    card = Card.from_row(row)
+def board_incident(record: IncidentRecord, now: datetime) -> BoardIncident:
+    card = Card.of(record)
     last_update = card.last_update_at if card.last_update_at is not None else card.reported_at
     return BoardIncident(
-        card.incident_id,
-        card.type,
-        card.source,
-        card.title,
-        card.severity,
-        card.warning_colour,
-        card.status,
-        card.roles,
-        from_epoch(card.reported_at),
-        _time(card.acknowledged_at),
-        _time(card.resolved_at),
-        _time(card.last_update_at),
-        now.timestamp() - last_update,
-        card.orders_linked,
-        card.complaints_linked,
-        card.is_open,
-        card.merged_into,
-        (int(row[5]), card.reported_at, card.incident_id),
+        incident_id=card.incident_id,
+        type=card.type,
+        source=card.source,
+        title=card.title,
+        severity=card.severity,
+        warning_colour=card.warning_colour,
+        status=card.status,
+        roles=card.roles,
+        reported_at=from_epoch(card.reported_at),
+        acknowledged_at=_time(card.acknowledged_at),
+        resolved_at=_time(card.resolved_at),
+        last_update_at=_time(card.last_update_at),
+        last_update_age_s=now.timestamp() - last_update,
+        orders_linked=card.orders_linked,
+        complaints_linked=card.complaints_linked,
+        is_open=card.is_open,
+        merged_into=card.merged_into,
+        sort_key=(int(record.severity_rank), card.reported_at, card.incident_id),
     )
 
 
@@ -214,37 +183,55 @@ def incident_metrics(store: ViewStore, start: datetime, end: datetime) -> Incide
     first, last = hours_between(start, end)
     with store.transaction() as tx:
         prefix = active_prefix(tx, IncidentBoardProjection.name)
-        reported = tx.all(
-            f"SELECT type, severity, SUM(n) FROM {prefix}reported"
+        reported = tx.records(
+            ReportedSum,
+            f"SELECT type, severity, SUM(n) AS n FROM {prefix}{REPORTED.name}"
             " WHERE hour BETWEEN ? AND ? GROUP BY type, severity",
             (first, last),
         )
-        durations = tx.all(
-            f"SELECT metric, SUM(total_us), SUM(n) FROM {prefix}durations"
+        durations = tx.records(
+            DurationSum,
+            f"SELECT metric, SUM(total_us) AS total_us, SUM(n) AS n FROM {prefix}{DURATIONS.name}"
             " WHERE hour BETWEEN ? AND ? GROUP BY metric",
             (first, last),
         )
-        opened = tx.all(f"SELECT status, type, severity, n FROM {prefix}open_counts")
-    means = {metric: (int(n), int(total) / int(n) / 1e6) for metric, total, n in durations}
-    mtta, mttr = means.get("mtta", (0, None)), means.get("mttr", (0, None))
+        opened = OPEN_COUNTS.records(
+            tx.all(f"SELECT {OPEN_COUNTS.select_list} FROM {prefix}{OPEN_COUNTS.name}")
+        )
+    means = {d.metric: (int(d.n), int(d.total_us) / int(d.n) / 1e6) for d in durations}
+    (acknowledged, mtta_s), (resolved, mttr_s) = (
+        means.get(metric, (0, None)) for metric in ("mtta", "mttr")
+    )
     return IncidentMetrics(
-        from_epoch(first),
-        from_epoch(last + HOUR),
-        tally(reported, 0, TYPES),
-        tally(reported, 1, SEVERITIES),
-        mtta[0],
-        mtta[1],
-        mttr[0],
-        mttr[1],
-        tally(opened, 0, STATUSES),
-        tally(opened, 1, TYPES),
-        tally(opened, 2, SEVERITIES),
+        window_start=from_epoch(first),
+        window_end=from_epoch(last + HOUR),
+        reported_by_type=tally(((r.type, r.n) for r in reported), TYPES),
+        reported_by_severity=tally(((r.severity, r.n) for r in reported), SEVERITIES),
+        acknowledged=acknowledged,
+        mtta_s=mtta_s,
+        resolved=resolved,
+        mttr_s=mttr_s,
+        open_by_status=tally(((r.status, r.n) for r in opened), STATUSES),
+        open_by_type=tally(((r.type, r.n) for r in opened), TYPES),
+        open_by_severity=tally(((r.severity, r.n) for r in opened), SEVERITIES),
     )
 
 
-def tally(rows: list[Row], column: int, labels: Sequence[str]) -> dict[str, int]:
-    """Sums the counts (the last column) by one column; every label present, 0 if none."""
+class ReportedSum(NamedTuple):
+    type: str
+    severity: str
+    n: int
+
+
+class DurationSum(NamedTuple):
+    metric: str
+    total_us: int
+    n: int
+
+
+def tally(counted: Iterable[tuple[str, int]], labels: Sequence[str]) -> dict[str, int]:
+    """Sums the counts by label; every label present, 0 if none."""
     counts = dict.fromkeys(labels, 0)
-    for row in rows:
-        counts[row[column]] = counts.get(row[column], 0) + int(row[-1])
+    for label, n in counted:
+        counts[label] = counts.get(label, 0) + int(n)
     return counts

@@ -17,8 +17,17 @@ from typing import Any
 from domain.incident_types import OPEN_STATES
 from domain.incident_types import IncidentStatus as S
 from projections.engine.projection import Envelope
-from projections.engine.reading import HOUR, adjust_counts, rows_by_ids, upsert_rows
-from projections.engine.store import Row, Tx
+from projections.engine.reading import HOUR, adjust_counts, records_by_ids, upsert_records
+from projections.engine.store import Tx
+from projections.views.incident_board_tables import (
+    DURATIONS,
+    INCIDENTS,
+    LINK_SETS,
+    OPEN_COUNTS,
+    REPORTED,
+    IncidentRecord,
+    LinkSetRecord,
+)
 
 UNASSESSED = "unassessed"  # the severity label of an incident before its first assessment
 RANKS = {"I": 1, "II": 2, "III": 3, "IV": 4}
@@ -32,28 +41,6 @@ STATUS_ONLY = {
     "PostIncidentReviewStarted": S.IN_REVIEW.value,
     "IncidentClosed": S.CLOSED.value,
 }
-COLUMNS = (
-    "incident_id",
-    "type",
-    "source",
-    "title",
-    "severity",
-    "severity_rank",
-    "warning_colour",
-    "status",
-    "roles",
-    "reported_at",
-    "acknowledged_at",
-    "resolved_at",
-    "last_update_at",
-    "orders_linked",
-    "complaints_linked",
-    "is_open",
-    "merged_into",
-)
-
-
-LINK_COLUMNS = ("incident_id", "orders", "complaints")
 
 
 def at_of(event: Any) -> float:
@@ -84,63 +71,44 @@ class Card:
     merged_into: str | None = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Card:
-        (
-            incident_id,
-            type_,
-            source,
-            title,
-            severity,
-            _,
-            colour,
-            status,
-            roles,
-            reported_at,
-            acknowledged_at,
-            resolved_at,
-            last_update_at,
-            orders,
-            complaints,
-            _,
-            merged,
-        ) = row
+    def of(cls, record: IncidentRecord) -> Card:
         return cls(
-            incident_id,
-            type_,
-            source,
-            title,
-            float(reported_at),
-            status,
-            severity,
-            colour,
-            json.loads(roles),
-            acknowledged_at,
-            resolved_at,
-            last_update_at,
-            int(orders),
-            int(complaints),
-            merged,
+            incident_id=record.incident_id,
+            type=record.type,
+            source=record.source,
+            title=record.title,
+            reported_at=float(record.reported_at),
+            status=record.status,
+            severity=record.severity,
+            warning_colour=record.warning_colour,
+            roles=json.loads(record.roles),
+            acknowledged_at=record.acknowledged_at,
+            resolved_at=record.resolved_at,
+            last_update_at=record.last_update_at,
+            orders_linked=int(record.orders_linked),
+            complaints_linked=int(record.complaints_linked),
+            merged_into=record.merged_into,
         )
 
-    def row(self) -> tuple[Any, ...]:
-        return (
-            self.incident_id,
-            self.type,
-            self.source,
-            self.title,
-            self.severity,
-            RANKS.get(self.severity or "", UNASSESSED_RANK),
-            self.warning_colour,
-            self.status,
-            json.dumps(self.roles, sort_keys=True),
-            self.reported_at,
-            self.acknowledged_at,
-            self.resolved_at,
-            self.last_update_at,
-            self.orders_linked,
-            self.complaints_linked,
-            int(self.is_open),
-            self.merged_into,
+    def record(self) -> IncidentRecord:
+        return IncidentRecord(
+            incident_id=self.incident_id,
+            type=self.type,
+            source=self.source,
+            title=self.title,
+            severity=self.severity,
+            severity_rank=RANKS.get(self.severity or "", UNASSESSED_RANK),
+            warning_colour=self.warning_colour,
+            status=self.status,
+            roles=json.dumps(self.roles, sort_keys=True),
+            reported_at=self.reported_at,
+            acknowledged_at=self.acknowledged_at,
+            resolved_at=self.resolved_at,
+            last_update_at=self.last_update_at,
+            orders_linked=self.orders_linked,
+            complaints_linked=self.complaints_linked,
+            is_open=int(self.is_open),
+            merged_into=self.merged_into,
         )
 
     @property
@@ -232,8 +200,8 @@ def apply_batch(tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
     steps = steps_of(batch)
     new = {i for i, name, _ in steps if name == "IncidentReported"}
     known = {i for i, _, _ in steps} - new
-    rows = rows_by_ids(tx, f"{prefix}incidents", COLUMNS, "incident_id", known)
-    cards = {row[0]: Card.from_row(row) for row in rows}
+    records = records_by_ids(tx, INCIDENTS, prefix, known)
+    cards = {record.incident_id: Card.of(record) for record in records}
     before = {i: (c.open_key(), c.reported_key()) for i, c in cards.items()}
     linking = {i for i, name, _ in steps if name in LINKS} - new  # a new incident has no links
     changes = Changes(cards, load_links(tx, prefix, linking))
@@ -256,25 +224,31 @@ def steps_of(batch: Sequence[Envelope]) -> list[tuple[str, str, Any]]:
 
 
 def load_links(tx: Tx, prefix: str, ids: set[str]) -> dict[str, LinkSets]:
-    rows = rows_by_ids(tx, f"{prefix}link_sets", LINK_COLUMNS, "incident_id", ids)
     return {
-        i: {"order": dict.fromkeys(orders.split()), "complaint": dict.fromkeys(complaints.split())}
-        for i, orders, complaints in rows
+        r.incident_id: {
+            "order": dict.fromkeys(r.orders.split()),
+            "complaint": dict.fromkeys(r.complaints.split()),
+        }
+        for r in records_by_ids(tx, LINK_SETS, prefix, ids)
     }
 
 
 def write(tx: Tx, prefix: str, changes: Changes, before: dict[str, tuple[Any, Any]]) -> None:
     touched = [changes.cards[i] for i in sorted(changes.touched)]
-    upsert_rows(tx, f"{prefix}incidents", COLUMNS, ("incident_id",), [c.row() for c in touched])
+    upsert_records(tx, INCIDENTS, prefix, [c.record() for c in touched])
     links = [
-        (i, " ".join(changes.links[i]["order"]), " ".join(changes.links[i]["complaint"]))
+        LinkSetRecord(
+            incident_id=i,
+            orders=" ".join(changes.links[i]["order"]),
+            complaints=" ".join(changes.links[i]["complaint"]),
+        )
         for i in sorted(changes.links_changed)
     ]
-    upsert_rows(tx, f"{prefix}link_sets", LINK_COLUMNS, ("incident_id",), links)
+    upsert_records(tx, LINK_SETS, prefix, links)
     opened, reported = moves(touched, before)
-    adjust_counts(tx, f"{prefix}open_counts", ("status", "type", "severity"), opened)
-    adjust_counts(tx, f"{prefix}reported", ("hour", "type", "severity"), reported)
-    add_durations(tx, f"{prefix}durations", changes.durations)
+    adjust_counts(tx, prefix + OPEN_COUNTS.name, OPEN_COUNTS.primary_key, opened)
+    adjust_counts(tx, prefix + REPORTED.name, REPORTED.primary_key, reported)
+    add_durations(tx, prefix + DURATIONS.name, changes.durations)
 
 
 def moves(
