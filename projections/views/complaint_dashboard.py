@@ -45,9 +45,10 @@ from projections.views.complaint_dashboard_records import (
 )
 from projections.views.complaint_dashboard_slices import SLICE_TABLES, slice_figures
 from projections.views.complaint_dashboard_tables import (
+    DURATIONS,
+    DURATIONS_DAILY,
     Bucket,
     DurationStats,
-    create_histogram_table,
     duration_stats,
     read_histograms,
 )
@@ -77,15 +78,15 @@ class ComplaintDashboardProjection(Projection):
         "SurveyResponded",
     )
 
-    declared = (FACTS, COUNTS, COUNTS_DAILY, RESOLUTIONS, *SLICE_TABLES)
-
-    def tables(self) -> tuple[str, ...]:
-        return (*super().tables(), "durations", "durations_daily")
-
-    def create_tables(self, tx: Tx, prefix: str) -> None:
-        super().create_tables(tx, prefix)
-        create_histogram_table(tx, f"{prefix}durations")
-        create_histogram_table(tx, f"{prefix}durations_daily", "day")
+    declared = (
+        FACTS,
+        COUNTS,
+        COUNTS_DAILY,
+        RESOLUTIONS,
+        DURATIONS,
+        DURATIONS_DAILY,
+        *SLICE_TABLES,
+    )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         surveys = load_surveys(tx, prefix, batch)
@@ -203,7 +204,7 @@ def complaint_dashboard(
         rows = tx.all(
             f"SELECT dimension, label, SUM(n) FROM {source} GROUP BY dimension, label", params
         )
-        histograms = read_histograms(tx, f"{p}durations", f"{p}durations_daily", window)
+        histograms = read_histograms(tx, p, window)
         waiting = unanswered_ages(tx, p, first, last, ages_at(last, as_of))
         resolved = complaints_resolved(tx, p, first, last)
     return dashboard_of(first, last, rows, histograms, waiting, resolved)

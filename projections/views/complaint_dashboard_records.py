@@ -92,19 +92,19 @@ def unanswered_ages(tx: Tx, prefix: str, first: int, last: int, as_of: datetime)
 
 def with_ages(buckets: list[Bucket], ages_ms: list[int]) -> list[Bucket]:
     """The histogram `buckets` (in bucket order) with each age added to its bucket."""
-    merged = {bucket: [n, total] for bucket, n, total in buckets}
+    merged = {b.bucket: [b.n, b.total_ms] for b in buckets}
     for ms in ages_ms:
         entry = merged.setdefault(bucket_of(ms), [0, 0])
         entry[0] += 1
         entry[1] += ms
-    return [(bucket, n, total) for bucket, (n, total) in sorted(merged.items())]
+    return [Bucket(bucket, n, total) for bucket, (n, total) in sorted(merged.items())]
 
 
 def complaints_resolved(tx: Tx, prefix: str, first: int, last: int) -> int:
     """How many distinct complaints were resolved in the hours first..last."""
-    (n,) = tx.one(
+    resolved = tx.scalar(
         f"SELECT COUNT(DISTINCT complaint_id) FROM {prefix}{RESOLUTIONS.name}"
         " WHERE hour BETWEEN ? AND ?",
         (first, last),
-    ) or (0,)
-    return int(n)
+    )
+    return int(resolved)

@@ -183,7 +183,7 @@ def slice_figures(
         args,
     ):
         histograms.setdefault(v, {}).setdefault(measure, []).append(
-            (int(bucket), int(n), int(total))
+            Bucket(int(bucket), int(n), int(total))
         )
     return SliceFigures(
         counts,

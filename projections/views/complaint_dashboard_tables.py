@@ -16,14 +16,53 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated, Any, NamedTuple
 
 from projections.engine.rollup import Spans, day_of, spanned
 from projections.engine.store import Tx
+from projections.engine.tables import INTEGER, Table
 
 BUCKETS_PER_OCTAVE = 16
 PERCENTS = (50, 90, 99)
 
-Bucket = tuple[int, int, int]  # (bucket, count, total milliseconds)
+
+class Bucket(NamedTuple):
+    """One bucket of a measure's histogram, summed over a window."""
+
+    bucket: int
+    n: int  # how many durations
+    total_ms: int  # their sum
+
+
+class HourlyBucketRecord(NamedTuple):
+    hour: int
+    measure: str  # first_response or resolution
+    bucket: Annotated[int, INTEGER]
+    n: int
+    total_ms: int
+
+
+class DailyBucketRecord(NamedTuple):
+    day: int
+    measure: str
+    bucket: Annotated[int, INTEGER]
+    n: int
+    total_ms: int
+
+
+class MeasureBucket(NamedTuple):
+    """A bucket of one measure summed over a window, as the query gives it."""
+
+    measure: str
+    bucket: int
+    n: int
+    total_ms: int
+
+
+DURATIONS = Table("durations", HourlyBucketRecord, primary_key=("hour", "measure", "bucket"))
+DURATIONS_DAILY = Table(
+    "durations_daily", DailyBucketRecord, primary_key=("day", "measure", "bucket")
+)
 
 
 def milliseconds(seconds: float) -> int:
@@ -58,35 +97,33 @@ class Histograms:
             days.add_bucket((day_of(hour), measure, bucket), n, total)
         return days
 
-    def write(self, tx: Tx, table: str, period: str = "hour") -> None:
+    def write(self, tx: Tx, table: Table[Any], prefix: str) -> None:
+        """Adds the buckets to `table`, keyed (hour or day, measure, bucket) as `added` is."""
+        name = prefix + table.name
         tx.merge(
-            table,
-            (period, "measure", "bucket", "n", "total_ms"),
-            (period, "measure", "bucket"),
+            name,
+            table.names,
+            table.primary_key,
             [(*key, n, total) for key, (n, total) in self.added.items()],
-            f"n = {table}.n + excluded.n, total_ms = {table}.total_ms + excluded.total_ms",
+            f"n = {name}.n + excluded.n, total_ms = {name}.total_ms + excluded.total_ms",
         )
 
 
-def create_histogram_table(tx: Tx, table: str, period: str = "hour") -> None:
-    tx.execute(
-        f"CREATE TABLE {table} ({period} BIGINT NOT NULL, measure TEXT NOT NULL,"
-        " bucket INTEGER NOT NULL, n BIGINT NOT NULL, total_ms BIGINT NOT NULL,"
-        f" PRIMARY KEY ({period}, measure, bucket))"
-    )
-
-
-def read_histograms(tx: Tx, hourly: str, daily: str, window: Spans) -> dict[str, list[Bucket]]:
+def read_histograms(tx: Tx, prefix: str, window: Spans) -> dict[str, list[Bucket]]:
     """Each measure's buckets summed over the window's hours and days, in bucket order."""
+    hourly, daily = prefix + DURATIONS.name, prefix + DURATIONS_DAILY.name
     source, params = spanned(hourly, daily, "measure, bucket, n, total_ms", window)
-    rows = tx.all(
-        f"SELECT measure, bucket, SUM(n), SUM(total_ms) FROM {source}"
-        " GROUP BY measure, bucket ORDER BY measure, bucket",
+    summed = tx.records(
+        MeasureBucket,
+        "SELECT measure, bucket, SUM(n) AS n, SUM(total_ms) AS total_ms"
+        f" FROM {source} GROUP BY measure, bucket ORDER BY measure, bucket",
         params,
     )
     measures: dict[str, list[Bucket]] = {}
-    for measure, bucket, n, total in rows:
-        measures.setdefault(measure, []).append((int(bucket), int(n), int(total)))
+    for row in summed:
+        measures.setdefault(row.measure, []).append(
+            Bucket(int(row.bucket), int(row.n), int(row.total_ms))
+        )
     return measures
 
 
@@ -106,20 +143,20 @@ class DurationStats:
 
 def percentile(buckets: Sequence[Bucket], percent: int) -> float | None:
     """The nearest-rank percentile in seconds of buckets given in bucket order."""
-    count = sum(n for _, n, _ in buckets)
+    count = sum(b.n for b in buckets)
     if not count:
         return None
     rank = max(1, (percent * count + 99) // 100)
     seen = 0
-    for _, n, total in buckets:
-        seen += n
+    for b in buckets:
+        seen += b.n
         if seen >= rank:
-            return total / n / 1000
+            return b.total_ms / b.n / 1000
     raise AssertionError("unreachable: the ranks fall inside the buckets")
 
 
 def duration_stats(buckets: Sequence[Bucket], unanswered: int = 0) -> DurationStats:
     p50, p90, p99 = (percentile(buckets, p) for p in PERCENTS)
-    count = sum(n for _, n, _ in buckets)
-    mean = sum(total for _, _, total in buckets) / count / 1000 if count else None
+    count = sum(b.n for b in buckets)
+    mean = sum(b.total_ms for b in buckets) / count / 1000 if count else None
     return DurationStats(count, p50, p90, p99, mean, unanswered)

@@ -34,7 +34,13 @@ from projections.views.complaint_dashboard_slices import (
     SliceHistograms,
     SurveyComplaintRecord,
 )
-from projections.views.complaint_dashboard_tables import Histograms, bucket_of, milliseconds
+from projections.views.complaint_dashboard_tables import (
+    DURATIONS,
+    DURATIONS_DAILY,
+    Histograms,
+    bucket_of,
+    milliseconds,
+)
 
 # counted at the hour the complaint was received, under its labels now
 LABELS = ("channel", "category", "subcategory", "severity", "department", "agent")
@@ -224,8 +230,8 @@ class Tally:
         write_counts(tx, table, SLICE_COUNT_KEYS, self.slice_counts)
         table = f"{prefix}{SLICE_COUNTS_DAILY.name}"
         write_counts(tx, table, DAILY_SLICE_COUNT_KEYS, by_day(self.slice_counts))
-        self.durations.write(tx, f"{prefix}durations")
-        self.durations.by_day().write(tx, f"{prefix}durations_daily", "day")
+        self.durations.write(tx, DURATIONS, prefix)
+        self.durations.by_day().write(tx, DURATIONS_DAILY, prefix)
         self.slice_durations.write(tx, f"{prefix}{SLICE_DURATIONS.name}")
         self.slice_durations.by_day().write(tx, f"{prefix}{SLICE_DURATIONS_DAILY.name}", "day")
         add_counts(tx, prefix + RESOLUTIONS.name, RESOLUTIONS.primary_key, self.resolutions)

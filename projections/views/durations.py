@@ -27,25 +27,25 @@ class Durations:
 
     @property
     def count(self) -> int:
-        return sum(n for _, n, _ in self.buckets)
+        return sum(b.n for b in self.buckets)
 
     @property
     def mean_s(self) -> float | None:
-        total_ms = sum(total for _, _, total in self.buckets)
+        total_ms = sum(b.total_ms for b in self.buckets)
         return total_ms / self.count / 1000 if self.count else None
 
     def share_within(self, limit_s: float) -> float | None:
         if not self.count:
             return None
-        within = sum(n for _, n, total in self.buckets if total / n / 1000 <= limit_s)
+        within = sum(b.n for b in self.buckets if b.total_ms / b.n / 1000 <= limit_s)
         return within / self.count
 
     def by_band(self, edges_s: Sequence[float]) -> list[int]:
         """Counts in [0, e1], (e1, e2], ..., (e_last, inf): one more than there are edges."""
         counts = [0] * (len(edges_s) + 1)
-        for _, n, total in self.buckets:
-            mean = total / n / 1000
-            counts[sum(1 for edge in edges_s if mean > edge)] += n
+        for b in self.buckets:
+            mean = b.total_ms / b.n / 1000
+            counts[sum(1 for edge in edges_s if mean > edge)] += b.n
         return counts
 
 
@@ -58,7 +58,7 @@ def complaint_durations(
     window = spans(first, last)
     with store.transaction() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
-        histograms = read_histograms(tx, f"{p}durations", f"{p}durations_daily", window)
+        histograms = read_histograms(tx, p, window)
         waiting = unanswered_ages(tx, p, first, last, ages_at(last, as_of))
     histograms["first_response"] = with_ages(histograms.get("first_response", []), waiting)
     return {

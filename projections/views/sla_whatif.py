@@ -98,7 +98,7 @@ class _Tally:
 
         buckets: dict[str, list[Bucket]] = {}
         for (_, measure, bucket), (n, total) in sorted(self.durations.added.items()):
-            buckets.setdefault(measure, []).append((bucket, n, total))
+            buckets.setdefault(measure, []).append(Bucket(bucket, n, total))
         return SlaFigures(
             by_clock("met"),
             by_clock("breached"),

@@ -9,6 +9,7 @@ from projections.engine import tracking
 from projections.engine.store import ViewStore
 from projections.views.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
 from projections.views.complaint_dashboard_tables import (
+    Bucket,
     DurationStats,
     bucket_of,
     duration_stats,
@@ -282,7 +283,7 @@ def test_a_percentile_is_the_mean_of_the_bucket_holding_its_rank() -> None:
     # given 100 s and 103 s (one bucket: 2 ** (1/16) is 4.4 % wide) and 1000 s
     ms = [100_000, 103_000, 1_000_000]
     assert bucket_of(ms[0]) == bucket_of(ms[1]) != bucket_of(ms[2])
-    buckets = [(bucket_of(ms[0]), 2, 203_000), (bucket_of(ms[2]), 1, 1_000_000)]
+    buckets = [Bucket(bucket_of(ms[0]), 2, 203_000), Bucket(bucket_of(ms[2]), 1, 1_000_000)]
     # then the median (rank 2) is the bucket's mean, 101.5 s: 1.5 % off the true 103 s
     assert percentile(buckets, 50) == 101.5
     assert duration_stats(buckets) == DurationStats(3, 101.5, 1000.0, 1000.0, 1203.0 / 3)
@@ -295,7 +296,7 @@ def test_the_reported_percentile_stays_within_the_bucket_width() -> None:
     by_bucket: dict[int, list[int]] = {}
     for ms in samples:
         by_bucket.setdefault(bucket_of(ms), []).append(ms)
-    buckets = [(b, len(v), sum(v)) for b, v in sorted(by_bucket.items())]
+    buckets = [Bucket(b, len(v), sum(v)) for b, v in sorted(by_bucket.items())]
     # then every percentile is within 2 ** (1/16) - 1 of the exact nearest-rank value
     for p in (1, 50, 90, 99, 100):
         exact = samples[max(1, (p * len(samples) + 99) // 100) - 1] / 1000

@@ -125,7 +125,7 @@ def hourly_only(views: ViewStore, start: datetime, end: datetime) -> ComplaintDa
         resolved = complaints_resolved(tx, p, first, last)
     histograms: dict[str, list[Bucket]] = {}
     for measure, bucket, n, total in buckets:
-        histograms.setdefault(measure, []).append((int(bucket), int(n), int(total)))
+        histograms.setdefault(measure, []).append(Bucket(int(bucket), int(n), int(total)))
     return dashboard_of(first, last, counts, histograms, waiting, resolved)
 
 
