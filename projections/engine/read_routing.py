@@ -122,16 +122,16 @@ class ReadRouting(ViewStore):
         now = time.monotonic()
         try:
             with self.primary.transaction() as tx:
-                row = tx.one("SELECT pg_current_wal_lsn()::text")
-            assert row is not None
-            self._seen.append((now, parse_lsn(str(row[0]))))
+                current = tx.scalar("SELECT pg_current_wal_lsn()::text")
+            assert current is not None
+            self._seen.append((now, parse_lsn(str(current))))
         except (psycopg.Error, PoolTimeout):
             pass  # the primary's own outage is the commands' concern; judge by what was seen
         try:
             with self.replica.transaction() as tx:
-                row = tx.one("SELECT pg_last_wal_replay_lsn()::text")
-            assert row is not None and row[0] is not None
-            replayed = parse_lsn(str(row[0]))
+                replay = tx.scalar("SELECT pg_last_wal_replay_lsn()::text")
+            assert replay is not None  # NULL: not a standby
+            replayed = parse_lsn(str(replay))
         except (psycopg.Error, PoolTimeout, AssertionError):
             self._set(ReplicaHealth(up=False, lag_s=None, lag_bytes=None))
             return self._health
