@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from delivery.channels.base import ChannelKind, Message, Sent
-from delivery.channels.mime import DEFAULT_SENDER, as_email, message_id
+from delivery.channels.mime import DEFAULT_SENDER, email_bytes, message_id
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _UNSAFE_LOCAL = re.compile(r"[^A-Za-z0-9.+_-]")
@@ -49,7 +49,7 @@ class OutboxChannel:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         final = self.directory / f"{stamp}-{name}.eml"
         aside = self.directory / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        data = as_email(message, self._sender, outbox_address(message)).as_bytes()
+        data = email_bytes(message, self._sender, outbox_address(message))
         with open(aside, "wb") as out:
             out.write(data)
             out.flush()

@@ -24,7 +24,7 @@ from delivery.channels.base import (
     Sent,
     TransientDeliveryError,
 )
-from delivery.channels.mime import DEFAULT_SENDER, as_email, message_id
+from delivery.channels.mime import DEFAULT_SENDER, email_bytes, message_id
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,17 @@ class SmtpChannel:
     ) -> None:
         self.server = server
         self._sender = sender
+        self._envelope_sender = _address(sender)
         self._timeout_s = timeout_s
         self._tls = tls or ssl.create_default_context()
         self._connection: smtplib.SMTP | None = None
         self._lock = threading.Lock()
 
     def send(self, message: Message) -> Sent:
-        mail = as_email(message, self._sender, message.to)
+        data = email_bytes(message, self._sender, message.to)
         with self._lock:
             try:
-                self._deliver(mail.as_bytes(), message.to)
+                self._deliver(data, message.to)
             except DeliveryError:
                 self._drop()
                 raise
@@ -94,7 +95,7 @@ class SmtpChannel:
             self._drop()
 
     def _deliver(self, data: bytes, to: str) -> None:
-        sender = _address(self._sender)
+        sender = self._envelope_sender
         connection = self._connection
         if connection is not None and _alive(connection):
             connection.sendmail(sender, [to], data)

@@ -1,0 +1,155 @@
+"""CPU per notice of the delivery process, the e-mail builder it replaced against the current one.
+
+    .venv/bin/python -m bench.notifier_cpu [--notices 400] [--rounds 2]
+
+Starts a throwaway PostgreSQL 15 (fsync on) and an SMTP sink (aiosmtpd, its own process, so its
+CPU is not counted), requests `--notices` order confirmations by e-mail per round and phase, then
+drains them with one in-process `Notifier` and prints its process CPU time (all threads) over the
+notices it sent. Each round runs both phases on the same database, alternating so that drift hits
+both: `compat32`, the SMTP channel building messages with the stdlib `MIMEText` as before issue
+11's CPU work, and `direct`, the bytes `delivery.channels.mime.email_bytes` writes. Then the two
+builders alone, timed on the same rendered messages. Figures as ratios direct / compat32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from email.header import Header
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, formatdate, parseaddr
+from pathlib import Path
+
+from application.app import CareLedger
+from application.settings import Settings
+from bench.machine import describe
+from bench.notifications import free_port, meta, prepare
+from delivery.channels import smtp
+from delivery.channels.base import ChannelKind, Message
+from delivery.channels.mime import DEFAULT_SENDER, email_bytes, message_id
+from delivery.channels.registry import channels_from_settings
+from delivery.notifier import Notifier
+from delivery.service import build_notifier
+from projections.engine.store import open_view_store
+from testing.postgres_server import PostgresServer
+
+Builder = Callable[[Message, str, str], bytes]
+_WIRE = compat32.clone(linesep="\r\n")
+SINK = "aiosmtpd.handlers.Sink"
+
+
+def compat32_bytes(message: Message, sender: str, to: str) -> bytes:
+    """The builder before: stdlib compat32 classes, every address parsed on every message."""
+    mail = MIMEText(message.body, "plain", "utf-8", policy=_WIRE)
+    mail["From"] = _address(sender)
+    mail["To"] = _address(to)
+    mail["Subject"] = Header(message.subject, "utf-8")  # type: ignore[assignment]
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = message_id(message)
+    mail["Content-Language"] = message.locale
+    mail["X-CareLedger-Channel"] = str(message.channel)
+    mail["X-CareLedger-Kind"] = message.kind
+    if message.urgent:
+        mail["Importance"] = "high"
+    return mail.as_bytes()
+
+
+def _address(text: str) -> str:
+    name, address = parseaddr(text)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def drain(app: CareLedger, notifier: Notifier, count: int, builder: Builder) -> float:
+    """CPU ms per notice of sending `count` freshly requested confirmations with `builder`."""
+    _, orders = prepare(app, count)
+    while notifier.run_once():
+        pass
+    for order_id in orders:
+        app.send_order_confirmation(meta(), order_id, "email")
+    vars(smtp)["email_bytes"] = builder  # what SmtpChannel.send calls
+    try:
+        started = time.process_time()
+        while notifier.run_once():
+            pass
+        return (time.process_time() - started) * 1000 / count
+    finally:
+        vars(smtp)["email_bytes"] = email_bytes
+
+
+def builders_alone(count: int) -> dict[str, float]:
+    """µs a message for each builder on the same messages (Chinese subject and body)."""
+    messages = [
+        Message(
+            id=f"00000000-0000-4000-8000-{n:012d}",
+            channel=ChannelKind.EMAIL,
+            to="b@bench.test",
+            subject=f"您的订单 {n} 已确认",
+            body=f"尊敬的顾客\uff0c您的订单 {n} 已确认\uff0c预计 30 分钟内送达。\n感谢您的惠顾。\n",
+            kind="order_confirmation",
+        )
+        for n in range(count)
+    ]
+    timings = {}
+    for name, builder in (("compat32", compat32_bytes), ("direct", email_bytes)):
+        started = time.process_time()
+        for message in messages:
+            builder(message, DEFAULT_SENDER, message.to)
+        timings[name] = (time.process_time() - started) * 1e6 / count
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--notices", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    print(describe())
+    server = PostgresServer(durable=True).start()
+    port = free_port()
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", SINK]
+    )
+    time.sleep(1.0)
+    try:
+        settings = Settings(
+            database_url=server.url,
+            data_dir=Path(tempfile.mkdtemp()),
+            master_key=b"m" * 32,
+            smtp_url=f"smtp://127.0.0.1:{port}",
+            quiet_hours=None,
+        )
+        app = CareLedger(settings)
+        store = open_view_store(settings)
+        notifier = build_notifier(app, store, settings, channels_from_settings(settings))
+        drain(app, notifier, 50, email_bytes)  # warm up: connections, caches, the view
+        cpu: dict[str, list[float]] = {"compat32": [], "direct": []}
+        for round_ in range(args.rounds):
+            phases = [("compat32", compat32_bytes), ("direct", email_bytes)]
+            for name, builder in phases if round_ % 2 == 0 else phases[::-1]:
+                cpu[name].append(drain(app, notifier, args.notices, builder))
+                print(f"round {round_ + 1} {name:8} {cpu[name][-1]:.2f} ms CPU a notice")
+        notifier.close()
+        store.close()
+        app.close()
+    finally:
+        sink.terminate()
+        server.stop()
+    old, new = (statistics.median(cpu[name]) for name in ("compat32", "direct"))
+    print(f"delivery process, CPU a notice (median of {args.rounds} rounds of {args.notices}):")
+    print(f"  compat32 builder {old:.2f} ms, direct builder {new:.2f} ms, ratio {new / old:.2f}")
+    alone = builders_alone(2000)
+    ratio = alone["direct"] / alone["compat32"]
+    print(
+        f"builders alone, 2000 messages: compat32 {alone['compat32']:.0f} µs, "
+        f"direct {alone['direct']:.0f} µs a message, ratio {ratio:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
