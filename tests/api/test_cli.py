@@ -121,6 +121,7 @@ def test_serve_runs_the_app_factory_under_uvicorn_with_uvloop_and_httptools(
         "server_header": False,
         "ws_max_size": MAX_BODY_BYTES,
         "access_log": False,
+        "timeout_worker_healthcheck": 60,  # a loaded machine starts workers slowly
     }
 
 
