@@ -8,13 +8,12 @@ from uuid import UUID
 import strawberry
 
 from api.auth import Principal
-from api.graphql.complaints import ComplaintResult, changed
+from api.graphql.complaints import COMPLAINT, ComplaintResult, changed
 from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
 from api.permissions import OWN_DATA
 from application.app import CareLedger
-from domain.complaint import Complaint
 from domain.complaint_types import (
     Category,
     ClosedBy,
@@ -119,16 +118,9 @@ def _id(field: str, value: strawberry.ID | None) -> UUID | None:
     return None if value is None else parse_id(field, value)
 
 
-async def _own_complaint(info: Info, caller: Principal, complaint_id: UUID) -> None:
-    if not OWN_DATA.binds(caller.role):
-        return
-    context = info.context
-    complaint = await context.call(context.services.ledger.load, Complaint, complaint_id)
-    if not OWN_DATA.allows(caller, complaint.customer_id):
-        raise ForbiddenError("customers may act only on their own complaints")
-
-
-COMPLAINTS = EntityCommands("complaint", changed, check=_own_complaint)
+COMPLAINTS = EntityCommands(
+    "complaint", changed, check=COMPLAINT.own_data("customers may act only on their own complaints")
+)
 
 
 async def _check_filing(

@@ -12,9 +12,10 @@ from uuid import UUID
 
 import strawberry
 
+from api.auth import Principal
 from api.graphql.context import Info, parse_id
 from api.graphql.history import HistoryEvent, entity_history
-from api.graphql.outcomes import Written, state_after, version_wanted
+from api.graphql.outcomes import Check, Written, state_after, version_wanted
 from api.graphql.problems import ForbiddenError
 from api.permissions import OWN_DATA
 from application.handling import Outcome
@@ -113,6 +114,23 @@ class Entity(Generic[A, V]):
             **{self.field: self.view.of(aggregate)}, written=Written.of(outcome)
         )
         return made
+
+    def own_data(self, refusal: str) -> Check:
+        """The check of EntityCommands that customers act on their own entity only (the
+        own-data rule, by `owner`, refused with `refusal`); staff pass without a read."""
+        kind, owner = self.kind, self.owner
+        if owner is None:
+            raise ValueError(f"the {self.field} entity names no owner")
+
+        async def check(info: Info, caller: Principal, entity_id: UUID) -> None:
+            if not OWN_DATA.binds(caller.role):
+                return
+            context = info.context
+            aggregate = await context.call(context.services.ledger.load, kind, entity_id)
+            if not OWN_DATA.allows(caller, owner(aggregate)):
+                raise ForbiddenError(refusal)
+
+        return check
 
     async def load(self, info: Info, entity_id: UUID, version: int | None = None) -> V:
         """The entity at `version` (None: now), if the caller may read it."""

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal
 from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.enums import (
     CancellingParty,
@@ -19,12 +17,11 @@ from api.graphql.enums import (
     OrderDepartment,
     RefundOrigin,
 )
-from api.graphql.orders import OrderResult, changed
+from api.graphql.orders import ORDER, OrderResult, changed
 from api.graphql.outcomes import EntityCommands, answer, call
 from api.graphql.problems import ForbiddenError
 from api.permissions import OWN_DATA
 from application.app import CareLedger
-from domain.order import Order
 from domain.order_types import OrderItem
 
 
@@ -112,16 +109,9 @@ class ApprovePayoutExceptionInput(OrderInput):
     reason: str = strawberry.field(description="A code for why, e.g. food_safety_goodwill")
 
 
-async def _own_order(info: Info, caller: Principal, order_id: UUID) -> None:
-    if not OWN_DATA.binds(caller.role):
-        return
-    context = info.context
-    order = await context.call(context.services.ledger.load, Order, order_id)
-    if not OWN_DATA.allows(caller, order.customer_id):
-        raise ForbiddenError("customers may act only on their own orders")
-
-
-ORDERS = EntityCommands("order", changed, check=_own_order)
+ORDERS = EntityCommands(
+    "order", changed, check=ORDER.own_data("customers may act only on their own orders")
+)
 
 
 @strawberry.type

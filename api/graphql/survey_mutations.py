@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 import strawberry
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums their GraphQL names)
-from api.auth import Principal
 from api.graphql.context import CommandInput, Info, parse_id
 from api.graphql.outcomes import EntityCommands, answer, call
-from api.graphql.problems import ForbiddenError
-from api.graphql.surveys import SurveyResult, changed
-from api.permissions import OWN_DATA
+from api.graphql.surveys import SURVEY, SurveyResult, changed
 from application.app import CareLedger
-from domain.survey import Scores, Survey, SurveySubject, SurveyVia
+from domain.survey import Scores, SurveySubject, SurveyVia
 
 
 @strawberry.input
@@ -45,16 +40,9 @@ class RespondToSurveyInput(SurveyInput):
     comment: str | None = strawberry.field(default=None, description="Personal data: sealed")
 
 
-async def _own_survey(info: Info, caller: Principal, survey_id: UUID) -> None:
-    if not OWN_DATA.binds(caller.role):
-        return
-    context = info.context
-    survey = await context.call(context.services.ledger.load, Survey, survey_id)
-    if not OWN_DATA.allows(caller, survey.customer_id):
-        raise ForbiddenError("customers may answer only their own surveys")
-
-
-SURVEYS = EntityCommands("survey", changed, check=_own_survey)
+SURVEYS = EntityCommands(
+    "survey", changed, check=SURVEY.own_data("customers may answer only their own surveys")
+)
 
 
 @strawberry.type
