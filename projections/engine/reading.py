@@ -93,16 +93,6 @@ def upsert_records(tx: Tx, table: Table[R], prefix: str, records: Iterable[R]) -
     tx.merge(prefix + table.name, table.names, keys, latest.values(), updates)
 
 
-def upsert_rows(
-    tx: Tx, table: str, columns: Sequence[str], keys: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
-    """Writes whole rows, replacing the row of the same key (`keys`, a prefix of `columns`)."""
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
-    width = len(keys)
-    latest = {tuple(row[:width]): row for row in rows}  # a later row of a key replaces it
-    tx.merge(table, columns, keys, latest.values(), updates)
-
-
 class Stored(Protocol[S_co]):
     def record(self) -> S_co: ...
 
