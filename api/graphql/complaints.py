@@ -33,7 +33,9 @@ from domain.sla import ClockName, ClockState, SlaClock
 E = TypeVar("E")
 
 
-@strawberry.type(name="SlaClock", description="One SLA clock of a complaint (DESIGN §6)")
+@strawberry.type(
+    name="SlaClock", description="One SLA clock of a complaint (docs/architecture.md#sla-clocks)"
+)
 class SlaClockView:
     name: ClockName
     state: ClockState
