@@ -5,7 +5,9 @@ however many rows it read: who (the event's actor), whose, which fields of which
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TypeVar
+from uuid import uuid4
 
 from graphql import FieldNode, OperationDefinitionNode
 from starlette.concurrency import run_in_threadpool
@@ -14,22 +16,41 @@ from strawberry.extensions import SchemaExtension
 from api.graphql.access import NeedToKnow
 from api.graphql.context import CommandInput, Context
 
+T = TypeVar("T")
+
+
+async def record_openings(context: Context, operation: str) -> None:
+    """Writes what the request's checker opened since the last record, if anything."""
+    checker = context.notes.get("need_to_know")
+    if not isinstance(checker, NeedToKnow):
+        return
+    openings = checker.take_openings()
+    if not openings:
+        return
+    meta = context.meta(CommandInput(command_id=f"reads/{context.request_id}/{uuid4()}"))
+    record = context.services.ledger.record_personal_data_reads
+    await run_in_threadpool(record, meta, operation, openings)
+
+
+async def recorded_pushes(
+    context: Context, operation: str, pushes: AsyncIterator[T]
+) -> AsyncGenerator[T, None]:
+    """A subscription's pushes, each one's openings recorded once it has been resolved (when
+    the next is asked for, or the subscription ends)."""
+    try:
+        async for push in pushes:
+            yield push
+            await record_openings(context, operation)
+    finally:
+        await record_openings(context, operation)
+
 
 class RecordReads(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
-        if not isinstance(context, Context):
-            return
-        checker = context.notes.get("need_to_know")
-        if not isinstance(checker, NeedToKnow):
-            return
-        openings = checker.take_openings()
-        if not openings:
-            return
-        meta = context.meta(CommandInput(command_id=f"reads/{context.request_id}"))
-        record = context.services.ledger.record_personal_data_reads
-        await run_in_threadpool(record, meta, self._operation(), openings)
+        if isinstance(context, Context):
+            await record_openings(context, self._operation())
 
     def _operation(self) -> str:
         """The operation's root fields, e.g. `customer` or `auditTrail,complaint`."""

@@ -22,6 +22,7 @@ from api.graphql.dashboards import From, To, complaint_dashboard_view, window
 from api.graphql.incidents import IncidentView, load_incident
 from api.graphql.list_types import OpenIncident
 from api.graphql.live import live_feed
+from api.graphql.read_records import recorded_pushes
 from domain.errors import InvalidInputError
 from projections.engine.projection import Projection
 from projections.engine.reading import MAX_PAGE
@@ -58,7 +59,7 @@ async def entity_changes(info: Info, id: strawberry.ID, load: Load[V]) -> AsyncG
     refusal or a wrong id is answered before the subscription starts."""
     entity_id = parse_id("id", id)
     await load(info, entity_id, None)
-    return changes_of(info, entity_id, load)
+    return recorded_pushes(info.context, info.field_name, changes_of(info, entity_id, load))
 
 
 async def view_updates(

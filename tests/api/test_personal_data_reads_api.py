@@ -4,16 +4,18 @@ reads in the audit trail; the privacy audit report of a period."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from api.auth import Role
 from application.settings import Settings
 from tests.api.gql import Gql
-from tests.api.live_views import projecting
+from tests.api.live_views import WAIT_S, projecting, receive_within
 
 DESK = {"role": Role.AGENT, "subject": "agent-desk", "department": "customer_service"}
 OFFICER = {"role": Role.COMPLIANCE_OFFICER, "subject": "dpo-7", "department": None}
@@ -43,7 +45,7 @@ def views(settings: Settings) -> Iterator[None]:
 
 
 def run(gql: Gql, name: str, kind: str, input: dict[str, Any], **who: Any) -> dict[str, Any]:
-    entity = "complaint" if name == "fileComplaint" else "customer"
+    entity = "complaint" if name in ("fileComplaint", "classifyComplaint") else "customer"
     body = gql(
         f"mutation($input: {kind}!) {{ {name}(input: $input) {{ __typename"
         f" ... on {entity.title()}Changed {{ {entity} {{ {entity}Id }} written {{ position }} }}"
@@ -242,3 +244,37 @@ def test_the_privacy_audit_report_of_a_period(gql: Gql) -> None:
     # and only compliance officers and admins read it
     refused = gql(REPORT, before, **DESK)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_each_push_of_a_subscription_is_on_the_record(
+    client: TestClient, token: Callable[..., str], gql: Gql
+) -> None:
+    customer_id = a_customer(gql)
+    complaint_id, _ = complaint(gql, customer_id, "Soup spilled")
+    document = "subscription($id: ID!) { complaintChanges(id: $id) { version content } }"
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        bearer = token(Role.AGENT, "agent-desk", "customer_service")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {bearer}"}})
+        assert receive_within(ws)["type"] == "connection_ack"
+        subscribe = {"query": document, "variables": {"id": complaint_id}}
+        ws.send_json({"id": "1", "type": "subscribe", "payload": subscribe})
+        # the desk agent gets the complaint, then the classification's two versions
+        first = receive_within(ws)["payload"]["data"]["complaintChanges"]
+        assert first["content"] == "Soup spilled"
+        classify = {
+            "complaintId": complaint_id,
+            "category": "LOGISTICS",
+            "subcategory": "late",
+            "severity": "GENERAL",
+        }
+        run(gql, "classifyComplaint", "ClassifyComplaintInput", classify, **DESK)
+        versions = [receive_within(ws)["payload"]["data"]["complaintChanges"] for _ in range(2)]
+        assert [v["content"] for v in versions] == ["Soup spilled"] * 2
+        ws.send_json({"id": "1", "type": "complete"})
+    # every push that opened the text is recorded, as the subscription's
+    deadline = time.monotonic() + WAIT_S
+    while len(records := reads_by(gql, "agent-desk", head(gql, customer_id))) < 3:
+        assert time.monotonic() < deadline, records
+        time.sleep(0.1)
+    assert {r["data"]["operation"] for r in records} == {"complaintChanges"}
+    assert all(len(r["data"]["openings"]) == 1 for r in records)
