@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 import strawberry
 
-from domain.complaint_types import Category, Department, EscalationTrigger, Resolution, Severity
+from domain.complaint_types import (
+    Category,
+    Department,
+    EscalationTrigger,
+    FundedBy,
+    Resolution,
+    Severity,
+)
 from domain.incident_types import IncidentStatus, IncidentType
 from domain.incident_types import Severity as IncidentSeverity
 from domain.meta import Channel
@@ -82,6 +90,26 @@ class Durations:
             mean=stats.mean,
             unanswered=stats.unanswered,
         )
+
+
+@strawberry.type(description="Compensation paid in the window by one funder")
+class FundedCompensation:
+    funded_by: str = strawberry.field(description="As the read model keeps it: merchant")
+    key: str = strawberry.field(description="The FundedBy enum value: MERCHANT")
+    payouts: int
+    amount: Decimal = strawberry.field(description="In yuan")
+
+
+def funded(d: ComplaintDashboard) -> list[FundedCompensation]:
+    return [
+        FundedCompensation(
+            funded_by=funder,
+            key=enum_key(FundedBy, funder),
+            payouts=n,
+            amount=Decimal(d.compensation_cents.get(funder, 0)) / 100,
+        )
+        for funder, n in sorted(d.compensations.items())
+    ]
 
 
 @strawberry.type(description="One SLA clock's deadlines settled in the window")
@@ -163,6 +191,9 @@ class ComplaintDashboardView:
     survey_scores: list[LabelCount] = strawberry.field(
         description="Those scores, 1 to 5: each answer gives one per dimension"
     )
+    compensation_by_funder: list[FundedCompensation] = strawberry.field(
+        description="Compensation issued in the window, by who funds it"
+    )
 
     @classmethod
     def of(cls, d: ComplaintDashboard) -> ComplaintDashboardView:
@@ -195,6 +226,7 @@ class ComplaintDashboardView:
             escalations_by_level=counts(d.escalations_by_level),
             csat=d.csat,
             survey_scores=counts(d.survey_scores),
+            compensation_by_funder=funded(d),
         )
 
 

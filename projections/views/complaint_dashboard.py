@@ -6,13 +6,13 @@ department and agent count at the hour the complaint was RECEIVED: a reclassific
 reassignment moves the complaint from its old label to its new one in that hour, which the
 per-complaint `complaint_facts` table makes possible. The complaint's reason (its subcategory)
 counts the same way, labelled `<category>/<subcategory>` so that one reason name under two
-categories stays two reasons. Outcomes, reopenings, SLA results, escalations and the scores of
-the surveys about complaints count at the hour they happened. First-response and resolution
-times are hourly histograms (see complaint_dashboard_tables) counted at the hour of the
-response or the resolution; a complaint still unanswered counts in first-response time at its
-age so far, in the window it was received in (complaint_dashboard_records). Resolutions count
-twice: as events by outcome, and as the distinct complaints resolved, from one row per
-complaint and hour (`resolutions`).
+categories stays two reasons. Outcomes, reopenings, SLA results, escalations, compensation (by
+who funds it, and its amount in cents) and the scores of the surveys about complaints count at
+the hour they happened. First-response and resolution times are hourly histograms (see
+complaint_dashboard_tables) counted at the hour of the response or the resolution; a complaint
+still unanswered counts in first-response time at its age so far, in the window it was received
+in (complaint_dashboard_records). Resolutions count twice: as events by outcome, and as the
+distinct complaints resolved, from one row per complaint and hour (`resolutions`).
 
 `counts_daily` and `durations_daily` hold the same figures by UTC day (projections/rollup),
 written from the same batch with every change to an hour also made to its day (a row that
@@ -74,6 +74,7 @@ class ComplaintDashboardProjection(Projection):
         "SlaBreached",
         "SlaWarning",
         "ComplaintEscalated",
+        "CompensationIssued",
         "SurveySent",
         "SurveyResponded",
     )
@@ -128,6 +129,8 @@ class ComplaintDashboard:
     escalations_by_trigger: dict[str, int]
     escalations_by_level: dict[int, int]
     survey_scores: dict[int, int]  # score 1-5 -> scores given, every dimension of each answer
+    compensations: dict[str, int]  # who funds it (platform, merchant, courier) -> payouts
+    compensation_cents: dict[str, int]  # who funds it -> the amount paid, in cents (fen)
 
     @property
     def received(self) -> int:
@@ -291,4 +294,6 @@ def dashboard_of(
         escalations_by_trigger=counts.get("escalation_trigger", {}),
         escalations_by_level={int(k): n for k, n in counts.get("escalation_level", {}).items()},
         survey_scores={int(k): n for k, n in counts.get("survey_score", {}).items()},
+        compensations=counts.get("compensations", {}),
+        compensation_cents=counts.get("compensation_cents", {}),
     )

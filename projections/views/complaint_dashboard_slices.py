@@ -83,7 +83,9 @@ SLICE_DURATIONS_DAILY = Table(
     DailySliceDurationRecord,
     (*DAILY_SLICE_COUNT_KEYS[:3], "measure", "bucket"),
 )
-SURVEY_COMPLAINTS = Table("survey_complaints", SurveyComplaintRecord, ("survey_id",))
+# complaint_surveys, not survey_complaints: renamed when compensation was counted, so that an
+# older generation, which did not read CompensationIssued, is rebuilt before it is followed
+SURVEY_COMPLAINTS = Table("complaint_surveys", SurveyComplaintRecord, ("survey_id",))
 SLICE_TABLES = (
     SLICE_COUNTS,
     SLICE_COUNTS_DAILY,

@@ -73,9 +73,11 @@ class Fact:
             if (value := self.labels.get(by)) is None:
                 continue
             keys += [(hour, by, value, d, label) for d, label in mine]
-            for kind, at, name, item in self.counted:
+            for kind, at, name, item, *weight in self.counted:
                 if kind == "c":
                     keys.append((at, by, value, name, item))
+                elif kind == "n":
+                    keys.append(("n", at, by, value, name, item, *weight))
                 else:
                     keys.append(("ms", at, by, value, name, item))
         return keys
@@ -127,6 +129,7 @@ class Tally:
             "ComplaintResolved": self.resolved,
             "ComplaintReopened": lambda _, hour, fact: self.count(hour, fact, "reopened", ""),
             "ComplaintEscalated": self.escalated,
+            "CompensationIssued": self.compensated,
             "SurveyResponded": self.survey_responded,
         }
 
@@ -155,11 +158,13 @@ class Tally:
             self.before.setdefault(complaint_id, fact.contributions())
         return fact
 
-    def count(self, hour: int, fact: Fact | None, dimension: str, label: str) -> None:
-        """Counts at `hour` overall, and under the complaint's slices through its fact."""
-        self.counts[hour, dimension, label] += 1
+    def count(self, hour: int, fact: Fact | None, dimension: str, label: str, n: int = 1) -> None:
+        """Counts `n` at `hour` overall, and under the complaint's slices through its fact."""
+        self.counts[hour, dimension, label] += n
         if fact is not None:
-            fact.counted.append(["c", hour, dimension, label])
+            fact.counted.append(
+                ["c", hour, dimension, label] if n == 1 else ["n", hour, dimension, label, n]
+            )
 
     def duration(self, hour: int, fact: Fact, measure: str, ms: int) -> None:
         self.durations.add(hour, measure, ms)
@@ -205,6 +210,11 @@ class Tally:
         self.count(hour, fact, "escalation_trigger", str(event.trigger))
         self.count(hour, fact, "escalation_level", str(event.level))
 
+    def compensated(self, event: Any, hour: int, fact: Fact | None) -> None:
+        funder = str(event.funded_by)
+        self.count(hour, fact, "compensations", funder)
+        self.count(hour, fact, "compensation_cents", funder, int(event.amount * 100))
+
     def survey_sent(self, event: Any) -> None:
         if str(event.subject) != "complaint":
             return
@@ -247,7 +257,10 @@ class Tally:
                 self.contribute(key, 1)
 
     def contribute(self, key: Contribution, n: int) -> None:
-        if key[0] == "ms":
+        if key[0] == "n":
+            _, hour, by, value, dimension, label, weight = key
+            self.slice_counts[hour, by, value, dimension, label] += n * weight
+        elif key[0] == "ms":
             _, hour, by, value, measure, ms = key
             self.slice_durations.add((hour, by, value, measure, bucket_of(ms)), n, n * ms)
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 import pytest
 
@@ -18,6 +19,7 @@ from projections.views.complaint_dashboard import (
     complaint_breakdown,
     complaint_dashboard,
 )
+from tests.application.builders import customer, order
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
 from tests.projections.complaint_hours import at, run_scenario
@@ -270,3 +272,51 @@ def test_a_slice_moves_with_its_complaint_and_a_rebuild_agrees(
     assert live == rebuilt
     for table in ("slice_counts", "slice_counts_daily", "slice_durations"):
         assert live[table] and all(row[5] != 0 for row in live[table])
+
+
+def test_compensation_totals_by_who_funds_it_move_with_the_complaint(
+    app: CareLedger, views: ViewStore, project: Project
+) -> None:
+    # given two complaints about a 58.00 order, in logistics with agent-7: at 09:10 the first
+    # is paid 12.50 by the platform, at 09:20 the second 8.00 by the merchant and at 09:25
+    # 4.50 more by the courier
+    customer_id = customer(app)
+    order_id = order(app, customer_id)
+
+    def proposed(minute: int) -> UUID:
+        c = app.file_complaint(
+            meta(at(9, minute), actor=CUSTOMER),
+            customer_id=customer_id,
+            order_id=order_id,
+            content="cold soup",
+            channel="app",
+        ).aggregate_id
+        app.classify_complaint(meta(at(9, minute)), c, "logistics", "late_delivery", "general")
+        app.assign_responsibility(meta(at(9, minute)), c, "logistics", "agent-7")
+        app.start_work(meta(at(9, minute)), c)
+        app.propose_solution(meta(at(9, minute)), c, "partial_refund", "12.50")
+        return c
+
+    first, second = proposed(0), proposed(1)
+    app.issue_compensation(meta(at(9, 10)), first, "12.50", "platform")
+    app.issue_compensation(meta(at(9, 20)), second, "8.00", "merchant")
+    app.issue_compensation(meta(at(9, 25)), second, "4.50", "courier")
+    # and the second, resolved at 10:00 and disputed at 10:20, goes to quality, agent-9, at 10:30
+    app.resolve_complaint(meta(at(10, 0)), second, "compensated")
+    app.dispute_resolution(meta(at(10, 20), actor=CUSTOMER), second)
+    app.assign_responsibility(meta(at(10, 30)), second, "quality", "agent-9")
+    project(ComplaintDashboardProjection(), batch_size=1)
+    # then 09:00-10:00 counts each funder's payouts and amount in cents
+    board = complaint_dashboard(views, at(9, 0), at(10, 0))
+    assert board.compensations == {"platform": 1, "merchant": 1, "courier": 1}
+    assert board.compensation_cents == {"platform": 1250, "merchant": 800, "courier": 450}
+    # and the second's payouts moved with it to quality: logistics keeps the platform's
+    by_department = complaint_breakdown(views, at(9, 0), at(10, 0), "department")
+    assert by_department["logistics"].compensation_cents == {"platform": 1250}
+    assert by_department["quality"].compensation_cents == {"merchant": 800, "courier": 450}
+    assert by_department["quality"].compensations == {"merchant": 1, "courier": 1}
+    assert complaint_dashboard(
+        views, at(9, 0), at(10, 0), only=("agent", "agent-9")
+    ).compensation_cents == {"merchant": 800, "courier": 450}
+    # and the hour after holds none
+    assert complaint_dashboard(views, at(10, 0), at(11, 0)).compensation_cents == {}
