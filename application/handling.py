@@ -140,6 +140,21 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     return aggregate
 
 
+class _GuessMissedError(Exception):
+    """The caller's copy of an aggregate refused the change or made none: only a fresh load
+    can say whether that is the answer."""
+
+
+def _on_guess(aggregate: A, action: Callable[[A], object]) -> Sequence[CareAggregate]:
+    try:
+        action(aggregate)
+    except DomainError:
+        raise _GuessMissedError() from None
+    if not aggregate.pending_events:
+        raise _GuessMissedError()
+    return (aggregate,)
+
+
 class CommandHandling(Application[UUID]):
     """The save path every command shares."""
 
@@ -238,9 +253,22 @@ class CommandHandling(Application[UUID]):
         return self._execute(meta, kind.__name__, attempt)
 
     def change(
-        self, meta: Meta, kind: type[A], aggregate_id: UUID, action: Callable[[A], object]
+        self,
+        meta: Meta,
+        kind: type[A],
+        aggregate_id: UUID,
+        action: Callable[[A], object],
+        known: A | None = None,
     ) -> Outcome:
+        """`known`: the aggregate as the caller last wrote it, its own object (never the
+        cache's: it is changed in place), tried first instead of loading. A stale one costs a
+        retry, never a wrong answer: its new events conflict on their version when someone
+        wrote meanwhile, and a refusal or a no-op on it is checked against a fresh load."""
+        guesses = [known] if known is not None and known.id == aggregate_id else []
+
         def attempt() -> Sequence[CareAggregate]:
+            if guesses:
+                return _on_guess(guesses.pop(), action)
             aggregate = self.load(kind, aggregate_id)
             action(aggregate)
             return (aggregate,)
@@ -287,6 +315,8 @@ class CommandHandling(Application[UUID]):
                     return self._replay(earlier, name)
                 try:
                     touched = attempt()
+                except _GuessMissedError:
+                    continue  # the caller's copy refused or did nothing: ask a fresh one
                 except DomainError:
                     # The same command may have committed before: its first outcome wins over a
                     # refusal caused by the command itself.

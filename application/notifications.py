@@ -98,15 +98,23 @@ class NotificationCommands(CommandHandling):
             meta, Notification, notification_id, lambda n: n.start_attempt(meta, attempt, lease)
         )
 
-    @command()
+    @command(incidental=("known",))
     def record_notification_sent(
-        self, meta: Meta, notification_id: UUID, attempt: int, provider_id: str
+        self,
+        meta: Meta,
+        notification_id: UUID,
+        attempt: int,
+        provider_id: str,
+        known: Notification | None = None,
     ) -> Outcome:
+        """`known`: the notification as the caller claimed the attempt, its own copy (see
+        `change`), so that it need not be loaded again."""
         return self.change(
             meta,
             Notification,
             notification_id,
             lambda n: n.record_sent(meta, attempt, provider_id),
+            known,
         )
 
     @command()

@@ -1,14 +1,18 @@
-"""CPU per notice of the delivery process, the e-mail builder it replaced against the current one.
+"""CPU per notice of the delivery process: the code before issue 11's CPU work against now.
 
     .venv/bin/python -m bench.notifier_cpu [--notices 400] [--rounds 2]
 
 Starts a throwaway PostgreSQL 15 (fsync on) and an SMTP sink (aiosmtpd, its own process, so its
 CPU is not counted), requests `--notices` order confirmations by e-mail per round and phase, then
 drains them with one in-process `Notifier` and prints its process CPU time (all threads) over the
-notices it sent. Each round runs both phases on the same database, alternating so that drift hits
-both: `compat32`, the SMTP channel building messages with the stdlib `MIMEText` as before issue
-11's CPU work, and `direct`, the bytes `delivery.channels.mime.email_bytes` writes. Then the two
-builders alone, timed on the same rendered messages. Figures as ratios direct / compat32.
+notices it sent. Each round runs every phase on the same database, in rotating order so that
+drift hits all of them:
+- `before`: messages built with the stdlib compat32 `MIMEText` (every address parsed on every
+  message), and the notification loaded again to record it sent;
+- `builder`: the bytes `delivery.channels.mime.email_bytes` writes, the notification loaded again;
+- `now`: those bytes, and the sent outcome recorded from the process's own copy of the
+  notification (`known`), with no load.
+Then the two builders alone, timed on the same rendered messages. Figures as ratios to `before`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.header import Header
 from email.mime.text import MIMEText
 from email.policy import compat32
@@ -65,14 +70,31 @@ def _address(text: str) -> str:
     return formataddr((name, address), charset="utf-8") if name else address
 
 
-def drain(app: CareLedger, notifier: Notifier, count: int, builder: Builder) -> float:
-    """CPU ms per notice of sending `count` freshly requested confirmations with `builder`."""
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    builder: Builder
+    known: bool
+
+
+PHASES = [
+    Phase("before", compat32_bytes, known=False),
+    Phase("builder", email_bytes, known=False),
+    Phase("now", email_bytes, known=True),
+]
+
+
+def drain(app: CareLedger, notifier: Notifier, count: int, phase: Phase) -> float:
+    """CPU ms per notice of sending `count` freshly requested confirmations in `phase`."""
     _, orders = prepare(app, count)
     while notifier.run_once():
         pass
     for order_id in orders:
         app.send_order_confirmation(meta(), order_id, "email")
-    vars(smtp)["email_bytes"] = builder  # what SmtpChannel.send calls
+    vars(smtp)["email_bytes"] = phase.builder  # what SmtpChannel.send calls
+    if not phase.known:
+        record = app.record_notification_sent
+        vars(app)["record_notification_sent"] = lambda m, nid, n, p, _=None: record(m, nid, n, p)
     try:
         started = time.process_time()
         while notifier.run_once():
@@ -80,6 +102,7 @@ def drain(app: CareLedger, notifier: Notifier, count: int, builder: Builder) -> 
         return (time.process_time() - started) * 1000 / count
     finally:
         vars(smtp)["email_bytes"] = email_bytes
+        vars(app).pop("record_notification_sent", None)
 
 
 def builders_alone(count: int) -> dict[str, float]:
@@ -127,22 +150,23 @@ def main() -> None:
         app = CareLedger(settings)
         store = open_view_store(settings)
         notifier = build_notifier(app, store, settings, channels_from_settings(settings))
-        drain(app, notifier, 50, email_bytes)  # warm up: connections, caches, the view
-        cpu: dict[str, list[float]] = {"compat32": [], "direct": []}
+        drain(app, notifier, 50, PHASES[-1])  # warm up: connections, caches, the view
+        cpu: dict[str, list[float]] = {phase.name: [] for phase in PHASES}
         for round_ in range(args.rounds):
-            phases = [("compat32", compat32_bytes), ("direct", email_bytes)]
-            for name, builder in phases if round_ % 2 == 0 else phases[::-1]:
-                cpu[name].append(drain(app, notifier, args.notices, builder))
-                print(f"round {round_ + 1} {name:8} {cpu[name][-1]:.2f} ms CPU a notice")
+            for phase in PHASES[round_ % 3 :] + PHASES[: round_ % 3]:
+                cpu[phase.name].append(drain(app, notifier, args.notices, phase))
+                figure = cpu[phase.name][-1]
+                print(f"round {round_ + 1} {phase.name:8} {figure:.2f} ms CPU a notice")
         notifier.close()
         store.close()
         app.close()
     finally:
         sink.terminate()
         server.stop()
-    old, new = (statistics.median(cpu[name]) for name in ("compat32", "direct"))
+    median = {name: statistics.median(values) for name, values in cpu.items()}
     print(f"delivery process, CPU a notice (median of {args.rounds} rounds of {args.notices}):")
-    print(f"  compat32 builder {old:.2f} ms, direct builder {new:.2f} ms, ratio {new / old:.2f}")
+    for name, value in median.items():
+        print(f"  {name:8} {value:.2f} ms, ratio to before {value / median['before']:.2f}")
     alone = builders_alone(2000)
     ratio = alone["direct"] / alone["compat32"]
     print(

@@ -463,7 +463,7 @@ class Notifier:
                     lambda m: self.app.suppress_notification(m, nid, reason),
                 )
             assert address is not None and params is not None
-            return self._attempt(notification, 1, address, params)
+            return self._attempt(notification, 1, address, params, own=True)
         except DomainError as refused:
             log.info("notifier: %s left to the queue: %s", nid, refused)
             return 0
@@ -521,9 +521,17 @@ class Notifier:
         return claimed + self._attempt(notification, attempt, address, params)
 
     def _attempt(
-        self, notification: Notification, attempt: int, address: str, params: dict[str, str]
+        self,
+        notification: Notification,
+        attempt: int,
+        address: str,
+        params: dict[str, str],
+        own: bool = False,
     ) -> int:
+        """`own`: `notification` is this process's own copy as it claimed the attempt (not the
+        cache's), which recording the outcome may start from instead of loading it again."""
         nid = notification.id
+        known = notification if own else None
         try:
             template = self.templates.get(
                 notification.kind, notification.template_locale, notification.template_version
@@ -556,7 +564,7 @@ class Notifier:
             f"sent:{attempt}",
             nid,
             self.clock(),
-            lambda m: self.app.record_notification_sent(m, nid, attempt, sent.provider_id),
+            lambda m: self.app.record_notification_sent(m, nid, attempt, sent.provider_id, known),
         )
 
     def _open(

@@ -4,7 +4,7 @@ Every notice has one shape (a single text/plain UTF-8 part), so the bytes are wr
 headers in RFC 5322 form, a subject in RFC 2047 encoded words when it is not plain short ASCII,
 the body in base64 lines of 76 characters, CRLF throughout (SMTP wants CRLF, and smtplib sends
 bytes as they are: a bare LF is refused by servers that guard against smuggling). The stdlib's
-compat32 `MIMEText` wrote the same message at five times the cost (issue 11, docs/benchmarks.md);
+compat32 `MIMEText` wrote the same message at 25 times the cost (issue 11, docs/benchmarks.md);
 tests/delivery/test_mime.py parses the result back with the stdlib parser.
 """
 
