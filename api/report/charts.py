@@ -42,6 +42,7 @@ def charts(figures: ReportFigures, lang: str) -> list[Chart]:
         counts_chart("outcomes", figures.complaints.by_outcome, w),
         band_chart("response_speed", figures.first_response_by_band, 0, "speed", w),
         band_chart("solving", figures.resolution_by_band, 4, "solved", w),
+        department_chart(figures, w),
         *kpi_charts(figures, w),
     ]
 
@@ -107,6 +108,20 @@ def counts_chart(key: str, counts: Mapping[str, int], w: Mapping[str, str]) -> C
         finding = w["top"].format(label=label, n=n, total=total, share=100 * n / total)
     option = bars([label for label, _ in ordered], [n for _, n in ordered], w["complaints"])
     return Chart(key, w[key], finding, option)
+
+
+def department_chart(figures: ReportFigures, w: Mapping[str, str]) -> Chart:
+    """Mean first response per department, slowest first."""
+    ordered = sorted(
+        figures.first_response_by_department.items(), key=lambda item: (-item[1][0], item[0])
+    )
+    finding = w["no_data"]
+    if ordered:
+        label, (mean, n) = ordered[0]
+        finding = w["slowest"].format(label=label, mean=mean, n=n)
+    means = [round(mean, 1) for _, (mean, _) in ordered]
+    option = bars([label for label, _ in ordered], means, w["minutes"])
+    return Chart("departments", w["departments"], finding, option)
 
 
 def band_chart(

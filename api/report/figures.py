@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from projections.engine.store import ViewStore
-from projections.views.complaint_dashboard import ComplaintDashboard, complaint_dashboard
+from projections.views.complaint_dashboard import (
+    ComplaintDashboard,
+    complaint_breakdown,
+    complaint_dashboard,
+)
 from projections.views.durations import complaint_durations
 from projections.views.satisfaction import SatisfactionReport, satisfaction
 
@@ -34,6 +38,8 @@ class ReportFigures:
     first_response_by_band: list[int]
     resolution_by_band: list[int]
     days: list[DayKpis]
+    # department -> (mean first response in minutes, first responses), those with any
+    first_response_by_department: dict[str, tuple[float, int]]
 
 
 def report_figures(store: ViewStore, start: datetime, end: datetime) -> ReportFigures:
@@ -46,7 +52,17 @@ def report_figures(store: ViewStore, start: datetime, end: datetime) -> ReportFi
         first_response_by_band=durations["first_response"].by_band(BANDS_S),
         resolution_by_band=durations["resolution"].by_band(BANDS_S),
         days=[day_kpis(store, day, min(day + timedelta(days=1), end)) for day in days(start, end)],
+        first_response_by_department=by_department(store, start, end),
     )
+
+
+def by_department(store: ViewStore, start: datetime, end: datetime) -> dict[str, tuple[float, int]]:
+    found = complaint_breakdown(store, start, end, "department")
+    return {
+        department: (board.first_response_time.mean / 60, board.first_response_time.count)
+        for department, board in found.items()
+        if board.first_response_time.mean is not None
+    }
 
 
 def days(start: datetime, end: datetime) -> list[datetime]:

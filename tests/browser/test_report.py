@@ -75,6 +75,10 @@ def test_each_finding_is_computed_from_the_figures(figures: ReportFigures) -> No
     assert found["reasons"] == "food_safety/food_poisoning leads with 3 of 4 (75 %)."
     assert found["outcomes"] == "compensated leads with 1 of 1 (100 %)."
     assert found["kpi_csat"] == "Last day 80 % against 70 %; 1 of 1 days met it."
+    # the departments' first responses: only the late soup was assigned (to logistics), and
+    # answered a minute after it was filed
+    assert figures.first_response_by_department == {"logistics": (1.0, 1)}
+    assert found["departments"] == "logistics answers slowest: mean 1.0 min over 1 first responses."
     zh = {chart.id: chart.finding for chart in charts(figures, "zh")}
     assert zh["satisfaction"].endswith("响应速度得分最低：平均 3.00 分（满分 5），CSAT 0 %。")
 
@@ -93,7 +97,7 @@ def test_the_page_draws_every_chart_offline(
             " p.querySelectorAll('svg path, svg rect, svg text').length])"
         )
         # every chart the plan lists is on the page, each drawn with marks and labels
-        assert [chart_id for chart_id, _ in drawn] == expected and len(expected) == 16
+        assert [chart_id for chart_id, _ in drawn] == expected and len(expected) == 17
         assert all(marks > 10 for _, marks in drawn), drawn
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
         # nothing left the machine: only the file itself was asked for
