@@ -510,15 +510,17 @@ class Notifier:
                 lambda m: self.app.defer_notification(m, nid, until, SuppressionReason.QUIET_HOURS),
             )
         attempt = notification.attempts + 1
-        claimed = self._record(
+        claim = self._command(
             f"attempt:{attempt}",
             nid,
             now,
             lambda m: self.app.start_delivery_attempt(m, nid, attempt, self.settings.lease_s),
         )
-        if not claimed:
+        if claim.replayed:
             return 0  # this attempt is someone else's
-        return claimed + self._attempt(notification, attempt, address, params)
+        # the claim's own copy (the one just written), not the cache's shared one
+        mine = claim.aggregate if isinstance(claim.aggregate, Notification) else None
+        return 1 + self._attempt(mine or notification, attempt, address, params, mine is not None)
 
     def _attempt(
         self,
@@ -622,8 +624,13 @@ class Notifier:
         self, step: str, nid: UUID, now: datetime, command: Callable[[Meta], Outcome]
     ) -> int:
         """Runs one command of the process; 1 when it changed something, 0 on a replay."""
+        return 0 if self._command(step, nid, now, command).replayed else 1
+
+    def _command(
+        self, step: str, nid: UUID, now: datetime, command: Callable[[Meta], Outcome]
+    ) -> Outcome:
         meta = system_meta(ACTOR, f"{ACTOR}:{nid}:{step}", now, step.split(":")[0])
-        return 0 if command(meta).replayed else 1
+        return command(meta)
 
     def _channels(self) -> Mapping[ChannelKind, Channel]:
         channels: Mapping[ChannelKind, Channel] | None = getattr(self._local, "channels", None)
