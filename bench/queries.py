@@ -38,10 +38,11 @@ from projections.engine.runner import Runner
 from projections.engine.store import ViewStore, open_view_store
 from projections.views.agent_queue import agent_queue
 from projections.views.audit_trail import entity_history
-from projections.views.complaint_dashboard import complaint_dashboard
+from projections.views.complaint_dashboard import complaint_breakdown, complaint_dashboard
 from testing.postgres_server import PostgresServer
 
 VIEWS = ("agent_queue", "audit_trail", "complaint_dashboard")
+ONE_DEPARTMENT = ("department", "customer_service")
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,18 @@ def build_queries(store: ViewStore, subject: UUID, end: datetime) -> list[Query]
             query_texts.dashboard(month, end),
             partial(complaint_dashboard, store, month, end),
             query_texts.dashboard_summary,
+        ),
+        Query(
+            "complaint dashboard, last 30 days, one department",
+            query_texts.filtered(month, end),
+            partial(complaint_dashboard, store, month, end, None, ONE_DEPARTMENT),
+            query_texts.filtered_summary,
+        ),
+        Query(
+            "complaint dashboard, last 30 days, every agent",
+            query_texts.breakdown(month, end),
+            partial(complaint_breakdown, store, month, end, "agent"),
+            query_texts.breakdown_summary,
         ),
         Query(
             "agent queue, first page of 20",

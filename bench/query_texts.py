@@ -19,6 +19,17 @@ DASHBOARD = f"""query Dashboard($from: DateTime!, $to: DateTime!) {{
     escalations escalationsByTrigger {LABELS} escalationsByLevel {LABELS}
   }}
 }}"""
+FILTERED = f"""query Filtered($from: DateTime!, $to: DateTime!) {{
+  complaintDashboard(from: $from, to: $to, filter: {{department: CUSTOMER_SERVICE}}) {{
+    received complaintsResolved firstResponseTime {DURATIONS} resolutionTime {DURATIONS}
+    slaMetShare {{ clock share }} csat
+  }}
+}}"""
+BREAKDOWN = f"""query Breakdown($from: DateTime!, $to: DateTime!) {{
+  complaintBreakdown(from: $from, to: $to, by: AGENT) {{
+    label dashboard {{ received firstResponseTime {DURATIONS} slaMetShare {{ clock share }} }}
+  }}
+}}"""
 QUEUE_DOCUMENT = """query Queue {
   complaintQueue(first: 20) {
     edges { cursor node { complaintId customerId status category severity department assignee
@@ -43,6 +54,14 @@ def dashboard(start: datetime, end: datetime) -> str:
     return _body(DASHBOARD, {"from": start.isoformat(), "to": end.isoformat()})
 
 
+def filtered(start: datetime, end: datetime) -> str:
+    return _body(FILTERED, {"from": start.isoformat(), "to": end.isoformat()})
+
+
+def breakdown(start: datetime, end: datetime) -> str:
+    return _body(BREAKDOWN, {"from": start.isoformat(), "to": end.isoformat()})
+
+
 QUEUE = _body(QUEUE_DOCUMENT)
 
 
@@ -53,6 +72,16 @@ def trail(entity_id: UUID) -> str:
 def dashboard_summary(answer: dict[str, Any]) -> str:
     d = answer["data"]["complaintDashboard"]
     return f"{d['received']:,} received, {d['resolved']:,} resolved"
+
+
+def filtered_summary(answer: dict[str, Any]) -> str:
+    d = answer["data"]["complaintDashboard"]
+    return f"{d['received']:,} received, {d['complaintsResolved']:,} resolved"
+
+
+def breakdown_summary(answer: dict[str, Any]) -> str:
+    slices = answer["data"]["complaintBreakdown"]
+    return f"{len(slices)} agents, {sum(s['dashboard']['received'] for s in slices):,} received"
 
 
 def queue_summary(answer: dict[str, Any]) -> str:
