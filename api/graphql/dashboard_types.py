@@ -100,13 +100,16 @@ class FundedCompensation:
     amount: Decimal = strawberry.field(description="In yuan")
 
 
+CENT = Decimal("0.01")
+
+
 def funded(d: ComplaintDashboard) -> list[FundedCompensation]:
     return [
         FundedCompensation(
             funded_by=funder,
             key=enum_key(FundedBy, funder),
             payouts=n,
-            amount=Decimal(d.compensation_cents.get(funder, 0)) / 100,
+            amount=(Decimal(d.compensation_cents.get(funder, 0)) / 100).quantize(CENT),
         )
         for funder, n in sorted(d.compensations.items())
     ]

@@ -550,3 +550,72 @@ def test_the_dashboard_breaks_down_by_agent_and_filters_by_department(gql: Gql) 
         assert [(e["extensions"]["code"], e["message"]) for e in refused["errors"]] == [
             ("VALIDATION_FAILED", "set exactly one of department, agent, channel and category")
         ]
+
+
+COMPENSATION = """
+query($from: DateTime!, $to: DateTime!, $at: Int) {
+  complaintDashboard(from: $from, to: $to, atPosition: $at) {
+    compensationByFunder { fundedBy key payouts amount }
+  }
+}"""
+
+
+def test_the_dashboard_totals_compensation_by_who_funds_it(gql: Gql) -> None:
+    # given a complaint about a 25.00 order, paid 7.50 by the merchant and 2.50 by the courier
+    order_id = place_order(gql)
+    filed = gql(
+        """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
+             ... on ComplaintChanged { complaint { complaintId } } } }""",
+        {
+            "input": {
+                "customerId": CUSTOMER,
+                "orderId": order_id,
+                "content": "Cold soup",
+                "channel": "APP",
+                "occurredAt": at(0),
+            }
+        },
+    )
+    complaint = filed["data"]["fileComplaint"]["complaint"]["complaintId"]
+    for name, kind, extra, seconds in (
+        (
+            "classifyComplaint",
+            "ClassifyComplaintInput",
+            {"category": "LOGISTICS", "subcategory": "late", "severity": "GENERAL"},
+            1,
+        ),
+        (
+            "assignResponsibility",
+            "AssignResponsibilityInput",
+            {"department": "LOGISTICS", "person": "li"},
+            2,
+        ),
+        ("startWork", "ComplaintInput", {}, 3),
+        (
+            "proposeSolution",
+            "ProposeSolutionInput",
+            {"remedy": "PARTIAL_REFUND", "amount": "10.00"},
+            4,
+        ),
+        (
+            "issueCompensation",
+            "IssueCompensationInput",
+            {"amount": "7.50", "fundedBy": "MERCHANT"},
+            5,
+        ),
+        (
+            "issueCompensation",
+            "IssueCompensationInput",
+            {"amount": "2.50", "fundedBy": "COURIER"},
+            6,
+        ),
+    ):
+        position = step(
+            gql, name, kind, {"complaintId": complaint, "occurredAt": at(seconds), **extra}
+        )
+    # when an analyst reads the dashboard, then each funder shows its payout and amount
+    board = gql(COMPENSATION, {**window(), "at": position}, role=Role.ANALYST)
+    assert board["data"]["complaintDashboard"]["compensationByFunder"] == [
+        {"fundedBy": "courier", "key": "COURIER", "payouts": 1, "amount": "2.50"},
+        {"fundedBy": "merchant", "key": "MERCHANT", "payouts": 1, "amount": "7.50"},
+    ]
