@@ -25,6 +25,7 @@ from application.orders import OrderCommands
 from application.personal_data_reads import PersonalDataReadCommands
 from application.postgres_keystore import PostgresKeyStore, keys_schema
 from application.postgres_target import PostgresTarget
+from application.reasons import ReasonSealing
 from application.reassignment import ReassignmentCommands
 from application.recorders import (
     BoundedAggregateRecorder,
@@ -58,6 +59,7 @@ def domain_modules() -> list[ModuleType]:
 
 
 class CareLedger(
+    ReasonSealing,
     CustomerCommands,
     OrderCommands,
     ReassignmentCommands,

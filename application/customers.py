@@ -40,7 +40,7 @@ class CustomerCommands(CommandHandling):
     keys: KeyStore
     contact_index: ContactIndex
 
-    @command(personal=("contact",))
+    @command(personal=("contact",), about=lambda meta: new_id(meta, Customer))
     def register_customer(self, meta: Meta, contact: ContactDetails) -> Outcome:
         customer_id = new_id(meta, Customer)
         outcome = self.create(

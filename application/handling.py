@@ -7,7 +7,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,7 +81,10 @@ _current: ContextVar[CommandName | None] = ContextVar("careledger_command", defa
 
 
 def command(
-    *, personal: tuple[str, ...] = (), incidental: tuple[str, ...] = ()
+    *,
+    personal: tuple[str, ...] = (),
+    incidental: tuple[str, ...] = (),
+    about: Callable[[Meta], UUID] | None = None,
 ) -> Callable[[Callable[P, Outcome]], Callable[P, Outcome]]:
     """Marks an application method as a command: its name and non-personal arguments identify it.
 
@@ -90,6 +93,9 @@ def command(
     data key (application/fingerprint.py), so nothing readable or guessable of them is stored.
     `incidental` arguments say how the caller wants it done, not what is asked (a delivery
     process's claim on the first attempt): a repeat that differs in them is the same command.
+    The reason's free text is sealed under the key of the customer the command is about
+    (application/reasons.py), found from its arguments unless `about` names them (a
+    registration is about the customer it creates).
     """
 
     def decorate(method: Callable[P, Outcome]) -> Callable[P, Outcome]:
@@ -110,7 +116,13 @@ def command(
                     # A repeat is answered from its receipt before any work: no load, no writer.
                     if earlier := app.receipts.select_receipt(meta.command_id):
                         return app._replay(earlier, name)
-                    return method(*args, **kwargs)
+                    customer = None if about is None else about(meta)
+                    sealed = app.sealed_reason(meta, bound, customer)
+                    if sealed is meta:
+                        return method(*args, **kwargs)
+                    call = sig.bind(*args, **kwargs)
+                    call.arguments["meta"] = sealed
+                    return method(*call.args, **call.kwargs)
             finally:
                 name.fingerprint.done_sealing(sealing)
                 _current.reset(token)
@@ -129,6 +141,11 @@ def _fingerprint(name: str, bound: dict[str, Any], personal: tuple[str, ...]) ->
         caller=caller_hash(cast(Meta, bound["meta"]).actor),
         personal=json.dumps(private, sort_keys=True, default=str) if personal else None,
     )
+
+
+def _plain_reason(event: Any) -> bool:
+    reason = event.meta.reason
+    return reason is not None and bool(reason.text)
 
 
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -209,6 +226,15 @@ class CommandHandling(Application[UUID]):
             latest = f"the {kind.__name__} is at version {aggregate.version}"
             raise InvalidInputError("version", f"{version} is past the last one: {latest}")
         return aggregate
+
+    def sealed_reason(
+        self, meta: Meta, arguments: Mapping[str, Any], about: UUID | None = None
+    ) -> Meta:
+        """The command's metadata as it may be stored: here, with no vault to seal it, a reason
+        with free text is refused (application/reasons.py seals it)."""
+        if meta.reason is not None and meta.reason.text:
+            raise InvalidInputError("reason_text", "nothing here can seal free text")
+        return meta
 
     def registered(self, customer_id: UUID) -> Customer:
         """The customer a command names, who must have been registered (NOT_FOUND)."""
@@ -360,6 +386,8 @@ class CommandHandling(Application[UUID]):
         with whatever other commands are committing at the same moment. The position is that
         of the first aggregate's last event (the one the receipt names)."""
         events = [(a, a.collect_events()) for a in touched]
+        if any(_plain_reason(e) for _, batch in events for e in batch):
+            raise RuntimeError("a reason's free text reached the store unsealed")
         stored = [self.mapper.to_stored_event(e) for _, batch in events for e in batch]
         positions = self.committer.commit(stored, receipt, current(self.command_deadline_s))
         for aggregate, batch in events:

@@ -79,8 +79,11 @@ REQUIRED: dict[StepAction, tuple[str, ...]] = {
 
 def history_meta(meta: Meta) -> Meta:
     """The import command's metadata with the reason that marks its events as history."""
-    note = meta.reason.text if meta.reason is not None else ""
-    return replace(meta, reason=Reason(HISTORY_IMPORT, note))
+    given = meta.reason
+    if given is None:
+        return replace(meta, reason=Reason(HISTORY_IMPORT))
+    # The words were sealed before the command ran: they go with the code, still sealed.
+    return replace(meta, reason=Reason(HISTORY_IMPORT, given.text, given.sealed))
 
 
 def checked_steps(meta: Meta, received_at: datetime, steps: Sequence[HistoryStep]) -> None:

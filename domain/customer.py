@@ -80,7 +80,7 @@ class Customer(CareAggregate):
     def assign_tier(self, meta: Meta, tier: str | None) -> None:
         """Sets the tier by hand (None: it follows the spend again); the reason is required."""
         valid = None if tier is None else one_of("tier", tier, Tier)
-        if meta.reason is None or not (meta.reason.text or "").strip():
+        if meta.reason is None or not meta.reason.has_words:
             raise InvalidInputError("reasonText", "a tier set by hand needs a reason")
         self.require("assign a tier", {CustomerStatus.ACTIVE})
         if valid is None:

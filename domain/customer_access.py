@@ -51,7 +51,7 @@ NO_GRANTS = Grants()
 
 
 def require_reason(meta: Meta, action: str) -> None:
-    if meta.reason is None or not meta.reason.text.strip():
+    if meta.reason is None or not meta.reason.has_words:
         raise InvalidInputError("reasonText", f"{action} needs a reason (reasonCode, reasonText)")
 
 

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.values import aware, bounded_text, one_of, optional_text
+from domain.errors import InvalidInputError
+from domain.values import Sealed, aware, bounded_text, coded, one_of, optional_text
 
 ID_MAX = 128
 HISTORY_IMPORT = "history_import"
@@ -44,14 +45,29 @@ class Actor:
         bounded_text("actor.role", self.role, 64)
 
 
+REASON_TEXT_MAX = 2000
+
+
 @dataclass(frozen=True)
 class Reason:
+    """Why: a code, and free text that may name a person. The application seals the text
+    under the customer the command is about before any event is made (`sealed`, with `text`
+    left empty); `text` holds plaintext only in events recorded before reasons were sealed."""
+
     code: str
     text: str = ""
+    sealed: Sealed | None = None
 
     def __post_init__(self) -> None:
-        bounded_text("reason.code", self.code, 64)
-        optional_text("reason.text", self.text, 2000)
+        coded("reason_code", self.code)
+        optional_text("reason_text", self.text, REASON_TEXT_MAX)
+        if self.text and self.sealed is not None:
+            raise InvalidInputError("reason_text", "is either plaintext or sealed, not both")
+
+    @property
+    def has_words(self) -> bool:
+        """Whether the reason carries words, sealed or (recorded before sealing) plain."""
+        return self.sealed is not None or bool(self.text.strip())
 
 
 @dataclass(frozen=True)

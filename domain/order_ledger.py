@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 from domain.base import CareAggregate, Meta, recorded
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.order_types import RefundOrigin
-from domain.values import bounded_text, money, one_of
+from domain.values import coded, money, one_of
 
 ZERO = Decimal("0.00")
 LEDGER_NAMESPACE = UUID("3b1f6c52-8e0d-5a47-9c2e-71d4a0b8f6e3")
@@ -129,7 +129,7 @@ class OrderLedger(CareAggregate):
         checked = money("amount", amount)
         if checked == ZERO:
             raise InvalidInputError("amount", "must be above 0")
-        code = bounded_text("reason", reason, REASON_MAX)
+        code = coded("reason", reason, REASON_MAX)
         self._exception_approved(meta=meta, amount=checked, reason=code)
 
     @recorded("PayoutExceptionApproved")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -22,6 +23,20 @@ def bounded_text(field: str, value: str, max_len: int = NAME_MAX) -> str:
         raise InvalidInputError(field, "must not be blank")
     if len(value) > max_len:
         raise InvalidInputError(field, f"must be at most {max_len} characters")
+    return value
+
+
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]*")
+
+
+def coded(field: str, value: str, max_len: int = 64) -> str:
+    """A code (`food_safety_goodwill`): letters, digits and `_ . : / -`, no spaces; free text
+    is refused here, as it would be stored where nothing seals it."""
+    bounded_text(field, value, max_len)
+    if not CODE.fullmatch(value):
+        raise InvalidInputError(
+            field, "must be a code (letters, digits and _ . : / -, no spaces), not free text"
+        )
     return value
 
 

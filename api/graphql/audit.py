@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, cast
 from uuid import UUID
@@ -17,11 +18,18 @@ from api.graphql.dashboards import AtPosition
 from api.graphql.history import ActorView
 from api.graphql.lists import After, First
 from api.graphql.paging import DEFAULT_PAGE, Connection, connection, decode_cursor, page_size
+from api.need_to_know import SEALED
 from application.app import CareLedger
 from domain.errors import InvalidInputError
+from domain.values import Sealed
 from projections.engine.store import ViewStore
 from projections.views import audit_trail
-from projections.views.audit_trail import AuditEntry, AuditTrailProjection, reveal_fields
+from projections.views.audit_trail import (
+    AuditEntry,
+    AuditTrailProjection,
+    reason_text,
+    reveal_fields,
+)
 from projections.views.audit_verify import (
     Anchor,
     VerificationReport,
@@ -31,7 +39,7 @@ from projections.views.audit_verify import (
     verify,
 )
 
-Opened = tuple[AuditEntry, dict[str, Any]]
+Opened = tuple[AuditEntry, dict[str, Any], str | None]  # the entry, its data, its reason's words
 MAX_VERIFIED = 100_000  # events one call recomputes at most
 
 ChainAnchor = Annotated[
@@ -67,7 +75,10 @@ class AuditEntryView:
     causation_id: str | None
     channel: str | None
     reason_code: str | None
-    reason_text: str | None
+    reason_text: str | None = strawberry.field(
+        description='Personal data: the reason in words, "[sealed]" unless the caller needs to'
+        ' know the entity\'s personal data, "[erased]" once the customer was erased'
+    )
     occurred_at: datetime = strawberry.field(description="Business time")
     recorded_at: datetime
     data: JSON = strawberry.field(
@@ -76,7 +87,7 @@ class AuditEntryView:
     )
 
     @classmethod
-    def of(cls, entry: AuditEntry, data: dict[str, Any]) -> AuditEntryView:
+    def of(cls, entry: AuditEntry, data: dict[str, Any], reason: str | None) -> AuditEntryView:
         return cls(
             position=entry.position,
             entity_type=entry.entity_type,
@@ -89,7 +100,7 @@ class AuditEntryView:
             causation_id=entry.causation_id,
             channel=entry.channel,
             reason_code=entry.reason_code,
-            reason_text=entry.reason_text,
+            reason_text=reason,
             occurred_at=entry.occurred_at,
             recorded_at=entry.recorded_at,
             data=cast(JSON, data),
@@ -174,11 +185,14 @@ def trail_page(
         page = audit_trail.actor_history(store, value, after_position=after, limit=limit)
     else:
         page = audit_trail.correlation_history(store, value, after_position=after, limit=limit)
-    opened = [
-        (entry, reveal_fields(entry, checker.reveal(UUID(entry.entity_id))))
-        for entry in page.entries
-    ]
+    opened = [_opened(entry, checker.reveal(UUID(entry.entity_id))) for entry in page.entries]
     return opened, page.after is not None
+
+
+def _opened(entry: AuditEntry, reveal: Callable[[Sealed, str], Any]) -> Opened:
+    words = reason_text(entry, lambda sealed: reveal(sealed, "reason_text"))
+    reason = words if words is None or isinstance(words, str) else SEALED
+    return entry, reveal_fields(entry, reveal), reason
 
 
 def _one_subject(

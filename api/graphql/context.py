@@ -39,8 +39,15 @@ class CommandInput:
     occurred_at: datetime | None = strawberry.field(
         default=None, description="Business time, if earlier than now (timezone required)"
     )
-    reason_code: str | None = None
-    reason_text: str | None = None
+    reason_code: str | None = strawberry.field(
+        default=None, description="Why, as a code (letters, digits and _ . : / -, no spaces)"
+    )
+    reason_text: str | None = strawberry.field(
+        default=None,
+        description="Why, in words (without reasonCode kept under the code `note`): sealed"
+        " under the key of the customer the command is about and erased with them; refused on"
+        " commands about no customer",
+    )
     causation_id: str | None = None
 
 

@@ -80,7 +80,7 @@ def customer_entities(store: ViewStore, customer_id: UUID) -> list[tuple[str, UU
     with store.transaction() as tx:
         prefix = active_prefix(tx, AuditTrailProjection.name)
         rows = tx.all(
-            f"SELECT event, entity_id, payload FROM {prefix}events"
+            f"SELECT event, entity_id, payload FROM {prefix}entries"
             f" WHERE event IN ({', '.join('?' for _ in CREATIONS)}) AND payload LIKE ?"
             " ORDER BY position",
             (*CREATIONS, marker),

@@ -15,9 +15,11 @@ from eventsourcing.utils import get_topic
 from strawberry.scalars import JSON
 
 from api.graphql.access import need_to_know
+from api.need_to_know import SEALED
 from application.app import CareLedger
 from domain.base import TOPIC_PREFIX
 from domain.errors import InvalidInputError
+from domain.meta import Reason
 from domain.values import Sealed
 
 HIDDEN = {"meta", "originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -43,7 +45,10 @@ class HistoryEvent:
     causation_id: str | None
     channel: str | None
     reason_code: str | None
-    reason_text: str | None
+    reason_text: str | None = strawberry.field(
+        description='Personal data: the reason in words, "[sealed]" unless the caller needs to'
+        ' know the entity\'s personal data, "[erased]" once the customer was erased'
+    )
     data: JSON = strawberry.field(
         description="The event's own fields as stored (snake_case; contact details as JSON"
         " text); personal data as `{sealed: true}` unless the caller may read it. Kept for"
@@ -133,6 +138,18 @@ def _in(reveal: Callable[[Sealed, str], Any], field: str) -> Callable[[Sealed], 
     return lambda sealed: reveal(sealed, field)
 
 
+def reason_text(reason: Reason | None, reveal: Callable[[Sealed], Any]) -> str | None:
+    """The reason's words: opened for who may read them ("[erased]" once their customer was
+    erased), "[sealed]" for anyone else; plaintext only in events recorded before reasons
+    were sealed."""
+    if reason is None:
+        return None
+    if reason.sealed is None:
+        return reason.text
+    opened = reveal(reason.sealed)
+    return opened if isinstance(opened, str) else SEALED
+
+
 def _entry(event: Any, reveal: Callable[[Sealed, str], Any]) -> HistoryEvent:
     meta = event.meta
     fields = {k: plain(v, _in(reveal, k)) for k, v in vars(event).items() if k not in HIDDEN}
@@ -148,7 +165,7 @@ def _entry(event: Any, reveal: Callable[[Sealed, str], Any]) -> HistoryEvent:
         causation_id=meta.causation_id,
         channel=None if meta.channel is None else str(meta.channel),
         reason_code=meta.reason.code if meta.reason else None,
-        reason_text=meta.reason.text if meta.reason else None,
+        reason_text=reason_text(meta.reason, _in(reveal, "reason_text")),
         data=cast(JSON, fields),
         fields=cast(JSON, schema_cased(fields)),
     )

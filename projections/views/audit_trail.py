@@ -1,7 +1,7 @@
 """Audit trail: every event, in log order, with who did it, why, when and through what, read
 by entity, by actor or by correlation id.
 
-`events` holds one row per event of the log, keyed by its position; the event's own fields are
+`entries` holds one row per event of the log, keyed by its position; the event's own fields are
 kept as JSON text with personal data still SEALED (`{"sealed": token, "subject": subject}`):
 only `reveal`, given the vault's `open` by a caller allowed to see personal data, opens them.
 The entity type is the aggregate class that names the event's class (see `entity_of`).
@@ -49,14 +49,17 @@ class EventRecord(NamedTuple):
     causation_id: str | None
     channel: str | None
     reason_code: str | None
-    reason_text: str | None
+    reason_text: str | None  # plaintext only in events recorded before reasons were sealed
+    reason_sealed: str | None  # the reason's words sealed, as JSON {sealed, subject}
     occurred_at: float
     recorded_at: float
     payload: str
 
 
+# `entries` since reasons are sealed (`reason_sealed`): an older generation's `events` is
+# rebuilt before it is followed.
 EVENTS = Table(
-    "events",
+    "entries",
     EventRecord,
     primary_key=("position",),
     indexes=[
@@ -119,10 +122,15 @@ def entry_record(envelope: Envelope) -> EventRecord:
         channel=None if channel is None else str(channel),
         reason_code=None if reason is None else reason.code,
         reason_text=None if reason is None else reason.text,
+        reason_sealed=None if reason is None or reason.sealed is None else _json(reason.sealed),
         occurred_at=meta.occurred_at.timestamp(),
         recorded_at=event.timestamp.timestamp(),
         payload=payload_of(event),
     )
+
+
+def _json(sealed: Sealed) -> str:
+    return json.dumps({"sealed": sealed.token, "subject": sealed.subject})
 
 
 _payload_fields: dict[type[Any], tuple[str, ...]] = {}
@@ -172,7 +180,8 @@ class AuditEntry:
     causation_id: str | None
     channel: str | None
     reason_code: str | None
-    reason_text: str | None
+    reason_text: str | None  # plaintext only in events recorded before reasons were sealed
+    reason_sealed: str | None  # the reason's words sealed, as JSON {sealed, subject}
     occurred_at: datetime  # business time
     recorded_at: datetime  # when it was stored
     payload: str  # the event's own fields as JSON text, personal data sealed
@@ -245,6 +254,7 @@ def audit_entry(record: EventRecord) -> AuditEntry:
         channel=record.channel,
         reason_code=record.reason_code,
         reason_text=record.reason_text,
+        reason_sealed=record.reason_sealed,
         occurred_at=from_epoch(record.occurred_at),
         recorded_at=from_epoch(record.recorded_at),
         payload=record.payload,
@@ -264,6 +274,14 @@ def reveal_fields(entry: AuditEntry, open_sealed: Callable[[Sealed, str], Any]) 
         name: _opened(value, lambda sealed, name=name: open_sealed(sealed, name))  # type: ignore[misc]
         for name, value in entry.data.items()
     }
+
+
+def reason_text(entry: AuditEntry, open_sealed: Callable[[Sealed], Any]) -> Any:
+    """The reason's words, their sealed form opened by `open_sealed`; None without any."""
+    if entry.reason_sealed is None:
+        return entry.reason_text
+    sealed = json.loads(entry.reason_sealed)
+    return open_sealed(Sealed(subject=sealed["subject"], token=sealed["sealed"]))
 
 
 def _opened(value: Any, open_sealed: Callable[[Sealed], str]) -> Any:

@@ -139,9 +139,10 @@ def test_a_supervisor_exception_raises_the_limit_by_its_amount(app: CareLedger) 
     )
 
 
-def test_an_exception_needs_an_amount_and_a_reason(app: CareLedger) -> None:
+def test_an_exception_needs_an_amount_and_a_reason_code(app: CareLedger) -> None:
     order_id = order(app, customer(app), "20.00")
-    for amount, reason in (("0", "goodwill"), ("5.00", ""), ("-1", "goodwill")):
+    free_text = "Zhang San was upset"  # the reason is a code: words belong in reasonText
+    for amount, reason in (("0", "goodwill"), ("5.00", ""), ("-1", "goodwill"), ("5", free_text)):
         with pytest.raises(DomainError):
             app.approve_payout_exception(meta(), order_id, amount, reason)
     # nothing was recorded: not even the ledger's opening

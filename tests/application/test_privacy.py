@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 from uuid import UUID
 
 import psycopg
@@ -15,19 +16,24 @@ from delivery.channels.base import ChannelKind
 from delivery.notifier import DeliverySettings, Notifier
 from domain.complaint import Complaint
 from domain.errors import TransitionRefusedError
+from domain.meta import Meta, Reason
 from domain.order import Order
 from domain.survey import Scores, Survey
+from domain.values import Sealed
 from projections.engine.store import ViewStore
+from projections.views.audit_trail import AuditTrailProjection
 from testing.postgres_server import PostgresServer
 from tests.application.builders import ADDRESS, CONTACT, PHONE, customer, order
 from tests.application.key_rows import pg_dump
 from tests.delivery.recording import Recorder
+from tests.projections.catch_up import Project
 from tests.support import CUSTOMER, meta
 
 COMPLAINT_TEXT = "My neighbour Zhang San at 12 Ritan Road got sick too"
 COMMENT = "Ask for Mei at the back door"
+REASON_TEXT = "Caller Wang Fang, the customer's sister, rang for her"
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-SECRETS = [PHONE, ADDRESS, COMPLAINT_TEXT, COMMENT, "li.wei@example.com"]
+SECRETS = [PHONE, ADDRESS, COMPLAINT_TEXT, COMMENT, REASON_TEXT, "li.wei@example.com"]
 
 
 def record_personal_data(app: CareLedger) -> dict[str, UUID]:
@@ -41,6 +47,8 @@ def record_personal_data(app: CareLedger) -> dict[str, UUID]:
         channel="app",
     ).aggregate_id
     app.reply_to_customer(meta(), complaint_id, f"We will call {PHONE}")
+    why = Reason("called_on_behalf", REASON_TEXT)
+    app.classify_complaint(meta(reason=why), complaint_id, "logistics", "late", "general")
     survey_id = app.send_survey(meta(), customer_id, "order", order_id, "sms").aggregate_id
     app.respond_to_survey(meta(actor=CUSTOMER), survey_id, Scores(2, 3, 4, 5, 1), COMMENT)
     return {
@@ -49,6 +57,17 @@ def record_personal_data(app: CareLedger) -> dict[str, UUID]:
         "complaint": complaint_id,
         "survey": survey_id,
     }
+
+
+def classification_reason(app: CareLedger, complaint_id: UUID) -> Sealed:
+    """The sealed text of the reason the complaint was classified with."""
+    (classified,) = [
+        e for e in app.events.get(complaint_id) if type(e).__name__ == "ComplaintClassified"
+    ]
+    reason = cast(Meta, classified.meta).reason  # type: ignore[attr-defined]
+    assert reason is not None and (reason.code, reason.text) == ("called_on_behalf", "")
+    assert reason.sealed is not None
+    return reason.sealed
 
 
 def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None) -> bytes:
@@ -63,10 +82,16 @@ def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None
 
 
 def test_personal_data_appears_nowhere_in_plaintext(
-    app: CareLedger, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+    app: CareLedger,
+    project: Project,
+    tmp_path: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    # given a customer, an order, a complaint, a reply and a survey comment with personal data
+    # given a customer, an order, a complaint, a reply, a reason's text and a survey comment
+    # with personal data, and the audit trail that shows every event with its reason
     ids = record_personal_data(app)
+    project(AuditTrailProjection())
     server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
     # when we read every byte the store holds (and, on PostgreSQL, a pg_dump of the schema)
     dump = raw_bytes(app, tmp_path, server)
@@ -78,6 +103,7 @@ def test_personal_data_appears_nowhere_in_plaintext(
     # and the application still reads it back for those allowed to
     assert app.contact_of(ids["customer"]) == CONTACT
     assert app.vault.open(app.load(Order, ids["order"]).address) == ADDRESS
+    assert app.vault.open(classification_reason(app, ids["complaint"])) == REASON_TEXT
 
 
 def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_rest(app: CareLedger) -> None:
@@ -94,6 +120,7 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_rest(app: Care
     assert app.vault.open(order_after.address) == ERASED
     assert app.vault.open(complaint.content) == ERASED
     assert survey.comment is not None and app.vault.open(survey.comment) == ERASED
+    assert app.vault.open(classification_reason(app, ids["complaint"])) == ERASED
     # and states, amounts, scores and counts are intact
     assert (order_after.status, order_after.amount, order_after.version) == (
         order_before.status,
@@ -101,7 +128,7 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_rest(app: Care
         order_before.version,
     )
     assert survey.scores == Scores(2, 3, 4, 5, 1)
-    assert str(complaint.status) == "Received" and complaint.version >= 3
+    assert str(complaint.status) == "Classified" and complaint.version >= 3
 
 
 def test_an_erased_customer_accepts_no_new_personal_data(app: CareLedger) -> None:

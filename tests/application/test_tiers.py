@@ -77,11 +77,13 @@ def test_a_tier_set_by_hand_is_recorded_with_its_reason_and_can_follow_the_spend
     # when a supervisor sets platinum by hand, with a reason
     app.assign_tier(meta(T0, reason=WHY), buyer, "platinum")
     events: list[Any] = list(app.events.get(buyer))
-    assert (type(events[-1]).__name__, events[-1].tier, events[-1].meta.reason) == (
+    assert (type(events[-1]).__name__, events[-1].tier, events[-1].meta.reason.code) == (
         "TierAssigned",
         "platinum",
-        WHY,
+        WHY.code,
     )
+    # the reason's words sealed under the customer's key
+    assert app.vault.open(events[-1].meta.reason.sealed) == WHY.text
     assert app.tier_of(buyer, T0 + 200 * DAY) == Tier.PLATINUM
     # and returns the customer to their spend
     app.assign_tier(meta(T0 + DAY, reason=WHY), buyer, None)

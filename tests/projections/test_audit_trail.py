@@ -21,6 +21,7 @@ from projections.views.audit_trail import (
     correlation_history,
     entity_history,
     entity_of,
+    reason_text,
     reveal,
 )
 from projections.views.satisfaction import SatisfactionProjection
@@ -115,9 +116,13 @@ def test_the_history_of_an_order_in_order_with_its_metadata(
         None,
         "phone",
         "accepted",
-        "kitchen open",
+        "",
         T0 + minutes(5),
     )
+    # the reason's text sealed under the customer's key, opened only by the vault
+    assert confirmed.reason_sealed is not None and "kitchen open" not in confirmed.reason_sealed
+    assert reason_text(confirmed, app.vault.open) == "kitchen open"
+    assert reason_text(sent, app.vault.open) is None
     assert metadata(sent)[:6] == (
         "system",
         "sla-sweeper",
@@ -224,9 +229,9 @@ def test_personal_data_stays_sealed_and_only_reveal_opens_it(
     story = run_scenario(app)
     project(AuditTrailProjection())
     with views.transaction() as tx:
-        stored = "".join(str(row) for row in tx.all("SELECT * FROM audit_trail_g1_events"))
+        stored = "".join(str(row) for row in tx.all("SELECT * FROM audit_trail_g1_entries"))
     # then no personal text is in the table
-    for secret in (COMPLAINT, REPLY, ADDRESS, "Li Wei"):
+    for secret in (COMPLAINT, REPLY, ADDRESS, "Li Wei", "kitchen open"):
         assert secret not in stored
     received = entity_history(views, story.complaint).entries[0]
     sealed = received.data["content"]
@@ -252,6 +257,8 @@ def test_personal_data_stays_sealed_and_only_reveal_opens_it(
     app.erase_customer(meta(minutes(30)), story.customer)
     assert reveal(received, app.vault.open)["content"] == ERASED
     assert reveal(order_received, app.vault.open)["address"] == ERASED
+    confirmed = entity_history(views, story.order).entries[1]
+    assert (confirmed.reason_code, reason_text(confirmed, app.vault.open)) == ("accepted", ERASED)
 
 
 def test_reveal_opens_sealed_values_wherever_they_are_nested() -> None:
@@ -263,7 +270,7 @@ def test_reveal_opens_sealed_values_wherever_they_are_nested() -> None:
     }
     ids = ("agent", "a", "agent", "c", "r")
     entry = AuditEntry(
-        1, "Order", "o", 1, "E", *ids, None, None, None, None, T0, T0, json.dumps(payload)
+        1, "Order", "o", 1, "E", *ids, None, None, None, None, None, T0, T0, json.dumps(payload)
     )
     # when revealed with a stand-in for the vault
     opened = reveal(entry, lambda s: f"<{s.subject}:{s.token}>")
