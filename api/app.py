@@ -32,7 +32,12 @@ from api.view import CareLedgerGraphQL
 from api.wall.route import wall_route
 from application.app import CareLedger
 from application.settings import Settings
-from projections.engine.read_routing import open_read_store, pinned
+from projections.engine.read_routing import (
+    ReplicaHistory,
+    open_history,
+    open_read_store,
+    pinned,
+)
 
 
 class Gate:
@@ -88,11 +93,13 @@ class Gate:
 
 def create_app(settings: Settings) -> Starlette:
     ledger = CareLedger(settings)
+    views = open_read_store(settings)
     services = Services(
         settings=settings,
         ledger=ledger,
-        views=open_read_store(settings),
+        views=views,
         tokens=TokenVerifier(settings),
+        history=open_history(ledger, views, settings),
     )
     view = CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services)
     graphql = Gate(view, services)
@@ -123,6 +130,8 @@ def create_app(settings: Settings) -> Starlette:
             if embedded is not None:
                 await run_in_threadpool(embedded.stop)
             services.views.close()
+            if isinstance(services.history, ReplicaHistory):
+                services.history.close()
             ledger.close()
 
     app = Starlette(

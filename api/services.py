@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from api.auth import TokenVerifier
 from application.app import CareLedger
 from application.settings import Settings
+from projections.engine.read_routing import EventSource
 from projections.engine.store import ViewStore
 
 
@@ -16,4 +17,5 @@ class Services:
     ledger: CareLedger
     views: ViewStore
     tokens: TokenVerifier
+    history: EventSource  # the entities' history: the event store, or routed to a standby
     started: list[object] = field(default_factory=list)

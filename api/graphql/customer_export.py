@@ -96,7 +96,7 @@ def export_lists(store: ViewStore, customer_id: UUID) -> tuple[list[tuple[str, U
 def every_event(ledger: CareLedger, entity_id: UUID, checker: NeedToKnow) -> list[HistoryEvent]:
     events: list[HistoryEvent] = []
     while True:
-        page = history_of(ledger, entity_id, checker.reveal(entity_id), len(events), PAGE)
+        page = history_of(ledger.events, entity_id, checker.reveal(entity_id), len(events), PAGE)
         events += page
         if len(page) < PAGE:
             return events

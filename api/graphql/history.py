@@ -16,11 +16,11 @@ from strawberry.scalars import JSON
 
 from api.graphql.access import need_to_know
 from api.need_to_know import SEALED
-from application.app import CareLedger
 from domain.base import TOPIC_PREFIX
 from domain.errors import InvalidInputError
 from domain.meta import Reason
 from domain.values import Sealed
+from projections.engine.read_routing import EventSource
 
 HIDDEN = {"meta", "originator_id", "originator_version", "timestamp", "originator_topic"}
 MAX_EVENTS = 200
@@ -117,20 +117,20 @@ async def entity_history(
     context = info.context
     reveal = need_to_know(info).reveal(entity_id)
     events: list[HistoryEvent] = await context.call(
-        history_of, context.services.ledger, entity_id, reveal, after_version, limit
+        history_of, context.services.history, entity_id, reveal, after_version, limit
     )
     return events
 
 
 def history_of(
-    ledger: CareLedger,
+    source: EventSource,
     aggregate_id: UUID,
     reveal: Callable[[Sealed, str], Any],
     after_version: int = 0,
     limit: int = 100,
 ) -> list[HistoryEvent]:
     """The events, each sealed value as `reveal` opens it (or keeps it sealed)."""
-    events = ledger.events.get(aggregate_id, gt=after_version, limit=limit)
+    events = source.get(aggregate_id, gt=after_version, limit=limit)
     return [_entry(event, reveal) for event in events]
 
 

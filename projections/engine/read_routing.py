@@ -10,9 +10,10 @@ first transaction's choice holds for the rest, so an `atPosition` wait and the r
 the same server, and read-your-writes holds on the standby as on the primary: the views' rows
 and their tracking positions replicate in the same transactions.
 
-The lag is measured by a probe thread, every `probe_s`: the primary's WAL position
-(`pg_current_wal_lsn`) is remembered with the time it was seen; the standby's lag is the age of
-the oldest remembered position it has not yet replayed (`pg_last_wal_replay_lsn`), so an idle
+The lag is measured by a probe thread, every `probe_s`: the primary's WAL insert position
+(`pg_current_wal_insert_lsn`: past every commit, asynchronous ones too, which the write position
+may not yet be) is remembered with the time it was seen; the standby's lag is the age of the
+oldest remembered position it has not yet replayed (`pg_last_wal_replay_lsn`), so an idle
 primary shows no lag, and a standby that stopped replaying shows its lag growing.
 """
 
@@ -22,14 +23,19 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import EventStore, InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
 from psycopg_pool import PoolTimeout
 
+from application.app import CareLedger
 from application.errors import DatabaseUnavailableError
 from application.settings import Settings
 from projections.engine.store import (
@@ -44,6 +50,8 @@ log = logging.getLogger(__name__)
 
 PROBE_S = 0.5
 REPLICA_WAIT_S = 0.5  # the longest a read waits for a standby's connection
+HISTORY_WAIT_S = 0.1  # how long a history read waits for the standby to replay the primary
+REPLAY_POLL_S = 0.005
 PRIMARY, REPLICA = "primary", "replica"
 
 
@@ -122,7 +130,7 @@ class ReadRouting(ViewStore):
         now = time.monotonic()
         try:
             with self.primary.transaction() as tx:
-                current = tx.scalar("SELECT pg_current_wal_lsn()::text")
+                current = tx.scalar("SELECT pg_current_wal_insert_lsn()::text")
             assert current is not None
             self._seen.append((now, parse_lsn(str(current))))
         except (psycopg.Error, PoolTimeout):
@@ -155,6 +163,30 @@ class ReadRouting(ViewStore):
                 self.probe()
             except Exception:  # the probe must outlive any one failure
                 log.warning("read replica probe failed", exc_info=True)
+
+    def primary_lsn(self) -> int | None:
+        """The primary's WAL position now: every write acknowledged before lies at or below."""
+        try:
+            with self.primary.transaction() as tx:
+                return parse_lsn(str(tx.scalar("SELECT pg_current_wal_insert_lsn()::text")))
+        except (psycopg.Error, PoolTimeout):
+            return None
+
+    def replayed(self, lsn: int, within_s: float) -> bool:
+        """Whether the standby has replayed up to `lsn`, waiting up to `within_s` for it."""
+        deadline = time.monotonic() + within_s
+        while True:
+            try:
+                with self.replica.transaction() as tx:
+                    at = tx.scalar("SELECT pg_last_wal_replay_lsn()::text")
+            except (psycopg.Error, PoolTimeout):
+                self._set(ReplicaHealth(up=False, lag_s=None, lag_bytes=None))
+                return False
+            if at is not None and parse_lsn(str(at)) >= lsn:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(REPLAY_POLL_S)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -194,6 +226,77 @@ class ReadRouting(ViewStore):
         self._thread.join(timeout=2 * self.probe_s + 5)
         self.replica.close()
         self.primary.close()
+
+
+class EventSource(Protocol):
+    """Where an entity's history is read: the event store, or one routed to a standby."""
+
+    def get(
+        self, originator_id: UUID, *, gt: int | None = None, limit: int | None = None
+    ) -> Iterable[Any]: ...
+
+
+class ReplicaHistory:
+    """The entities' history (the event store, not a view) from the standby, read-your-writes
+    as the views are: a read first asks the primary for its WAL position, which lies at or past
+    every write acknowledged before the read began, and reads the standby once it has replayed
+    that far (waiting up to HISTORY_WAIT_S); else, or while the standby does not serve, the
+    primary. What the standby spares the primary is the read of the events themselves."""
+
+    def __init__(
+        self,
+        primary: EventStore[Any],
+        replica: EventStore[Any],
+        routing: ReadRouting,
+        datastore: PostgresDatastore,
+    ) -> None:
+        self.primary = primary
+        self.replica = replica
+        self.routing = routing
+        self.datastore = datastore  # the standby's, closed with this
+        self.reads = {PRIMARY: 0, REPLICA: 0}
+
+    def close(self) -> None:
+        self.datastore.close()
+
+    def get(
+        self, originator_id: UUID, *, gt: int | None = None, limit: int | None = None
+    ) -> list[Any]:
+        if self.routing.serving():
+            lsn = self.routing.primary_lsn()
+            if lsn is not None and self.routing.replayed(lsn, HISTORY_WAIT_S):
+                try:
+                    events = list(self.replica.get(originator_id, gt=gt, limit=limit))
+                except (InterfaceError, OperationalError):
+                    self.routing.probe()  # say at once that it went; the primary answers
+                else:
+                    self.reads[REPLICA] += 1
+                    return events
+        self.reads[PRIMARY] += 1
+        return list(self.primary.get(originator_id, gt=gt, limit=limit))
+
+
+def open_history(ledger: CareLedger, views: ViewStore, settings: Settings) -> EventSource:
+    """The entities' history for the API: from the standby when the views read from one."""
+    target = settings.read_postgres
+    if target is None or not isinstance(views, ReadRouting):
+        return ledger.events
+    datastore = PostgresDatastore(
+        target.dbname,
+        target.host,
+        target.port,
+        target.user,
+        target.password,
+        connect_timeout=REPLICA_WAIT_S,
+        pool_size=1,
+        max_overflow=settings.db_pool_size,
+        schema=settings.db_schema,
+    )
+    assert isinstance(ledger.recorder, PostgresAggregateRecorder)
+    recorder = PostgresAggregateRecorder(
+        datastore, events_table_name=ledger.recorder.events_table_name
+    )
+    return ReplicaHistory(ledger.events, EventStore(ledger.mapper, recorder), views, datastore)
 
 
 def open_read_store(settings: Settings) -> ViewStore:

@@ -20,13 +20,22 @@ from application.app import CareLedger
 from application.errors import DatabaseUnavailableError
 from application.settings import Settings
 from projections.catalog import projections
-from projections.engine.read_routing import PRIMARY, REPLICA, ReadRouting, open_read_store, pinned
+from projections.engine.read_routing import (
+    PRIMARY,
+    REPLICA,
+    ReadRouting,
+    ReplicaHistory,
+    open_history,
+    open_read_store,
+    pinned,
+)
 from projections.engine.runner import Runner
 from projections.engine.store import ViewStore
 from projections.views.order_index import order_index
 from testing.postgres_server import PostgresServer
 from tests.application.builders import customer, order
 from tests.backends import MASTER_KEY
+from tests.support import meta
 
 pytestmark = pytest.mark.postgres
 MAX_LAG_S = 0.3
@@ -34,7 +43,8 @@ MAX_LAG_S = 0.3
 
 @pytest.fixture(scope="module")
 def primary() -> Iterator[PostgresServer]:
-    server = PostgresServer().start()
+    # durable: commits flush their WAL (and so stream it) at once, as in production
+    server = PostgresServer(durable=True).start()
     try:
         yield server
     finally:
@@ -182,3 +192,31 @@ def test_an_unreachable_standby(
         assert reads.reads[REPLICA] >= 1
     finally:
         strict.close()
+
+
+def test_history_reads_the_standby_once_it_has_replayed_the_primary(
+    app: CareLedger, reads: ReadRouting, settings: Settings, standby: PostgresServer
+) -> None:
+    history = open_history(app, reads, settings)
+    assert isinstance(history, ReplicaHistory)
+    try:
+        someone = customer(app)
+        placed = order(app, someone)
+
+        def versions() -> list[int]:
+            return [e.originator_version for e in history.get(placed)]
+
+        # Read-your-writes: each read right after its write sees it, from the standby.
+        assert versions() == [1]
+        app.confirm_order(meta(), placed)
+        assert versions() == [1, 2]
+        assert history.reads[REPLICA] == 2 and history.reads[PRIMARY] == 0
+        # A standby that does not replay: the read still sees the write, from the primary.
+        with psycopg.connect(standby.url, autocommit=True) as conn:
+            conn.execute("SELECT pg_wal_replay_pause()")
+            app.start_preparation(meta(), placed)
+            assert versions() == [1, 2, 3]
+            assert history.reads[PRIMARY] == 1
+            conn.execute("SELECT pg_wal_replay_resume()")
+    finally:
+        history.close()
