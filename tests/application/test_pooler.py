@@ -5,7 +5,6 @@ statements and no session state; LISTEN and the schema lock go to PostgreSQL its
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -19,12 +18,12 @@ from application.settings import Settings, SettingsError
 from projections.catalog import projections
 from projections.engine.runner import Runner
 from projections.engine.store import PostgresViewStore, open_view_store
-from projections.engine.wakeup import ListenWakeup, wakeup_for
 from projections.views.order_index import order_index
 from testing.pgbouncer import PgBouncer, pgbouncer_binary
 from testing.postgres_server import PostgresServer
 from tests.application.builders import customer, order
 from tests.backends import MASTER_KEY
+from tests.wakeup_check import seconds_to_wake
 
 pytestmark = [
     pytest.mark.postgres,
@@ -94,19 +93,7 @@ def test_commands_projections_and_reads_go_through_the_pooler(
         # LISTEN is on PostgreSQL itself: a commit through the pooler wakes the follower.
         assert isinstance(store, PostgresViewStore)
         assert store.listen_conninfo != store.conninfo
-        wakeup = wakeup_for(app.recorder, store, 0.1)
-        assert isinstance(wakeup, ListenWakeup)
-        try:
-            stop = threading.Event()
-            wakeup.wait(stop, 0.01)  # LISTEN in place
-            commit = threading.Timer(0.2, lambda: customer(app))
-            commit.start()
-            started = time.monotonic()
-            wakeup.wait(stop, 10.0)
-            waited = time.monotonic() - started
-            commit.join()
-        finally:
-            wakeup.close()
+        waited = seconds_to_wake(app, store)
         assert 0.1 < waited < 5.0  # woken by the commit's NOTIFY, not by the timeout
     finally:
         store.close()

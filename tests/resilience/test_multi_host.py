@@ -4,7 +4,6 @@ listener all find it, whichever the URL lists first, as they would after a failo
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,11 +20,11 @@ from application.settings import Settings
 from projections.catalog import projections
 from projections.engine.runner import Runner
 from projections.engine.store import PostgresViewStore, open_view_store
-from projections.engine.wakeup import ListenWakeup, wakeup_for
 from projections.views.order_index import order_index
 from testing.postgres_server import PostgresServer
 from tests.application.builders import customer, order
 from tests.backends import MASTER_KEY
+from tests.wakeup_check import seconds_to_wake
 
 pytestmark = pytest.mark.postgres
 
@@ -84,19 +83,7 @@ def test_the_service_finds_the_primary_among_the_hosts(
         while not keys._cache_trusted():
             assert time.monotonic() < deadline, "the key listener never connected"
             time.sleep(0.05)
-        wakeup = wakeup_for(app.recorder, store, 0.1)
-        assert isinstance(wakeup, ListenWakeup)
-        try:
-            stop = threading.Event()
-            wakeup.wait(stop, 0.01)  # LISTEN in place
-            commit = threading.Timer(0.2, lambda: customer(app))
-            commit.start()
-            started = time.monotonic()
-            wakeup.wait(stop, 10.0)
-            waited = time.monotonic() - started
-            commit.join()
-        finally:
-            wakeup.close()
+        waited = seconds_to_wake(app, store)
         assert 0.1 < waited < 5.0  # woken by the commit's NOTIFY on the primary
     finally:
         store.close()
