@@ -15,6 +15,7 @@ from projections.views.export_order_rows import ORDER_ROWS, OrderRow
 from projections.views.export_rows import (
     CLOCKS,
     COMPLAINT_ROWS,
+    LABELS,
     SURVEY_ROWS,
     ComplaintRow,
     ExportRowsProjection,
@@ -90,17 +91,7 @@ COMPLAINTS = Kind(
     COMPLAINT_ROWS,
     "received_at",
     (
-        "complaint_id",
-        "customer_id",
-        "order_id",
-        "channel",
-        "status",
-        "category",
-        "subcategory",
-        "severity",
-        "department",
-        "assignee",
-        "escalation_level",
+        *LABELS,  # the complaint's labels, as the view keeps them
         "reopened",
         "outcome",
         "received_at",
