@@ -42,7 +42,7 @@ from projections.views.complaint_dashboard import complaint_breakdown, complaint
 from testing.postgres_server import PostgresServer
 
 VIEWS = ("agent_queue", "audit_trail", "complaint_dashboard")
-ONE_DEPARTMENT = ("department", "customer_service")
+ONE_DEPARTMENT = {"department": "customer_service"}
 
 
 @dataclass(frozen=True)

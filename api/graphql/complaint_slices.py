@@ -1,5 +1,5 @@
-"""The complaint dashboard filtered by one slice, or broken down by every value of one:
-department, agent, channel or category (projections/views/complaint_dashboard_slices)."""
+"""The complaint dashboard filtered by some slices (AND-ed), or broken down by every value of
+one: department, agent, channel or category (projections/views/complaint_dashboard_slices)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import strawberry
 from api.graphql.dashboard_types import ComplaintDashboardView, enum_key
 from api.graphql.enums import Category, Channel
 from api.graphql.enums import ComplaintDepartment as Department
-from domain.errors import InvalidInputError
+from projections.views.complaint_dashboard_slices import checked_filter
 
 
 @strawberry.enum(description="What the complaint dashboard is broken down or filtered by")
@@ -30,8 +30,9 @@ ENUMS: dict[str, type[Enum] | None] = {
 
 
 @strawberry.input(
-    description="One slice of the complaints: set exactly one field. The figures are those of"
-    " the complaints in it now (a reassigned complaint takes what it counted along)"
+    description="Some slices of the complaints: set one field or several, and the figures are"
+    " those of the complaints with every value set (AND), as they are now (a reassigned"
+    " complaint takes what it counted along)"
 )
 class ComplaintFilter:
     department: Department | None = None
@@ -39,17 +40,13 @@ class ComplaintFilter:
     channel: Channel | None = None
     category: Category | None = None
 
-    def only(self) -> tuple[str, str]:
-        chosen = [
-            (by, str(value.value if isinstance(value, Enum) else value))
+    def only(self) -> dict[str, str]:
+        chosen = {
+            by: str(value.value if isinstance(value, Enum) else value)
             for by in ENUMS
             if (value := getattr(self, by)) is not None
-        ]
-        if len(chosen) != 1:
-            raise InvalidInputError(
-                "filter", "set exactly one of department, agent, channel and category"
-            )
-        return chosen[0]
+        }
+        return checked_filter(chosen)
 
 
 @strawberry.type(description="One value of a breakdown and its complaint dashboard")

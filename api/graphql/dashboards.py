@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, TypeVar
 
@@ -73,7 +73,7 @@ async def complaint_dashboard_view(
     start: datetime,
     end: datetime,
     at_position: int | None = None,
-    only: tuple[str, str] | None = None,
+    only: Mapping[str, str] | None = None,
 ) -> ComplaintDashboardView:
     start, end = window(start, end)
     views = [ComplaintDashboardProjection.name]
@@ -98,7 +98,7 @@ class DashboardQueries:
         at_position: AtPosition = None,
         filter: Annotated[
             ComplaintFilter | None,
-            strawberry.argument(description="Only the complaints of one slice"),
+            strawberry.argument(description="Only the complaints with all of these values"),
         ] = None,
     ) -> ComplaintDashboardView:
         info.context.authorize("complaintDashboard")
@@ -110,13 +110,23 @@ class DashboardQueries:
         " with figures in the window, by label; staff and analysts"
     )
     async def complaint_breakdown(
-        self, info: Info, from_: From, to: To, by: ComplaintSliceBy, at_position: AtPosition = None
+        self,
+        info: Info,
+        from_: From,
+        to: To,
+        by: ComplaintSliceBy,
+        at_position: AtPosition = None,
+        filter: Annotated[
+            ComplaintFilter | None,
+            strawberry.argument(description="Only the complaints with all of these values"),
+        ] = None,
     ) -> list[ComplaintSlice]:
         info.context.authorize("complaintBreakdown")
         start, end = window(from_, to)
+        only = None if filter is None else filter.only()
         views = [ComplaintDashboardProjection.name]
         found = await read_at(
-            info.context, views, at_position, complaint_breakdown, start, end, by.value
+            info.context, views, at_position, complaint_breakdown, start, end, by.value, None, only
         )
         return [
             ComplaintSlice.of(by, label, ComplaintDashboardView.of(board))

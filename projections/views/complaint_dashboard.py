@@ -18,8 +18,8 @@ distinct complaints resolved, from one row per complaint and hour (`resolutions`
 written from the same batch with every change to an hour also made to its day (a row that
 reaches 0 is removed from both), so a day row equals its hours summed. A window reads its whole
 days from them and only the hours at its two edges from the hourly tables. The same figures by
-department, agent, channel and category (complaint_dashboard_slices) filter the dashboard by one
-of them or break it down.
+department, agent, channel and category (complaint_dashboard_slices) filter the dashboard by
+any of them at once or break it down.
 """
 
 from __future__ import annotations
@@ -189,17 +189,16 @@ def complaint_dashboard(
     start: datetime,
     end: datetime,
     as_of: datetime | None = None,
-    only: tuple[str, str] | None = None,
+    only: Mapping[str, str] | None = None,
 ) -> ComplaintDashboard:
     """The window [start, end), resolved to whole hours of business time. An unanswered
     complaint's age is taken at the window's end, or at `as_of` (default: now) if earlier.
-    `only` = (slice, value), e.g. ("department", "quality"), gives that slice's figures."""
+    `only` = {slice: value}, e.g. {"department": "quality", "channel": "phone"}, gives the
+    figures of the complaints with all of those values."""
     first, last = hours_of(start, end)
-    if only is not None:
-        by, value = only
-        return complaint_breakdown(store, start, end, by, as_of, value).get(value) or dashboard_of(
-            first, last, [], {}
-        )
+    if only:
+        found = slice_dashboards(store, first, last, None, only, as_of)
+        return found.get("") or dashboard_of(first, last, [], {})
     window = spans(first, last)
     with store.transaction() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
@@ -219,15 +218,26 @@ def complaint_breakdown(
     end: datetime,
     by: str,
     as_of: datetime | None = None,
-    value: str | None = None,
+    only: Mapping[str, str] | None = None,
 ) -> dict[str, ComplaintDashboard]:
     """The window's dashboard of every department, agent, channel or category (`by`) with
-    figures in it, or of `value` alone."""
+    figures in it, of the complaints with all the values of `only` if given."""
     first, last = hours_of(start, end)
+    return slice_dashboards(store, first, last, by, only or {}, as_of)
+
+
+def slice_dashboards(
+    store: ViewStore,
+    first: int,
+    last: int,
+    by: str | None,
+    only: Mapping[str, str],
+    as_of: datetime | None,
+) -> dict[str, ComplaintDashboard]:
     with store.transaction() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
         moment = ages_at(last, as_of).timestamp()
-        found = slice_figures(tx, p, (first, last), spans(first, last), by, value, moment)
+        found = slice_figures(tx, p, (first, last), spans(first, last), by, only, moment)
     values = found.counts.keys() | found.histograms.keys() | found.waiting.keys()
     return {
         v: dashboard_of(

@@ -1,9 +1,12 @@
-"""The complaint dashboard by slice: the same figures for the complaints of one department,
-agent, channel or category, to filter the dashboard by one of them or break it down by all.
+"""The complaint dashboard by slice: the same figures for the complaints of a department,
+agent, channel or category, or of several at once (filters are AND-ed: quality's complaints by
+phone), to filter the dashboard or break it down by every value of one slice.
 
-Counts and histograms are kept again with a slice (`slice_by`, `slice_value`) in their key, by
-hour and by UTC day like the dashboard's own (projections/rollup), so a filtered window or a
-breakdown costs the populated days and edge hours of its slices, not the history.
+Counts and histograms are kept again with the complaint's slices (its department, agent,
+channel and category, "" where not set) in their key, by hour and by UTC day like the
+dashboard's own (projections/rollup), so a filtered window or a breakdown costs the populated
+days and edge hours of the window, not the history: a filter is a condition on those rows
+(`department = ? AND channel = ?`), a breakdown groups them by a column.
 
 Everything a complaint counts (at its received hour, or at the hour something happened to it:
 its first response, resolutions, SLA results, escalations, the scores of its survey) counts
@@ -14,24 +17,33 @@ facts keep what it counted (complaint_dashboard_tally.Fact), so a move can take 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, NamedTuple
 
+from domain.complaint_types import Category, Department
+from domain.errors import InvalidInputError
+from domain.meta import ID_MAX, Channel
+from domain.values import bounded_text, one_of
 from projections.engine.rollup import Spans, day_of, spanned
 from projections.engine.store import Tx
 from projections.engine.tables import Table
 from projections.views.complaint_dashboard_tables import Bucket, milliseconds
 
 SLICES = ("department", "agent", "channel", "category")
-SLICE_COUNT_KEYS = ("hour", "slice_by", "slice_value", "dimension", "label")
-DAILY_SLICE_COUNT_KEYS = ("day", "slice_by", "slice_value", "dimension", "label")
-SliceKey = tuple[int, str, str, str, int]  # hour or day, slice_by, slice_value, measure, bucket
+NOT_SET = ""  # a slice column of a complaint not classified or not assigned yet
+SLICE_COUNT_KEYS = ("hour", *SLICES, "dimension", "label")
+DAILY_SLICE_COUNT_KEYS = ("day", *SLICES, "dimension", "label")
+Labels = tuple[str, str, str, str]  # the complaint's department, agent, channel, category
+SliceKey = tuple[Any, ...]  # hour or day, *Labels, measure, bucket
 
 
 class SliceCountRecord(NamedTuple):
     hour: int
-    slice_by: str
-    slice_value: str
+    department: str
+    agent: str
+    channel: str
+    category: str
     dimension: str
     label: str
     n: int
@@ -39,8 +51,10 @@ class SliceCountRecord(NamedTuple):
 
 class DailySliceCountRecord(NamedTuple):
     day: int
-    slice_by: str
-    slice_value: str
+    department: str
+    agent: str
+    channel: str
+    category: str
     dimension: str
     label: str
     n: int
@@ -48,8 +62,10 @@ class DailySliceCountRecord(NamedTuple):
 
 class SliceDurationRecord(NamedTuple):
     hour: int
-    slice_by: str
-    slice_value: str
+    department: str
+    agent: str
+    channel: str
+    category: str
     measure: str
     bucket: int
     n: int
@@ -58,8 +74,10 @@ class SliceDurationRecord(NamedTuple):
 
 class DailySliceDurationRecord(NamedTuple):
     day: int
-    slice_by: str
-    slice_value: str
+    department: str
+    agent: str
+    channel: str
+    category: str
     measure: str
     bucket: int
     n: int
@@ -73,15 +91,19 @@ class SurveyComplaintRecord(NamedTuple):
     complaint_id: str
 
 
-SLICE_COUNTS = Table("slice_counts", SliceCountRecord, SLICE_COUNT_KEYS)
-SLICE_COUNTS_DAILY = Table("slice_counts_daily", DailySliceCountRecord, DAILY_SLICE_COUNT_KEYS)
+# complaint_slice_*, not slice_*: keyed by every slice at once since filters combine, so that
+# an older generation, keyed (slice_by, slice_value), is rebuilt before it is followed
+SLICE_COUNTS = Table("complaint_slice_counts", SliceCountRecord, SLICE_COUNT_KEYS)
+SLICE_COUNTS_DAILY = Table(
+    "complaint_slice_counts_daily", DailySliceCountRecord, DAILY_SLICE_COUNT_KEYS
+)
 SLICE_DURATIONS = Table(
-    "slice_durations", SliceDurationRecord, (*SLICE_COUNT_KEYS[:3], "measure", "bucket")
+    "complaint_slice_durations", SliceDurationRecord, (*SLICE_COUNT_KEYS[:5], "measure", "bucket")
 )
 SLICE_DURATIONS_DAILY = Table(
-    "slice_durations_daily",
+    "complaint_slice_durations_daily",
     DailySliceDurationRecord,
-    (*DAILY_SLICE_COUNT_KEYS[:3], "measure", "bucket"),
+    (*DAILY_SLICE_COUNT_KEYS[:5], "measure", "bucket"),
 )
 # complaint_surveys, not survey_complaints: renamed when compensation was counted, so that an
 # older generation, which did not read CompensationIssued, is rebuilt before it is followed
@@ -93,6 +115,12 @@ SLICE_TABLES = (
     SLICE_DURATIONS_DAILY,
     SURVEY_COMPLAINTS,
 )
+
+
+def labels_of(labels: Mapping[str, str]) -> Labels:
+    """A complaint's slice columns, from its labels now."""
+    department, agent, channel, category = (labels.get(by, NOT_SET) for by in SLICES)
+    return department, agent, channel, category
 
 
 class SliceHistograms:
@@ -108,12 +136,12 @@ class SliceHistograms:
 
     def by_day(self) -> SliceHistograms:
         days = SliceHistograms()
-        for (hour, by, value, measure, bucket), (n, total) in self.added.items():
-            days.add((day_of(hour), by, value, measure, bucket), n, total)
+        for (hour, *rest), (n, total) in self.added.items():
+            days.add((day_of(hour), *rest), n, total)
         return days
 
     def write(self, tx: Tx, table: str, period: str = "hour") -> None:
-        keys = (period, "slice_by", "slice_value", "measure", "bucket")
+        keys = (period, *SLICES, "measure", "bucket")
         changed = [(*key, n, total) for key, (n, total) in self.added.items() if n or total]
         tx.merge(
             table,
@@ -135,6 +163,40 @@ def check_slice(by: str) -> str:
     return by
 
 
+KINDS: dict[str, type[StrEnum] | None] = {
+    "department": Department,
+    "agent": None,  # any person an assignment named: one never named has nothing, not an error
+    "channel": Channel,
+    "category": Category,
+}
+
+
+def checked_filter(where: Mapping[str, str], field: str = "filter") -> dict[str, str]:
+    """A filter {slice: value} of at least one slice, each value one the complaints can have
+    (an agent: the text an assignment takes), else InvalidInputError naming the field."""
+    if not where:
+        raise InvalidInputError(field, f"set at least one of {', '.join(SLICES)}")
+    checked: dict[str, str] = {}
+    for by, value in where.items():
+        if by not in KINDS:
+            raise InvalidInputError(field, f"no slice {by!r}: one of {', '.join(SLICES)}")
+        kind = KINDS[by]
+        name = f"{field}.{by}"
+        checked[by] = str(one_of(name, value, kind)) if kind else bounded_text(name, value, ID_MAX)
+    return checked
+
+
+def matching(where: Mapping[str, str], by: str | None) -> tuple[str, list[str]]:
+    """The condition of the rows of the complaints with every slice value of `where` (all of
+    them: filters are AND-ed), and a value of slice `by` if given."""
+    conditions = [f"{check_slice(s)} = ?" for s in where]
+    params = list(where.values())
+    if by is not None:
+        conditions.append(f"{check_slice(by)} <> ?")
+        params.append(NOT_SET)
+    return " AND ".join(conditions), params
+
+
 class SliceFigures(NamedTuple):
     """What the dashboard of each slice value is made from."""
 
@@ -149,18 +211,22 @@ def slice_figures(
     prefix: str,
     hours: tuple[int, int],
     window: Spans,
-    by: str,
-    value: str | None,
+    by: str | None,
+    where: Mapping[str, str],
     as_of_s: float,
 ) -> SliceFigures:
-    """The figures of the window for every value of slice `by`, or only for `value`."""
-    where, params = "slice_by = ?", [check_slice(by)]
-    if value is not None:
-        where, params = f"{where} AND slice_value = ?", [*params, value]
+    """The figures of the window of the complaints matching `where` for every value of slice
+    `by`, or all together under the value "" when `by` is None."""
+    condition, params = matching(where, by)
+    value = by or "''"
     p = prefix
-    columns = "slice_value, dimension, label, n"
     source, args = spanned(
-        f"{p}{SLICE_COUNTS.name}", f"{p}{SLICE_COUNTS_DAILY.name}", columns, window, where, params
+        f"{p}{SLICE_COUNTS.name}",
+        f"{p}{SLICE_COUNTS_DAILY.name}",
+        f"{value} AS slice_value, dimension, label, n",
+        window,
+        condition,
+        params,
     )
     counts: dict[str, list[tuple[str, str, int]]] = {}
     for v, dimension, label, n in tx.all(
@@ -169,13 +235,12 @@ def slice_figures(
         args,
     ):
         counts.setdefault(v, []).append((dimension, label, int(n)))
-    columns = "slice_value, measure, bucket, n, total_ms"
     source, args = spanned(
         f"{p}{SLICE_DURATIONS.name}",
         f"{p}{SLICE_DURATIONS_DAILY.name}",
-        columns,
+        f"{value} AS slice_value, measure, bucket, n, total_ms",
         window,
-        where,
+        condition,
         params,
     )
     histograms: dict[str, dict[str, list[Bucket]]] = {}
@@ -190,21 +255,28 @@ def slice_figures(
     return SliceFigures(
         counts,
         histograms,
-        waiting_by(tx, prefix, hours, by, value, as_of_s),
-        resolved_by(tx, prefix, hours, by, value),
+        waiting_by(tx, prefix, hours, by, where, as_of_s),
+        resolved_by(tx, prefix, hours, by, where),
     )
 
 
 def waiting_by(
-    tx: Tx, prefix: str, hours: tuple[int, int], by: str, value: str | None, as_of_s: float
+    tx: Tx,
+    prefix: str,
+    hours: tuple[int, int],
+    by: str | None,
+    where: Mapping[str, str],
+    as_of_s: float,
 ) -> dict[str, list[int]]:
-    """Per value of `by`, the ages at `as_of_s` of its complaints received in the hours and
-    not answered yet (their slice now, as for every count at the received hour)."""
+    """Per value of `by`, the ages at `as_of_s` of the complaints matching `where` received in
+    the hours and not answered yet (their slice now, as for every count at the received hour).
+    The facts keep None where the slice tables keep ""."""
+    condition, params = facts_matching(where, by, "")
+    value = by or "''"
     rows = tx.all(
-        f"SELECT {by}, received_at FROM {prefix}complaint_facts"
-        " WHERE first_response_at IS NULL AND received_hour BETWEEN ? AND ?"
-        f" AND {by} IS NOT NULL{'' if value is None else f' AND {by} = ?'}",
-        [*hours, *([] if value is None else [value])],
+        f"SELECT {value}, received_at FROM {prefix}complaint_facts"
+        f" WHERE first_response_at IS NULL AND received_hour BETWEEN ? AND ?{condition}",
+        [*hours, *params],
     )
     ages: dict[str, list[int]] = {}
     for v, received_at in rows:
@@ -213,14 +285,23 @@ def waiting_by(
 
 
 def resolved_by(
-    tx: Tx, prefix: str, hours: tuple[int, int], by: str, value: str | None
+    tx: Tx, prefix: str, hours: tuple[int, int], by: str | None, where: Mapping[str, str]
 ) -> dict[str, int]:
-    """Per value of `by`, the distinct complaints resolved in the hours."""
+    """Per value of `by`, the distinct complaints matching `where` resolved in the hours."""
+    condition, params = facts_matching(where, by, "f.")
+    value, grouped = ("''", "") if by is None else (f"f.{by}", f" GROUP BY f.{by}")
     rows: Sequence[Any] = tx.all(
-        f"SELECT f.{by}, COUNT(DISTINCT r.complaint_id) FROM {prefix}resolutions r"
+        f"SELECT {value}, COUNT(DISTINCT r.complaint_id) FROM {prefix}resolutions r"
         f" JOIN {prefix}complaint_facts f ON f.complaint_id = r.complaint_id"
-        f" WHERE r.hour BETWEEN ? AND ? AND f.{by} IS NOT NULL"
-        f"{'' if value is None else f' AND f.{by} = ?'} GROUP BY f.{by}",
-        [*hours, *([] if value is None else [value])],
+        f" WHERE r.hour BETWEEN ? AND ?{condition}{grouped}",
+        [*hours, *params],
     )
     return {v: int(n) for v, n in rows}
+
+
+def facts_matching(where: Mapping[str, str], by: str | None, alias: str) -> tuple[str, list[str]]:
+    """`matching` on complaint_facts, where a slice not set is NULL: " AND ..." or ""."""
+    conditions = [f"{alias}{check_slice(s)} = ?" for s in where]
+    if by is not None:
+        conditions.append(f"{alias}{check_slice(by)} IS NOT NULL")
+    return "".join(f" AND {c}" for c in conditions), list(where.values())

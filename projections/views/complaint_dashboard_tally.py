@@ -29,10 +29,10 @@ from projections.views.complaint_dashboard_slices import (
     SLICE_COUNTS_DAILY,
     SLICE_DURATIONS,
     SLICE_DURATIONS_DAILY,
-    SLICES,
     SURVEY_COMPLAINTS,
     SliceHistograms,
     SurveyComplaintRecord,
+    labels_of,
 )
 from projections.views.complaint_dashboard_tables import (
     DURATIONS,
@@ -46,9 +46,9 @@ from projections.views.complaint_dashboard_tables import (
 LABELS = ("channel", "category", "subcategory", "severity", "department", "agent")
 SLA_DIMENSIONS = {"SlaMet": "sla_met", "SlaBreached": "sla_breached", "SlaWarning": "sla_warning"}
 SURVEY_EVENTS = frozenset({"SurveySent", "SurveyResponded"})
-# what a complaint contributes: a count (hour, dimension, label), the same under a slice
-# (hour, by, value, dimension, label), or a duration under a slice ("ms", hour, by, value,
-# measure, ms)
+# what a complaint contributes: a count (hour, dimension, label), the same under its slices
+# (hour, department, agent, channel, category, dimension, label), a weighted count under them
+# ("n", hour, *slices, dimension, label, weight) or a duration ("ms", hour, *slices, measure, ms)
 Contribution = tuple[Any, ...]
 
 
@@ -65,21 +65,19 @@ class Fact:
     counted: list[list[Any]] = field(default_factory=list)
 
     def contributions(self) -> list[Contribution]:
-        """Its received-hour counts overall, and everything it counted under each slice."""
+        """Its received-hour counts overall, and everything it counted under its slices."""
         mine = [(d, label) for d in LABELS if (label := self.labels.get(d)) is not None]
         hour = self.received_hour
         keys: list[Contribution] = [(hour, d, label) for d, label in mine]
-        for by in SLICES:
-            if (value := self.labels.get(by)) is None:
-                continue
-            keys += [(hour, by, value, d, label) for d, label in mine]
-            for kind, at, name, item, *weight in self.counted:
-                if kind == "c":
-                    keys.append((at, by, value, name, item))
-                elif kind == "n":
-                    keys.append(("n", at, by, value, name, item, *weight))
-                else:
-                    keys.append(("ms", at, by, value, name, item))
+        slices = labels_of(self.labels)
+        keys += [(hour, *slices, d, label) for d, label in mine]
+        for kind, at, name, item, *weight in self.counted:
+            if kind == "c":
+                keys.append((at, *slices, name, item))
+            elif kind == "n":
+                keys.append(("n", at, *slices, name, item, *weight))
+            else:
+                keys.append(("ms", at, *slices, name, item))
         return keys
 
 
@@ -258,11 +256,11 @@ class Tally:
 
     def contribute(self, key: Contribution, n: int) -> None:
         if key[0] == "n":
-            _, hour, by, value, dimension, label, weight = key
-            self.slice_counts[hour, by, value, dimension, label] += n * weight
+            *counted, weight = key[1:]
+            self.slice_counts[tuple(counted)] += n * weight
         elif key[0] == "ms":
-            _, hour, by, value, measure, ms = key
-            self.slice_durations.add((hour, by, value, measure, bucket_of(ms)), n, n * ms)
+            *slices, ms = key[1:]
+            self.slice_durations.add((*slices, bucket_of(ms)), n, n * ms)
         else:
             (self.counts if len(key) == 3 else self.slice_counts)[key] += n
 

@@ -544,12 +544,40 @@ def test_the_dashboard_breaks_down_by_agent_and_filters_by_department(gql: Gql) 
         "byAgent": [{"label": "wu", "count": 2}],
         "firstResponseTime": {"count": 2, "mean": 40.0, "unanswered": 0},
     }
-    # and a filter naming two slices, or none, is refused and reads nothing
-    for bad in ({"department": "QUALITY", "agent": "wu"}, {}):
+    # and filtered by quality and li together, nothing: li's complaint in quality moved to wu
+    both = gql(
+        FILTERED,
+        {**window(), "at": position, "filter": {"department": "QUALITY", "agent": "li"}},
+        role=Role.ANALYST,
+    )
+    assert both["data"]["complaintDashboard"] == {
+        "received": 0,
+        "byAgent": [],
+        "firstResponseTime": {"count": 0, "mean": None, "unanswered": 0},
+    }
+    # and logistics with li: the first complaint alone
+    li = gql(
+        FILTERED,
+        {**window(), "at": position, "filter": {"department": "LOGISTICS", "agent": "li"}},
+        role=Role.ANALYST,
+    )
+    assert li["data"]["complaintDashboard"]["firstResponseTime"] == {
+        "count": 1,
+        "mean": 40.0,
+        "unanswered": 0,
+    }
+    # and a filter naming no slice, or a blank agent, is refused and reads nothing
+    for bad, message in (
+        ({}, "set at least one of department, agent, channel, category"),
+        ({"agent": " "}, "must not be blank"),
+    ):
         refused = gql(FILTERED, {**window(), "filter": bad}, role=Role.ANALYST)
         assert [(e["extensions"]["code"], e["message"]) for e in refused["errors"]] == [
-            ("VALIDATION_FAILED", "set exactly one of department, agent, channel and category")
+            ("VALIDATION_FAILED", message)
         ]
+    # and a department the schema does not know is a validation error of the request
+    unknown = gql(FILTERED, {**window(), "filter": {"department": "MARKETING"}}, role=Role.ANALYST)
+    assert "data" not in unknown and "MARKETING" in unknown["errors"][0]["message"]
 
 
 COMPENSATION = """

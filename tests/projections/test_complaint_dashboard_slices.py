@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from application.app import CareLedger
+from domain.errors import InvalidInputError
 from domain.survey import Scores, SurveySubject, survey_id_for
 from projections.engine.store import ViewStore
 from projections.views.complaint_dashboard import (
@@ -19,6 +20,7 @@ from projections.views.complaint_dashboard import (
     complaint_breakdown,
     complaint_dashboard,
 )
+from projections.views.complaint_dashboard_slices import checked_filter
 from tests.application.builders import customer, order
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
@@ -197,10 +199,15 @@ class Expected:
         assert board.csat == (satisfied / len(self.scores) if self.scores else None)
 
 
-def expected_by(by: str, start: datetime, end: datetime) -> dict[str, Expected]:
+def expected_by(
+    by: str, start: datetime, end: datetime, only: dict[str, str] | None = None
+) -> dict[str, Expected]:
+    """Per value of `by`, the figures of the stories with that value and every value of `only`."""
     slices: dict[str, Expected] = {}
     first, last = seconds((start.hour, 0)), seconds((end.hour, 0))
     for story in STORIES.values():
+        if any(getattr(story, s) != v for s, v in (only or {}).items()):
+            continue
         value = getattr(story, by)
         if value is not None:
             slices.setdefault(value, Expected()).add(story, first, last)
@@ -243,7 +250,75 @@ def test_every_slice_has_the_figures_of_its_complaints(
         for value in shown:
             expected[value].check(found[value])
             # and filtering the dashboard by that value gives the same figures
-            assert complaint_dashboard(views, start, end, only=(by, value)) == found[value]
+            assert complaint_dashboard(views, start, end, only={by: value}) == found[value]
+
+
+# pairs and more of slices AND-ed: C0 and C2 came by phone (logistics, quality), C1 and C2 are
+# quality's (app, phone); C1 and C6 are product_quality (quality, merchant_relations)
+COMBINED = [
+    {"department": "quality", "channel": "phone"},
+    {"department": "quality", "channel": "app"},
+    {"channel": "phone", "category": "food_safety"},
+    {"category": "product_quality", "department": "merchant_relations"},
+    {"department": "quality", "agent": "p2", "channel": "phone", "category": "food_safety"},
+    {"department": "quality", "channel": "email"},  # no complaint has both
+]
+
+
+@pytest.mark.parametrize("only", COMBINED, ids=lambda f: "+".join(f.values()))
+def test_filters_combine_to_the_complaints_with_every_value(
+    app: CareLedger, views: ViewStore, project: Project, only: dict[str, str]
+) -> None:
+    # given the scripted hours projected one event per batch (C2 moved to quality at 10:20)
+    record(app)
+    project(ComplaintDashboardProjection(), batch_size=1)
+    for start, end in WINDOWS:
+        # when the dashboard is filtered by several slices at once
+        board = complaint_dashboard(views, start, end, only=only)
+        # then it has the figures of the complaints with all of those values, recomputed from
+        # the stories (every story has a channel, so "by channel" lists each matching story)
+        expected = Expected()
+        for e in expected_by("channel", start, end, only).values():
+            expected = merged(expected, e)
+        expected.check(board)
+        # and a breakdown under the same filter has, per agent, the agent's share of them
+        by_agent = complaint_breakdown(views, start, end, "agent", only=only)
+        agents = expected_by("agent", start, end, only)
+        wanted = {v: e for v, e in agents.items() if e != Expected()}
+        assert set(by_agent) == set(wanted), (start, end)
+        for agent, figures in wanted.items():
+            figures.check(by_agent[agent])
+
+
+def merged(a: Expected, b: Expected) -> Expected:
+    """Two slices' figures together, as one dashboard over both would count them."""
+    return Expected(
+        a.received + b.received,
+        a.first_response + b.first_response,
+        a.unanswered + b.unanswered,
+        a.resolution + b.resolution,
+        a.complaints_resolved + b.complaints_resolved,
+        {c: a.met.get(c, 0) + b.met.get(c, 0) for c in a.met | b.met},
+        {c: a.breached.get(c, 0) + b.breached.get(c, 0) for c in a.breached | b.breached},
+        a.escalations + b.escalations,
+        a.scores + b.scores,
+    )
+
+
+def test_a_bad_filter_is_refused_before_reading() -> None:
+    # an unknown department, channel or category, a blank agent, an unknown slice or no slice
+    # at all: each refused with the field it names, before any view is read
+    for bad, named, message in (
+        ({"department": "marketing"}, "filter.department", "'marketing' is not one of"),
+        ({"channel": "pigeon"}, "filter.channel", "'pigeon' is not one of"),
+        ({"category": "weather"}, "filter.category", "'weather' is not one of"),
+        ({"agent": "  "}, "filter.agent", "must not be blank"),
+        ({"region": "east"}, "filter", "no slice 'region'"),
+        ({}, "filter", "set at least one of department, agent, channel, category"),
+    ):
+        with pytest.raises(InvalidInputError, match=message) as refused:
+            checked_filter(bad)
+        assert refused.value.field == named
 
 
 def test_a_slice_moves_with_its_complaint_and_a_rebuild_agrees(
@@ -254,15 +329,15 @@ def test_a_slice_moves_with_its_complaint_and_a_rebuild_agrees(
     project(ComplaintDashboardProjection())
     # then C2's late first response (600 s) and its breach count for quality, where it ended,
     # with C1's 60 s; logistics keeps only C0's resolution
-    quality = complaint_dashboard(views, at(9, 0), at(11, 0), only=("department", "quality"))
+    quality = complaint_dashboard(views, at(9, 0), at(11, 0), only={"department": "quality"})
     assert (quality.first_response_time.count, quality.first_response_time.mean) == (2, 330.0)
     assert quality.sla_breached == {"first_response": 1}
     assert quality.csat == 3 / 5  # C1's survey: 5, 4, 2, 3, 4
-    logistics = complaint_dashboard(views, at(9, 0), at(11, 0), only=("department", "logistics"))
+    logistics = complaint_dashboard(views, at(9, 0), at(11, 0), only={"department": "logistics"})
     assert (logistics.received, logistics.first_response_time.count) == (0, 0)
     assert (logistics.resolutions, logistics.sla_met) == (1, {"resolution": 1})
     # and an agent with nothing in the window has an empty dashboard, not an error
-    nobody = complaint_dashboard(views, at(9, 0), at(11, 0), only=("agent", "nobody"))
+    nobody = complaint_dashboard(views, at(9, 0), at(11, 0), only={"agent": "nobody"})
     assert (nobody.received, nobody.first_response_time.count, nobody.csat) == (0, 0, None)
     # and a slice that is not kept is refused
     with pytest.raises(ValueError, match="no slice 'region'"):
@@ -270,8 +345,12 @@ def test_a_slice_moves_with_its_complaint_and_a_rebuild_agrees(
     # and a rebuild in batches of one holds the same rows, no slice row left at 0
     live, rebuilt = live_and_rebuilt(app, views, ComplaintDashboardProjection(), batch_size=1)
     assert live == rebuilt
-    for table in ("slice_counts", "slice_counts_daily", "slice_durations"):
-        assert live[table] and all(row[5] != 0 for row in live[table])
+    for table, n in (
+        ("complaint_slice_counts", 7),
+        ("complaint_slice_counts_daily", 7),
+        ("complaint_slice_durations", 7),
+    ):
+        assert live[table] and all(row[n] != 0 for row in live[table])
 
 
 def test_compensation_totals_by_who_funds_it_move_with_the_complaint(
@@ -316,7 +395,7 @@ def test_compensation_totals_by_who_funds_it_move_with_the_complaint(
     assert by_department["quality"].compensation_cents == {"merchant": 800, "courier": 450}
     assert by_department["quality"].compensations == {"merchant": 1, "courier": 1}
     assert complaint_dashboard(
-        views, at(9, 0), at(10, 0), only=("agent", "agent-9")
+        views, at(9, 0), at(10, 0), only={"agent": "agent-9"}
     ).compensation_cents == {"merchant": 800, "courier": 450}
     # and the hour after holds none
     assert complaint_dashboard(views, at(10, 0), at(11, 0)).compensation_cents == {}
