@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from application.app import CareLedger
 from application.settings import Settings
-from delivery.notifier import ChannelsFactory, DeliverySettings, Notifier
+from delivery.delivery_settings import DeliverySettings
+from delivery.notifier import ChannelsFactory, Notifier
 from delivery.staff import Directory, Routes
 from delivery.templates import Templates
 from projections.engine.store import ViewStore

@@ -13,7 +13,8 @@ from application.customers import ERASED_CONTACT
 from application.errors import CustomerErasedError
 from application.vault import ERASED
 from delivery.channels.base import ChannelKind
-from delivery.notifier import DeliverySettings, Notifier
+from delivery.delivery_settings import DeliverySettings
+from delivery.notifier import Notifier
 from domain.complaint import Complaint
 from domain.errors import TransitionRefusedError
 from domain.meta import Meta, Reason

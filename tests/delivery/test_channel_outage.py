@@ -10,7 +10,8 @@ from dataclasses import replace
 from application.app import CareLedger
 from application.settings import Settings
 from delivery.channels.registry import channels_from_settings
-from delivery.notifier import DeliverySettings, Notifier
+from delivery.delivery_settings import DeliverySettings
+from delivery.notifier import Notifier
 from projections.engine.store import ViewStore
 from projections.views.notices import notifications_of
 from tests.application.builders import customer, order

@@ -11,7 +11,8 @@ import pytest
 
 from application.app import CareLedger
 from delivery.channels.base import ChannelKind
-from delivery.notifier import DeliverySettings, Notifier
+from delivery.delivery_settings import DeliverySettings
+from delivery.notifier import Notifier
 from delivery.staff import Directory
 from delivery.templates import Template, Templates
 from domain.meta import Actor, ActorKind, Reason

@@ -18,7 +18,8 @@ from application.app import CareLedger
 from application.settings import Settings
 from delivery.channels.receipts import SIGNATURE_HEADER, sign_receipt
 from delivery.channels.registry import channels_from_settings
-from delivery.notifier import DeliverySettings, Notifier
+from delivery.delivery_settings import DeliverySettings
+from delivery.notifier import Notifier
 from projections.engine.store import ViewStore
 from projections.views.notices import notifications_of
 from tests.application.builders import customer, order
