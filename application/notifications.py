@@ -98,7 +98,7 @@ class NotificationCommands(CommandHandling):
             meta, Notification, notification_id, lambda n: n.start_attempt(meta, attempt, lease)
         )
 
-    @command(incidental=("known",))
+    @command(incidental=("known",), precheck_unless="known")
     def record_notification_sent(
         self,
         meta: Meta,

@@ -6,12 +6,14 @@ Starts a throwaway PostgreSQL 15 (fsync on) and an SMTP sink (aiosmtpd, its own 
 CPU is not counted), requests `--notices` order confirmations by e-mail per round and phase, then
 drains them with one in-process `Notifier` and prints its process CPU time (all threads) over the
 notices it sent. Each round runs every phase on the same database, in rotating order so that
-drift hits all of them:
+drift hits all of them; each phase adds one change to the one before it:
 - `before`: messages built with the stdlib compat32 `MIMEText` (every address parsed on every
-  message), and the notification loaded again to record it sent;
-- `builder`: the bytes `delivery.channels.mime.email_bytes` writes, the notification loaded again;
-- `now`: those bytes, and the sent outcome recorded from the process's own copy of the
-  notification (`known`), with no load.
+  message), the notification loaded again to record it sent, each order and customer read on
+  its own, the sent command's receipt looked for before the write;
+- `builder`: the bytes `delivery.channels.mime.email_bytes` writes;
+- `known`: the sent outcome recorded from the process's own copy of the notification, no load;
+- `reads`: a pass's orders and customers read together (`delivery/pass_reads.py`);
+- `now`: and no receipt look-up before the sent command's write (`precheck_unless`).
 Then the two builders alone, timed on the same rendered messages. Figures as ratios to `before`.
 """
 
@@ -30,8 +32,10 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
+from uuid import UUID
 
 from application.app import CareLedger
+from application.handling import Outcome
 from application.settings import Settings
 from bench.machine import describe
 from bench.notifications import free_port, meta, prepare
@@ -41,6 +45,8 @@ from delivery.channels.mime import DEFAULT_SENDER, email_bytes, message_id
 from delivery.channels.registry import channels_from_settings
 from delivery.notifier import Notifier
 from delivery.service import build_notifier
+from domain.meta import Meta
+from domain.notification import Notification
 from projections.engine.store import open_view_store
 from testing.postgres_server import PostgresServer
 
@@ -75,13 +81,38 @@ class Phase:
     name: str
     builder: Builder
     known: bool
+    pass_reads: bool
+    precheck: bool
 
 
 PHASES = [
-    Phase("before", compat32_bytes, known=False),
-    Phase("builder", email_bytes, known=False),
-    Phase("now", email_bytes, known=True),
+    Phase("before", compat32_bytes, known=False, pass_reads=False, precheck=True),
+    Phase("builder", email_bytes, known=False, pass_reads=False, precheck=True),
+    Phase("known", email_bytes, known=True, pass_reads=False, precheck=True),
+    Phase("reads", email_bytes, known=True, pass_reads=True, precheck=True),
+    Phase("now", email_bytes, known=True, pass_reads=True, precheck=False),
 ]
+
+
+def as_in(phase: Phase, app: CareLedger, notifier: Notifier) -> None:
+    """Puts back what `phase` does not have yet (undone by `restore`)."""
+    vars(smtp)["email_bytes"] = phase.builder  # what SmtpChannel.send calls
+    record = app.record_notification_sent
+
+    def recorded(m: Meta, nid: UUID, n: int, p: str, known: Notification | None = None) -> Outcome:
+        if phase.precheck:  # the look-up the decorator made before any work
+            app.receipts.select_receipt(m.command_id)
+        return record(m, nid, n, p, known if phase.known else None)
+
+    vars(app)["record_notification_sent"] = recorded
+    if not phase.pass_reads:  # the pass reads nothing: each aggregate is loaded on its own
+        vars(notifier.reads)["read"] = lambda ids: {}
+
+
+def restore(app: CareLedger, notifier: Notifier) -> None:
+    vars(smtp)["email_bytes"] = email_bytes
+    vars(app).pop("record_notification_sent", None)
+    vars(notifier.reads).pop("read", None)
 
 
 def drain(app: CareLedger, notifier: Notifier, count: int, phase: Phase) -> float:
@@ -91,18 +122,14 @@ def drain(app: CareLedger, notifier: Notifier, count: int, phase: Phase) -> floa
         pass
     for order_id in orders:
         app.send_order_confirmation(meta(), order_id, "email")
-    vars(smtp)["email_bytes"] = phase.builder  # what SmtpChannel.send calls
-    if not phase.known:
-        record = app.record_notification_sent
-        vars(app)["record_notification_sent"] = lambda m, nid, n, p, _=None: record(m, nid, n, p)
+    as_in(phase, app, notifier)
     try:
         started = time.process_time()
         while notifier.run_once():
             pass
         return (time.process_time() - started) * 1000 / count
     finally:
-        vars(smtp)["email_bytes"] = email_bytes
-        vars(app).pop("record_notification_sent", None)
+        restore(app, notifier)
 
 
 def builders_alone(count: int) -> dict[str, float]:
@@ -153,7 +180,8 @@ def main() -> None:
         drain(app, notifier, 50, PHASES[-1])  # warm up: connections, caches, the view
         cpu: dict[str, list[float]] = {phase.name: [] for phase in PHASES}
         for round_ in range(args.rounds):
-            for phase in PHASES[round_ % 3 :] + PHASES[: round_ % 3]:
+            turn = round_ % len(PHASES)
+            for phase in PHASES[turn:] + PHASES[:turn]:
                 cpu[phase.name].append(drain(app, notifier, args.notices, phase))
                 figure = cpu[phase.name][-1]
                 print(f"round {round_ + 1} {phase.name:8} {figure:.2f} ms CPU a notice")

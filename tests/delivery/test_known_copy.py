@@ -3,6 +3,7 @@ retry, never a different answer than a fresh load would give."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID, uuid4
@@ -10,6 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.app import CareLedger
+from application.errors import IdempotencyKeyReusedError
 from application.notifications import NoticeRequest
 from domain.errors import DomainError
 from domain.notification import NoticeKind, Notification, RecipientKind
@@ -91,3 +93,50 @@ def requested_again(app: CareLedger) -> tuple[UUID, Notification]:
     other = replace(REQUEST, recipient_id="agent-bo")
     outcome = app.request_notification(meta(), other, None, 30, made.append)
     return outcome.aggregate_id, made[0]
+
+
+@pytest.fixture
+def receipt_lookups(app: CareLedger, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command ids whose receipt is looked for from here on."""
+    asked: list[str] = []
+    select = app.receipts.select_receipt
+
+    def spied(command_id: str) -> object:
+        asked.append(command_id)
+        return select(command_id)
+
+    monkeypatch.setattr(app.receipts, "select_receipt", spied)
+    return asked
+
+
+def test_with_a_copy_the_receipt_is_not_looked_for_before_the_write(
+    app: CareLedger, receipt_lookups: list[str]
+) -> None:
+    nid, copy = requested(app)
+    sent = meta(timedelta(seconds=1))
+    app.record_notification_sent(sent, nid, 1, "m-1", copy)
+    assert sent.command_id not in receipt_lookups
+    # without a copy it still is, before any work
+    other, _ = requested_again(app)
+    alone = meta(timedelta(seconds=2))
+    receipt_lookups.clear()
+    app.record_notification_sent(alone, other, 1, "m-2")
+    assert receipt_lookups == [alone.command_id]
+
+
+@pytest.mark.parametrize("repeat_with", ["the changed copy", "a copy from before", "no copy"])
+def test_a_repeat_is_still_answered_from_the_receipt_and_records_nothing(
+    app: CareLedger, repeat_with: str
+) -> None:
+    nid, copy = requested(app)
+    before = deepcopy(copy)  # another process's copy, as it claimed the attempt
+    sent = meta(timedelta(seconds=1))
+    first = app.record_notification_sent(sent, nid, 1, "m-1", copy)
+    known = {"the changed copy": copy, "a copy from before": before, "no copy": None}[repeat_with]
+    again = app.record_notification_sent(sent, nid, 1, "m-1", known)
+    assert again.replayed and (again.aggregate_id, again.version) == (nid, first.version)
+    assert events(app, nid).count("NotificationSent") == 1
+    # the same command id with other arguments is refused, from any copy, and records nothing
+    with pytest.raises(IdempotencyKeyReusedError):
+        app.record_notification_sent(sent, nid, 1, "m-2", deepcopy(before))
+    assert events(app, nid)[-1] == "NotificationSent" and len(events(app, nid)) == 3
