@@ -1,5 +1,6 @@
 """The complaint dashboard filtered by some slices (AND-ed), or broken down by every value of
-one: department, agent, channel or category (projections/views/complaint_dashboard_slices)."""
+one: department, agent, channel, category or region
+(projections/views/complaint_dashboard_slices)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class ComplaintSliceBy(Enum):
     AGENT = "agent"
     CHANNEL = "channel"
     CATEGORY = "category"
+    REGION = "region"
 
 
 ENUMS: dict[str, type[Enum] | None] = {
@@ -26,6 +28,7 @@ ENUMS: dict[str, type[Enum] | None] = {
     "agent": None,
     "channel": Channel,
     "category": Category,
+    "region": None,
 }
 
 
@@ -39,6 +42,11 @@ class ComplaintFilter:
     agent: str | None = strawberry.field(default=None, description="The person responsible")
     channel: Channel | None = None
     category: Category | None = None
+    region: str | None = strawberry.field(
+        default=None,
+        description="The region of the order complained about (`unknown`: an order the view"
+        " never saw); complaints about no order are in no region",
+    )
 
     def only(self) -> dict[str, str]:
         chosen = {
@@ -54,7 +62,7 @@ class ComplaintSlice:
     by: ComplaintSliceBy
     label: str = strawberry.field(description="As the read model keeps it (quality, agent-li)")
     key: str = strawberry.field(
-        description="The schema's enum value (QUALITY); the label itself for an agent"
+        description="The schema's enum value (QUALITY); the label itself for an agent or a region"
     )
     dashboard: ComplaintDashboardView
 

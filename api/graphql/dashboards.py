@@ -106,8 +106,8 @@ class DashboardQueries:
         return await complaint_dashboard_view(info.context, from_, to, at_position, only)
 
     @strawberry.field(
-        description="The complaint dashboard of every department, agent, channel or category"
-        " with figures in the window, by label; staff and analysts"
+        description="The complaint dashboard of every department, agent, channel, category or"
+        " region with figures in the window, by label; staff and analysts"
     )
     async def complaint_breakdown(
         self,

@@ -18,8 +18,9 @@ distinct complaints resolved, from one row per complaint and hour (`resolutions`
 written from the same batch with every change to an hour also made to its day (a row that
 reaches 0 is removed from both), so a day row equals its hours summed. A window reads its whole
 days from them and only the hours at its two edges from the hourly tables. The same figures by
-department, agent, channel and category (complaint_dashboard_slices) filter the dashboard by
-any of them at once or break it down.
+department, agent, channel, category and region (complaint_dashboard_slices) filter the
+dashboard by any of them at once or break it down; for the region the view keeps each order's
+(`order_regions`) for the complaints about it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from projections.views.complaint_dashboard_records import (
     COUNTS,
     COUNTS_DAILY,
     FACTS,
+    ORDER_REGIONS,
     RESOLUTIONS,
     CountSum,
     complaints_resolved,
@@ -56,13 +58,17 @@ from projections.views.complaint_dashboard_tally import (
     SURVEY_EVENTS,
     Tally,
     load_facts,
+    load_regions,
     load_surveys,
 )
+
+NOT_COMPLAINTS = SURVEY_EVENTS | {"OrderReceived"}  # events whose originator is no complaint
 
 
 class ComplaintDashboardProjection(Projection):
     name = "complaint_dashboard"
     events = (
+        "OrderReceived",
         "ComplaintReceived",
         "ComplaintClassified",
         "ComplaintReclassified",
@@ -86,15 +92,16 @@ class ComplaintDashboardProjection(Projection):
         RESOLUTIONS,
         DURATIONS,
         DURATIONS_DAILY,
+        ORDER_REGIONS,
         *SLICE_TABLES,
     )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         surveys = load_surveys(tx, prefix, batch)
-        ids = {e.event.originator_id for e in batch if e.name not in SURVEY_EVENTS}
+        ids = {e.event.originator_id for e in batch if e.name not in NOT_COMPLAINTS}
         ids |= set(surveys.values())
         ids |= {e.event.subject_id for e in batch if e.name == "SurveySent"}
-        tally = Tally(load_facts(tx, prefix, ids), surveys)
+        tally = Tally(load_facts(tx, prefix, ids), surveys, load_regions(tx, prefix, batch))
         for envelope in batch:
             tally.apply(envelope)
         tally.write(tx, prefix)
@@ -220,8 +227,8 @@ def complaint_breakdown(
     as_of: datetime | None = None,
     only: Mapping[str, str] | None = None,
 ) -> dict[str, ComplaintDashboard]:
-    """The window's dashboard of every department, agent, channel or category (`by`) with
-    figures in it, of the complaints with all the values of `only` if given."""
+    """The window's dashboard of every department, agent, channel, category or region (`by`)
+    with figures in it, of the complaints with all the values of `only` if given."""
     first, last = hours_of(start, end)
     return slice_dashboards(store, first, last, by, only or {}, as_of)
 

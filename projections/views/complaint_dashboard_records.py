@@ -32,6 +32,7 @@ class FactRecord(NamedTuple):
     first_response_at: float | None
     channel: str | None
     agent: str | None  # the person responsible, as the last assignment named them
+    region: str | None  # its order's region (`unknown` if the view never saw the order)
     counted: str  # JSON: what it counted when it happened, to move under its slices (Fact)
 
 
@@ -57,6 +58,13 @@ class CountSum(NamedTuple):
     n: int
 
 
+class OrderRegionRecord(NamedTuple):
+    """The region an order was received in, for the complaints about it."""
+
+    order_id: str
+    region: str
+
+
 class ResolutionRecord(NamedTuple):
     """How often one complaint was resolved in one hour."""
 
@@ -76,6 +84,9 @@ FACTS = Table(
 COUNTS = Table("counts", CountRecord, primary_key=COUNT_KEYS)
 COUNTS_DAILY = Table("counts_daily", DailyCountRecord, primary_key=DAILY_COUNT_KEYS)
 RESOLUTIONS = Table("resolutions", ResolutionRecord, primary_key=("hour", "complaint_id"))
+# new when complaints were counted by region: an older generation, whose facts have no region,
+# is rebuilt before it is followed
+ORDER_REGIONS = Table("order_regions", OrderRegionRecord, primary_key=("order_id",))
 
 
 def unanswered_ages(tx: Tx, prefix: str, first: int, last: int, as_of: datetime) -> list[int]:

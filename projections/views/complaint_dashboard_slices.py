@@ -1,9 +1,11 @@
 """The complaint dashboard by slice: the same figures for the complaints of a department,
-agent, channel or category, or of several at once (filters are AND-ed: quality's complaints by
-phone), to filter the dashboard or break it down by every value of one slice.
+agent, channel, category or region, or of several at once (filters are AND-ed: quality's
+complaints by phone), to filter the dashboard or break it down by every value of one slice.
+A complaint's region is its order's, as OrderReceived gave it (`unknown` for an order the view
+never saw received; a complaint about no order is in no region, never guessed).
 
 Counts and histograms are kept again with the complaint's slices (its department, agent,
-channel and category, "" where not set) in their key, by hour and by UTC day like the
+channel, category and region, "" where not set) in their key, by hour and by UTC day like the
 dashboard's own (projections/rollup), so a filtered window or a breakdown costs the populated
 days and edge hours of the window, not the history: a filter is a condition on those rows
 (`department = ? AND channel = ?`), a breakdown groups them by a column.
@@ -30,11 +32,11 @@ from projections.engine.store import Tx
 from projections.engine.tables import Table
 from projections.views.complaint_dashboard_tables import Bucket, milliseconds
 
-SLICES = ("department", "agent", "channel", "category")
+SLICES = ("department", "agent", "channel", "category", "region")
 NOT_SET = ""  # a slice column of a complaint not classified or not assigned yet
 SLICE_COUNT_KEYS = ("hour", *SLICES, "dimension", "label")
 DAILY_SLICE_COUNT_KEYS = ("day", *SLICES, "dimension", "label")
-Labels = tuple[str, str, str, str]  # the complaint's department, agent, channel, category
+Labels = tuple[str, str, str, str, str]  # department, agent, channel, category, region
 SliceKey = tuple[Any, ...]  # hour or day, *Labels, measure, bucket
 
 
@@ -44,6 +46,7 @@ class SliceCountRecord(NamedTuple):
     agent: str
     channel: str
     category: str
+    region: str
     dimension: str
     label: str
     n: int
@@ -55,6 +58,7 @@ class DailySliceCountRecord(NamedTuple):
     agent: str
     channel: str
     category: str
+    region: str
     dimension: str
     label: str
     n: int
@@ -66,6 +70,7 @@ class SliceDurationRecord(NamedTuple):
     agent: str
     channel: str
     category: str
+    region: str
     measure: str
     bucket: int
     n: int
@@ -78,6 +83,7 @@ class DailySliceDurationRecord(NamedTuple):
     agent: str
     channel: str
     category: str
+    region: str
     measure: str
     bucket: int
     n: int
@@ -98,12 +104,12 @@ SLICE_COUNTS_DAILY = Table(
     "complaint_slice_counts_daily", DailySliceCountRecord, DAILY_SLICE_COUNT_KEYS
 )
 SLICE_DURATIONS = Table(
-    "complaint_slice_durations", SliceDurationRecord, (*SLICE_COUNT_KEYS[:5], "measure", "bucket")
+    "complaint_slice_durations", SliceDurationRecord, (*SLICE_COUNT_KEYS[:6], "measure", "bucket")
 )
 SLICE_DURATIONS_DAILY = Table(
     "complaint_slice_durations_daily",
     DailySliceDurationRecord,
-    (*DAILY_SLICE_COUNT_KEYS[:5], "measure", "bucket"),
+    (*DAILY_SLICE_COUNT_KEYS[:6], "measure", "bucket"),
 )
 # complaint_surveys, not survey_complaints: renamed when compensation was counted, so that an
 # older generation, which did not read CompensationIssued, is rebuilt before it is followed
@@ -119,8 +125,8 @@ SLICE_TABLES = (
 
 def labels_of(labels: Mapping[str, str]) -> Labels:
     """A complaint's slice columns, from its labels now."""
-    department, agent, channel, category = (labels.get(by, NOT_SET) for by in SLICES)
-    return department, agent, channel, category
+    department, agent, channel, category, region = (labels.get(by, NOT_SET) for by in SLICES)
+    return department, agent, channel, category, region
 
 
 class SliceHistograms:
@@ -168,6 +174,7 @@ KINDS: dict[str, type[StrEnum] | None] = {
     "agent": None,  # any person an assignment named: one never named has nothing, not an error
     "channel": Channel,
     "category": Category,
+    "region": None,  # as orders name it: a region no order was received in has nothing
 }
 
 

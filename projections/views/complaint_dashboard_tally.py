@@ -19,8 +19,10 @@ from projections.views.complaint_dashboard_records import (
     COUNT_KEYS,
     DAILY_COUNT_KEYS,
     FACTS,
+    ORDER_REGIONS,
     RESOLUTIONS,
     FactRecord,
+    OrderRegionRecord,
 )
 from projections.views.complaint_dashboard_slices import (
     DAILY_SLICE_COUNT_KEYS,
@@ -44,6 +46,9 @@ from projections.views.complaint_dashboard_tables import (
 
 # counted at the hour the complaint was received, under its labels now
 LABELS = ("channel", "category", "subcategory", "severity", "department", "agent")
+# what a fact keeps: its labels, and the region of its order, a slice only
+FACT_LABELS = (*LABELS, "region")
+UNKNOWN_REGION = "unknown"  # a complaint about an order the view never saw received
 SLA_DIMENSIONS = {"SlaMet": "sla_met", "SlaBreached": "sla_breached", "SlaWarning": "sla_warning"}
 SURVEY_EVENTS = frozenset({"SurveySent", "SurveyResponded"})
 # what a complaint contributes: a count (hour, dimension, label), the same under its slices
@@ -87,7 +92,7 @@ def load_facts(tx: Tx, prefix: str, ids: Iterable[UUID]) -> dict[UUID, Fact]:
     facts: dict[UUID, Fact] = {}
     for record in records_by_ids(tx, FACTS, prefix, map(str, ids)):
         stored = record._asdict()
-        known = {k: stored[k] for k in LABELS if stored[k] is not None}
+        known = {k: stored[k] for k in FACT_LABELS if stored[k] is not None}
         first_response_at = record.first_response_at
         facts[UUID(record.complaint_id)] = Fact(
             int(record.received_hour),
@@ -97,6 +102,16 @@ def load_facts(tx: Tx, prefix: str, ids: Iterable[UUID]) -> dict[UUID, Fact]:
             json.loads(record.counted),
         )
     return facts
+
+
+def load_regions(tx: Tx, prefix: str, batch: Sequence[Envelope]) -> dict[UUID, str]:
+    """Order id -> region, for the orders the batch's new complaints are about."""
+    about = {
+        str(e.event.order_id)
+        for e in batch
+        if e.name == "ComplaintReceived" and e.event.order_id is not None
+    }
+    return {UUID(r.order_id): r.region for r in records_by_ids(tx, ORDER_REGIONS, prefix, about)}
 
 
 def load_surveys(tx: Tx, prefix: str, batch: Sequence[Envelope]) -> dict[UUID, UUID]:
@@ -109,10 +124,14 @@ def load_surveys(tx: Tx, prefix: str, batch: Sequence[Envelope]) -> dict[UUID, U
 class Tally:
     """One batch's changes to the dashboard's tables."""
 
-    def __init__(self, facts: dict[UUID, Fact], surveys: dict[UUID, UUID]) -> None:
+    def __init__(
+        self, facts: dict[UUID, Fact], surveys: dict[UUID, UUID], regions: dict[UUID, str]
+    ) -> None:
         self.facts = facts
         self.surveys = surveys
+        self.regions = regions
         self.new_surveys: list[SurveyComplaintRecord] = []
+        self.new_regions: list[OrderRegionRecord] = []
         self.before: dict[UUID, list[Contribution]] = {}  # received-hour counts as stored
         self.counts: Counter[Contribution] = Counter()
         self.slice_counts: Counter[Contribution] = Counter()
@@ -139,6 +158,10 @@ class Tally:
             return
         if name == "SurveySent":
             self.survey_sent(event)
+            return
+        if name == "OrderReceived":
+            self.regions[event.originator_id] = str(event.region)
+            self.new_regions.append(OrderRegionRecord(str(event.originator_id), str(event.region)))
             return
         complaint_id = event.originator_id
         if name == "SurveyResponded":
@@ -171,8 +194,10 @@ class Tally:
     def received(self, event: Any, hour: int) -> None:
         complaint_id = event.originator_id
         self.before.setdefault(complaint_id, [])
-        fact = Fact(hour, epoch(event.meta.occurred_at), {"channel": str(event.channel)})
-        self.facts[complaint_id] = fact
+        labels = {"channel": str(event.channel)}
+        if event.order_id is not None:
+            labels["region"] = self.regions.get(event.order_id, UNKNOWN_REGION)
+        self.facts[complaint_id] = Fact(hour, epoch(event.meta.occurred_at), labels)
 
     def classified(self, event: Any, hour: int, fact: Fact | None) -> None:
         self.relabel(event.originator_id, fact, "category", str(event.category))
@@ -232,6 +257,7 @@ class Tally:
         facts = [self.fact_record(complaint_id) for complaint_id in sorted(self.before)]
         upsert_records(tx, FACTS, prefix, facts)
         upsert_records(tx, SURVEY_COMPLAINTS, prefix, self.new_surveys)
+        upsert_records(tx, ORDER_REGIONS, prefix, self.new_regions)
         write_counts(tx, f"{prefix}counts", COUNT_KEYS, self.counts)
         write_counts(tx, f"{prefix}counts_daily", DAILY_COUNT_KEYS, by_day(self.counts))
         table = f"{prefix}{SLICE_COUNTS.name}"
@@ -277,6 +303,7 @@ class Tally:
             first_response_at=fact.first_response_at,
             channel=fact.labels.get("channel"),
             agent=fact.labels.get("agent"),
+            region=fact.labels.get("region"),
             counted=json.dumps(fact.counted, separators=(",", ":")),
         )
 

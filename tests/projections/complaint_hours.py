@@ -3,6 +3,7 @@ commands (read by tests/projections/test_complaint_dashboard*.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -15,10 +16,11 @@ def at(hh: int, mm: int) -> datetime:
     return T0.replace(hour=hh, minute=mm)
 
 
-def run_scenario(app: CareLedger) -> dict[str, UUID]:
+def run_scenario(app: CareLedger, regions: Sequence[str | None] = ()) -> dict[str, UUID]:
     """Records the scenario; returns the complaints' ids by name (c0..c7; C7 is never
-    answered) and the customer's (customer)."""
-    desk = Desk(app)
+    answered) and the customer's (customer). Given `regions`, complaint n is about an order
+    received in the n-th region (tests/projections/desk.py)."""
+    desk = Desk(app, regions)
     # C0 (phone) 08:30, before both windows: answered 08:31, logistics/general, resolved 09:30
     c0 = desk.file(at(8, 30), "phone")
     app.send_first_response(meta(at(8, 31)), c0)

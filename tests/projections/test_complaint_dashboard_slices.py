@@ -1,6 +1,6 @@
-"""The complaint dashboard by department, agent, channel and category: every figure of every
-slice checked against a recomputation from the scripted hours' commands, written out below as
-what each complaint went through (not from the view's code)."""
+"""The complaint dashboard by department, agent, channel, category and region: every figure of
+every slice checked against a recomputation from the scripted hours' commands, written out below
+as what each complaint went through (not from the view's code)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ class Story:
     sla: tuple[tuple[str, str, Time], ...] = ()  # clock, met | breached, when
     escalated: tuple[Time, ...] = ()
     scores: tuple[Time, tuple[int, ...]] | None = None  # its survey's answer
+    region: str | None = None  # of the order it is about (None: about no order)
 
 
 FR, REG, RES = "first_response", "registration", "resolution"
@@ -58,6 +59,7 @@ STORIES = {
         (8, 31),
         ((9, 30),),
         ((FR, "met", (8, 31)), (REG, "met", (8, 40)), (RES, "met", (9, 30))),
+        region="chaoyang",
     ),
     "c1": Story(
         "app",
@@ -69,6 +71,7 @@ STORIES = {
         ((9, 35), (10, 25)),
         ((FR, "met", (9, 6)), (REG, "met", (9, 10)), (RES, "met", (9, 35)), (RES, "met", (10, 25))),
         scores=((10, 50), (5, 4, 2, 3, 4)),
+        region="haidian",
     ),
     "c2": Story(
         "phone",
@@ -80,6 +83,7 @@ STORIES = {
         (),
         ((FR, "breached", (9, 20)), (REG, "met", (9, 30))),
         ((9, 20),),
+        region="chaoyang",
     ),
     "c3": Story(
         "email",
@@ -101,6 +105,7 @@ STORIES = {
         (9, 52),
         (),
         ((FR, "met", (9, 52)), (REG, "met", (9, 55)), ("after_sales_handback", "met", (10, 15))),
+        region="haidian",
     ),
     "c5": Story(
         "chat",
@@ -112,6 +117,7 @@ STORIES = {
         (),
         ((FR, "met", (10, 1)), (REG, "met", (10, 5)), ("technical_handback", "breached", (11, 15))),
         ((10, 5), (10, 30), (11, 15)),
+        region="xicheng",
     ),
     "c6": Story(
         "sms",
@@ -122,6 +128,7 @@ STORIES = {
         (10, 21),
         ((10, 45),),
         ((FR, "met", (10, 21)), (REG, "met", (10, 25)), (RES, "met", (10, 45))),
+        region="chaoyang",
     ),
     "c7": Story("api", None, None, None, (10, 40), None),
 }
@@ -216,7 +223,7 @@ def expected_by(
 
 def record(app: CareLedger) -> None:
     """The scripted hours, and C1's customer answering its survey at 10:50."""
-    ids = run_scenario(app)
+    ids = run_scenario(app, [STORIES[f"c{n}"].region for n in range(8)])
     app.send_survey(meta(at(10, 45)), ids["customer"], "complaint", ids["c1"], "sms")
     survey = survey_id_for(SurveySubject.COMPLAINT, ids["c1"])
     app.respond_to_survey(meta(at(10, 50), actor=CUSTOMER), survey, Scores(5, 4, 2, 3, 4))
@@ -230,7 +237,7 @@ WINDOWS = [
 ]
 
 
-@pytest.mark.parametrize("by", ["department", "agent", "channel", "category"])
+@pytest.mark.parametrize("by", ["department", "agent", "channel", "category", "region"])
 def test_every_slice_has_the_figures_of_its_complaints(
     app: CareLedger, views: ViewStore, project: Project, by: str
 ) -> None:
@@ -262,6 +269,8 @@ COMBINED = [
     {"category": "product_quality", "department": "merchant_relations"},
     {"department": "quality", "agent": "p2", "channel": "phone", "category": "food_safety"},
     {"department": "quality", "channel": "email"},  # no complaint has both
+    {"region": "chaoyang", "channel": "phone"},  # C0 and C2
+    {"region": "haidian", "department": "after_sales"},  # C4
 ]
 
 
@@ -313,8 +322,9 @@ def test_a_bad_filter_is_refused_before_reading() -> None:
         ({"channel": "pigeon"}, "filter.channel", "'pigeon' is not one of"),
         ({"category": "weather"}, "filter.category", "'weather' is not one of"),
         ({"agent": "  "}, "filter.agent", "must not be blank"),
-        ({"region": "east"}, "filter", "no slice 'region'"),
-        ({}, "filter", "set at least one of department, agent, channel, category"),
+        ({"region": ""}, "filter.region", "must not be blank"),
+        ({"team": "east"}, "filter", "no slice 'team'"),
+        ({}, "filter", "set at least one of department, agent, channel, category, region"),
     ):
         with pytest.raises(InvalidInputError, match=message) as refused:
             checked_filter(bad)
@@ -340,15 +350,15 @@ def test_a_slice_moves_with_its_complaint_and_a_rebuild_agrees(
     nobody = complaint_dashboard(views, at(9, 0), at(11, 0), only={"agent": "nobody"})
     assert (nobody.received, nobody.first_response_time.count, nobody.csat) == (0, 0, None)
     # and a slice that is not kept is refused
-    with pytest.raises(ValueError, match="no slice 'region'"):
-        complaint_breakdown(views, at(9, 0), at(11, 0), "region")
+    with pytest.raises(ValueError, match="no slice 'severity'"):
+        complaint_breakdown(views, at(9, 0), at(11, 0), "severity")
     # and a rebuild in batches of one holds the same rows, no slice row left at 0
     live, rebuilt = live_and_rebuilt(app, views, ComplaintDashboardProjection(), batch_size=1)
     assert live == rebuilt
     for table, n in (
-        ("complaint_slice_counts", 7),
-        ("complaint_slice_counts_daily", 7),
-        ("complaint_slice_durations", 7),
+        ("complaint_slice_counts", 8),
+        ("complaint_slice_counts_daily", 8),
+        ("complaint_slice_durations", 8),
     ):
         assert live[table] and all(row[n] != 0 for row in live[table])
 
