@@ -44,6 +44,9 @@ class Projection(ABC):
     name: ClassVar[str]
     events: ClassVar[tuple[str, ...]] = ()  # names of the events it reads; empty means all
     decodes: ClassVar[bool] = True  # False: gets stored records only, skipping the decoding
+    # The attributes of its events it reads, dotted through values ("meta.occurred_at"): a
+    # rebuild decodes only those (projections/engine/partial.py). Empty: whole events.
+    reads: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def topics(cls) -> tuple[str, ...]:

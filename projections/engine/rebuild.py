@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from application.app import CareLedger
 from projections.engine import tracking
+from projections.engine.partial import PartialDecoder
 from projections.engine.projection import Envelope, Projection
 from projections.engine.runner import Runner
 from projections.engine.store import ViewStore
@@ -55,6 +56,7 @@ class RebuildReport:
     new_generation: int
     events: int
     elapsed_s: float
+    decoded_whole: int = 0  # events decoded whole although the view names what it reads
 
     @property
     def rate(self) -> float:
@@ -160,16 +162,28 @@ def rebuild(
     batch_size: int = 20_000,
     page_size: int = 1000,
     on_progress: Callable[[Progress], None] | None = None,
+    partial: bool = True,
 ) -> RebuildReport:
     """Builds `projection` afresh in transactions of about `batch_size` events, read from the
-    log `page_size` at a time."""
+    log `page_size` at a time; decoding only the fields the view reads, if it names them and
+    `partial` allows."""
     old, new = prepare(store, projection)
-    runner = Runner(app, store, projection, batch_size=page_size, generation=new)
+    decoder = decoder_for(app, projection) if partial else None
+    decode = decoder.decode if decoder is not None else None
+    runner = Runner(app, store, projection, batch_size=page_size, generation=new, decode=decode)
     started = time.perf_counter()
     with collector_paused():
         done = _catch_up(runner, batch_size, started, on_progress)
     swap(store, projection, old, new)
-    return RebuildReport(projection.name, old, new, done, time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    wholes = decoder.wholes if decoder is not None else 0
+    return RebuildReport(projection.name, old, new, done, elapsed, wholes)
+
+
+def decoder_for(app: CareLedger, projection: Projection) -> PartialDecoder | None:
+    """What decodes the events of a rebuild of `projection`: only the fields it names as
+    those it reads, or (None) whole events with the application's mapper."""
+    return PartialDecoder(app.mapper, projection.reads) if projection.reads else None
 
 
 def _catch_up(

@@ -6,8 +6,9 @@ import logging
 import sqlite3
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from eventsourcing.persistence import InterfaceError as PersistenceInterfaceError
@@ -57,8 +58,10 @@ class Runner:
         batch_size: int = 1000,
         generation: int | None = None,
         defer_empty_s: float = 0.0,
+        decode: Callable[[Notification], Any] | None = None,
     ) -> None:
         self.app = app
+        self.decode = decode or app.mapper.to_domain_event  # a rebuild's may decode less
         self.store = store
         self.projection = projection
         self.batch_size = batch_size
@@ -177,7 +180,7 @@ class Runner:
         return BatchResult(len(batch), end, caught_up=end >= stop)
 
     def _envelope(self, note: Notification) -> Envelope:
-        event = self.app.mapper.to_domain_event(note) if self.projection.decodes else None
+        event = self.decode(note) if self.projection.decodes else None
         return Envelope(note.id, note.topic, event, note)
 
     def _apply(self, generation: int, start: int, end: int, batch: Sequence[Envelope]) -> None:

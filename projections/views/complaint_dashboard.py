@@ -85,6 +85,25 @@ class ComplaintDashboardProjection(Projection):
         "SurveyResponded",
     )
 
+    reads = (
+        "meta.occurred_at",
+        "channel",
+        "category",
+        "subcategory",
+        "severity",
+        "department",
+        "person",
+        "outcome",
+        "clock",
+        "trigger",
+        "level",
+        "funded_by",
+        "amount",
+        "subject",
+        "subject_id",
+        "scores",
+    )
+
     declared = (
         FACTS,
         COUNTS,
