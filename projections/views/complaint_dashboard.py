@@ -87,6 +87,8 @@ class ComplaintDashboardProjection(Projection):
 
     reads = (
         "meta.occurred_at",
+        "order_id",
+        "region",
         "channel",
         "category",
         "subcategory",
