@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -24,7 +17,7 @@ from api.graphql.customer_export import CustomerExportQueries
 from api.graphql.customer_mutations import CustomerMutations
 from api.graphql.customers import CustomerQueries
 from api.graphql.dashboards import DashboardQueries
-from api.graphql.depth import NoEmptySelections, depth_limit
+from api.graphql.documents import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, documents
 from api.graphql.errors import ErrorCodes
 from api.graphql.find_customer import FindCustomerQueries
 from api.graphql.history_import import HistoryImportMutations
@@ -47,10 +40,7 @@ from api.graphql.surveys import SurveyQueries
 from api.graphql.tiers import TierMutations, TierQueries
 from api.graphql.webhooks import WebhookMutations, WebhookQueries
 
-MAX_DEPTH = 10
-MAX_TOKENS = 5000
-MAX_ALIASES = 20
-
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "build_schema"]
 
 QUERIES: tuple[type, ...] = (
     OrderQueries,
@@ -89,41 +79,14 @@ MUTATIONS: tuple[type, ...] = (
 SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions, NoticeSubscriptions)
 
 
-# The limit rules are made once: strawberry's ValidationCache keys on the rule classes, so rules
-# made afresh per request (as the limiters' constructors do) would never hit the cache, and
-# full validation would cost every request 1-2 ms of CPU.
-_RULES = [
-    depth_limit(MAX_DEPTH),
-    NoEmptySelections,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
-
-
-class Limits(AddValidationRules):
-    """Depth and alias limits, with rule classes shared by every request."""
-
-    def __init__(self) -> None:
-        super().__init__(_RULES)
-
-
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     # The relay node field can be converted into one schema only: make it afresh per schema.
     @strawberry.type
     class NodeQueries:
         node: relay.Node = relay.node(description="Any entity by its global id")
 
-    extensions: list[object] = [
-        Limits,
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        ParserCache,
-        ValidationCache,
-        ErrorCodes,
-        RecordReads,
-    ]
-    if not introspection:
-        from strawberry.extensions import DisableIntrospection
-
-        extensions.append(DisableIntrospection)
+    # strawberry runs every hook of every extension on every request: keep them few
+    extensions: list[object] = [documents(introspection=introspection), ErrorCodes, RecordReads]
     return strawberry.Schema(
         query=merge_types("Query", (NodeQueries, *QUERIES)),
         mutation=name_payloads(merge_types("Mutation", MUTATIONS)),
