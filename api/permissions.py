@@ -60,7 +60,8 @@ NEED_TO_KNOW_TEXT = (
 # field: the entity whose relation to the caller decides
 NEED_TO_KNOW_FIELDS: dict[str, str] = {
     "`complaint.content`": "the complaint",
-    "`order.address`": "the order",
+    "`complaint.rootCause` (`cause`, `correctiveAction`)": "the complaint",
+    "`order.address`, `order.closingReason`": "the order",
     "`customer.contact` (also through `findCustomer`)": "any complaint or order of the customer's",
     "`survey.comment`": "the order or complaint the survey asks about",
     "personal data in `<entity>History` and `auditTrail` events": "the entity the event belongs"

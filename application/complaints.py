@@ -8,7 +8,7 @@ from application.handling import Outcome, command, new_id
 from application.ledgers import LedgerCommands
 from application.sla_catalog import SlaCatalogCommands
 from application.vault import Vault
-from domain.complaint import Complaint
+from domain.complaint import ROOT_CAUSE_MAX, Complaint
 from domain.incident import Incident
 from domain.meta import Meta
 from domain.order import Order
@@ -195,7 +195,7 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
             lambda c: c.dispute_resolution(meta, self.sla_context(c.customer_id, meta.occurred_at)),
         )
 
-    @command()
+    @command(personal=("cause", "corrective_action"))
     def record_root_cause(
         self,
         meta: Meta,
@@ -204,12 +204,15 @@ class ComplaintCommands(SlaCatalogCommands, LedgerCommands):
         corrective_action: str,
         incident_id: UUID | None = None,
     ) -> Outcome:
-        return self.change(
-            meta,
-            Complaint,
-            complaint_id,
-            lambda c: c.record_root_cause(meta, cause, corrective_action, incident_id),
-        )
+        bounded_text("cause", cause, ROOT_CAUSE_MAX)
+        bounded_text("corrective_action", corrective_action, ROOT_CAUSE_MAX)
+
+        def record(c: Complaint) -> None:
+            sealed = self.vault.seal(c.customer_id, cause)
+            action = self.vault.seal(c.customer_id, corrective_action)
+            c.record_root_cause(meta, sealed, action, incident_id)
+
+        return self.change(meta, Complaint, complaint_id, record)
 
     @command()
     def escalate_complaint(self, meta: Meta, complaint_id: UUID) -> Outcome:

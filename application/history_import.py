@@ -9,7 +9,7 @@ from uuid import UUID
 
 from application.complaints import CONTENT_MAX, ComplaintCommands
 from application.handling import Outcome, command, new_id
-from domain.complaint import Complaint
+from domain.complaint import ROOT_CAUSE_MAX, Complaint
 from domain.complaint_history import Filing, HistoryStep, imported_complaint
 from domain.meta import Meta
 from domain.values import Sealed, bounded_text
@@ -33,8 +33,13 @@ class HistoryImportCommands(ComplaintCommands):
         bounded_text("content", content, CONTENT_MAX)
         self.registered(customer_id)
         for number, step in enumerate(steps):
-            if step.text is not None:
-                bounded_text(f"steps[{number}].text", step.text, CONTENT_MAX)
+            for name, value, most in (
+                ("text", step.text, CONTENT_MAX),
+                ("cause", step.cause, ROOT_CAUSE_MAX),
+                ("corrective_action", step.corrective_action, ROOT_CAUSE_MAX),
+            ):
+                if value is not None:
+                    bounded_text(f"steps[{number}].{name}", value, most)
         order_amount = None
         if order_id is not None:
             order_amount = self.order_of(customer_id, order_id).amount

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from application.errors import NotFoundError
+from application.errors import CustomerErasedError, NotFoundError
 from application.handling import Outcome, command, new_id
 from application.ledgers import LedgerCommands
 from application.vault import Vault
@@ -14,9 +14,10 @@ from domain.meta import Meta
 from domain.order import Order
 from domain.order_ledger import OrderLedger
 from domain.order_types import OrderItem
-from domain.values import bounded_text, money
+from domain.values import Sealed, bounded_text, money
 
 ADDRESS_MAX = 500
+REASON_MAX = 200  # a rejection's or a cancellation's reason, in words
 
 
 class OrderCommands(LedgerCommands):
@@ -63,9 +64,12 @@ class OrderCommands(LedgerCommands):
     def send_order_confirmation(self, meta: Meta, order_id: UUID, via: str) -> Outcome:
         return self.change(meta, Order, order_id, lambda o: o.send_confirmation(meta, via))
 
-    @command()
+    @command(personal=("reason",))
     def reject_order(self, meta: Meta, order_id: UUID, reason: str) -> Outcome:
-        return self.change(meta, Order, order_id, lambda o: o.reject(meta, reason))
+        bounded_text("reason", reason, REASON_MAX)
+        return self.change(
+            meta, Order, order_id, lambda o: o.reject(meta, self._sealed_reason(o, reason))
+        )
 
     @command()
     def expire_order(self, meta: Meta, order_id: UUID) -> Outcome:
@@ -121,13 +125,16 @@ class OrderCommands(LedgerCommands):
     def mark_order_returned(self, meta: Meta, order_id: UUID) -> Outcome:
         return self.change(meta, Order, order_id, lambda o: o.mark_returned(meta))
 
-    @command()
+    @command(personal=("reason",))
     def cancel_order(
         self, meta: Meta, order_id: UUID, reason: str, cancelling_party: str
     ) -> Outcome:
-        return self.change(
-            meta, Order, order_id, lambda o: o.cancel(meta, reason, cancelling_party)
-        )
+        bounded_text("reason", reason, REASON_MAX)
+
+        def cancel(order: Order) -> None:
+            order.cancel(meta, self._sealed_reason(order, reason), cancelling_party)
+
+        return self.change(meta, Order, order_id, cancel)
 
     @command()
     def update_eta(self, meta: Meta, order_id: UUID, eta: datetime) -> Outcome:
@@ -158,3 +165,11 @@ class OrderCommands(LedgerCommands):
             return (ledger,)
 
         return self.change_together(meta, Order, order_id, refund)
+
+    def _sealed_reason(self, order: Order, reason: str) -> Sealed | None:
+        """The reason's words sealed under the customer's key; none once the customer was
+        erased: the order still closes, and nothing may be kept of the words."""
+        try:
+            return self.vault.seal(order.customer_id, reason)
+        except CustomerErasedError:
+            return None

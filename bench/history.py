@@ -102,7 +102,7 @@ def complaint(rng: random.Random, at: datetime) -> Complaint:
         x.propose_solution(c.meta(60), "voucher", "5.00", None)
         x.resolve(c.meta(5), "compensated")
     if x.severity != "general":
-        x.record_root_cause(c.meta(30), "process", "retrain", None)
+        x.record_root_cause(c.meta(30), sealed(customer), sealed(customer), None)
     x.close(c.meta(60), "agent")
     return x
 

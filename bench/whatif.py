@@ -121,7 +121,7 @@ def complaint(rng: random.Random, at: datetime) -> Complaint:
         x.propose_solution(d.meta(60), "apology", None, None)
         x.resolve(d.meta(5), "compensated")
     if x.severity != "general":
-        x.record_root_cause(d.meta(30), "process", "retrain", None)
+        x.record_root_cause(d.meta(30), sealed, sealed, None)
     if rng.random() < 0.9:  # a tenth stay resolved, not closed
         x.close(d.meta(60), "agent")
     return x

@@ -184,8 +184,9 @@ class WebhookDispatcher:
     def _disable(
         self, endpoint_id: str, msg_id: str, attempt: int, failures: int, answer: Answer
     ) -> None:
-        last = f"HTTP {answer.status}" if answer.status is not None else answer.error or "error"
-        reason = f"{failures} consecutive failed deliveries; the last: {last}"[:2000]
+        # a code, as an endpoint's reason must be; the delivery log keeps each error in full
+        last = "no_answer" if answer.status is None else f"http_{answer.status}"
+        reason = f"consecutive_failures:{last}"
         command_id = f"webhook-disable:{msg_id}:{attempt}"
         meta = system_meta("webhook-dispatcher", command_id, self.clock(), "webhook_failing")
         try:

@@ -17,9 +17,9 @@ from domain.clusters import KeyKind, Trigger
 from domain.complaint_types import Category
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.incident_types import LINK_MAX, IncidentType, Severity, id_list
-from domain.values import NAME_MAX, aware, bounded_text, one_of
+from domain.values import NAME_MAX, aware, bounded_text, coded, one_of
 
-REASON_MAX = 2000
+REASON_MAX = 64  # a code
 
 
 class ClusterStatus(StrEnum):
@@ -174,7 +174,9 @@ class ClusterDetection(CareAggregate):
         self._decided(meta)
 
     def dismiss(self, meta: Meta, reason: str) -> None:
-        bounded_text("reason", reason, REASON_MAX)
+        """A cluster belongs to no customer, so no key could seal words about it: the reason is
+        a code (`false_positive`, `known_cause`), words refused (docs/privacy.md#free-text)."""
+        coded("reason", reason, REASON_MAX)
         self.require("dismiss", {ClusterStatus.PROPOSED})
         self._dismissed(meta=meta, reason=reason)
 

@@ -106,8 +106,9 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.customer_satisfied = False
         self.reopen_count = 0
         self.root_cause_recorded = False
-        self.root_cause: str | None = None
-        self.corrective_action: str | None = None
+        # sealed under the customer's key; plain text only from events recorded before that
+        self.root_cause: Sealed | str | None = None
+        self.corrective_action: Sealed | str | None = None
         self.root_cause_incident_id: UUID | None = None
         self.linked_incident_ids: list[UUID] = []
         self.linked_order_ids: list[UUID] = []
@@ -366,10 +367,12 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.reopen_count += 1
 
     def record_root_cause(
-        self, meta: Meta, cause: str, corrective_action: str, incident_id: UUID | None
+        self, meta: Meta, cause: Sealed, corrective_action: Sealed, incident_id: UUID | None
     ) -> None:
-        bounded_text("cause", cause, ROOT_CAUSE_MAX)
-        bounded_text("corrective_action", corrective_action, ROOT_CAUSE_MAX)
+        """The cause and the corrective action are words about the customer's case: they come
+        sealed under the customer's key (the application checks their length first)."""
+        self._check_sealed("cause", cause)
+        self._check_sealed("corrective_action", corrective_action)
         self.require("record a root cause", CLASSIFIED_OPEN_STATES)
         self._root_cause_recorded(
             meta=meta, cause=cause, corrective_action=corrective_action, incident_id=incident_id
@@ -377,7 +380,11 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
 
     @recorded("RootCauseRecorded")
     def _root_cause_recorded(
-        self, meta: Meta, cause: str, corrective_action: str, incident_id: UUID | None
+        self,
+        meta: Meta,
+        cause: Sealed | str,
+        corrective_action: Sealed | str,
+        incident_id: UUID | None,
     ) -> None:
         self.root_cause_recorded = True
         self.root_cause = cause

@@ -83,5 +83,5 @@ class ComplaintConversation(ComplaintClocks):
             self._settle_clock(meta, ClockName.FIRST_RESPONSE, sla)
 
     def _check_sealed(self, field: str, sealed: Sealed) -> None:
-        if sealed.subject != str(self.customer_id):
+        if not isinstance(sealed, Sealed) or sealed.subject != str(self.customer_id):
             raise InvalidInputError(field, "must be sealed with the customer's own key")

@@ -147,7 +147,7 @@ def apply_step(
         StepAction.RESOLVE: lambda: c.resolve(m, s.outcome or "", sla),
         StepAction.CONFIRM_SATISFIED: lambda: c.confirm_satisfied(m),
         StepAction.RECORD_ROOT_CAUSE: lambda: c.record_root_cause(
-            m, s.cause or "", s.corrective_action or "", None
+            m, seal(s.cause or ""), seal(s.corrective_action or ""), None
         ),
         StepAction.CLOSE: lambda: c.close(m, s.closed_by or ""),
     }

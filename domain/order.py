@@ -85,7 +85,8 @@ class Order(CareAggregate):
         self.courier: str | None = None
         self.courier_provider: str | None = None
         self.failure_reason: FailureReason | None = None
-        self.closing_reason: str | None = None
+        # sealed under the customer's key; plain text only from events recorded before that
+        self.closing_reason: Sealed | str | None = None
         self.cancelling_party: CancellingParty | None = None
         # the promise
         self.eta: datetime | None = None
@@ -169,13 +170,20 @@ class Order(CareAggregate):
     def _confirmation_sent(self, meta: Meta, via: ConfirmationVia) -> None:
         self.confirmations_sent.append(ConfirmationVia(via))
 
-    def reject(self, meta: Meta, reason: str) -> None:
-        bounded_text("reason", reason)
+    def _check_sealed(self, field: str, sealed: Sealed | None) -> None:
+        """Words come sealed under the customer's key; None: an erased customer's, not kept."""
+        if sealed is None:
+            return
+        if not isinstance(sealed, Sealed) or sealed.subject != str(self.customer_id):
+            raise InvalidInputError(field, "must be sealed with the customer's own key")
+
+    def reject(self, meta: Meta, reason: Sealed | None) -> None:
+        self._check_sealed("reason", reason)
         self.require("reject", {S.RECEIVED})
         self._rejected(meta=meta, reason=reason)
 
     @recorded("OrderRejected")
-    def _rejected(self, meta: Meta, reason: str) -> None:
+    def _rejected(self, meta: Meta, reason: Sealed | str | None) -> None:
         self._close(S.REJECTED, meta)
         self.closing_reason = reason
 
@@ -187,14 +195,16 @@ class Order(CareAggregate):
     def _expired(self, meta: Meta) -> None:
         self._close(S.EXPIRED, meta)
 
-    def cancel(self, meta: Meta, reason: str, cancelling_party: str) -> None:
-        bounded_text("reason", reason)
+    def cancel(self, meta: Meta, reason: Sealed | None, cancelling_party: str) -> None:
+        self._check_sealed("reason", reason)
         party = one_of("cancelling_party", cancelling_party, CancellingParty)
         self.require("cancel", BEFORE_PICK_UP)
         self._cancelled(meta=meta, reason=reason, cancelling_party=party)
 
     @recorded("OrderCancelled")
-    def _cancelled(self, meta: Meta, reason: str, cancelling_party: CancellingParty) -> None:
+    def _cancelled(
+        self, meta: Meta, reason: Sealed | str | None, cancelling_party: CancellingParty
+    ) -> None:
         self._close(S.CANCELLED, meta)
         self.closing_reason = reason
         self.cancelling_party = CancellingParty(cancelling_party)

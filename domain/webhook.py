@@ -19,11 +19,11 @@ from uuid import UUID
 
 from domain.base import CareAggregate, Meta, recorded
 from domain.errors import InvalidInputError
-from domain.values import Sealed, bounded_text
+from domain.values import Sealed, bounded_text, coded
 
 URL_MAX = 2000
 EVENT_TYPES_MAX = 100
-REASON_MAX = 2000
+REASON_MAX = 64  # a code
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = (24, 64)  # the Standard Webhooks secret: 24 to 64 random bytes
 
@@ -92,7 +92,9 @@ class WebhookEndpoint(CareAggregate):
         self.secret = secret
 
     def disable(self, meta: Meta, reason: str, failures: int = 0) -> None:
-        bounded_text("reason", reason, REASON_MAX)
+        """An endpoint belongs to no customer: its reason is a code (`maintenance`,
+        `consecutive_failures:http_503`), words refused (docs/privacy.md#free-text)."""
+        coded("reason", reason, REASON_MAX)
         if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
             raise InvalidInputError("failures", "must be a whole number of at least 0")
         self.require("disable", {EndpointStatus.ACTIVE})

@@ -248,6 +248,28 @@ async def open_if_allowed(
     return await open_for(info, await access_of(info, handling), sealed, where)
 
 
+async def open_recorded(
+    info: Info, handling: Handling, value: Sealed | str | None, where: Field
+) -> str | None:
+    """A free-text field of a customer's entity, opened as `open_if_allowed` opens it. Text
+    recorded before the field was sealed is plain: it opens only as the sealed one would,
+    and reads "[erased]" once the customer's key is destroyed. None (nothing recorded) is
+    None for anyone."""
+    if value is None:
+        return None
+    if isinstance(value, Sealed):
+        return await open_if_allowed(info, handling, value, where)
+    found = await access_of(info, handling)
+    if found.basis is None:
+        return SEALED
+    subject = str(handling.customer_id)
+    keys = info.context.services.ledger.vault.keys
+    if await info.context.call(keys.key_for, subject) is None:
+        return ERASED
+    need_to_know(info).note(subject, where.entity, where.entity_id, where.name, found.basis)
+    return value
+
+
 async def open_for(info: Info, found: Access, sealed: Sealed | None, where: Field) -> str | None:
     """The value opened (and noted for the request's record), or "[sealed]"."""
     if found.basis is None:

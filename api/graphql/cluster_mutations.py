@@ -18,7 +18,11 @@ class ClusterInput(CommandInput):
 
 @strawberry.input
 class DismissClusterInput(ClusterInput):
-    reason: str
+    reason: str = strawberry.field(
+        description="A code for why (letters, digits and _ . : / -, no spaces), e.g."
+        " false_positive; words are refused: a cluster is no customer's, nothing would seal"
+        " them"
+    )
 
 
 CLUSTERS = EntityCommands("detection", changed)

@@ -93,8 +93,10 @@ class ResolveComplaintInput(ComplaintInput):
 
 @strawberry.input
 class RecordRootCauseInput(ComplaintInput):
-    cause: str
-    corrective_action: str
+    cause: str = strawberry.field(
+        description="Personal data: in words, sealed under the customer's key (erased with them)"
+    )
+    corrective_action: str = strawberry.field(description="Personal data, as `cause`")
     incident_id: strawberry.ID | None = None
 
 

@@ -11,7 +11,13 @@ import strawberry
 from strawberry import relay
 
 import api.graphql.enums  # noqa: F401  (gives the domain enums below their GraphQL names)
-from api.graphql.access import Field, PersonalDataAccess, access_of, open_if_allowed
+from api.graphql.access import (
+    Field,
+    PersonalDataAccess,
+    access_of,
+    open_if_allowed,
+    open_recorded,
+)
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.problems import Problems
@@ -29,6 +35,7 @@ from domain.complaint_types import (
 )
 from domain.meta import Channel
 from domain.sla import ClockName, ClockState, SlaClock
+from domain.values import Sealed
 
 E = TypeVar("E")
 
@@ -64,9 +71,30 @@ class SlaClockView:
 
 @strawberry.type
 class RootCause:
-    cause: str
-    corrective_action: str
     incident_id: str | None
+    _complaint: strawberry.Private[Complaint]
+
+    @strawberry.field(
+        description='Personal data: what caused it, in words, "[sealed]" unless the caller'
+        ' needs to know the complaint\'s personal data (`access` says why), "[erased]" once the'
+        " customer was erased"
+    )
+    async def cause(self, info: Info) -> str:
+        return await self._opened(info, "cause", self._complaint.root_cause)
+
+    @strawberry.field(description="Personal data, as `cause`: what was done about it")
+    async def corrective_action(self, info: Info) -> str:
+        return await self._opened(info, "corrective_action", self._complaint.corrective_action)
+
+    @strawberry.field(description="Whether `cause` and `correctiveAction` opened, and why")
+    async def access(self, info: Info) -> PersonalDataAccess:
+        return PersonalDataAccess.of(await access_of(info, complaint_handling(self._complaint)))
+
+    async def _opened(self, info: Info, name: str, value: Sealed | str | None) -> str:
+        complaint = self._complaint
+        where = Field("Complaint", complaint.id, name)
+        opened = await open_recorded(info, complaint_handling(complaint), value, where)
+        return opened or ""
 
 
 @strawberry.type(name="Complaint")
@@ -178,11 +206,7 @@ def _maybe(kind: Callable[[str], E], value: str | None) -> E | None:
 def _root_cause(c: Complaint) -> RootCause | None:
     if not c.root_cause_recorded:
         return None
-    return RootCause(
-        cause=c.root_cause or "",
-        corrective_action=c.corrective_action or "",
-        incident_id=_str(c.root_cause_incident_id),
-    )
+    return RootCause(incident_id=_str(c.root_cause_incident_id), _complaint=c)
 
 
 COMPLAINT = Entity("complaint", Complaint, ComplaintView, owner=lambda c: c.customer_id)

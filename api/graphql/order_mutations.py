@@ -56,7 +56,10 @@ class ViaInput(OrderInput):
 
 @strawberry.input
 class RejectOrderInput(OrderInput):
-    reason: str
+    reason: str = strawberry.field(
+        description="Personal data: why, in words, sealed under the customer's key (erased with"
+        " them)"
+    )
 
 
 @strawberry.input
@@ -78,7 +81,10 @@ class FailDeliveryInput(OrderInput):
 
 @strawberry.input
 class CancelOrderInput(OrderInput):
-    reason: str
+    reason: str = strawberry.field(
+        description="Personal data: why, in words, sealed under the customer's key (erased with"
+        " them)"
+    )
     cancelling_party: CancellingParty
 
 

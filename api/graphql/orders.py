@@ -10,7 +10,13 @@ from typing import Annotated, TypeVar
 import strawberry
 from strawberry import relay
 
-from api.graphql.access import Field, PersonalDataAccess, access_of, open_if_allowed
+from api.graphql.access import (
+    Field,
+    PersonalDataAccess,
+    access_of,
+    open_if_allowed,
+    open_recorded,
+)
 from api.graphql.context import Info
 from api.graphql.entity import Changed, Entity, Loaded
 from api.graphql.enums import (
@@ -63,7 +69,6 @@ class OrderView(Loaded, relay.Node):
     courier: str | None
     courier_provider: str | None
     failure_reason: FailureReason | None
-    closing_reason: str | None
     cancelling_party: CancellingParty | None
     delay_risk: DelayRisk
     expected_late_min: int | None
@@ -90,6 +95,16 @@ class OrderView(Loaded, relay.Node):
             info, order_handling(self._order), self._order.address, where
         )
         return opened
+
+    @strawberry.field(
+        description='Personal data: why it was rejected or cancelled, in words; "[sealed]"'
+        ' unless the caller needs to know the order\'s personal data (as `address`), "[erased]"'
+        " once the customer was erased; null until it is rejected or cancelled"
+    )
+    async def closing_reason(self, info: Info) -> str | None:
+        where = Field("Order", self._order.id, "closing_reason")
+        handling = order_handling(self._order)
+        return await open_recorded(info, handling, self._order.closing_reason, where)
 
     @strawberry.field(description="Whether `address` opened for the caller, and why")
     async def address_access(self, info: Info) -> PersonalDataAccess:
@@ -125,7 +140,6 @@ class OrderView(Loaded, relay.Node):
             courier=order.courier,
             courier_provider=order.courier_provider,
             failure_reason=_maybe(FailureReason, order.failure_reason),
-            closing_reason=order.closing_reason,
             cancelling_party=_maybe(CancellingParty, order.cancelling_party),
             delay_risk=DelayRisk(order.delay_risk),
             expected_late_min=order.expected_late_min,

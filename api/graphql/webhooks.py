@@ -160,7 +160,10 @@ class RotateWebhookSecretInput(WebhookEndpointInput):
 
 @strawberry.input
 class DisableWebhookEndpointInput(WebhookEndpointInput):
-    reason: str
+    reason: str = strawberry.field(
+        description="A code for why (letters, digits and _ . : / -, no spaces), e.g."
+        " maintenance; words are refused: an endpoint is no customer's, nothing would seal them"
+    )
 
 
 ENDPOINTS = EntityCommands("endpoint", changed)

@@ -129,6 +129,10 @@ def test_bad_input_is_a_typed_problem_and_others_are_refused(
     assert gql("{ webhookEndpoints { endpointId } }", **ADMIN)["data"]["webhookEndpoints"] == []
     # disabling twice: the second is refused by the endpoint's state
     endpoint_id = register(gql, receiver)["endpoint"]["endpointId"]
+    # a reason in words is refused (an endpoint is no customer's: nothing would seal them)
+    words = {"endpointId": endpoint_id, "reason": "Li Wei at the merchant asked to pause"}
+    refused = gql(DISABLE, {"input": words}, **ADMIN)["data"]["disableWebhookEndpoint"]
+    assert refused["code"] == "VALIDATION_FAILED", refused
     disable = {"endpointId": endpoint_id, "reason": "maintenance"}
     done = gql(DISABLE, {"input": disable}, **ADMIN)["data"]["disableWebhookEndpoint"]
     assert done["endpoint"] == {"status": "DISABLED", "disabledReason": "maintenance"}

@@ -15,6 +15,7 @@ from domain.complaint_history import HistoryStep
 from domain.complaint_types import ComplaintStatus
 from domain.errors import InvalidInputError
 from domain.meta import Reason
+from domain.values import Sealed
 from policies.cluster_detector import ClusterDetector
 from policies.sla_sweeper import SlaSweeper
 from projections.engine.store import ViewStore
@@ -93,6 +94,12 @@ def test_a_finished_complaint_imported_weeks_late_records_no_breach(
     opened = {app.vault.open(e.meta.reason.sealed) for e in events}
     assert opened == {"from the old helpdesk"}
     assert max(e.meta.occurred_at for e in events) == after(120)
+    # and its root cause is sealed under the customer's key too
+    sealed = [loaded.root_cause, loaded.corrective_action]
+    assert [app.vault.open(v) for v in sealed if isinstance(v, Sealed)] == [
+        "rain",
+        "more couriers",
+    ]
     # and the live sweeper, sweeping at today's wall time, finds nothing to judge
     assert SlaSweeper(app, views).sweep(T0) == 0
     assert names(app, complaint, "SlaBreached") == []

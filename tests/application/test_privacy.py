@@ -33,8 +33,13 @@ from tests.support import CUSTOMER, meta
 COMPLAINT_TEXT = "My neighbour Zhang San at 12 Ritan Road got sick too"
 COMMENT = "Ask for Mei at the back door"
 REASON_TEXT = "Caller Wang Fang, the customer's sister, rang for her"
+ROOT_CAUSE = "Chef Zhou let Li Wei's allergy note fall off the ticket"
+CORRECTIVE = "Call Li Wei on her mobile before every peanut dish"
+REJECTION = "Li Wei's building at 88 Jianguo Road is outside our area"
+CANCELLATION = "Li Wei rang from hospital: she cannot take it"
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SECRETS = [PHONE, ADDRESS, COMPLAINT_TEXT, COMMENT, REASON_TEXT, "li.wei@example.com"]
+SECRETS += [ROOT_CAUSE, CORRECTIVE, REJECTION, CANCELLATION]
 
 
 def record_personal_data(app: CareLedger) -> dict[str, UUID]:
@@ -50,6 +55,11 @@ def record_personal_data(app: CareLedger) -> dict[str, UUID]:
     app.reply_to_customer(meta(), complaint_id, f"We will call {PHONE}")
     why = Reason("called_on_behalf", REASON_TEXT)
     app.classify_complaint(meta(reason=why), complaint_id, "logistics", "late", "general")
+    app.record_root_cause(meta(), complaint_id, ROOT_CAUSE, CORRECTIVE)
+    rejected, cancelled = order(app, customer_id), order(app, customer_id)
+    app.reject_order(meta(), rejected, REJECTION)
+    app.confirm_order(meta(), cancelled)
+    app.cancel_order(meta(actor=CUSTOMER), cancelled, CANCELLATION, "customer")
     survey_id = app.send_survey(meta(), customer_id, "order", order_id, "sms").aggregate_id
     app.respond_to_survey(meta(actor=CUSTOMER), survey_id, Scores(2, 3, 4, 5, 1), COMMENT)
     return {
@@ -57,6 +67,8 @@ def record_personal_data(app: CareLedger) -> dict[str, UUID]:
         "order": order_id,
         "complaint": complaint_id,
         "survey": survey_id,
+        "rejected": rejected,
+        "cancelled": cancelled,
     }
 
 
@@ -69,6 +81,20 @@ def classification_reason(app: CareLedger, complaint_id: UUID) -> Sealed:
     assert reason is not None and (reason.code, reason.text) == ("called_on_behalf", "")
     assert reason.sealed is not None
     return reason.sealed
+
+
+def free_text(app: CareLedger, ids: dict[str, UUID]) -> list[str]:
+    """The root cause, the corrective action and the two orders' closing reasons, opened."""
+    complaint = app.load(Complaint, ids["complaint"])
+    rejected, cancelled = app.load(Order, ids["rejected"]), app.load(Order, ids["cancelled"])
+    values = [
+        complaint.root_cause,
+        complaint.corrective_action,
+        rejected.closing_reason,
+        cancelled.closing_reason,
+    ]
+    assert all(isinstance(v, Sealed) for v in values), values
+    return [app.vault.open(cast(Sealed, v)) for v in values]
 
 
 def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None) -> bytes:
@@ -105,6 +131,7 @@ def test_personal_data_appears_nowhere_in_plaintext(
     assert app.contact_of(ids["customer"]) == CONTACT
     assert app.vault.open(app.load(Order, ids["order"]).address) == ADDRESS
     assert app.vault.open(classification_reason(app, ids["complaint"])) == REASON_TEXT
+    assert free_text(app, ids) == [ROOT_CAUSE, CORRECTIVE, REJECTION, CANCELLATION]
 
 
 def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_rest(app: CareLedger) -> None:
@@ -122,6 +149,7 @@ def test_erasure_makes_personal_data_read_as_erased_and_keeps_the_rest(app: Care
     assert app.vault.open(complaint.content) == ERASED
     assert survey.comment is not None and app.vault.open(survey.comment) == ERASED
     assert app.vault.open(classification_reason(app, ids["complaint"])) == ERASED
+    assert free_text(app, ids) == [ERASED] * 4
     # and states, amounts, scores and counts are intact
     assert (order_after.status, order_after.amount, order_after.version) == (
         order_before.status,

@@ -98,10 +98,10 @@ def test_a_dismissed_cluster_takes_no_more_and_is_not_proposed_again(
     detector.detect(T0 + hours(7))
     (found,) = detections(app)
     # when the commander dismisses it
-    app.dismiss_cluster(meta(hours(7), COMMANDER), found.originator_id, "one family, home cooking")
+    app.dismiss_cluster(meta(hours(7), COMMANDER), found.originator_id, "one_household")
     dismissed = detection(app, found.originator_id)
     assert (dismissed.status, dismissed.decided_by) == (ClusterStatus.DISMISSED, "sup-zhou")
-    assert dismissed.dismissal_reason == "one family, home cooking"
+    assert dismissed.dismissal_reason == "one_household"
     # then a fourth complaint within its window neither grows it nor proposes it again
     k.ill(NOON + minutes(40))
     assert detector.detect(T0 + hours(8)) == 0

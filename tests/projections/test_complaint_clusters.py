@@ -28,7 +28,7 @@ def clustered_day(app: CareLedger, views: ViewStore) -> None:
     detector.runner.catch_up()
     kitchen, noodles = cluster_detections(views).rows
     app.accept_cluster(meta(hours(7), COMMANDER), kitchen.detection_id)
-    app.dismiss_cluster(meta(hours(7), COMMANDER), noodles.detection_id, "a prank")
+    app.dismiss_cluster(meta(hours(7), COMMANDER), noodles.detection_id, "prank")
     k.ill(NOON + minutes(45))
     k.ill(NOON + minutes(45), restaurant="Noodle House")
     for n in range(6):

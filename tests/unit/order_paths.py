@@ -19,6 +19,11 @@ LATE = minutes(180)  # well past the promise
 RAMEN = OrderItem("ramen", 2, Decimal("9.50"))
 
 
+def words(token: str = "v1.words", subject: UUID = CUSTOMER_ID) -> Sealed:
+    """A reason in words as the application hands it over: sealed under the customer's key."""
+    return Sealed(subject=str(subject), token=token)
+
+
 def received_order(**changes: Any) -> Order:
     fields: dict[str, Any] = {
         "id": uuid4(),
@@ -75,7 +80,7 @@ def mark_returned(order: Order) -> None:
 
 
 def reject(order: Order) -> None:
-    order.reject(meta(minutes(1)), "kitchen_closed")
+    order.reject(meta(minutes(1)), words("kitchen_closed"))
 
 
 def expire(order: Order) -> None:
@@ -83,7 +88,7 @@ def expire(order: Order) -> None:
 
 
 def cancel(order: Order) -> None:
-    order.cancel(meta(minutes(2)), "customer_called", "customer")
+    order.cancel(meta(minutes(2)), words("customer_called"), "customer")
 
 
 TO_PICKED_UP: list[Step] = [confirm, prepare, pack, assign_courier, pick_up]

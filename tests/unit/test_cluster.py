@@ -126,9 +126,9 @@ def test_accepted_cluster_still_grows_dismissed_does_not() -> None:
     assert (accepted.status, accepted.incident_id) == (ClusterStatus.ACCEPTED, incident)
     assert accepted.decided_by == "agent-7"
     accepted.grow(meta(minutes(50)), [uuid4()], [], T0 + minutes(50))
-    dismissed.dismiss(meta(minutes(45)), "one family, one shared dish at home")
+    dismissed.dismiss(meta(minutes(45)), "one_household")
     assert dismissed.status is ClusterStatus.DISMISSED
-    assert dismissed.dismissal_reason == "one family, one shared dish at home"
+    assert dismissed.dismissal_reason == "one_household"
     with pytest.raises(TransitionRefusedError):
         dismissed.grow(meta(minutes(50)), [uuid4()], [], T0 + minutes(50))
 
@@ -142,6 +142,15 @@ def test_a_decision_is_taken_once() -> None:
         d.dismiss(meta(minutes(46)), "again")
     with pytest.raises(InvalidInputError):
         detected().dismiss(meta(minutes(45)), "")
+
+
+def test_a_dismissal_reason_is_a_code_never_words() -> None:
+    # a cluster is no customer's: words about it could be sealed under no key
+    proposed = detected()
+    with pytest.raises(InvalidInputError) as refused:
+        proposed.dismiss(meta(minutes(45)), "one family, Zhang San's, cooked at home")
+    assert refused.value.field == "reason" and "code" in refused.value.message
+    assert proposed.status is ClusterStatus.PROPOSED and proposed.dismissal_reason is None
     with pytest.raises(InvalidInputError):
         detected().accept(meta(minutes(45)), "not-an-id")  # type: ignore[arg-type]
 

@@ -93,7 +93,7 @@ COMMANDS: dict[str, tuple[str, frozenset[ComplaintStatus], Command]] = {
     "record_root_cause": (
         "record a root cause",
         CLASSIFIED_OPEN_STATES,
-        lambda c, m: c.record_root_cause(m, "oven fault", "repair", None),
+        lambda c, m: c.record_root_cause(m, sealed("oven fault"), sealed("repair"), None),
     ),
     "escalate": ("escalate", OPEN_STATES, lambda c, m: c.escalate(m)),
     "link": ("link", OPEN_STATES, lambda c, m: c.link(m, incident_id=OTHER_ID)),

@@ -105,7 +105,7 @@ class ComplaintMachine(RuleBasedStateMachine):
 
         def close_with_root_cause(m: Meta) -> None:
             if not c.root_cause_recorded:
-                c.record_root_cause(m, "cause", "action", None)
+                c.record_root_cause(m, sealed("cause"), sealed("action"), None)
             c.close(m, "agent")
 
         def dispute(m: Meta) -> None:
@@ -186,7 +186,7 @@ class ComplaintMachine(RuleBasedStateMachine):
     def record_root_cause(self, incident: bool) -> None:
         self.attempt(
             lambda m: self.complaint.record_root_cause(
-                m, "cause", "action", OTHER_ID if incident else None
+                m, sealed("cause"), sealed("action"), OTHER_ID if incident else None
             )
         )
 

@@ -106,8 +106,13 @@ INVALID: list[tuple[ComplaintStatus, str, Command]] = [
         lambda c, m: c.issue_compensation(m, "5", "platform", Decimal("NaN")),
     ),
     (S.SOLUTION_PROPOSED, "outcome", lambda c, m: c.resolve(m, "maybe")),
-    (S.ASSIGNED, "cause", lambda c, m: c.record_root_cause(m, "", "fix", None)),
-    (S.ASSIGNED, "corrective_action", lambda c, m: c.record_root_cause(m, "oven", " ", None)),
+    # the cause and the corrective action are words: sealed under the customer's key, or refused
+    (S.ASSIGNED, "cause", lambda c, m: c.record_root_cause(m, STRANGER, sealed("fix"), None)),
+    (
+        S.ASSIGNED,
+        "corrective_action",
+        lambda c, m: c.record_root_cause(m, sealed("oven"), "fix", None),  # type: ignore[arg-type]
+    ),
     (S.ASSIGNED, "incident_id", lambda c, m: c.link(m)),
     (S.ASSIGNED, "incident_id", lambda c, m: c.link(m, incident_id=OTHER_ID, order_id=ORDER_ID)),
     (S.ASSIGNED, "into", lambda c, m: c.merge_into(m, COMPLAINT_ID)),
@@ -378,13 +383,13 @@ def test_a_serious_complaint_closes_only_after_its_root_cause(severity: str) -> 
     assert refused.value.severity == severity
     assert complaint.status == S.RESOLVED
     # when the root cause is recorded, then it closes
-    complaint.record_root_cause(later(), "fridge broke", "replace fridge", OTHER_ID)
+    complaint.record_root_cause(later(), sealed("fridge broke"), sealed("replace"), OTHER_ID)
     assert last_events(complaint, 1) == [
         (
             "RootCauseRecorded",
             {
-                "cause": "fridge broke",
-                "corrective_action": "replace fridge",
+                "cause": sealed("fridge broke"),
+                "corrective_action": sealed("replace"),
                 "incident_id": OTHER_ID,
             },
         )

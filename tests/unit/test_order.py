@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from eventsourcing.utils import get_topic
@@ -25,6 +26,7 @@ from tests.unit.order_paths import (
     event_names,
     order_in,
     received_order,
+    words,
 )
 from tests.unit.replay import assert_replays_equal
 
@@ -58,7 +60,7 @@ COMMANDS: dict[str, Command] = {
     "reject": Command(
         "reject",
         "OrderRejected",
-        lambda o, m: o.reject(m, "busy"),
+        lambda o, m: o.reject(m, words("busy")),
         frozenset({S.RECEIVED}),
         S.REJECTED,
     ),
@@ -119,7 +121,7 @@ COMMANDS: dict[str, Command] = {
     "cancel": Command(
         "cancel",
         "OrderCancelled",
-        lambda o, m: o.cancel(m, "too_slow", "customer"),
+        lambda o, m: o.cancel(m, words("too_slow"), "customer"),
         BEFORE_PICK_UP,
         S.CANCELLED,
     ),
@@ -379,15 +381,20 @@ def test_a_failed_delivery_can_go_back_to_the_merchant() -> None:
 
 def test_a_cancelled_order_keeps_who_cancelled_and_why() -> None:
     order = order_in(S.PACKED)
-    order.cancel(meta(minutes(8)), "restaurant_too_busy", "merchant")
+    order.cancel(meta(minutes(8)), words("restaurant_too_busy"), "merchant")
     assert order.status == S.CANCELLED
-    assert (order.closing_reason, order.cancelling_party) == ("restaurant_too_busy", "merchant")
+    assert (order.closing_reason, order.cancelling_party) == (
+        words("restaurant_too_busy"),
+        "merchant",
+    )
     assert order.closed_at == T0 + minutes(8)
     assert_replays_equal(order)
 
 
-@pytest.mark.parametrize(("status", "reason"), [(S.REJECTED, "kitchen_closed"), (S.EXPIRED, None)])
-def test_an_order_never_accepted_starts_no_promise_clock(status: S, reason: str | None) -> None:
+@pytest.mark.parametrize(
+    ("status", "reason"), [(S.REJECTED, words("kitchen_closed")), (S.EXPIRED, None)]
+)
+def test_an_order_never_accepted_starts_no_promise_clock(status: S, reason: Sealed | None) -> None:
     order = order_in(status)
     assert order.closing_reason == reason
     assert order.promise_due_at is None
@@ -423,14 +430,15 @@ def test_each_confirmation_sent_is_kept() -> None:
     ("status", "command", "field"),
     [
         (S.CONFIRMED, lambda o, m: o.send_confirmation(m, "fax"), "via"),
-        (S.RECEIVED, lambda o, m: o.reject(m, ""), "reason"),
+        (S.RECEIVED, lambda o, m: o.reject(m, "plain words"), "reason"),
+        (S.RECEIVED, lambda o, m: o.reject(m, words(subject=uuid4())), "reason"),
         (S.CONFIRMED, lambda o, m: o.assign_department(m, "bakery", "chef-1"), "department"),
         (S.CONFIRMED, lambda o, m: o.assign_department(m, "kitchen", " "), "assignee"),
         (S.PACKED, lambda o, m: o.assign_courier(m, "", "fleetco"), "courier"),
         (S.PACKED, lambda o, m: o.assign_courier(m, "courier-1", "p" * 101), "provider"),
         (S.PICKED_UP, lambda o, m: o.fail_delivery(m, "lost"), "reason"),
-        (S.CONFIRMED, lambda o, m: o.cancel(m, "", "customer"), "reason"),
-        (S.CONFIRMED, lambda o, m: o.cancel(m, "too_slow", "alien"), "cancelling_party"),
+        (S.CONFIRMED, lambda o, m: o.cancel(m, words(subject=uuid4()), "customer"), "reason"),
+        (S.CONFIRMED, lambda o, m: o.cancel(m, words(), "alien"), "cancelling_party"),
         (S.CONFIRMED, lambda o, m: o.update_eta(m, datetime(2026, 11, 23, 10)), "eta"),
         (S.CONFIRMED, lambda o, m: o.update_eta(m, m.occurred_at - minutes(1)), "eta"),
         (S.CONFIRMED, lambda o, m: o.detect_delay(m, 0), "expected_late_min"),
@@ -457,4 +465,4 @@ def test_invalid_command_input_is_refused_naming_the_field(
 
 def test_invalid_input_is_reported_before_the_state() -> None:
     with pytest.raises(InvalidInputError):
-        order_in(S.DELIVERED).cancel(meta(LATE), "too_slow", "alien")
+        order_in(S.DELIVERED).cancel(meta(LATE), words(), "alien")

@@ -16,7 +16,7 @@ from domain.order import Order
 from domain.order_types import DelayRisk
 from domain.order_types import OrderStatus as S
 from tests.support import T0, meta, minutes
-from tests.unit.order_paths import order_in, received_order
+from tests.unit.order_paths import order_in, received_order, words
 from tests.unit.replay import assert_replays_equal, state_of
 
 ADVANCE = st.integers(0, 20)  # minutes of business time between two commands
@@ -81,7 +81,7 @@ class OrderMachine(RuleBasedStateMachine):
 
     @rule(advance=ADVANCE, reason=TEXT)
     def reject(self, advance: int, reason: str) -> None:
-        self.attempt(advance, lambda m: self.order.reject(m, reason))
+        self.attempt(advance, lambda m: self.order.reject(m, words(reason)))
 
     @rule(advance=ADVANCE)
     def expire(self, advance: int) -> None:
@@ -125,7 +125,7 @@ class OrderMachine(RuleBasedStateMachine):
 
     @rule(advance=ADVANCE, reason=TEXT, party=st.sampled_from(["customer", "merchant", "alien"]))
     def cancel(self, advance: int, reason: str, party: str) -> None:
-        self.attempt(advance, lambda m: self.order.cancel(m, reason, party))
+        self.attempt(advance, lambda m: self.order.cancel(m, words(reason), party))
 
     @rule(advance=ADVANCE, ahead=st.integers(-10, 90))
     def update_eta(self, advance: int, ahead: int) -> None:

@@ -101,5 +101,7 @@ def test_disable_and_re_enable() -> None:
         hook.re_enable(meta())
     with pytest.raises(InvalidInputError):
         hook.disable(meta(), " ")
+    with pytest.raises(InvalidInputError):  # words: an endpoint is no customer's to seal them
+        hook.disable(meta(), "Li Wei asked us to stop")
     with pytest.raises(InvalidInputError):
         hook.change_event_types(meta(), ["OrderReceived"], KNOWN)
