@@ -1,4 +1,4 @@
-"""Many aggregates' new events read in one round trip, for a process that reads many at once."""
+"""Many aggregates' new events, or many commands' receipts, read in one round trip each."""
 
 from __future__ import annotations
 
@@ -46,5 +46,27 @@ def select_events_after(
                 )
                 for row in curs.fetchall()
             ]
+
+    return bounded(select, current(recorder.deadline_s))
+
+
+def requested_before(recorder: ReceiptRecorder, command_ids: Sequence[str]) -> set[str]:
+    """Those of the command ids that have a receipt: commands that ran already."""
+    if not command_ids:
+        return set()
+    ids = list(dict.fromkeys(command_ids))
+    if not isinstance(recorder, PostgresReceiptRecorder):
+        marks = ", ".join("?" for _ in ids)
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT command_id FROM command_receipts WHERE command_id IN ({marks})", ids)
+            return {str(row[0]) for row in c.fetchall()}
+    statement = SQL("SELECT command_id FROM {}.{} WHERE command_id = ANY(%s)").format(
+        Identifier(recorder.datastore.schema), recorder.receipts_table_name
+    )
+
+    def select() -> set[str]:
+        with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (ids,), prepare=True)
+            return {str(row["command_id"]) for row in curs.fetchall()}
 
     return bounded(select, current(recorder.deadline_s))

@@ -99,11 +99,13 @@ def command(
     registration is about the customer it creates).
 
     A repeat is answered from its receipt before any work, unless the argument named by
-    `precheck_unless` is given: the caller's own copy of the aggregate (see `change`), which
-    a repeat cannot write past. Its events conflict on their version (the copy predates the
-    first run's) or its receipt on the command id, or the copy refuses or ignores the change
-    (it is the first run's own, already changed); each is retried, and the retry finds the
-    receipt and answers from it. That saves the look-up on a path where repeats are rare.
+    `precheck_unless` is given (not None or False): the caller's own copy of the aggregate
+    (see `change`), which a repeat cannot write past, or the caller's word that it looked for
+    the receipt itself (a creation, whose repeat writes the same receipt and aggregate id). A
+    repeat's events then conflict on their version or its receipt on the command id, or the
+    copy refuses or ignores the change (it is the first run's own, already changed); each is
+    retried, and the retry finds the receipt and answers from it. That saves the look-up on a
+    path where repeats are rare.
     """
 
     def decorate(method: Callable[P, Outcome]) -> Callable[P, Outcome]:
@@ -122,7 +124,7 @@ def command(
             try:
                 with within(seconds):
                     # A repeat is answered from its receipt before any work: no load, no writer.
-                    checked = precheck_unless is None or bound.get(precheck_unless) is None
+                    checked = precheck_unless is None or not bound.get(precheck_unless)
                     if checked and (earlier := app.receipts.select_receipt(meta.command_id)):
                         return app._replay(earlier, name)
                     customer = None if about is None else about(meta)

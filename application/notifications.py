@@ -38,7 +38,11 @@ class NoticeRequest:
 class NotificationCommands(CommandHandling):
     vault: Vault
 
-    @command(personal=("personal",), incidental=("claim_lease_s", "created"))
+    @command(
+        personal=("personal",),
+        incidental=("claim_lease_s", "created", "receipt_checked"),
+        precheck_unless="receipt_checked",
+    )
     def request_notification(
         self,
         meta: Meta,
@@ -46,11 +50,15 @@ class NotificationCommands(CommandHandling):
         personal: dict[str, str] | None = None,
         claim_lease_s: float | None = None,
         created: Callable[[Notification], None] | None = None,
+        receipt_checked: bool = False,
     ) -> Outcome:
         """`personal`: parameters about the customer (a reply's text), sealed under their key;
         only a notice to a customer carries any. With `claim_lease_s` the requesting process
         also claims the first attempt, in the same write, to send it at once; `created` is
-        given the new notification (not on a replay), so that it need not load it again."""
+        given the new notification (not on a replay), so that it need not load it again.
+        `receipt_checked`: the caller looked for this command's receipt already (a pass's
+        requests at once), so none is looked for before the write; a repeat is still found by
+        it (the receipt's command id, the notification's id derived from it) and replayed."""
         sealed = None
         if personal:
             if notice.recipient_kind != RecipientKind.CUSTOMER:

@@ -10,7 +10,9 @@ Starts a throwaway PostgreSQL 15 (fsync and synchronous_commit on), an SMTP serv
    time kept per notice;
 3. waits until every notice arrived at the SMTP server (its `Message-ID` names the
    notification), and prints notices/s end to end, request (acknowledged) -> arrived p50/p99,
-   and the ratios: delivered rate / command rate, and delivered rate / the channel's ceiling.
+   the delivery processes' CPU time a notice (from /proc: the figure a loaded machine
+   distorts least), and the ratios: delivered rate / command rate, and delivered rate / the
+   channel's ceiling.
 Target (issue #11): every notice of a 500 commands/s load sent within 1 s p99.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import re
 import socket
 import threading
@@ -70,6 +73,14 @@ class Arrivals:
     def count(self) -> int:
         with self.lock:
             return len(self.at) + self.other
+
+
+def cpu_s(process: Process) -> float:
+    """CPU seconds (user and system, all threads) the child process has used so far."""
+    assert process.process is not None
+    with open(f"/proc/{process.process.pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -192,11 +203,13 @@ def main() -> None:
             customer_id, orders = prepare(app, args.orders)
             ceiling = channel_ceiling(port, arrivals, 2000, 8)
             with ExitStack() as stack:
-                for n in range(args.notifiers):
+                notifiers = [
                     stack.enter_context(
                         Process(f"notices-{n}", careledger_command("notices", "run"), env)
                     )
-                run(app, args, arrivals, customer_id, orders, ceiling)
+                    for n in range(args.notifiers)
+                ]
+                run(app, args, arrivals, customer_id, orders, ceiling, notifiers)
     finally:
         pg.stop()
         smtp.stop()
@@ -209,12 +222,14 @@ def run(
     customer_id: UUID,
     orders: list[UUID],
     ceiling: float,
+    notifiers: list[Process],
 ) -> None:
     def confirm(n: int) -> tuple[str, float]:
         order_id = orders[n % len(orders)]
         outcome = app.send_order_confirmation(meta(), order_id, "email")
         return notification_id(order_id, outcome.version, customer_id), time.time()
 
+    cpu_before = sum(cpu_s(p) for p in notifiers)
     began = time.time()
     acknowledged = paced(args.rate, args.duration, args.senders, confirm)
     load_s = time.time() - began
@@ -231,6 +246,7 @@ def run(
         )
         last = max((arrivals.at[nid] for nid in acknowledged if nid in arrivals.at), default=began)
     delivered = len(waits)
+    cpu = sum(cpu_s(p) for p in notifiers) - cpu_before
     command_rate = len(acknowledged) / load_s
     end_to_end = delivered / (last - began) if delivered else 0.0
     print("| figure | value |\n|---|---|")
@@ -245,6 +261,8 @@ def run(
             f"| acknowledged -> arrived p50 / p99 | {percentile(waits, 50) * 1000:.0f} /"
             f" {percentile(waits, 99) * 1000:.0f} ms |"
         )
+    if delivered:
+        print(f"| delivery processes' CPU a notice | {cpu * 1000 / delivered:.2f} ms |")
     print(f"| SMTP channel alone (8 threads) | {ceiling:.0f} messages/s |")
     print(f"| ratio: notices/s / command rate | {end_to_end / command_rate:.2f} |")
     print(f"| ratio: notices/s / channel alone | {end_to_end / ceiling:.2f} |")

@@ -9,11 +9,12 @@ notices it sent. Each round runs every phase on the same database, in rotating o
 drift hits all of them; each phase adds one change to the one before it:
 - `before`: messages built with the stdlib compat32 `MIMEText` (every address parsed on every
   message), the notification loaded again to record it sent, each order and customer read on
-  its own, the sent command's receipt looked for before the write;
+  its own, each command's receipt looked for before its write;
 - `builder`: the bytes `delivery.channels.mime.email_bytes` writes;
 - `known`: the sent outcome recorded from the process's own copy of the notification, no load;
 - `reads`: a pass's orders and customers read together (`delivery/pass_reads.py`);
-- `now`: and no receipt look-up before the sent command's write (`precheck_unless`).
+- `now`: and the receipts looked for once a pass for its requests, and not at all before the
+  sent command's write (`precheck_unless`: a repeat is found by the write itself).
 Then the two builders alone, timed on the same rendered messages. Figures as ratios to `before`.
 """
 
@@ -35,10 +36,12 @@ from pathlib import Path
 from uuid import UUID
 
 from application.app import CareLedger
+from application.batch_reads import requested_before
 from application.handling import Outcome
 from application.settings import Settings
 from bench.machine import describe
 from bench.notifications import free_port, meta, prepare
+from delivery import notifier as notifier_module
 from delivery.channels import smtp
 from delivery.channels.base import ChannelKind, Message
 from delivery.channels.mime import DEFAULT_SENDER, email_bytes, message_id
@@ -105,6 +108,10 @@ def as_in(phase: Phase, app: CareLedger, notifier: Notifier) -> None:
         return record(m, nid, n, p, known if phase.known else None)
 
     vars(app)["record_notification_sent"] = recorded
+    if phase.precheck:  # each request looks for its own receipt, none for the pass's
+        request = app.request_notification
+        vars(app)["request_notification"] = lambda *a, receipt_checked=False: request(*a)
+        vars(notifier_module)["requested_before"] = lambda recorder, ids: set()
     if not phase.pass_reads:  # the pass reads nothing: each aggregate is loaded on its own
         vars(notifier.reads)["read"] = lambda ids: {}
 
@@ -112,6 +119,8 @@ def as_in(phase: Phase, app: CareLedger, notifier: Notifier) -> None:
 def restore(app: CareLedger, notifier: Notifier) -> None:
     vars(smtp)["email_bytes"] = email_bytes
     vars(app).pop("record_notification_sent", None)
+    vars(app).pop("request_notification", None)
+    vars(notifier_module)["requested_before"] = requested_before
     vars(notifier.reads).pop("read", None)
 
 

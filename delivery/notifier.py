@@ -2,22 +2,19 @@
 
 Each pass (docs/architecture.md#notices):
 1. catches up the `notices` view (its own runner, like the policies');
-2. for each event still *wanted*, requests its notifications: one to the customer (the order's,
-   complaint's or survey's) or one per staff recipient the routes name; command ids derive from
-   the event and the recipient, so a repeat after a crash or in another process is a replay.
-   A notice that quiet hours cannot hold is requested with its first attempt claimed in the
-   same write and sent at once by the worker that requested it (step 3 without the queue);
-3. for each notification due, opens what it needs now (the customer's contact, the staff
-   directory), suppresses it when it must not go (customer erased, no address on the channel,
-   opted out of non-essential notices, quiet hours for non-urgent ones), else claims the next
-   attempt (a lease: the one process that recorded it sends), renders its template version, sends
-   through the channel, and records sent, or failed with the next attempt after an exponential
-   backoff with jitter, or refused for good, or given up after the allowed attempts.
+2. requests the notifications of each event still *wanted* (`planner.py`), with command ids
+   derived from the event and the recipient, so a repeat is a replay. A notice that quiet hours
+   cannot hold is requested with its first attempt claimed and sent at once by its worker;
+3. for each notification due, opens what it needs now (`opening.py`) or suppresses it, else
+   claims the next attempt (a lease), renders its template version, sends through the
+   channel, and records sent, or failed with the next attempt after a backoff with jitter, or
+   refused for good, or given up after the allowed attempts.
+The aggregates a pass acts on are read together (`pass_reads.py`).
 
 At least once: a crash between sending and recording leaves the attempt claimed; when its lease
 ends the next attempt sends again, with the same message id (the notification's), so the
-receiver can recognise the repeat. Deliveries of different notifications run in a small pool of
-threads, each with its own channel connections.
+receiver can recognise the repeat. Deliveries run in a small pool of threads, each with its own
+channel connections.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from application.app import CareLedger
+from application.batch_reads import requested_before
 from application.errors import ServiceUnavailableError
 from application.handling import Outcome
 from delivery.channels.base import (
@@ -40,8 +38,8 @@ from delivery.channels.base import (
 )
 from delivery.delivery_settings import DeliverySettings
 from delivery.opening import Opener
-from delivery.pass_reads import NO_READS, PassReads, Reads, read_as
-from delivery.planner import Planner
+from delivery.pass_reads import NO_READS, PassReads, Reads, customer_in, read_as, to_deliver
+from delivery.planner import Planned, Planner
 from delivery.staff import Directory, Routes
 from delivery.templates import TemplateFailure, Templates
 from domain.customer import Customer
@@ -173,30 +171,37 @@ class Notifier:
         now = self.clock()
         reads = self.reads.read(self.planner.sources_of(wanted))
         reads |= self.reads.read(self.planner.customers_of(reads))
-        issued = sum(self.pool.map(lambda w: self._request(w, now, send_at_once, reads), wanted))
+        plans = list(self.pool.map(lambda w: (w, self._plan(w, reads)), wanted))
+        # one look-up for the pass instead of one a request: those found were requested before
+        asked = requested_before(
+            self.app.receipts, [_request_id(w, item) for w, items in plans for item in items]
+        )
+        todo = [(w, [i for i in items if _request_id(w, i) not in asked]) for w, items in plans]
+        issued = sum(self.pool.map(lambda p: self._request(p[0], p[1], now, send_at_once), todo))
         forget_wanted(self.store, [w.trigger_key for w in wanted])
         return issued
 
-    def _request(
-        self, wanted: Wanted, now: datetime, send_at_once: bool = False, reads: Reads = NO_READS
-    ) -> int:
+    def _plan(self, wanted: Wanted, reads: Reads) -> list[Planned]:
         try:
-            planned = self.planner.plan(wanted, reads)
+            return self.planner.plan(wanted, reads)
         except (DomainError, TemplateFailure) as error:
             log.warning("notifier: no notice for %s: %s", wanted.trigger_key, error)
-            return 0
+            return []
+
+    def _request(
+        self, wanted: Wanted, planned: list[Planned], now: datetime, send_at_once: bool = False
+    ) -> int:
+        """Requests what the pass found not requested yet (`receipt_checked`: a request made
+        meanwhile by another process is found by the write, and answered as a replay)."""
         issued = 0
         for item in planned:
             request = item.request
-            command_id = (
-                f"{ACTOR}:request:{wanted.trigger_key}:{request.recipient_id}:{request.channel}"
-            )
-            meta = _caused_by(system_meta(ACTOR, command_id, now, wanted.trigger), wanted)
+            meta = _request_meta(wanted, item, now)
             claim = send_at_once and not self._held(request.recipient_kind, now)
             lease_s = self.settings.lease_s if claim else None
             made: list[Notification] = []
             outcome = self.app.request_notification(
-                meta, request, item.personal, lease_s, made.append
+                meta, request, item.personal, lease_s, made.append, receipt_checked=True
             )
             if outcome.replayed:
                 continue
@@ -230,7 +235,7 @@ class Notifier:
         due = due_notifications(self.store, self.clock(), self.settings.batch)
         if not due:
             return 0
-        reads = self.reads.read(_read_to_deliver(due))
+        reads = self.reads.read(to_deliver(due))
         return sum(self.pool.map(lambda queued: self._deliver_safely(queued, reads), due))
 
     def _deliver_safely(self, queued: QueuedNotice, reads: Reads) -> int:
@@ -248,7 +253,7 @@ class Notifier:
         if notification.status in FINAL:
             return 0
         now = self.clock()
-        opened = self.opener.open(notification, _customer_in(reads, notification))
+        opened = self.opener.open(notification, customer_in(reads, notification))
         if opened.refused is not None:
             self._suppress(nid, opened.refused, now)
             return 1
@@ -362,20 +367,16 @@ class Notifier:
         return channels
 
 
-def _read_to_deliver(due: list[QueuedNotice]) -> list[UUID]:
-    """The notifications due and the customers they tell."""
-    customers = [UUID(q.recipient_id) for q in due if q.recipient_kind == RecipientKind.CUSTOMER]
-    return [*(q.notification_id for q in due), *customers]
+def _request_id(wanted: Wanted, planned: Planned) -> str:
+    """The request's command id: derived from the event and the recipient, so that a repeat
+    after a crash or in another process is a replay."""
+    request = planned.request
+    return f"{ACTOR}:request:{wanted.trigger_key}:{request.recipient_id}:{request.channel}"
 
 
-def _customer_in(reads: Reads, notification: Notification) -> Customer | None:
-    if notification.recipient_kind is not RecipientKind.CUSTOMER:
-        return None
-    customer = reads.get(UUID(notification.recipient_id))
-    return customer if isinstance(customer, Customer) else None
-
-
-def _caused_by(meta: Meta, wanted: Wanted) -> Meta:
+def _request_meta(wanted: Wanted, planned: Planned, now: datetime) -> Meta:
+    """The request's metadata: caused by the event, in its correlation."""
+    meta = system_meta(ACTOR, _request_id(wanted, planned), now, wanted.trigger)
     correlation = str(wanted.fields.get("_correlation_id") or meta.correlation_id)
     return Meta(
         actor=meta.actor,

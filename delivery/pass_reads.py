@@ -27,6 +27,9 @@ from application.app import CareLedger
 from application.batch_reads import select_events_after
 from application.handling import replay
 from domain.base import CareAggregate
+from domain.customer import Customer
+from domain.notification import Notification, RecipientKind
+from projections.views.notices import QueuedNotice
 
 A = TypeVar("A", bound=CareAggregate)
 MAX_COPIES = 4096
@@ -77,3 +80,18 @@ def read_as(kind: type[A], aggregate_id: UUID, reads: Reads, app: CareLedger) ->
     if isinstance(aggregate, kind):
         return aggregate
     return app.load(kind, aggregate_id, shared=True)
+
+
+def to_deliver(due: Iterable[QueuedNotice]) -> list[UUID]:
+    """What delivering these reads: the notifications and the customers they tell."""
+    due = list(due)
+    customers = [UUID(q.recipient_id) for q in due if q.recipient_kind == RecipientKind.CUSTOMER]
+    return [*(q.notification_id for q in due), *customers]
+
+
+def customer_in(reads: Reads, notification: Notification) -> Customer | None:
+    """The customer the notification tells, as the pass read them (None: a staff alert)."""
+    if notification.recipient_kind is not RecipientKind.CUSTOMER:
+        return None
+    customer = reads.get(UUID(notification.recipient_id))
+    return customer if isinstance(customer, Customer) else None

@@ -34,6 +34,19 @@ def meta(
     )
 
 
+class Clock:
+    """A clock a test moves by hand."""
+
+    def __init__(self, now: datetime = T0 + timedelta(minutes=1)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
 

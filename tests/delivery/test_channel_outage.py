@@ -16,8 +16,7 @@ from projections.engine.store import ViewStore
 from projections.views.notices import notifications_of
 from tests.application.builders import customer, order
 from tests.delivery.smtp_servers import Inbox, free_port, smtp_server
-from tests.delivery.test_notifier import Clock
-from tests.support import meta
+from tests.support import Clock, meta
 
 NOTICES = 5
 

@@ -24,20 +24,9 @@ from projections.views.notices import notifications_of, wanted_notices
 from tests.application.builders import CONTACT, PHONE, customer, order
 from tests.delivery.recording import PermanentDeliveryError, Recorder, TransientDeliveryError
 from tests.policies.clusters import Kitchens
-from tests.support import T0, meta
+from tests.support import T0, Clock, meta
 
 AGENT = Actor(ActorKind.AGENT, "agent-ana", "agent")
-
-
-class Clock:
-    def __init__(self, now: datetime = T0 + timedelta(minutes=1)) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
