@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.copying import copied_state
 from domain.errors import TransitionRefusedError
 from domain.meta import Meta
 from domain.snapshot import TypedSnapshot
@@ -38,6 +39,13 @@ class CareAggregate(Aggregate):
     if TYPE_CHECKING:
         # Declared for the type checker only: the library turns class annotations into fields.
         status: StrEnum
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CareAggregate:
+        """As `copy.deepcopy` would copy it, sharing the immutable values (domain/copying.py)."""
+        twin = object.__new__(type(self))
+        memo[id(self)] = twin
+        twin.__dict__.update(copied_state(self.__dict__, memo))
+        return twin
 
     def require(self, action: str, allowed: Collection[StrEnum]) -> None:
         if self.status not in allowed:
