@@ -32,6 +32,7 @@ from api.view import CareLedgerGraphQL
 from api.wall.route import wall_route
 from application.app import CareLedger
 from application.settings import Settings
+from delivery.staff import Directory
 from projections.engine.read_routing import (
     ReplicaHistory,
     open_history,
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> Starlette:
         views=views,
         tokens=TokenVerifier(settings),
         history=open_history(ledger, views, settings),
+        teams=Directory.load(settings.staff_directory).teams,
     )
     view = CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services)
     graphql = Gate(view, services)

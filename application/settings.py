@@ -67,7 +67,7 @@ CARELEDGER_IM_ROBOTS          `off`: staff IM messages go to the outbox; `on`: t
                               webhooks named in the staff directory (DingTalk, WeCom, Feishu, Slack)
 CARELEDGER_TEMPLATES          a TOML file of notice templates added to the built-in ones (new
                               versions or locales); malformed: the service does not start
-CARELEDGER_STAFF_DIRECTORY    a TOML file of staff, robots and rotas (default: the demo's,
+CARELEDGER_STAFF_DIRECTORY    a TOML file of staff, robots, rotas and teams (default: the demo's,
                               delivery/staff.toml); staff addresses live only there
 CARELEDGER_ALERT_ROUTES       a TOML file of alert routes (default: delivery/routing.toml)
 CARELEDGER_QUIET_HOURS        `22:00-08:00` (platform time, Asia/Shanghai) when non-urgent

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from domain.errors import InvalidInputError
 from domain.notification import CUSTOMER_NOTICES, NoticeChannel, NoticeKind, RecipientKind
+from domain.teams import NO_TEAMS, Team, Teams
 
 BUILT_IN_DIRECTORY = Path(__file__).with_name("staff.toml")
 BUILT_IN_ROUTES = Path(__file__).with_name("routing.toml")
@@ -58,6 +60,7 @@ class Directory:
     people: Mapping[str, Contact]
     robots: Mapping[str, str]
     rotas: Mapping[str, tuple[str, ...]]
+    teams: Teams = NO_TEAMS
 
     @classmethod
     def load(cls, path: Path | None = None) -> Directory:
@@ -78,7 +81,7 @@ class Directory:
             unknown = [m for m in members if m not in people and m not in robots]
             if unknown:
                 raise StaffConfigError(f"rota {rota} names no one known: {', '.join(unknown)}")
-        return cls(people, robots, rotas)
+        return cls(people, robots, rotas, _teams(data.get("teams", {})))
 
     def recipient(self, name: str) -> Recipient | None:
         """A person or a robot by name; None when the directory does not know them."""
@@ -179,6 +182,23 @@ def _audience(directory: Directory, audience: str, ctx: Context) -> Iterable[Rec
     if audience == "owner":
         return person(ctx.owner)
     return directory.rota(audience)  # superiors, duty, commanders, privacy
+
+
+def _teams(entries: Mapping[str, Any]) -> Teams:
+    """`[teams.<name>]` department = "<department>", members = [agents]: each agent in one."""
+    try:
+        return Teams.of(_team(name, entry) for name, entry in entries.items())
+    except (KeyError, TypeError) as error:
+        raise StaffConfigError(f"teams: each needs a department and members ({error!r})") from None
+    except InvalidInputError as error:
+        raise StaffConfigError(str(error)) from None
+
+
+def _team(name: str, entry: Mapping[str, Any]) -> Team:
+    members = entry["members"]
+    if not isinstance(members, list):
+        raise TypeError(f"teams.{name}.members is not a list")
+    return Team.checked(name, str(entry["department"]), members)
 
 
 def _toml(path: Path) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The complaint dashboard filtered by some slices (AND-ed), or broken down by every value of
-one: department, agent, channel, category or region
-(projections/views/complaint_dashboard_slices)."""
+one: department, agent, channel, category, region or team
+(projections/views/complaint_dashboard_slices, complaint_dashboard_teams)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import strawberry
 from api.graphql.dashboard_types import ComplaintDashboardView, enum_key
 from api.graphql.enums import Category, Channel
 from api.graphql.enums import ComplaintDepartment as Department
+from domain.teams import NO_TEAMS, Teams
 from projections.views.complaint_dashboard_slices import checked_filter
 
 
@@ -21,6 +22,7 @@ class ComplaintSliceBy(Enum):
     CHANNEL = "channel"
     CATEGORY = "category"
     REGION = "region"
+    TEAM = "team"
 
 
 ENUMS: dict[str, type[Enum] | None] = {
@@ -29,6 +31,7 @@ ENUMS: dict[str, type[Enum] | None] = {
     "channel": Channel,
     "category": Category,
     "region": None,
+    "team": None,
 }
 
 
@@ -47,6 +50,11 @@ class ComplaintFilter:
         description="The region of the order complained about (`unknown`: an order the view"
         " never saw); complaints about no order are in no region",
     )
+    team: str | None = strawberry.field(
+        default=None,
+        description="A team of the staff directory: the complaints its agents are responsible"
+        " for now",
+    )
 
     def only(self) -> dict[str, str]:
         chosen = {
@@ -62,12 +70,27 @@ class ComplaintSlice:
     by: ComplaintSliceBy
     label: str = strawberry.field(description="As the read model keeps it (quality, agent-li)")
     key: str = strawberry.field(
-        description="The schema's enum value (QUALITY); the label itself for an agent or a region"
+        description="The schema's enum value (QUALITY); the label itself for an agent, a region"
+        " or a team"
     )
     dashboard: ComplaintDashboardView
+    department: Department | None = strawberry.field(
+        default=None, description="For a team: the department it belongs to"
+    )
 
     @classmethod
     def of(
-        cls, by: ComplaintSliceBy, label: str, dashboard: ComplaintDashboardView
+        cls,
+        by: ComplaintSliceBy,
+        label: str,
+        dashboard: ComplaintDashboardView,
+        teams: Teams = NO_TEAMS,
     ) -> ComplaintSlice:
-        return cls(by=by, label=label, key=enum_key(ENUMS[by.value], label), dashboard=dashboard)
+        team = teams.teams.get(label) if by is ComplaintSliceBy.TEAM else None
+        return cls(
+            by=by,
+            label=label,
+            key=enum_key(ENUMS[by.value], label),
+            dashboard=dashboard,
+            department=None if team is None else team.department,
+        )

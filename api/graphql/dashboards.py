@@ -78,8 +78,9 @@ async def complaint_dashboard_view(
     start, end = window(start, end)
     views = [ComplaintDashboardProjection.name]
     as_of = None  # now
+    teams = context.services.teams
     report = await read_at(
-        context, views, at_position, complaint_dashboard, start, end, as_of, only
+        context, views, at_position, complaint_dashboard, start, end, as_of, only, teams
     )
     return ComplaintDashboardView.of(report)
 
@@ -106,8 +107,8 @@ class DashboardQueries:
         return await complaint_dashboard_view(info.context, from_, to, at_position, only)
 
     @strawberry.field(
-        description="The complaint dashboard of every department, agent, channel, category or"
-        " region with figures in the window, by label; staff and analysts"
+        description="The complaint dashboard of every department, agent, channel, category,"
+        " region or team with figures in the window, by label; staff and analysts"
     )
     async def complaint_breakdown(
         self,
@@ -125,11 +126,21 @@ class DashboardQueries:
         start, end = window(from_, to)
         only = None if filter is None else filter.only()
         views = [ComplaintDashboardProjection.name]
+        teams = info.context.services.teams
         found = await read_at(
-            info.context, views, at_position, complaint_breakdown, start, end, by.value, None, only
+            info.context,
+            views,
+            at_position,
+            complaint_breakdown,
+            start,
+            end,
+            by.value,
+            None,
+            only,
+            teams,
         )
         return [
-            ComplaintSlice.of(by, label, ComplaintDashboardView.of(board))
+            ComplaintSlice.of(by, label, ComplaintDashboardView.of(board), teams)
             for label, board in found.items()
         ]
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.teams import NO_TEAMS, Teams
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import HOUR, active_prefix, hours_between
 from projections.engine.rollup import spanned, spans
@@ -61,6 +62,7 @@ from projections.views.complaint_dashboard_tally import (
     load_regions,
     load_surveys,
 )
+from projections.views.complaint_dashboard_teams import TEAM, by_team, team_agents, without_team
 
 NOT_COMPLAINTS = SURVEY_EVENTS | {"OrderReceived"}  # events whose originator is no complaint
 
@@ -218,14 +220,15 @@ def complaint_dashboard(
     end: datetime,
     as_of: datetime | None = None,
     only: Mapping[str, str] | None = None,
+    teams: Teams = NO_TEAMS,
 ) -> ComplaintDashboard:
     """The window [start, end), resolved to whole hours of business time. An unanswered
     complaint's age is taken at the window's end, or at `as_of` (default: now) if earlier.
     `only` = {slice: value}, e.g. {"department": "quality", "channel": "phone"}, gives the
-    figures of the complaints with all of those values."""
+    figures of the complaints with all of those values (a team: of the `teams`)."""
     first, last = hours_of(start, end)
     if only:
-        found = slice_dashboards(store, first, last, None, only, as_of)
+        found = slice_dashboards(store, first, last, None, only, as_of, teams)
         return found.get("") or dashboard_of(first, last, [], {})
     window = spans(first, last)
     with store.transaction() as tx:
@@ -247,11 +250,13 @@ def complaint_breakdown(
     by: str,
     as_of: datetime | None = None,
     only: Mapping[str, str] | None = None,
+    teams: Teams = NO_TEAMS,
 ) -> dict[str, ComplaintDashboard]:
-    """The window's dashboard of every department, agent, channel, category or region (`by`)
-    with figures in it, of the complaints with all the values of `only` if given."""
+    """The window's dashboard of every department, agent, channel, category, region or team
+    of `teams` (`by`) with figures in it, of the complaints with all the values of `only` if
+    given."""
     first, last = hours_of(start, end)
-    return slice_dashboards(store, first, last, by, only or {}, as_of)
+    return slice_dashboards(store, first, last, by, only or {}, as_of, teams)
 
 
 def slice_dashboards(
@@ -261,11 +266,24 @@ def slice_dashboards(
     by: str | None,
     only: Mapping[str, str],
     as_of: datetime | None,
+    teams: Teams = NO_TEAMS,
 ) -> dict[str, ComplaintDashboard]:
+    """The dashboards of the complaints matching `only`, per value of `by` (all under "" when
+    None); a team, as a filter or a breakdown, is read as its agents."""
+    where = without_team(only, teams)
+    group: dict[str, str] | None = None
+    if where is not None and by == TEAM:
+        chosen = team_agents(where, teams)
+        where, group = (None, None) if chosen is None else chosen
+        by = "agent"
+    if where is None:
+        return {}
     with store.transaction() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
         moment = ages_at(last, as_of).timestamp()
-        found = slice_figures(tx, p, (first, last), spans(first, last), by, only, moment)
+        found = slice_figures(tx, p, (first, last), spans(first, last), by, where, moment)
+    if group is not None:
+        found = by_team(found, group)
     values = found.counts.keys() | found.histograms.keys() | found.waiting.keys()
     return {
         v: dashboard_of(

@@ -175,6 +175,7 @@ KINDS: dict[str, type[StrEnum] | None] = {
     "channel": Channel,
     "category": Category,
     "region": None,  # as orders name it: a region no order was received in has nothing
+    "team": None,  # of the staff directory: read as its agents (complaint_dashboard_teams)
 }
 
 
@@ -182,22 +183,25 @@ def checked_filter(where: Mapping[str, str], field: str = "filter") -> dict[str,
     """A filter {slice: value} of at least one slice, each value one the complaints can have
     (an agent: the text an assignment takes), else InvalidInputError naming the field."""
     if not where:
-        raise InvalidInputError(field, f"set at least one of {', '.join(SLICES)}")
+        raise InvalidInputError(field, f"set at least one of {', '.join(KINDS)}")
     checked: dict[str, str] = {}
     for by, value in where.items():
         if by not in KINDS:
-            raise InvalidInputError(field, f"no slice {by!r}: one of {', '.join(SLICES)}")
+            raise InvalidInputError(field, f"no slice {by!r}: one of {', '.join(KINDS)}")
         kind = KINDS[by]
         name = f"{field}.{by}"
         checked[by] = str(one_of(name, value, kind)) if kind else bounded_text(name, value, ID_MAX)
     return checked
 
 
-def matching(where: Mapping[str, str], by: str | None) -> tuple[str, list[str]]:
+Where = Mapping[str, str | tuple[str, ...]]  # slice -> its value, or one of several (a team)
+
+
+def matching(where: Where, by: str | None) -> tuple[str, list[str]]:
     """The condition of the rows of the complaints with every slice value of `where` (all of
-    them: filters are AND-ed), and a value of slice `by` if given."""
-    conditions = [f"{check_slice(s)} = ?" for s in where]
-    params = list(where.values())
+    them: filters are AND-ed; a slice given several values, any of them), and a value of slice
+    `by` if given."""
+    conditions, params = conditions_of(where, "")
     if by is not None:
         conditions.append(f"{check_slice(by)} <> ?")
         params.append(NOT_SET)
@@ -219,7 +223,7 @@ def slice_figures(
     hours: tuple[int, int],
     window: Spans,
     by: str | None,
-    where: Mapping[str, str],
+    where: Where,
     as_of_s: float,
 ) -> SliceFigures:
     """The figures of the window of the complaints matching `where` for every value of slice
@@ -272,7 +276,7 @@ def waiting_by(
     prefix: str,
     hours: tuple[int, int],
     by: str | None,
-    where: Mapping[str, str],
+    where: Where,
     as_of_s: float,
 ) -> dict[str, list[int]]:
     """Per value of `by`, the ages at `as_of_s` of the complaints matching `where` received in
@@ -292,7 +296,7 @@ def waiting_by(
 
 
 def resolved_by(
-    tx: Tx, prefix: str, hours: tuple[int, int], by: str | None, where: Mapping[str, str]
+    tx: Tx, prefix: str, hours: tuple[int, int], by: str | None, where: Where
 ) -> dict[str, int]:
     """Per value of `by`, the distinct complaints matching `where` resolved in the hours."""
     condition, params = facts_matching(where, by, "f.")
@@ -306,9 +310,23 @@ def resolved_by(
     return {v: int(n) for v, n in rows}
 
 
-def facts_matching(where: Mapping[str, str], by: str | None, alias: str) -> tuple[str, list[str]]:
+def facts_matching(where: Where, by: str | None, alias: str) -> tuple[str, list[str]]:
     """`matching` on complaint_facts, where a slice not set is NULL: " AND ..." or ""."""
-    conditions = [f"{alias}{check_slice(s)} = ?" for s in where]
+    conditions, params = conditions_of(where, alias)
     if by is not None:
         conditions.append(f"{alias}{check_slice(by)} IS NOT NULL")
-    return "".join(f" AND {c}" for c in conditions), list(where.values())
+    return "".join(f" AND {c}" for c in conditions), params
+
+
+def conditions_of(where: Where, alias: str) -> tuple[list[str], list[str]]:
+    conditions: list[str] = []
+    params: list[str] = []
+    for by, value in where.items():
+        column = f"{alias}{check_slice(by)}"
+        if isinstance(value, str):
+            conditions.append(f"{column} = ?")
+            params.append(value)
+        else:
+            conditions.append(f"{column} IN ({', '.join('?' for _ in value) or 'NULL'})")
+            params += value
+    return conditions, params

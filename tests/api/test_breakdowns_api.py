@@ -97,3 +97,74 @@ def test_the_dashboard_breaks_down_and_filters_by_the_region_of_the_order(gql: G
     # and a region with no complaints reads an empty dashboard
     none = gql(FILTERED, {**window(), "filter": {"region": "xicheng"}}, role=Role.ANALYST)
     assert none["data"]["complaintDashboard"]["received"] == 0
+
+
+TEAMS = """
+query($from: DateTime!, $to: DateTime!, $at: Int, $filter: ComplaintFilter) {
+  complaintBreakdown(from: $from, to: $to, by: TEAM, atPosition: $at, filter: $filter) {
+    label key department dashboard { received firstResponseTime { count mean } }
+  }
+}"""
+
+
+def test_the_dashboard_breaks_down_and_filters_by_the_directorys_teams(gql: Gql) -> None:
+    # given complaints assigned to agent-ana and agent-lin (both of front-line-north in the
+    # built-in staff directory), agent-li (front-line-south) and a stranger in no team
+    complaints = [file_at(gql, n) for n in range(4)]
+    for n, (complaint, person) in enumerate(
+        zip(complaints, ("agent-ana", "agent-lin", "agent-li", "stranger"), strict=True)
+    ):
+        step(
+            gql,
+            "classifyComplaint",
+            "ClassifyComplaintInput",
+            {
+                "complaintId": complaint,
+                "category": "LOGISTICS",
+                "subcategory": "late",
+                "severity": "GENERAL",
+                "occurredAt": at(5),
+            },
+        )
+        step(
+            gql,
+            "assignResponsibility",
+            "AssignResponsibilityInput",
+            {
+                "complaintId": complaint,
+                "department": "LOGISTICS",
+                "person": person,
+                "occurredAt": at(10 + n),
+            },
+        )
+        position = answer(gql, complaint, 20 * (n + 1) + n)
+    # when an analyst breaks the window down by team
+    found = gql(TEAMS, {**window(), "at": position}, role=Role.ANALYST)
+    # then each team has its agents' complaints (answered after 20 s and 40 s; 60 s) and its
+    # department; the stranger's counts in no team
+    assert found["data"]["complaintBreakdown"] == [
+        {
+            "label": "front-line-north",
+            "key": "front-line-north",
+            "department": "CUSTOMER_SERVICE",
+            "dashboard": {"received": 2, "firstResponseTime": {"count": 2, "mean": 30.0}},
+        },
+        {
+            "label": "front-line-south",
+            "key": "front-line-south",
+            "department": "CUSTOMER_SERVICE",
+            "dashboard": {"received": 1, "firstResponseTime": {"count": 1, "mean": 60.0}},
+        },
+    ]
+    # and the dashboard filtered by a team, alone or with one of its agents, holds theirs
+    for only, received in (
+        ({"team": "front-line-north"}, 2),
+        ({"team": "front-line-north", "agent": "agent-lin"}, 1),
+        ({"team": "front-line-north", "agent": "agent-li"}, 0),
+    ):
+        board = gql(FILTERED, {**window(), "at": position, "filter": only}, role=Role.SUPERVISOR)
+        assert board["data"]["complaintDashboard"]["received"] == received, only
+    # and a team the directory does not define is refused
+    refused = gql(FILTERED, {**window(), "filter": {"team": "night-shift"}}, role=Role.ANALYST)
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["VALIDATION_FAILED"]
+    assert "no team 'night-shift'" in refused["errors"][0]["message"]

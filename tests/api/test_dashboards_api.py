@@ -568,7 +568,7 @@ def test_the_dashboard_breaks_down_by_agent_and_filters_by_department(gql: Gql) 
     }
     # and a filter naming no slice, or a blank agent, is refused and reads nothing
     for bad, message in (
-        ({}, "set at least one of department, agent, channel, category, region"),
+        ({}, "set at least one of department, agent, channel, category, region, team"),
         ({"agent": " "}, "must not be blank"),
     ):
         refused = gql(FILTERED, {**window(), "filter": bad}, role=Role.ANALYST)
