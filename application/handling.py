@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
+from application.command_ids import minted_here
 from application.committer import GroupCommitter
 from application.deadline import DEFAULT_DEADLINE_S, TRANSIENT, current, within
 from application.errors import (
@@ -124,7 +125,9 @@ def command(
             try:
                 with within(seconds):
                     # A repeat is answered from its receipt before any work: no load, no writer.
+                    # An id minted for this very call has none (application/command_ids.py).
                     checked = precheck_unless is None or not bound.get(precheck_unless)
+                    checked = checked and not minted_here(meta.command_id)
                     if checked and (earlier := app.receipts.select_receipt(meta.command_id)):
                         return app._replay(earlier, name)
                     customer = None if about is None else about(meta)

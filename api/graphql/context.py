@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +20,7 @@ from api.auth import Principal
 from api.graphql.problems import ForbiddenError
 from api.permissions import authorize
 from api.services import Services
+from application.command_ids import mint_command_id
 from application.deadline import until
 from application.handling import Outcome
 from domain.errors import InvalidInputError
@@ -86,7 +87,9 @@ class Context:
         return Meta(
             actor=self.caller.actor,
             occurred_at=occurred,
-            command_id=(command.command_id if command and command.command_id else str(uuid4())),
+            command_id=(
+                command.command_id if command and command.command_id else mint_command_id()
+            ),
             correlation_id=self.request.headers.get("x-correlation-id") or self.request_id,
             causation_id=command.causation_id if command else None,
             channel=_channel(channel or header_channel),
