@@ -118,63 +118,82 @@ class PartialDecoder:
         self.names: dict[str, Transcoding] = mapper.transcoder.names  # type: ignore[attr-defined]
         self.exact = mapper.cipher is None and mapper.compressor is None
         self.plans: dict[str, Plan] = {}
+        self.getters: dict[str, Callable[[Any], Any]] = {}
         self.wholes = 0  # events decoded whole after all
 
     def decode(self, note: Notification) -> Any:
-        if not self.exact:
-            return self.decode_whole(note)
-        plan = self.plans.get(note.topic) or self.plans.setdefault(
-            note.topic, Plan(note.topic, self.tree)
-        )
-        whole = Whole(self, note)
-        try:
-            stored: Any = plan.decoder.decode(note.state)
-            if stored.class_version != plan.class_version:
-                return whole.get()  # its upcasters want the whole state
-            values = self._fields(stored, plan.tree, whole, None)
-        except UNREAD:
-            return whole.get()  # read as the json module reads it, or fails as it fails
-        values["originator_id"] = plan.id_of(note)
-        values["originator_version"] = note.originator_version
-        return partial(values)
+        found = self.fields(note)
+        return self.decode_whole(note) if found is None else self.assemble(note, found)
 
     def decode_whole(self, note: Notification) -> Any:
         self.wholes += 1
         return self.mapper.to_domain_event(note)
 
-    def _fields(
-        self, stored: Any, tree: Tree, whole: Whole, path: Callable[[Any], Any] | None
-    ) -> dict[str, Any]:
-        values: dict[str, Any] = {"_whole": whole, "_path": path}
+    def plan(self, topic: str) -> Plan:
+        return self.plans.get(topic) or self.plans.setdefault(topic, Plan(topic, self.tree))
+
+    def fields(self, note: Notification) -> dict[str, Any] | None:
+        """The named fields of the stored event as plain values (a dataclass value read in
+        part as a dict of its fields), or None where only the whole event will do. Plain
+        values pickle, so another process may read them for the one that `assemble`s."""
+        if not self.exact:
+            return None
+        plan = self.plan(note.topic)
+        try:
+            stored: Any = plan.decoder.decode(note.state)
+            if stored.class_version != plan.class_version:
+                return None  # its upcasters want the whole state
+            return self._fields(stored, plan.tree)
+        except UNREAD:
+            return None  # read as the json module reads it, or fails as it fails
+
+    def assemble(self, note: Notification, values: dict[str, Any]) -> Partial:
+        """The event of `note` as the `fields` read from it (taken over, not copied)."""
+        plan = self.plan(note.topic)
+        self._assembled(values, plan.tree, Whole(self, note), None)
+        values["originator_id"] = plan.id_of(note)
+        values["originator_version"] = note.originator_version
+        return partial(values)
+
+    def _fields(self, stored: Any, tree: Tree) -> dict[str, Any]:
+        values: dict[str, Any] = {}
         for field, children in tree.items():
             value = getattr(stored, field)
             if value is msgspec.UNSET:
                 continue  # not in the stored state: the class's default, from the whole event
             if not children:
                 values[field] = self.revive(value) if type(value) in CONTAINERS else value
-            elif (branch := self._branch(value, children, whole, path, field)) is not None:
+            elif (branch := self._branch(value, children)) is not None:
                 values[field] = branch
         return values
 
-    def _branch(
-        self,
-        stored: Any,
-        tree: Tree,
-        whole: Whole,
-        path: Callable[[Any], Any] | None,
-        field: str,
-    ) -> Partial | None:
-        """A dataclass value read in the fields `tree` names; None (the whole event answers)
-        for a value some other transcoding made."""
+    def _branch(self, stored: Any, tree: Tree) -> dict[str, Any] | None:
+        """A dataclass value's fields named in `tree`; None (the whole event answers) for a
+        value some other transcoding made."""
         transcoding = self.names[stored.type_]
         if not isinstance(transcoding, DataclassAsDict):
             return None
-        inner = attrgetter(field) if path is None else _then(path, attrgetter(field))
-        values = self._fields(stored.data, tree, whole, inner)
+        values = self._fields(stored.data, tree)
         for name, enum in transcoding.enums:
             if (value := values.get(name)) is not None:
                 values[name] = enum._value2member_map_.get(value) or enum(value)
-        return partial(values)
+        return values
+
+    def _assembled(
+        self, values: dict[str, Any], tree: Tree, whole: Whole, path: str | None
+    ) -> None:
+        values["_whole"], values["_path"] = whole, None if path is None else self._getter(path)
+        for field, children in tree.items():
+            if children and field in values:
+                inner = field if path is None else f"{path}.{field}"
+                self._assembled(values[field], children, whole, inner)
+                values[field] = partial(values[field])
+
+    def _getter(self, path: str) -> Callable[[Any], Any]:
+        getter = self.getters.get(path)
+        if getter is None:
+            getter = self.getters[path] = attrgetter(path)
+        return getter
 
     def revive(self, value: Any) -> Any:
         """A parsed JSON value as the transcoder's object hook leaves it: every stored
@@ -186,10 +205,6 @@ class PartialDecoder:
             data = self.revive(data) if type(data) in CONTAINERS else data
             return self.names[value["_type_"]].decode(data)
         return {k: self.revive(v) if type(v) in CONTAINERS else v for k, v in value.items()}
-
-
-def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: second(first(value))
 
 
 CONTAINERS = (dict, list)

@@ -11,14 +11,15 @@ import gc
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 from application.app import CareLedger
-from projections.engine import tracking
+from projections.engine import reader_process, tracking
 from projections.engine.partial import PartialDecoder
 from projections.engine.projection import Envelope, Projection
+from projections.engine.reader_process import Page, Source
 from projections.engine.runner import Runner
 from projections.engine.store import ViewStore
 
@@ -92,7 +93,7 @@ def swap(store: ViewStore, projection: Projection, old: int, new: int) -> None:
 
 def prefetched(
     runner: Runner, start: int, stop: int, depth: int = 2
-) -> Iterator[tuple[int, list[Envelope], int]]:
+) -> Generator[Page, None, None]:
     """The pages from `start` to `stop`, read and decoded up to `depth` ahead on a thread of
     its own, so the database's answers to reads and writes overlap instead of queueing."""
     pages: queue.Queue[tuple[int, list[Envelope], int] | BaseException | None] = queue.Queue(depth)
@@ -163,17 +164,24 @@ def rebuild(
     page_size: int = 1000,
     on_progress: Callable[[Progress], None] | None = None,
     partial: bool = True,
+    reader_process: bool | None = None,
 ) -> RebuildReport:
     """Builds `projection` afresh in transactions of about `batch_size` events, read from the
     log `page_size` at a time; decoding only the fields the view reads, if it names them and
-    `partial` allows."""
+    `partial` allows, and then (`reader_process`; by default for a range of at least
+    READER_PROCESS_FROM positions) reading and decoding in a process of their own."""
     old, new = prepare(store, projection)
     decoder = decoder_for(app, projection) if partial else None
     decode = decoder.decode if decoder is not None else None
     runner = Runner(app, store, projection, batch_size=page_size, generation=new, decode=decode)
+    source = None
+    if decoder is not None and reader_process is not False:
+        env = app.settings.eventsourcing_env()
+        source = Source(env, projection.topics(), projection.reads, page_size)
+    feed = Feed(runner, decoder, source, READER_PROCESS_FROM if reader_process is None else 0)
     started = time.perf_counter()
     with collector_paused():
-        done = _catch_up(runner, batch_size, started, on_progress)
+        done = _catch_up(feed, batch_size, started, on_progress)
     swap(store, projection, old, new)
     elapsed = time.perf_counter() - started
     wholes = decoder.wholes if decoder is not None else 0
@@ -186,25 +194,46 @@ def decoder_for(app: CareLedger, projection: Projection) -> PartialDecoder | Non
     return PartialDecoder(app.mapper, projection.reads) if projection.reads else None
 
 
+READER_PROCESS_FROM = 50_000  # positions: below, starting a process costs more than it saves
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Where a rebuild's pages come from: the runner's reader thread, or a reading process
+    (`source`) for ranges of at least `process_from` positions."""
+
+    runner: Runner
+    decoder: PartialDecoder | None
+    source: Source | None
+    process_from: int
+
+    def pages(self, after: int, stop: int, depth: int) -> Generator[Page, None, None]:
+        if self.decoder is None or self.source is None or stop - after < self.process_from:
+            return prefetched(self.runner, after, stop, depth)
+        return reader_process.pages(self.decoder, self.source, after, stop, depth)
+
+
 def _catch_up(
-    runner: Runner,
+    feed: Feed,
     batch_size: int,
     started: float,
     on_progress: Callable[[Progress], None] | None,
 ) -> int:
     """Feeds the runner's own generation up to the log's head, then again until no event came
     meanwhile; returns the events applied."""
+    runner = feed.runner
     log, generation = runner.app.recorder, runner.fixed_generation
     assert generation is not None
     depth = max(2, 2 * batch_size // runner.batch_size)  # the reader keeps going during a write
     done = 0
     while True:
         head = log.max_notification_id() or 0
-        pages = prefetched(runner, runner.position(generation), head, depth)
-        for start, batch, end in grouped(pages, batch_size):
-            result = runner.apply_batch(generation, start, end, batch, head)
-            done += result.events
-            if on_progress is not None:
-                on_progress(Progress(result.position, head, done, time.perf_counter() - started))
+        with closing(feed.pages(runner.position(generation), head, depth)) as pages:
+            for start, batch, end in grouped(pages, batch_size):
+                result = runner.apply_batch(generation, start, end, batch, head)
+                done += result.events
+                if on_progress is not None:
+                    elapsed = time.perf_counter() - started
+                    on_progress(Progress(result.position, head, done, elapsed))
         if runner.position(generation) >= (log.max_notification_id() or 0):
             return done

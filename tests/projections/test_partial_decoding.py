@@ -4,18 +4,26 @@ else comes from the whole event, and the rebuilt view equals the one followed li
 from __future__ import annotations
 
 import json
+import multiprocessing
+import re
+from collections.abc import Sequence
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import InfrastructureFactory, Notification
+from eventsourcing.utils import Environment
 
 from application.app import CareLedger
+from application.errors import ServiceUnavailableError
 from domain.survey import Scores, SurveySubject, survey_id_for
 from projections.engine import tracking
 from projections.engine.partial import Partial, PartialDecoder
+from projections.engine.projection import Envelope
+from projections.engine.reader_process import ReaderFailedError, Source, mapper_of, pages
 from projections.engine.rebuild import rebuild
-from projections.engine.store import ViewStore
+from projections.engine.store import Tx, ViewStore
 from projections.views.complaint_dashboard import ComplaintDashboardProjection, complaint_dashboard
 from tests.application.builders import customer, order
 from tests.projections.batch_invariance import dump
@@ -137,8 +145,9 @@ def test_what_the_fast_path_cannot_read_exactly_is_decoded_whole(app: CareLedger
     assert decoder.wholes == 2
 
 
+@pytest.mark.parametrize("reader_process", [False, True])
 def test_a_rebuild_of_the_dashboard_decodes_only_its_fields_and_equals_the_live_view(
-    app: CareLedger, views: ViewStore, project: Project
+    app: CareLedger, views: ViewStore, project: Project, reader_process: bool
 ) -> None:
     # given the dashboard followed live, one event a batch
     record(app)
@@ -148,9 +157,74 @@ def test_a_rebuild_of_the_dashboard_decodes_only_its_fields_and_equals_the_live_
     assert generation is not None
     live, live_board = dump(views, DASHBOARD, generation), complaint_dashboard(views, *WINDOW)
     # when it is rebuilt, in transactions of a few events
-    report = rebuild(app, views, ComplaintDashboardProjection(), batch_size=4, page_size=3)
+    # (its fields read on a thread, or by a process of its own)
+    report = rebuild(
+        app, views, DASHBOARD, batch_size=4, page_size=3, reader_process=reader_process
+    )
     # then no event was decoded whole, and the new generation, now serving, holds the same rows
     assert (report.old_generation, report.decoded_whole) == (generation, 0)
     assert report.events == len(notes(app, DASHBOARD.topics()))
     assert dump(views, DASHBOARD, report.new_generation) == live
     assert complaint_dashboard(views, *WINDOW) == live_board
+    # and the reading process, if any, is gone
+    assert multiprocessing.active_children() == []
+
+
+def test_the_reading_process_decodes_with_the_applications_transcodings(app: CareLedger) -> None:
+    factory = InfrastructureFactory.construct(
+        Environment(app.name, app.settings.eventsourcing_env())
+    )
+    names = mapper_of(factory).transcoder.names  # type: ignore[attr-defined]
+    assert names.keys() == app.mapper.transcoder.names.keys()  # type: ignore[attr-defined]
+
+
+class FailingDashboard(ComplaintDashboardProjection):
+    """The dashboard, whose database goes away at its second transaction."""
+
+    def __init__(self) -> None:
+        self.transactions = 0
+
+    def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
+        self.transactions += 1
+        if self.transactions == 2:
+            raise ServiceUnavailableError("the view database went away")
+        super().process(tx, prefix, batch)
+
+
+def test_an_aborted_rebuild_ends_its_reading_process_and_the_live_view_serves_on(
+    app: CareLedger, views: ViewStore, project: Project
+) -> None:
+    # given the dashboard followed live
+    record(app)
+    project(ComplaintDashboardProjection())
+    before = complaint_dashboard(views, *WINDOW)
+    # when a rebuild reading in a process of its own fails at its second transaction
+    with pytest.raises(ServiceUnavailableError):
+        rebuild(app, views, FailingDashboard(), batch_size=4, page_size=3, reader_process=True)
+    # then the reading process is gone, and the live generation still serves, unchanged
+    assert multiprocessing.active_children() == []
+    with views.transaction() as tx:
+        assert tracking.active_generation(tx, DASHBOARD.name) == 1
+    assert complaint_dashboard(views, *WINDOW) == before
+    # and the rebuild started again retires the half-built generation and swaps in a whole one
+    report = rebuild(app, views, DASHBOARD, batch_size=4, page_size=3, reader_process=True)
+    assert (report.old_generation, report.new_generation) == (1, 3)
+    assert complaint_dashboard(views, *WINDOW) == before
+
+
+def test_what_fails_in_the_reading_process_is_raised_in_the_rebuild(
+    app: CareLedger, tmp_path: Path
+) -> None:
+    # given a reading process sent to a log without the events table
+    record(app)
+    env = {**app.settings.eventsourcing_env(), "SQLITE_DBNAME": str(tmp_path / "empty.db")}
+    env["POSTGRES_SCHEMA"] = "no_such_schema"
+    source = Source(env, DASHBOARD.topics(), DASHBOARD.reads, 10)
+    decoder = PartialDecoder(app.mapper, DASHBOARD.reads)
+    # when its pages are asked for, then its own error is raised, its traceback the cause
+    with pytest.raises(Exception) as failed:
+        next(pages(decoder, source, 0, app.recorder.max_notification_id() or 0, 2))
+    assert isinstance(failed.value.__cause__, ReaderFailedError)
+    assert "select_notifications" in str(failed.value.__cause__)
+    assert re.search("no such table|does not exist", str(failed.value)), failed.value
+    assert multiprocessing.active_children() == []
