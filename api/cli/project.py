@@ -12,7 +12,7 @@ from application.app import CareLedger
 from application.settings import Settings
 from projections.catalog import projections
 from projections.engine.follower import Followers
-from projections.engine.rebuild import Progress, rebuild
+from projections.engine.rebuild import READER_PROCESS_FROM, Progress, rebuild
 from projections.engine.status import view_status
 from projections.engine.store import open_view_store
 
@@ -34,8 +34,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     again.add_argument(
         "--batch-size", type=int, default=20_000, help="events per transaction (default 20000)"
     )
+    again.add_argument(
+        "--reader-process",
+        action="store_true",
+        help="read and decode in a process of its own (worth it where cores are left over)",
+    )
     again.set_defaults(
-        run=lambda settings, args: rebuild_view(settings, args.name, args.batch_size)
+        run=lambda settings, args: rebuild_view(
+            settings, args.name, args.batch_size, args.reader_process
+        )
     )
 
 
@@ -78,7 +85,9 @@ def show_progress(name: str, progress: Progress) -> None:
     sys.stderr.flush()
 
 
-def rebuild_view(settings: Settings, name: str, batch_size: int) -> int:
+def rebuild_view(
+    settings: Settings, name: str, batch_size: int, reader_process: bool = False
+) -> int:
     (projection,) = projections([name])
     with CareLedger(settings) as app:
         store = open_view_store(settings)
@@ -88,6 +97,7 @@ def rebuild_view(settings: Settings, name: str, batch_size: int) -> int:
             projection,
             batch_size=batch_size,
             on_progress=lambda p: show_progress(name, p),
+            reader_process_from=READER_PROCESS_FROM if reader_process else None,
         )
         store.close()
     sys.stderr.write("\n")

@@ -103,10 +103,28 @@ class Plan:
             tree = {field: children for field, children in tree.items() if field in has}
         self.tree = tree
         self.decoder = msgspec.json.Decoder(struct_of(tree, "Stored"))
+        self.branches = branches_of(tree, None)
+        self.convertors: dict[type[Any], Callable[[Any], Any]] = {}
 
     def id_of(self, note: Notification) -> Any:
-        kind = cast("Hashable", type(note.originator_id))  # as the mapper passes it
-        return find_id_convertor(self.cls, kind)(note.originator_id)
+        kind = type(note.originator_id)
+        convert = self.convertors.get(kind)
+        if convert is None:  # as the mapper finds it
+            convert = self.convertors[kind] = find_id_convertor(self.cls, cast("Hashable", kind))
+        return convert(note.originator_id)
+
+
+# A dataclass value read in part: its field, the path to it from the event, and its own.
+Branch = tuple[str, Callable[[Any], Any], list["Branch"]]
+
+
+def branches_of(tree: Tree, path: str | None) -> list[Branch]:
+    found: list[Branch] = []
+    for field, children in tree.items():
+        if children:
+            inner = field if path is None else f"{path}.{field}"
+            found.append((field, attrgetter(inner), branches_of(children, inner)))
+    return found
 
 
 class PartialDecoder:
@@ -118,7 +136,6 @@ class PartialDecoder:
         self.names: dict[str, Transcoding] = mapper.transcoder.names  # type: ignore[attr-defined]
         self.exact = mapper.cipher is None and mapper.compressor is None
         self.plans: dict[str, Plan] = {}
-        self.getters: dict[str, Callable[[Any], Any]] = {}
         self.wholes = 0  # events decoded whole after all
 
     def decode(self, note: Notification) -> Any:
@@ -150,7 +167,10 @@ class PartialDecoder:
     def assemble(self, note: Notification, values: dict[str, Any]) -> Partial:
         """The event of `note` as the `fields` read from it (taken over, not copied)."""
         plan = self.plan(note.topic)
-        self._assembled(values, plan.tree, Whole(self, note), None)
+        whole = Whole(self, note)
+        values["_whole"], values["_path"] = whole, None
+        if plan.branches:
+            _assembled(values, plan.branches, whole)
         values["originator_id"] = plan.id_of(note)
         values["originator_version"] = note.originator_version
         return partial(values)
@@ -179,22 +199,6 @@ class PartialDecoder:
                 values[name] = enum._value2member_map_.get(value) or enum(value)
         return values
 
-    def _assembled(
-        self, values: dict[str, Any], tree: Tree, whole: Whole, path: str | None
-    ) -> None:
-        values["_whole"], values["_path"] = whole, None if path is None else self._getter(path)
-        for field, children in tree.items():
-            if children and field in values:
-                inner = field if path is None else f"{path}.{field}"
-                self._assembled(values[field], children, whole, inner)
-                values[field] = partial(values[field])
-
-    def _getter(self, path: str) -> Callable[[Any], Any]:
-        getter = self.getters.get(path)
-        if getter is None:
-            getter = self.getters[path] = attrgetter(path)
-        return getter
-
     def revive(self, value: Any) -> Any:
         """A parsed JSON value as the transcoder's object hook leaves it: every stored
         {"_type_": name, "_data_": data} dict, innermost first, decoded by its transcoding."""
@@ -205,6 +209,16 @@ class PartialDecoder:
             data = self.revive(data) if type(data) in CONTAINERS else data
             return self.names[value["_type_"]].decode(data)
         return {k: self.revive(v) if type(v) in CONTAINERS else v for k, v in value.items()}
+
+
+def _assembled(values: dict[str, Any], branches: list[Branch], whole: Whole) -> None:
+    """The dicts of the values read in part, made `Partial`s answering from `whole`."""
+    for field, path, inner in branches:
+        if (fields := values.get(field)) is not None:
+            fields["_whole"], fields["_path"] = whole, path
+            if inner:
+                _assembled(fields, inner, whole)
+            values[field] = partial(fields)
 
 
 CONTAINERS = (dict, list)

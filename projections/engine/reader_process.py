@@ -53,6 +53,9 @@ class Source:
     page_size: int
 
 
+UNKNOWN_SAFETY = SafeUUID.unknown  # what a UUID read from the database says (looked up once)
+
+
 class ReaderFailedError(RuntimeError):
     """The reading process failed; its traceback is the message."""
 
@@ -228,5 +231,5 @@ def _uuid(value: int) -> UUID:
     """UUID(int=value), without the checks of its constructor (it was a UUID when sent)."""
     made = object.__new__(UUID)
     object.__setattr__(made, "int", value)
-    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    object.__setattr__(made, "is_safe", UNKNOWN_SAFETY)
     return made

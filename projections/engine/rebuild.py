@@ -164,21 +164,23 @@ def rebuild(
     page_size: int = 1000,
     on_progress: Callable[[Progress], None] | None = None,
     partial: bool = True,
-    reader_process: bool | None = None,
+    reader_process_from: int | None = None,
 ) -> RebuildReport:
     """Builds `projection` afresh in transactions of about `batch_size` events, read from the
     log `page_size` at a time; decoding only the fields the view reads, if it names them and
-    `partial` allows, and then (`reader_process`; by default for a range of at least
-    READER_PROCESS_FROM positions) reading and decoding in a process of their own."""
+    `partial` allows. A range of at least `reader_process_from` positions (None: none) is then
+    read and decoded by a process of its own: on a machine whose cores PostgreSQL and the
+    service already keep busy that costs more CPU than it takes off this process (see
+    docs/benchmarks.md), so it is asked for, not the default."""
     old, new = prepare(store, projection)
     decoder = decoder_for(app, projection) if partial else None
     decode = decoder.decode if decoder is not None else None
     runner = Runner(app, store, projection, batch_size=page_size, generation=new, decode=decode)
     source = None
-    if decoder is not None and reader_process is not False:
+    if decoder is not None and reader_process_from is not None:
         env = app.settings.eventsourcing_env()
         source = Source(env, projection.topics(), projection.reads, page_size)
-    feed = Feed(runner, decoder, source, READER_PROCESS_FROM if reader_process is None else 0)
+    feed = Feed(runner, decoder, source, reader_process_from or 0)
     started = time.perf_counter()
     with collector_paused():
         done = _catch_up(feed, batch_size, started, on_progress)

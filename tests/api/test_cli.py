@@ -131,3 +131,17 @@ def test_schema_prints_the_sdl_or_writes_it(env: Path, capsys: pytest.CaptureFix
     target = env / "schema.graphql"
     assert cli.main(["schema", "--output", str(target)]) == 0
     assert target.read_text() == sdl()
+
+
+@pytest.mark.parametrize("flags", [[], ["--reader-process"]])
+def test_project_rebuild_swaps_in_a_new_generation(
+    env: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    # given the complaint dashboard built once
+    assert cli.main(["project", "rebuild", "complaint_dashboard"]) == 0
+    capsys.readouterr()
+    # when it is rebuilt again (reading in a process of its own where the log is long enough)
+    code = cli.main(["project", "rebuild", "complaint_dashboard", "--batch-size", "10", *flags])
+    # then the next generation serves
+    assert code == 0
+    assert "complaint_dashboard: generation 3 now serves (was 2)" in capsys.readouterr().out

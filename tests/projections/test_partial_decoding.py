@@ -158,8 +158,9 @@ def test_a_rebuild_of_the_dashboard_decodes_only_its_fields_and_equals_the_live_
     live, live_board = dump(views, DASHBOARD, generation), complaint_dashboard(views, *WINDOW)
     # when it is rebuilt, in transactions of a few events
     # (its fields read on a thread, or by a process of its own)
+    process_from = 0 if reader_process else None
     report = rebuild(
-        app, views, DASHBOARD, batch_size=4, page_size=3, reader_process=reader_process
+        app, views, DASHBOARD, batch_size=4, page_size=3, reader_process_from=process_from
     )
     # then no event was decoded whole, and the new generation, now serving, holds the same rows
     assert (report.old_generation, report.decoded_whole) == (generation, 0)
@@ -200,14 +201,14 @@ def test_an_aborted_rebuild_ends_its_reading_process_and_the_live_view_serves_on
     before = complaint_dashboard(views, *WINDOW)
     # when a rebuild reading in a process of its own fails at its second transaction
     with pytest.raises(ServiceUnavailableError):
-        rebuild(app, views, FailingDashboard(), batch_size=4, page_size=3, reader_process=True)
+        rebuild(app, views, FailingDashboard(), batch_size=4, page_size=3, reader_process_from=0)
     # then the reading process is gone, and the live generation still serves, unchanged
     assert multiprocessing.active_children() == []
     with views.transaction() as tx:
         assert tracking.active_generation(tx, DASHBOARD.name) == 1
     assert complaint_dashboard(views, *WINDOW) == before
     # and the rebuild started again retires the half-built generation and swaps in a whole one
-    report = rebuild(app, views, DASHBOARD, batch_size=4, page_size=3, reader_process=True)
+    report = rebuild(app, views, DASHBOARD, batch_size=4, page_size=3, reader_process_from=0)
     assert (report.old_generation, report.new_generation) == (1, 3)
     assert complaint_dashboard(views, *WINDOW) == before
 
