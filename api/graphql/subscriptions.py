@@ -7,13 +7,14 @@ the same refusal has over HTTP (api/errors.py), and nothing is started for the c
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import strawberry
 
+from api.graphql.complaint_slices import ComplaintFilter
 from api.graphql.complaints import ComplaintView, load_complaint
 from api.graphql.consistency import read_view, views_behind
 from api.graphql.context import Context, Info, parse_id
@@ -86,13 +87,14 @@ async def view_updates(
 
 
 def dashboard_updates(
-    context: Context, start: datetime, end: datetime
+    context: Context, start: datetime, end: datetime, only: Mapping[str, str] | None = None
 ) -> AsyncGenerator[ComplaintDashboardView, None]:
-    """The dashboard now, then again each time its figures changed."""
+    """The dashboard (of the complaints with every value of `only`, if given) now, then again
+    each time its figures changed."""
     return view_updates(
         context,
         ComplaintDashboardProjection,
-        lambda: complaint_dashboard_view(context, start, end),
+        lambda: complaint_dashboard_view(context, start, end, None, only),
     )
 
 
@@ -115,11 +117,22 @@ class LiveSubscriptions:
         " staff and analysts"
     )
     async def complaint_dashboard_updates(
-        self, info: Info, from_: From, to: To
+        self,
+        info: Info,
+        from_: From,
+        to: To,
+        filter: Annotated[
+            ComplaintFilter | None,
+            strawberry.argument(
+                description="Only the complaints with all of these values (one department's"
+                " wall); pushes only when their figures change"
+            ),
+        ] = None,
     ) -> AsyncGenerator[ComplaintDashboardView, None]:
         info.context.authorize("complaintDashboardUpdates")
         start, end = window(from_, to)
-        return dashboard_updates(info.context, start, end)
+        only = None if filter is None else filter.only()
+        return dashboard_updates(info.context, start, end, only)
 
     @strawberry.subscription(
         description="The open incidents, gravest first, then again whenever the incident"

@@ -128,6 +128,55 @@ def test_the_dashboard_subscription_pushes_new_figures(
         }
 
 
+DEPARTMENT_WALL = """subscription($from: DateTime!, $to: DateTime!, $filter: ComplaintFilter) {
+  complaintDashboardUpdates(from: $from, to: $to, filter: $filter) {
+    received byDepartment { label count }
+  }
+}"""
+
+
+def handled_by(gql: Gql, department: str, person: str) -> None:
+    """Files a complaint, classifies it and assigns it to `department`."""
+    complaint, _ = file_complaint(gql)
+    classified = {"category": "LOGISTICS", "subcategory": "late", "severity": "GENERAL"}
+    step(
+        gql,
+        "classifyComplaint",
+        "ClassifyComplaintInput",
+        {"complaintId": complaint, **classified},
+    )
+    step(
+        gql,
+        "assignResponsibility",
+        "AssignResponsibilityInput",
+        {"complaintId": complaint, "department": department, "person": person},
+    )
+
+
+def test_a_department_wall_is_pushed_its_own_figures_only(
+    client: TestClient, token: Token, gql: Gql
+) -> None:
+    with connected(client, token, Role.SUPERVISOR, "supervisor-1") as ws:
+        # given a supervisor's wall for quality, by app, which first shows nothing
+        only = {"department": "QUALITY", "channel": "APP"}
+        subscribe(ws, DEPARTMENT_WALL, {**window(), "filter": only})
+        assert pushed(ws)["complaintDashboardUpdates"] == {"received": 0, "byDepartment": []}
+        # when a complaint goes to logistics, then one to quality
+        handled_by(gql, "LOGISTICS", "li")
+        handled_by(gql, "QUALITY", "wu")
+        # then the wall is pushed quality's complaint alone, never logistics' (on PostgreSQL
+        # a push may come between the writes: each of the dashboard's reads is a statement of
+        # its own, so an unanswered age can be seen before its count)
+        while (board := pushed(ws)["complaintDashboardUpdates"])["received"] == 0:
+            assert board["byDepartment"] == []
+        assert board == {"received": 1, "byDepartment": [{"label": "quality", "count": 1}]}
+        # and a filter with no slice in it is refused before anything starts
+        subscribe(ws, DEPARTMENT_WALL, {**window(), "filter": {}}, "empty")
+        assert refusal(ws, "empty") == [
+            ("VALIDATION_FAILED", "set at least one of department, agent, channel, category")
+        ]
+
+
 INCIDENT = "subscription($id: ID!) { incidentChanges(id: $id) { version status } }"
 
 
