@@ -172,9 +172,8 @@ def test_a_department_wall_is_pushed_its_own_figures_only(
         assert board == {"received": 1, "byDepartment": [{"label": "quality", "count": 1}]}
         # and a filter with no slice in it is refused before anything starts
         subscribe(ws, DEPARTMENT_WALL, {**window(), "filter": {}}, "empty")
-        assert refusal(ws, "empty") == [
-            ("VALIDATION_FAILED", "set at least one of department, agent, channel, category")
-        ]
+        (refused,) = refusal(ws, "empty")
+        assert refused[0] == "VALIDATION_FAILED" and refused[1].startswith("set at least one of")
 
 
 INCIDENT = "subscription($id: ID!) { incidentChanges(id: $id) { version status } }"
