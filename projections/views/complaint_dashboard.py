@@ -12,7 +12,9 @@ the hour they happened. First-response and resolution times are hourly histogram
 complaint_dashboard_tables) counted at the hour of the response or the resolution; a complaint
 still unanswered counts in first-response time at its age so far, in the window it was received
 in (complaint_dashboard_records). Resolutions count twice: as events by outcome, and as the
-distinct complaints resolved, from one row per complaint and hour (`resolutions`).
+distinct complaints resolved, from one row per complaint and hour (`complaint_resolutions`)
+that carries the complaint's slices now and moves with it, so a filtered window reads its own
+rows only.
 
 `counts_daily` and `durations_daily` hold the same figures by UTC day (projections/rollup),
 written from the same batch with every change to an hour also made to its day (a row that

@@ -3,7 +3,8 @@ rows rather than from counts: the complaints still waiting for a first response,
 distinct complaints resolved in a window.
 
 Both read only the rows of the window's hours through an index, so their cost follows the
-complaints of the window, not the history.
+complaints of the window, not the history; the resolution rows keep the complaint's slices
+(indexed each with the hour), so a filtered window reads only the rows of its slices.
 """
 
 from __future__ import annotations
@@ -66,10 +67,16 @@ class OrderRegionRecord(NamedTuple):
 
 
 class ResolutionRecord(NamedTuple):
-    """How often one complaint was resolved in one hour."""
+    """How often one complaint was resolved in one hour, under its slices now ("" where not
+    set, as in the slice tables), so that a filtered window reads only its own rows."""
 
     hour: int
     complaint_id: str
+    department: str
+    agent: str
+    channel: str
+    category: str
+    region: str
     n: int
 
 
@@ -83,7 +90,20 @@ FACTS = Table(
 )
 COUNTS = Table("counts", CountRecord, primary_key=COUNT_KEYS)
 COUNTS_DAILY = Table("counts_daily", DailyCountRecord, primary_key=DAILY_COUNT_KEYS)
-RESOLUTIONS = Table("resolutions", ResolutionRecord, primary_key=("hour", "complaint_id"))
+# complaint_resolutions replaced `resolutions` when its rows took the complaint's slices: a new
+# name, so an older generation, whose rows have none, is rebuilt before it is followed
+RESOLUTIONS = Table(
+    "complaint_resolutions",
+    ResolutionRecord,
+    primary_key=("hour", "complaint_id"),
+    indexes=(
+        Index("complaint", ("complaint_id",)),  # to move its rows when it is reassigned
+        *(
+            Index(f"by_{by}", (by, "hour", "complaint_id"))
+            for by in ("department", "agent", "channel", "category", "region")
+        ),
+    ),
+)
 # new when complaints were counted by region: an older generation, whose facts have no region,
 # is rebuilt before it is followed
 ORDER_REGIONS = Table("order_regions", OrderRegionRecord, primary_key=("order_id",))

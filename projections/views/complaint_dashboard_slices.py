@@ -30,6 +30,7 @@ from domain.values import bounded_text, one_of
 from projections.engine.rollup import Spans, day_of, spanned
 from projections.engine.store import Tx
 from projections.engine.tables import Table
+from projections.views.complaint_dashboard_records import RESOLUTIONS
 from projections.views.complaint_dashboard_tables import Bucket, milliseconds
 
 SLICES = ("department", "agent", "channel", "category", "region")
@@ -298,13 +299,13 @@ def waiting_by(
 def resolved_by(
     tx: Tx, prefix: str, hours: tuple[int, int], by: str | None, where: Where
 ) -> dict[str, int]:
-    """Per value of `by`, the distinct complaints matching `where` resolved in the hours."""
-    condition, params = facts_matching(where, by, "f.")
-    value, grouped = ("''", "") if by is None else (f"f.{by}", f" GROUP BY f.{by}")
+    """Per value of `by`, the distinct complaints matching `where` resolved in the hours: the
+    resolution rows keep the complaint's slices, so a filter reads only its own rows."""
+    condition, params = matching(where, by)
+    value, grouped = ("''", "") if by is None else (by, f" GROUP BY {by}")
     rows: Sequence[Any] = tx.all(
-        f"SELECT {value}, COUNT(DISTINCT r.complaint_id) FROM {prefix}resolutions r"
-        f" JOIN {prefix}complaint_facts f ON f.complaint_id = r.complaint_id"
-        f" WHERE r.hour BETWEEN ? AND ?{condition}{grouped}",
+        f"SELECT {value}, COUNT(DISTINCT complaint_id) FROM {prefix}{RESOLUTIONS.name}"
+        f" WHERE hour BETWEEN ? AND ?{f' AND {condition}' if condition else ''}{grouped}",
         [*hours, *params],
     )
     return {v: int(n) for v, n in rows}

@@ -32,6 +32,7 @@ from projections.views.complaint_dashboard_slices import (
     SLICE_DURATIONS,
     SLICE_DURATIONS_DAILY,
     SURVEY_COMPLAINTS,
+    Labels,
     SliceHistograms,
     SurveyComplaintRecord,
     labels_of,
@@ -137,7 +138,8 @@ class Tally:
         self.slice_counts: Counter[Contribution] = Counter()
         self.durations = Histograms()
         self.slice_durations = SliceHistograms()
-        self.resolutions: Counter[tuple[int, str]] = Counter()
+        self.resolutions: Counter[tuple[int, UUID]] = Counter()
+        self.slices_before: dict[UUID, Labels] = {}  # the slices of the complaints it touched
         self.handlers: dict[str, Callable[[Any, int, Fact | None], None]] = {
             "ComplaintClassified": self.classified,
             "ComplaintReclassified": self.classified,
@@ -177,6 +179,7 @@ class Tally:
         fact = None if complaint_id is None else self.facts.get(complaint_id)
         if fact is not None and complaint_id is not None:
             self.before.setdefault(complaint_id, fact.contributions())
+            self.slices_before.setdefault(complaint_id, labels_of(fact.labels))
         return fact
 
     def count(self, hour: int, fact: Fact | None, dimension: str, label: str, n: int = 1) -> None:
@@ -224,7 +227,7 @@ class Tally:
 
     def resolved(self, event: Any, hour: int, fact: Fact | None) -> None:
         self.count(hour, fact, "outcome", str(event.outcome))
-        self.resolutions[hour, str(event.originator_id)] += 1
+        self.resolutions[hour, event.originator_id] += 1
         if fact is not None:
             elapsed = epoch(event.meta.occurred_at) - fact.received_at
             self.duration(hour, fact, "resolution", milliseconds(elapsed))
@@ -268,7 +271,36 @@ class Tally:
         self.durations.by_day().write(tx, DURATIONS_DAILY, prefix)
         self.slice_durations.write(tx, f"{prefix}{SLICE_DURATIONS.name}")
         self.slice_durations.by_day().write(tx, f"{prefix}{SLICE_DURATIONS_DAILY.name}", "day")
-        add_counts(tx, prefix + RESOLUTIONS.name, RESOLUTIONS.primary_key, self.resolutions)
+        self.write_resolutions(tx, prefix + RESOLUTIONS.name)
+
+    def write_resolutions(self, tx: Tx, table: str) -> None:
+        """Adds the batch's resolutions under their complaints' slices now, and moves the
+        earlier resolutions of a complaint resolved before whose slices changed."""
+        slices = RESOLUTIONS.names[2:-1]
+        rows = [
+            (hour, str(complaint_id), *self.slices_of(complaint_id), n)
+            for (hour, complaint_id), n in self.resolutions.items()
+        ]
+        relabel = ", ".join(f"{c} = excluded.{c}" for c in slices)
+        tx.merge(
+            table,
+            RESOLUTIONS.names,
+            RESOLUTIONS.primary_key,
+            rows,
+            f"n = {table}.n + excluded.n, {relabel}",
+        )
+        moved = [
+            (*now, str(complaint_id))
+            for complaint_id, was in self.slices_before.items()
+            if (now := self.slices_of(complaint_id)) != was
+            and any(c[2] == "outcome" for c in self.facts[complaint_id].counted)
+        ]
+        assignments = ", ".join(f"{c} = ?" for c in slices)
+        tx.executemany(f"UPDATE {table} SET {assignments} WHERE complaint_id = ?", moved)
+
+    def slices_of(self, complaint_id: UUID) -> Labels:
+        fact = self.facts.get(complaint_id)
+        return labels_of({} if fact is None else fact.labels)
 
     def move_contributions(self) -> None:
         """Takes what each complaint of the batch contributed from where it stood before the
