@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import event
 
 from domain import complaint_clocks as clocks
 from domain import complaint_conversation as conversation
@@ -40,7 +43,7 @@ from domain.meta import ID_MAX, Channel
 from domain.sla import ClockName, SlaClock
 from domain.sla_book import STANDARD_CONTEXT, ClockFacts, SlaContext
 from domain.tiers import Tier
-from domain.values import Sealed, bounded_text, money, one_of
+from domain.values import Sealed, Unsealed, bounded_text, money, one_of, unsealed
 
 S = ComplaintStatus
 ROOT_CAUSE_MAX = 2000
@@ -66,6 +69,21 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
 
     class Created(CareAggregate.Created):
         TOPIC = "careledger.Complaint.Created"
+
+    class RootCauseRecorded(ComplaintEvent):
+        """Version 2 holds the words sealed under the customer's key; a version 1 event's plain
+        words read back as Unsealed, personal data all the same."""
+
+        TOPIC = "careledger.RootCauseRecorded"
+        class_version = 2
+        WORDS = ("cause", "corrective_action")
+        cause: Sealed | Unsealed
+        corrective_action: Sealed | Unsealed
+        incident_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            unsealed(state, "cause", "corrective_action")
 
     @recorded("ComplaintReceived")
     def __init__(
@@ -106,9 +124,10 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
         self.customer_satisfied = False
         self.reopen_count = 0
         self.root_cause_recorded = False
-        # sealed under the customer's key; plain text only from events recorded before that
-        self.root_cause: Sealed | str | None = None
-        self.corrective_action: Sealed | str | None = None
+        # sealed under the customer's key; Unsealed (or, from an older snapshot, str) words
+        # only from events recorded before that
+        self.root_cause: Sealed | Unsealed | str | None = None
+        self.corrective_action: Sealed | Unsealed | str | None = None
         self.root_cause_incident_id: UUID | None = None
         self.linked_incident_ids: list[UUID] = []
         self.linked_order_ids: list[UUID] = []
@@ -378,12 +397,12 @@ class Complaint(ComplaintConversation, ComplaintClocks, CareAggregate):
             meta=meta, cause=cause, corrective_action=corrective_action, incident_id=incident_id
         )
 
-    @recorded("RootCauseRecorded")
+    @event(RootCauseRecorded)
     def _root_cause_recorded(
         self,
         meta: Meta,
-        cause: Sealed | str,
-        corrective_action: Sealed | str,
+        cause: Sealed | Unsealed,
+        corrective_action: Sealed | Unsealed,
         incident_id: UUID | None,
     ) -> None:
         self.root_cause_recorded = True

@@ -3,7 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import event
 
 from domain.base import CareAggregate, Meta, recorded
 from domain.errors import CompensationExceedsOrderAmountError, InvalidInputError
@@ -32,7 +35,7 @@ from domain.order_types import (
     later_than,
     whole_number,
 )
-from domain.values import Sealed, bounded_text, money, not_before, one_of
+from domain.values import Sealed, Unsealed, bounded_text, money, not_before, one_of, unsealed
 
 S = OrderStatus
 DELAY_MAX_MIN = 1440
@@ -44,6 +47,33 @@ class Order(CareAggregate):
 
     class Created(CareAggregate.Created):
         TOPIC = "careledger.Order.Created"
+
+    class OrderRejected(CareAggregate.Event):
+        """Version 2 holds the reason's words sealed under the customer's key (None: the
+        customer was erased, nothing kept); a version 1 event's plain words read back as
+        Unsealed, personal data all the same."""
+
+        TOPIC = "careledger.OrderRejected"
+        class_version = 2
+        WORDS = ("reason",)
+        reason: Sealed | Unsealed | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            unsealed(state, "reason")
+
+    class OrderCancelled(CareAggregate.Event):
+        """As `OrderRejected`: the reason's words sealed since version 2."""
+
+        TOPIC = "careledger.OrderCancelled"
+        class_version = 2
+        WORDS = ("reason",)
+        reason: Sealed | Unsealed | None
+        cancelling_party: CancellingParty
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            unsealed(state, "reason")
 
     @recorded("OrderReceived")
     def __init__(
@@ -85,8 +115,9 @@ class Order(CareAggregate):
         self.courier: str | None = None
         self.courier_provider: str | None = None
         self.failure_reason: FailureReason | None = None
-        # sealed under the customer's key; plain text only from events recorded before that
-        self.closing_reason: Sealed | str | None = None
+        # sealed under the customer's key; Unsealed (or, from an older snapshot, str) words
+        # only from events recorded before that
+        self.closing_reason: Sealed | Unsealed | str | None = None
         self.cancelling_party: CancellingParty | None = None
         # the promise
         self.eta: datetime | None = None
@@ -182,8 +213,8 @@ class Order(CareAggregate):
         self.require("reject", {S.RECEIVED})
         self._rejected(meta=meta, reason=reason)
 
-    @recorded("OrderRejected")
-    def _rejected(self, meta: Meta, reason: Sealed | str | None) -> None:
+    @event(OrderRejected)
+    def _rejected(self, meta: Meta, reason: Sealed | Unsealed | None) -> None:
         self._close(S.REJECTED, meta)
         self.closing_reason = reason
 
@@ -201,9 +232,9 @@ class Order(CareAggregate):
         self.require("cancel", BEFORE_PICK_UP)
         self._cancelled(meta=meta, reason=reason, cancelling_party=party)
 
-    @recorded("OrderCancelled")
+    @event(OrderCancelled)
     def _cancelled(
-        self, meta: Meta, reason: Sealed | str | None, cancelling_party: CancellingParty
+        self, meta: Meta, reason: Sealed | Unsealed | None, cancelling_party: CancellingParty
     ) -> None:
         self._close(S.CANCELLED, meta)
         self.closing_reason = reason

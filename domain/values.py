@@ -99,3 +99,20 @@ class Sealed:
     def __post_init__(self) -> None:
         bounded_text("sealed.subject", self.subject, 128)
         bounded_text("sealed.token", self.token, 64_000)
+
+
+@dataclass(frozen=True)
+class Unsealed:
+    """Words an older version recorded in plain text where they are sealed now, as an upcaster
+    reads them back: personal data all the same, shown only where a sealed value there would
+    open, and "[erased]" once their customer was erased. Never recorded anew."""
+
+    text: str
+
+
+def unsealed(state: dict[str, object], *names: str) -> None:
+    """An upcaster's step: the named fields' plain words (a version 1 event's) as Unsealed."""
+    for name in names:
+        value = state.get(name)
+        if isinstance(value, str):
+            state[name] = Unsealed(value)

@@ -42,7 +42,7 @@ from domain.customer_access import NO_GRANTS, Grants
 from domain.order import Order
 from domain.personal_data_reads import Opening
 from domain.survey import Survey, SurveySubject
-from domain.values import Sealed
+from domain.values import Sealed, Unsealed
 from projections.engine.store import ViewStore
 from projections.views.complaint_index import complaint_index
 from projections.views.order_index import order_index
@@ -79,6 +79,7 @@ class NeedToKnow:
         self._customers: dict[UUID, Access] = {}
         self._entities: dict[UUID, Access | None] = {}
         self._kinds: dict[UUID, str] = {}
+        self._owners: dict[UUID, UUID | None] = {}  # the customer whose entity it is
         self._opened: dict[tuple[str, str, str], tuple[set[str], str]] = {}
         self._lock = threading.Lock()
 
@@ -171,9 +172,9 @@ class NeedToKnow:
             return self.survey(aggregate)
         return None
 
-    def entity(self, entity_id: UUID, sealed: Sealed) -> Access:
-        """Access to a value sealed in an event of `entity_id` (under the key its `subject`
-        names): as to that entity if it is a customer's, else as to the customer's record."""
+    def _entity(self, entity_id: UUID) -> Access | None:
+        """Access to the personal data of `entity_id` if it is a customer's entity (None: not
+        one, or no such entity)."""
         if entity_id not in self._entities:
             try:
                 aggregate = self.ledger.load(CareAggregate, entity_id)
@@ -181,8 +182,14 @@ class NeedToKnow:
                 self._entities[entity_id] = None
             else:
                 self._kinds[entity_id] = type(aggregate).__name__
+                self._owners[entity_id] = _owner(aggregate)
                 self._entities[entity_id] = self.aggregate(aggregate)
-        found = self._entities[entity_id]
+        return self._entities[entity_id]
+
+    def entity(self, entity_id: UUID, sealed: Sealed) -> Access:
+        """Access to a value sealed in an event of `entity_id` (under the key its `subject`
+        names): as to that entity if it is a customer's, else as to the customer's record."""
+        found = self._entity(entity_id)
         if found is not None:
             return found
         try:
@@ -190,11 +197,30 @@ class NeedToKnow:
         except ValueError:  # under a key of something else (a webhook endpoint's)
             return Access(reason=SealedReason.ROLE)
 
-    def reveal(self, entity_id: UUID) -> Callable[[Sealed, str], Any]:
-        """Opens a value sealed in the field of an event of `entity_id` if the caller may read
-        it, noting it; else `{sealed: true}`."""
+    def unsealed(self, entity_id: UUID, words: Unsealed, field: str) -> Any:
+        """Words an event of `entity_id` holds in plain text (recorded before they were
+        sealed), read as a sealed value there would be: opened (and noted) for who may read
+        the entity's personal data, "[erased]" once its customer was erased, else `{sealed:
+        true}`. On an entity of no customer's they read as they always did."""
+        found = self._entity(entity_id)
+        owner = self._owners.get(entity_id)
+        if found is None or owner is None:
+            return words.text
+        if found.basis is None:
+            return SEALED_VALUE
+        subject = str(owner)
+        if self.ledger.vault.keys.key_for(subject) is None:
+            return ERASED
+        self.note(subject, self._kinds.get(entity_id, "unknown"), entity_id, field, found.basis)
+        return words.text
 
-        def open_or_seal(sealed: Sealed, field: str) -> Any:
+    def reveal(self, entity_id: UUID) -> Callable[[Sealed | Unsealed, str], Any]:
+        """Opens a value sealed in the field of an event of `entity_id` if the caller may read
+        it, noting it; else `{sealed: true}`. Words recorded unsealed read as `unsealed`."""
+
+        def open_or_seal(sealed: Sealed | Unsealed, field: str) -> Any:
+            if isinstance(sealed, Unsealed):
+                return self.unsealed(entity_id, sealed, field)
             found = self.entity(entity_id, sealed)
             if found.basis is None:
                 return SEALED_VALUE
@@ -205,6 +231,13 @@ class NeedToKnow:
             return plaintext
 
         return open_or_seal
+
+
+def _owner(aggregate: CareAggregate) -> UUID | None:
+    if isinstance(aggregate, Customer):
+        return aggregate.id
+    owner = getattr(aggregate, "customer_id", None)
+    return owner if isinstance(owner, UUID) else None
 
 
 def _handling(aggregate: Complaint | Order) -> Handling:
@@ -249,7 +282,7 @@ async def open_if_allowed(
 
 
 async def open_recorded(
-    info: Info, handling: Handling, value: Sealed | str | None, where: Field
+    info: Info, handling: Handling, value: Sealed | Unsealed | str | None, where: Field
 ) -> str | None:
     """A free-text field of a customer's entity, opened as `open_if_allowed` opens it. Text
     recorded before the field was sealed is plain: it opens only as the sealed one would,
@@ -259,6 +292,7 @@ async def open_recorded(
         return None
     if isinstance(value, Sealed):
         return await open_if_allowed(info, handling, value, where)
+    text = value.text if isinstance(value, Unsealed) else value
     found = await access_of(info, handling)
     if found.basis is None:
         return SEALED
@@ -267,7 +301,7 @@ async def open_recorded(
     if await info.context.call(keys.key_for, subject) is None:
         return ERASED
     need_to_know(info).note(subject, where.entity, where.entity_id, where.name, found.basis)
-    return value
+    return text
 
 
 async def open_for(info: Info, found: Access, sealed: Sealed | None, where: Field) -> str | None:

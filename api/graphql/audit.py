@@ -21,7 +21,7 @@ from api.graphql.paging import DEFAULT_PAGE, Connection, connection, decode_curs
 from api.need_to_know import SEALED
 from application.app import CareLedger
 from domain.errors import InvalidInputError
-from domain.values import Sealed
+from domain.values import Sealed, Unsealed
 from projections.engine.store import ViewStore
 from projections.views import audit_trail
 from projections.views.audit_trail import (
@@ -189,7 +189,7 @@ def trail_page(
     return opened, page.after is not None
 
 
-def _opened(entry: AuditEntry, reveal: Callable[[Sealed, str], Any]) -> Opened:
+def _opened(entry: AuditEntry, reveal: Callable[[Sealed | Unsealed, str], Any]) -> Opened:
     words = reason_text(entry, lambda sealed: reveal(sealed, "reason_text"))
     reason = words if words is None or isinstance(words, str) else SEALED
     return entry, reveal_fields(entry, reveal), reason

@@ -35,7 +35,7 @@ from domain.complaint_types import (
 )
 from domain.meta import Channel
 from domain.sla import ClockName, ClockState, SlaClock
-from domain.values import Sealed
+from domain.values import Sealed, Unsealed
 
 E = TypeVar("E")
 
@@ -90,7 +90,7 @@ class RootCause:
     async def access(self, info: Info) -> PersonalDataAccess:
         return PersonalDataAccess.of(await access_of(info, complaint_handling(self._complaint)))
 
-    async def _opened(self, info: Info, name: str, value: Sealed | str | None) -> str:
+    async def _opened(self, info: Info, name: str, value: Sealed | Unsealed | str | None) -> str:
         complaint = self._complaint
         where = Field("Complaint", complaint.id, name)
         opened = await open_recorded(info, complaint_handling(complaint), value, where)

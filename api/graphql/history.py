@@ -19,7 +19,7 @@ from api.need_to_know import SEALED
 from domain.base import TOPIC_PREFIX
 from domain.errors import InvalidInputError
 from domain.meta import Reason
-from domain.values import Sealed
+from domain.values import Sealed, Unsealed
 from projections.engine.read_routing import EventSource
 
 HIDDEN = {"meta", "originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -94,7 +94,7 @@ def schema_cased(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def plain(value: Any, reveal: Any) -> Any:
-    if isinstance(value, Sealed):
+    if isinstance(value, Sealed | Unsealed):
         return reveal(value)
     if isinstance(value, UUID | Decimal | datetime):
         return str(value) if not isinstance(value, datetime) else value.isoformat()
@@ -125,7 +125,7 @@ async def entity_history(
 def history_of(
     source: EventSource,
     aggregate_id: UUID,
-    reveal: Callable[[Sealed, str], Any],
+    reveal: Callable[[Sealed | Unsealed, str], Any],
     after_version: int = 0,
     limit: int = 100,
 ) -> list[HistoryEvent]:
@@ -134,23 +134,28 @@ def history_of(
     return [_entry(event, reveal) for event in events]
 
 
-def _in(reveal: Callable[[Sealed, str], Any], field: str) -> Callable[[Sealed], Any]:
+def _in(
+    reveal: Callable[[Sealed | Unsealed, str], Any], field: str
+) -> Callable[[Sealed | Unsealed], Any]:
     return lambda sealed: reveal(sealed, field)
 
 
-def reason_text(reason: Reason | None, reveal: Callable[[Sealed], Any]) -> str | None:
+def reason_text(reason: Reason | None, reveal: Callable[[Sealed | Unsealed], Any]) -> str | None:
     """The reason's words: opened for who may read them ("[erased]" once their customer was
-    erased), "[sealed]" for anyone else; plaintext only in events recorded before reasons
-    were sealed."""
+    erased), "[sealed]" for anyone else. Words recorded in plain text, before reasons were
+    sealed, read the same way (as they always did on an entity of no customer's)."""
     if reason is None:
         return None
-    if reason.sealed is None:
+    if reason.sealed is not None:
+        opened = reveal(reason.sealed)
+    elif reason.text:
+        opened = reveal(Unsealed(reason.text))
+    else:
         return reason.text
-    opened = reveal(reason.sealed)
     return opened if isinstance(opened, str) else SEALED
 
 
-def _entry(event: Any, reveal: Callable[[Sealed, str], Any]) -> HistoryEvent:
+def _entry(event: Any, reveal: Callable[[Sealed | Unsealed, str], Any]) -> HistoryEvent:
     meta = event.meta
     fields = {k: plain(v, _in(reveal, k)) for k, v in vars(event).items() if k not in HIDDEN}
     json.dumps(fields)  # what cannot be sent is a bug here, not in the client

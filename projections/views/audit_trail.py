@@ -20,8 +20,10 @@ from typing import Annotated, Any, NamedTuple
 from uuid import UUID
 
 import domain
-from domain.base import CareAggregate
-from domain.values import Sealed
+from domain.base import TOPIC_PREFIX, CareAggregate
+from domain.complaint import Complaint
+from domain.order import Order
+from domain.values import Sealed, Unsealed
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import active_prefix, from_epoch, page_size
 from projections.engine.store import Tx, ViewStore
@@ -80,6 +82,13 @@ class AuditTrailProjection(Projection):
         records = [entry_record(envelope) for envelope in batch]
         tx.insert_rows(prefix + EVENTS.name, EVENTS.names, records)
 
+
+# The event fields that hold words about a customer's case, sealed since their class version 2:
+# a row of an older event holds them in plain text, which readers open as Unsealed.
+UNSEALED_WORDS: dict[str, tuple[str, ...]] = {
+    kind.TOPIC.removeprefix(TOPIC_PREFIX): kind.WORDS
+    for kind in (Complaint.RootCauseRecorded, Order.OrderRejected, Order.OrderCancelled)
+}
 
 _entities: dict[type[Any], str] = {}
 
@@ -158,6 +167,7 @@ def _plain(value: Any) -> Any:
 
 _CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
     Sealed: lambda sealed: {"sealed": sealed.token, "subject": sealed.subject},
+    Unsealed: lambda words: words.text,  # as the older version stored it (see UNSEALED_WORDS)
     UUID: str,
     Decimal: str,
     datetime: datetime.isoformat,
@@ -267,18 +277,26 @@ def reveal(entry: AuditEntry, open_sealed: Callable[[Sealed], str]) -> dict[str,
     return opened
 
 
-def reveal_fields(entry: AuditEntry, open_sealed: Callable[[Sealed, str], Any]) -> dict[str, Any]:
+def reveal_fields(
+    entry: AuditEntry, open_sealed: Callable[[Sealed | Unsealed, str], Any]
+) -> dict[str, Any]:
     """The payload with every sealed value opened by `open_sealed`, told the top-level field
-    the value is in."""
+    the value is in; words an older event holds in plain text are handed over as Unsealed."""
+    words = UNSEALED_WORDS.get(entry.event, ())
     return {
-        name: _opened(value, lambda sealed, name=name: open_sealed(sealed, name))  # type: ignore[misc]
+        name: open_sealed(Unsealed(value), name)
+        if name in words and isinstance(value, str)
+        else _opened(value, lambda sealed, name=name: open_sealed(sealed, name))  # type: ignore[misc]
         for name, value in entry.data.items()
     }
 
 
-def reason_text(entry: AuditEntry, open_sealed: Callable[[Sealed], Any]) -> Any:
-    """The reason's words, their sealed form opened by `open_sealed`; None without any."""
+def reason_text(entry: AuditEntry, open_sealed: Callable[[Sealed | Unsealed], Any]) -> Any:
+    """The reason's words, their sealed form opened by `open_sealed` (and words recorded
+    before reasons were sealed handed to it as Unsealed); None without any."""
     if entry.reason_sealed is None:
+        if entry.reason_text:
+            return open_sealed(Unsealed(entry.reason_text))
         return entry.reason_text
     sealed = json.loads(entry.reason_sealed)
     return open_sealed(Sealed(subject=sealed["subject"], token=sealed["sealed"]))

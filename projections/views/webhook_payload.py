@@ -1,9 +1,10 @@
 """What a webhook carries of an event: its type, ids, time and non-personal fields only.
 
-Sealed values (contacts, addresses, messages and replies, survey comments) never leave, nor
-does anything nested in them; free text longer than a name (descriptions, notes, reasons'
-texts), where personal detail can hide, is left out too, as is the actor's id. What remains is
-ids, codes, enumerations, numbers, amounts, flags and times.
+Sealed values (contacts, addresses, messages and replies, survey comments, root causes, closing
+reasons) never leave, nor does anything nested in them, nor words an older event recorded
+unsealed where they are sealed now (Unsealed); free text longer than a name (descriptions,
+notes, reasons' texts), where personal detail can hide, is left out too, as is the actor's id.
+What remains is ids, codes, enumerations, numbers, amounts, flags and times.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from domain.values import NAME_MAX, Sealed
+from domain.values import NAME_MAX, Sealed, Unsealed
 from projections.engine.projection import Envelope
 
 SKIPPED = frozenset({"originator_id", "originator_version", "timestamp", "meta"})
@@ -48,7 +49,7 @@ def payload(envelope: Envelope) -> dict[str, Any]:
 
 def public(value: Any) -> Any:
     """The value as JSON if it is safe to send, else OMITTED."""
-    if isinstance(value, Sealed):
+    if isinstance(value, Sealed | Unsealed):
         return OMITTED
     if value is None or isinstance(value, bool | int | float):
         return value

@@ -6,15 +6,22 @@ audit trail and the subject-access export alike."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
 
 import pytest
+from starlette.testclient import TestClient
 
 from api.auth import Role
+from application.app import CareLedger
 from application.settings import Settings
+from domain.complaint import Complaint
+from domain.order import Order
 from tests.api.gql import Gql
 from tests.api.live_views import at, projecting
 from tests.api.order_inputs import ALICE, PLACE, place_input
+from tests.support import meta
 
 pytestmark = pytest.mark.usefixtures("known_customers")
 
@@ -159,3 +166,49 @@ def test_blank_words_are_refused_and_record_nothing(gql: Gql) -> None:
         "status": "RECEIVED",
         "closingReason": None,
     }
+
+
+def recorded_in_plain_words(
+    ledger: CareLedger, monkeypatch: pytest.MonkeyPatch, complaint_id: str, order_id: str
+) -> None:
+    """The complaint's root cause and the order's rejection as the older version stored them:
+    class version 1, plain words."""
+    complaint = ledger.load(Complaint, UUID(complaint_id))
+    placed = ledger.load(Order, UUID(order_id))
+    with monkeypatch.context() as older:
+        older.setattr(Complaint.RootCauseRecorded, "class_version", 1)
+        older.setattr(Order.OrderRejected, "class_version", 1)
+        cause, fix, why = cast(Any, CAUSE), cast(Any, FIX), cast(Any, REJECTION)
+        when = meta(datetime.fromisoformat(at(120)))  # the test's business time, not T0's
+        complaint._root_cause_recorded(
+            meta=when, cause=cause, corrective_action=fix, incident_id=None
+        )
+        placed._rejected(meta=when, reason=why)
+        ledger.save(complaint, placed)
+
+
+def test_words_recorded_in_plain_text_before_read_as_personal_data_too(
+    gql: Gql, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given Alice's complaint and order, their root cause and rejection stored in plain words
+    placed = mutate(gql, PLACE, place_input(ALICE, occurredAt=at(0)))
+    order_id = placed["order"]["orderId"]
+    filing = {"customerId": ALICE, "content": "nuts", "channel": "PHONE", "occurredAt": at(60)}
+    complaint_id = mutate(gql, FILE, filing)["complaint"]["complaintId"]
+    step = {"complaintId": complaint_id, "category": "FOOD_SAFETY", "subcategory": "allergy"}
+    mutate(gql, CLASSIFY, {**step, "severity": "MAJOR", "occurredAt": at(90)})
+    ledger: CareLedger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    recorded_in_plain_words(ledger, monkeypatch, complaint_id, order_id)
+    position = ledger.recorder.max_notification_id()
+    assert position is not None
+    # then they read as they were written for the agent who handles them
+    words = [CAUSE, FIX, REJECTION, [CAUSE, FIX], [CAUSE, FIX], REJECTION, REJECTION]
+    assert shown(gql, complaint_id, order_id, position) == words
+    # and sealed for an analyst, as sealed words would be
+    sealed = ["[sealed]"] * 3 + [[SEALED, SEALED]] * 2 + [SEALED] * 2
+    assert shown(gql, complaint_id, order_id, position, **ANALYST) == sealed
+    # and "[erased]" everywhere once the customer was erased (the log itself is not rewritten)
+    erased = mutate(gql, ERASE, {"customerId": ALICE}, **COMPLIANCE)
+    assert erased["__typename"] == "CustomerChanged", erased
+    gone = ["[erased]"] * 3 + [["[erased]", "[erased]"]] * 2 + ["[erased]"] * 2
+    assert shown(gql, complaint_id, order_id, position) == gone

@@ -4,8 +4,9 @@ plain words before still reads; a cluster's and an endpoint's reasons are codes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import pytest
@@ -15,7 +16,7 @@ from application.vault import ERASED
 from domain.complaint import Complaint
 from domain.errors import InvalidInputError
 from domain.order import Order
-from domain.values import Sealed
+from domain.values import Sealed, Unsealed
 from tests.application.builders import customer, order
 from tests.support import CUSTOMER, meta
 
@@ -89,28 +90,54 @@ def test_blank_or_overlong_words_are_refused_before_anything_is_sealed(app: Care
     assert app.recorder.max_notification_id() == before
 
 
-def test_words_recorded_in_plaintext_before_they_were_sealed_still_read(
-    app: CareLedger,
-) -> None:
-    # given a root cause and a rejection recorded as the older version stored them: plain words
-    customer_id = customer(app)
+def recorded_in_plain_words(
+    app: CareLedger, monkeypatch: pytest.MonkeyPatch, customer_id: UUID
+) -> tuple[UUID, UUID]:
+    """A root cause and a rejection stored as the older version stored them: class version 1,
+    plain words. Their complaint and order."""
     complaint = app.load(Complaint, complaint_of(app, customer_id))
-    complaint._root_cause_recorded(
-        meta=meta(), cause="old oven", corrective_action="new oven", incident_id=None
-    )
     placed = app.load(Order, order(app, customer_id))
-    placed._rejected(meta=meta(), reason="old words")
-    app.save(complaint, placed)
-    # then they load as they were written, beside words sealed since
-    again, rejected = app.load(Complaint, complaint.id), app.load(Order, placed.id)
-    assert (again.root_cause, again.corrective_action) == ("old oven", "new oven")
-    assert again.root_cause_recorded and rejected.closing_reason == "old words"
-    assert str(rejected.status) == "Rejected"
-    # and a root cause recorded now, over the old one, is sealed
-    app.record_root_cause(meta(), complaint.id, "fresh cause", "fresh fix")
-    latest = app.load(Complaint, complaint.id)
+    with monkeypatch.context() as older:
+        older.setattr(Complaint.RootCauseRecorded, "class_version", 1)
+        older.setattr(Order.OrderRejected, "class_version", 1)
+        # the older version's arguments: plain words
+        cause, fix, why = cast(Any, "old oven"), cast(Any, "new oven"), cast(Any, "old words")
+        complaint._root_cause_recorded(
+            meta=meta(), cause=cause, corrective_action=fix, incident_id=None
+        )
+        placed._rejected(meta=meta(), reason=why)
+        app.save(complaint, placed)
+    return complaint.id, placed.id
+
+
+def test_words_recorded_in_plaintext_before_they_were_sealed_still_read(
+    app: CareLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a root cause and a rejection recorded in plain words by the older version
+    customer_id = customer(app)
+    complaint_id, order_id = recorded_in_plain_words(app, monkeypatch, customer_id)
+    stored = [
+        json.loads(r.state)
+        for r in [*app.recorder.select_events(complaint_id), *app.recorder.select_events(order_id)]
+        if r.topic in ("careledger.RootCauseRecorded", "careledger.OrderRejected")
+    ]
+    assert [s.get("class_version", 1) for s in stored] == [1, 1]
+    # then the upcasters read their words back as Unsealed, in the events and the aggregates
+    (cause,) = events_named(app, complaint_id, "RootCauseRecorded")
+    (rejection,) = events_named(app, order_id, "OrderRejected")
+    assert (cause.cause, cause.corrective_action) == (Unsealed("old oven"), Unsealed("new oven"))
+    assert rejection.reason == Unsealed("old words")
+    again, rejected = app.load(Complaint, complaint_id), app.load(Order, order_id)
+    assert (again.root_cause, rejected.closing_reason) == (
+        Unsealed("old oven"),
+        Unsealed("old words"),
+    )
+    assert again.root_cause_recorded and str(rejected.status) == "Rejected"
+    # and a root cause recorded now, over the old one, is sealed, class version 2
+    app.record_root_cause(meta(), complaint_id, "fresh cause", "fresh fix")
+    latest = app.load(Complaint, complaint_id)
     assert isinstance(latest.root_cause, Sealed)
     assert app.vault.open(latest.root_cause) == "fresh cause"
     # and erasure reaches the sealed words
     app.erase_customer(meta(), customer_id)
-    assert app.vault.open(app.load(Complaint, complaint.id).root_cause) == ERASED  # type: ignore[arg-type]
+    assert app.vault.open(latest.root_cause) == ERASED

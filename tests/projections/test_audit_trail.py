@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID, uuid4
@@ -10,6 +11,7 @@ import pytest
 from application.app import CareLedger
 from application.vault import ERASED
 from domain.meta import Actor, Channel, Meta, Reason
+from domain.values import Sealed, Unsealed
 from projections.engine import tracking
 from projections.engine.runner import Runner
 from projections.engine.store import ViewStore
@@ -23,6 +25,7 @@ from projections.views.audit_trail import (
     entity_of,
     reason_text,
     reveal,
+    reveal_fields,
 )
 from projections.views.satisfaction import SatisfactionProjection
 from tests.application.builders import ADDRESS, customer, order
@@ -70,6 +73,11 @@ def run_scenario(app: CareLedger) -> Story:
     )
     assert confirmed.position is not None and classified.position is not None
     return Story(customer_id, order_id, complaint_id, confirmed.position, classified.position)
+
+
+def opener(app: CareLedger) -> Callable[[Sealed | Unsealed], str]:
+    """The vault's open; words recorded unsealed read as they are."""
+    return lambda value: app.vault.open(value) if isinstance(value, Sealed) else value.text
 
 
 def metadata(e: AuditEntry) -> tuple[object, ...]:
@@ -121,8 +129,8 @@ def test_the_history_of_an_order_in_order_with_its_metadata(
     )
     # the reason's text sealed under the customer's key, opened only by the vault
     assert confirmed.reason_sealed is not None and "kitchen open" not in confirmed.reason_sealed
-    assert reason_text(confirmed, app.vault.open) == "kitchen open"
-    assert reason_text(sent, app.vault.open) is None
+    assert reason_text(confirmed, opener(app)) == "kitchen open"
+    assert reason_text(sent, opener(app)) is None
     assert metadata(sent)[:6] == (
         "system",
         "sla-sweeper",
@@ -258,7 +266,7 @@ def test_personal_data_stays_sealed_and_only_reveal_opens_it(
     assert reveal(received, app.vault.open)["content"] == ERASED
     assert reveal(order_received, app.vault.open)["address"] == ERASED
     confirmed = entity_history(views, story.order).entries[1]
-    assert (confirmed.reason_code, reason_text(confirmed, app.vault.open)) == ("accepted", ERASED)
+    assert (confirmed.reason_code, reason_text(confirmed, opener(app))) == ("accepted", ERASED)
 
 
 def test_reveal_opens_sealed_values_wherever_they_are_nested() -> None:
@@ -330,3 +338,32 @@ def test_an_event_class_no_aggregate_names_is_filed_as_unknown() -> None:
         pass
 
     assert entity_of(Stray) == "unknown"
+
+
+def test_words_an_older_event_holds_in_plain_text_are_handed_over_as_unsealed() -> None:
+    # given a trail row of a root cause and of a reason recorded before either was sealed
+    payload = {"cause": "old oven", "corrective_action": "new oven", "incident_id": None}
+    ids = ("agent", "a", "agent", "c", "r")
+    entry = AuditEntry(
+        *(1, "Complaint", "c", 3, "RootCauseRecorded", *ids, None, None, "why", "he rang", None),
+        *(T0, T0, json.dumps(payload)),
+    )
+    # when revealed with a stand-in that says what it was given
+    seen: list[tuple[object, str]] = []
+
+    def stand_in(value: Sealed | Unsealed, field: str = "reason_text") -> str:
+        seen.append((value, field))
+        return "<opened>"
+
+    # then the words are handed over as Unsealed, never passed through as they are
+    assert reveal_fields(entry, stand_in) == {
+        "cause": "<opened>",
+        "corrective_action": "<opened>",
+        "incident_id": None,
+    }
+    assert reason_text(entry, stand_in) == "<opened>"
+    assert seen == [
+        (Unsealed("old oven"), "cause"),
+        (Unsealed("new oven"), "corrective_action"),
+        (Unsealed("he rang"), "reason_text"),
+    ]
