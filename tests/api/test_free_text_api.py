@@ -212,3 +212,46 @@ def test_words_recorded_in_plain_text_before_read_as_personal_data_too(
     assert erased["__typename"] == "CustomerChanged", erased
     gone = ["[erased]"] * 3 + [["[erased]", "[erased]"]] * 2 + ["[erased]"] * 2
     assert shown(gql, complaint_id, order_id, position) == gone
+
+
+GLASS = (
+    "mutation($input: BreakGlassInput!) { breakGlass(input: $input) {"
+    f" {PROBLEMS} ... on CustomerChanged {{ {WRITTEN} }} }} }}"
+)
+TIER = (
+    "mutation($input: AssignTierInput!) { assignTier(input: $input) {"
+    f" {PROBLEMS} ... on CustomerChanged {{ {WRITTEN} }} }} }}"
+)
+READS = """query($c: ID!, $at: Int) { personalDataReads(customerId: $c, atPosition: $at) {
+  edges { node { actorId entityType fields basis } } } }"""
+
+
+def test_another_desk_reads_the_root_cause_only_through_broken_glass_and_on_the_record(
+    gql: Gql,
+) -> None:
+    # given Alice's complaint with a root cause, handled at the front desk
+    complaint_id, _, _ = recorded(gql)
+    quality = {"role": Role.SUPERVISOR, "subject": "sup-9", "department": "quality"}
+    # then a supervisor of another desk reads it sealed, not handling it
+    body = gql(COMPLAINT, {"id": complaint_id}, **quality)["data"]["complaint"]["rootCause"]
+    assert (body["cause"], body["correctiveAction"]) == ("[sealed]", "[sealed]")
+    assert body["access"] == {"opened": False, "sealedReason": "NOT_HANDLING"}
+    # when they break the glass, with a reason
+    glass = {"customerId": ALICE, "minutes": 15, "reasonCode": "review", "reasonText": "an audit"}
+    assert mutate(gql, GLASS, glass, **quality)["__typename"] == "CustomerChanged"
+    # then they read the words, and the reading is on the record with its basis
+    body = gql(COMPLAINT, {"id": complaint_id}, **quality)["data"]["complaint"]["rootCause"]
+    assert (body["cause"], body["correctiveAction"]) == (CAUSE, FIX)
+    tier = {"customerId": ALICE, "tier": "GOLD", "reasonCode": "loyal", "reasonText": "years"}
+    head = mutate(gql, TIER, tier, role=Role.SUPERVISOR, subject="sup-1")["written"]["position"]
+    mine = {"role": Role.CUSTOMER, "subject": ALICE}
+    edges = gql(READS, {"c": ALICE, "at": head}, **mine)["data"]["personalDataReads"]["edges"]
+    seen = [e["node"] for e in edges if e["node"]["actorId"] == "sup-9"]
+    assert seen == [
+        {
+            "actorId": "sup-9",
+            "entityType": "Complaint",
+            "fields": ["cause", "corrective_action"],
+            "basis": "broken_glass",
+        }
+    ]
