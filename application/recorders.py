@@ -6,6 +6,8 @@ the same command id fails on the receipts table's primary key and records nothin
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +22,20 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from eventsourcing.utils import strtobool
-from psycopg import Cursor, Rollback
+from psycopg import Connection, Cursor, Rollback
+from psycopg import Error as PsycopgError
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 from application.deadline import DEFAULT_DEADLINE_S, bounded, current
+from application.log_order import LogOrder
 from application.settings import PREPARED_STATEMENTS_ENV, TARGET_SESSION_ATTRS_ENV
+
+log = logging.getLogger(__name__)
+
+# How long a read of the log's head waits for the events committed before it to settle (every
+# older transaction ended) before it answers with the settled part only.
+SETTLE_WAIT_S = 1.0
 
 
 # The library's own methods without its retry (10 tries, 0.2 s apart, each waiting up to the
@@ -35,9 +45,6 @@ def _unretried(method: Any) -> Any:
 
 
 _select_events = _unretried(PostgresAggregateRecorder.select_events)
-_insert_events = _unretried(PostgresApplicationRecorder.insert_events)
-_select_notifications = _unretried(PostgresApplicationRecorder.select_notifications)
-_max_notification_id = _unretried(PostgresApplicationRecorder.max_notification_id)
 
 
 @dataclass(frozen=True)
@@ -130,27 +137,20 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         self.sql_select_position = SQL(
             "SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
         ).format(schema, Identifier(events_table_name))
+        self.log_order = LogOrder(datastore.schema, events_table_name, datastore.originator_id_type)
+        self.sql_select_log = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{}"
+        ).format(schema, Identifier(events_table_name))
+        self.sql_notify = SQL("NOTIFY {}").format(Identifier(self.channel_name))
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.sql_create_schema)
         super().create_table()
 
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # The statements of the transaction end by the deadline too (the lock wait has its own).
-        curs.execute(SQL("SET LOCAL statement_timeout = {}").format(self._statement_timeout_ms()))
-        # The receipts go first; when one is there already, the transaction is rolled back
-        # cleanly (no server error, so no aborted pipeline) before any event is written.
-        receipts: Sequence[Receipt] = kwargs.get("receipts", ())
-        if not receipts:
-            return
-        columns = [list(column) for column in zip(*(_row(r) for r in receipts), strict=True)]
-        curs.execute(self.sql_claim_receipts, columns, prepare=True)
-        if len(curs.fetchall()) < len(receipts):
-            kwargs["claim"].taken = True
-            raise Rollback
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        super()._create_table(curs)
+        self.log_order.migrate(curs)
 
     def _statement_timeout_ms(self) -> int:
         return max(1, int(self.deadline_s * 1000))
@@ -159,27 +159,138 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         deadline = kwargs.pop("deadline", None) or current(self.deadline_s)
+        receipts: Sequence[Receipt] = kwargs.get("receipts", ())
         claim = _Claim()
-        ids: Sequence[int] | None = bounded(
-            lambda: _insert_events(self, stored_events, claim=claim, **kwargs),
-            deadline,
-            writes=True,
-        )
+        ids = bounded(lambda: self._write(stored_events, receipts, claim), deadline, writes=True)
         if claim.taken:
             raise ReceiptTakenError("a command id in this transaction was recorded before")
         return ids
+
+    def _write(
+        self, stored_events: Sequence[StoredEvent], receipts: Sequence[Receipt], claim: _Claim
+    ) -> list[int]:
+        """One transaction: the events (their ids claimed first, `application.log_order`),
+        then the receipts; then, committed, the wake-up of the log's followers."""
+        error: Exception | None = None
+        ids: list[int] = []
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                with conn.cursor() as events, conn.cursor() as claimed:
+                    # The statements end by the deadline too (the claim's lock wait included).
+                    events.execute(
+                        SQL("SET LOCAL statement_timeout = {}").format(self._statement_timeout_ms())
+                    )
+                    try:
+                        if stored_events:
+                            events.execute(
+                                self.log_order.insert, _columns(stored_events), prepare=True
+                            )
+                        if receipts:
+                            columns = [list(c) for c in zip(*map(_row, receipts), strict=True)]
+                            claimed.execute(self.sql_claim_receipts, columns, prepare=True)
+                        # A version conflict raises here (an IntegrityError), not at the commit.
+                        pipeline.sync()
+                        ids = (
+                            sorted(row["notification_id"] for row in events.fetchall())
+                            if stored_events
+                            else []
+                        )
+                        claim.taken = bool(receipts) and len(claimed.fetchall()) < len(receipts)
+                    except Exception as failed:  # re-raised once out of the pipeline
+                        error = failed
+                if claim.taken:
+                    # A receipt was there already: everything rolled back, without a server
+                    # error (which would abort the pipeline and unsettle prepared statements).
+                    raise Rollback
+            if error is not None:
+                raise error
+            if not claim.taken and stored_events:
+                self._notify(conn)
+        return ids
+
+    def _notify(self, conn: Connection[DictRow]) -> None:
+        # After the commit, on its own: a NOTIFY inside the writing transaction would take the
+        # database's notification lock at commit and hold it through the WAL flush, queueing
+        # every writer behind it again. The followers also poll, so a lost wake-up only delays.
+        try:
+            conn.execute(self.sql_notify)
+        except PsycopgError as failed:
+            log.warning("could not wake the log's followers: %s", failed)
 
     def select_events(self, originator_id: UUID | str, **kwargs: Any) -> Sequence[StoredEvent]:
         deadline = current(self.deadline_s)
         return bounded(lambda: _select_events(self, originator_id, **kwargs), deadline)
 
-    def select_notifications(self, *args: Any, **kwargs: Any) -> Sequence[Notification]:
-        deadline = current(self.deadline_s)
-        return bounded(lambda: _select_notifications(self, *args, **kwargs), deadline)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The settled events from `start`, in position order (`application.log_order`)."""
+        conditions: list[Composable] = [self.log_order.settled]
+        params: list[Any] = []
+        if start is not None:
+            conditions.append(
+                SQL("notification_id >= %s" if inclusive_of_start else "notification_id > %s")
+            )
+            params.append(start)
+        if stop is not None:
+            conditions.append(SQL("notification_id <= %s"))
+            params.append(stop)
+        if topics:
+            conditions.append(SQL("topic = ANY(%s)"))
+            params.append(list(topics))
+        statement = SQL("{} WHERE {} ORDER BY notification_id LIMIT %s").format(
+            self.sql_select_log, SQL(" AND ").join(conditions)
+        )
+        params.append(limit)
+
+        def select() -> list[Notification]:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(statement, params, prepare=True)
+                return [_notification(row) for row in curs.fetchall()]
+
+        return bounded(select, current(self.deadline_s))
 
     def max_notification_id(self) -> int | None:
-        found: int | None = bounded(lambda: _max_notification_id(self), current(self.deadline_s))
-        return found
+        """The log's head for a reader: everything committed before this call, once settled
+        (every older transaction ended); after SETTLE_WAIT_S (or the deadline) the settled
+        part only. Everything at or below the answer is final: no event will appear there."""
+        deadline = current(self.deadline_s)
+        committed, settled = bounded(self._heads, deadline)
+        give_up = min(deadline, time.monotonic() + SETTLE_WAIT_S)
+        pause = 0.0005
+        while committed is not None and (settled or 0) < committed:
+            if time.monotonic() >= give_up:
+                log.warning(
+                    "the log is settled up to %s of %s: an older transaction is still running",
+                    settled,
+                    committed,
+                )
+                break
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
+            settled = bounded(self._settled_head, deadline)
+        return settled
+
+    def _heads(self) -> tuple[int | None, int | None]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.log_order.heads, prepare=True)
+            row = curs.fetchone()
+        assert row is not None  # an aggregate query answers one row
+        return row["committed"], row["settled"]
+
+    def _settled_head(self) -> int | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.log_order.settled_head, prepare=True)
+            row = curs.fetchone()
+        assert row is not None
+        settled: int | None = row["settled"]
+        return settled
 
     def select_receipt(self, command_id: str) -> Receipt | None:
         return bounded(lambda: self._select_receipt(command_id), current(self.deadline_s))
@@ -291,6 +402,27 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
 
 
 ReceiptRecorder = PostgresReceiptRecorder | SQLiteReceiptRecorder
+
+
+def _columns(stored_events: Sequence[StoredEvent]) -> list[Any]:
+    """The claim's size, then the events as the insert's arrays."""
+    return [
+        len(stored_events),
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    ]
+
+
+def _notification(row: DictRow) -> Notification:
+    return Notification(
+        id=row["notification_id"],
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
 
 
 def _row(receipt: Receipt, *, hex_id: bool = False) -> tuple[Any, ...]:
