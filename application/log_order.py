@@ -4,12 +4,13 @@ The library keeps notification ids in commit order by locking the event table in
 inserting transaction until it has committed, WAL flush included, so writers in different
 processes take turns. Here a writer takes its ids, and its transaction id, in one short
 critical section at the start of its transaction (`claim`, under an advisory lock released
-before the statement ends), and stores the transaction id with each event. Within the section
-the transaction id is assigned first, so among writers a lower id always belongs to a lower
-transaction id. A reader takes only events whose transaction id is below the oldest transaction
-still running (`pg_snapshot_xmin` of its own snapshot), in id order: every event below one it
-has seen belongs to a transaction at least as old, finished by then, so none can turn up later
-below a position already passed. Exactly once, in one order, for every reader.
+before the statement ends; its receipts and events follow), and stores the transaction id
+with each event. Within the section the transaction id is assigned first, so among writers a
+lower id always belongs to a lower transaction id. A reader takes only events whose
+transaction id is below the oldest transaction still running (`pg_snapshot_xmin` of its own
+snapshot), in id order: every event below one it has seen belongs to a transaction at least
+as old, finished by then, so none can turn up later below a position already passed. Exactly
+once, in one order, for every reader.
 
 An event becomes readable ("settled") once every transaction older than its own has ended,
 which under load is a few milliseconds after its commit (a long write transaction anywhere
@@ -31,6 +32,7 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 
 XMIN = SQL("pg_snapshot_xmin(pg_current_snapshot())")
 LOCK_SPACE = zlib.crc32(b"careledger log order") & 0x7FFFFFFF
+CLAIMED = "careledger.log_claimed"  # the first id the transaction claimed
 
 
 class LogOrder:
@@ -41,14 +43,18 @@ class LogOrder:
         self.qualified = SQL("{}.{}").format(Identifier(schema), Identifier(table))
         self.claim_function = SQL("{}.{}").format(Identifier(schema), Identifier(table + "_claim"))
         self.lock_key = zlib.crc32(f"{schema}.{table}".encode()) & 0x7FFFFFFF
+        # The claim stashes its first id for the transaction's insert (a setting local to the
+        # transaction: gone, and the insert refused, once it ends), so the receipts can be
+        # written between the two with no round trip added.
+        self.claim = SQL("SELECT {}(%s)").format(self.claim_function)
         self.insert = SQL(
             "INSERT INTO {t} (originator_id, originator_version, topic, state, notification_id,"
             " transaction_id) SELECT e.originator_id, e.originator_version, e.topic, e.state,"
-            " c.first_id + e.n - 1, c.transaction_id FROM {claim}(%s) AS c,"
-            " unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) WITH ORDINALITY"
+            " current_setting({claimed})::bigint + e.n - 1, pg_current_xact_id()"
+            " FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) WITH ORDINALITY"
             " AS e(originator_id, originator_version, topic, state, n)"
             " RETURNING notification_id"
-        ).format(t=self.qualified, claim=self.claim_function, id_type=SQL(originator_id_type))
+        ).format(t=self.qualified, claimed=Literal(CLAIMED), id_type=SQL(originator_id_type))
         self.heads = SQL(
             "SELECT (SELECT max(notification_id) FROM {t}) AS committed,"
             " (SELECT max(notification_id) FROM {t} WHERE transaction_id < {xmin}) AS settled"
@@ -107,15 +113,16 @@ class LogOrder:
         # cancelled statement included, and the lock wait itself ends by the statement timeout.
         keys = SQL("{}, {}").format(Literal(LOCK_SPACE), Literal(self.lock_key))
         return SQL(
-            "CREATE OR REPLACE FUNCTION {claim}(n integer, OUT transaction_id xid8,"
-            " OUT first_id bigint) LANGUAGE plpgsql AS $claim$"
+            "CREATE OR REPLACE FUNCTION {claim}(n integer) RETURNS void LANGUAGE plpgsql"
+            " AS $claim$"
+            " DECLARE first_id bigint;"
             " BEGIN"
             "   IF pg_current_xact_id_if_assigned() IS NOT NULL THEN"
             "     RAISE EXCEPTION 'log positions must be claimed before the transaction writes';"
             "   END IF;"
             "   BEGIN"
             "     PERFORM pg_advisory_lock({keys});"
-            "     transaction_id := pg_current_xact_id();"
+            "     PERFORM pg_current_xact_id();"
             "     first_id := nextval({seq}::regclass);"
             "     IF n > 1 THEN PERFORM setval({seq}::regclass, first_id + n - 1); END IF;"
             "     PERFORM pg_advisory_unlock({keys});"
@@ -127,6 +134,7 @@ class LogOrder:
             "     END IF;"
             "     RAISE;"
             "   END;"
+            "   PERFORM set_config({claimed}, first_id::text, true);"
             " END $claim$"
         ).format(
             claim=self.claim_function,
@@ -134,4 +142,5 @@ class LogOrder:
             seq=Literal(sequence),
             space=Literal(LOCK_SPACE),
             key=Literal(self.lock_key),
+            claimed=Literal(CLAIMED),
         )

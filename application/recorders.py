@@ -169,38 +169,36 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
     def _write(
         self, stored_events: Sequence[StoredEvent], receipts: Sequence[Receipt], claim: _Claim
     ) -> list[int]:
-        """One transaction: the events (their ids claimed first, `application.log_order`),
-        then the receipts; then, committed, the wake-up of the log's followers."""
+        """One transaction: the events' ids claimed (`application.log_order`), the receipts,
+        the events; then, committed, the wake-up of the log's followers."""
         error: Exception | None = None
         ids: list[int] = []
         with self.datastore.get_connection() as conn:
             with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as events, conn.cursor() as claimed:
+                with conn.cursor() as curs:
                     # The statements end by the deadline too (the claim's lock wait included).
-                    events.execute(
+                    curs.execute(
                         SQL("SET LOCAL statement_timeout = {}").format(self._statement_timeout_ms())
                     )
                     try:
-                        if stored_events:
-                            events.execute(
+                        if stored_events:  # first: before anything gives it a transaction id
+                            curs.execute(self.log_order.claim, (len(stored_events),), prepare=True)
+                        if receipts:
+                            # When one is there already, everything is rolled back cleanly (no
+                            # server error, so no aborted pipeline) before any event is written.
+                            columns = [list(c) for c in zip(*map(_row, receipts), strict=True)]
+                            curs.execute(self.sql_claim_receipts, columns, prepare=True)
+                            claim.taken = len(curs.fetchall()) < len(receipts)
+                        if stored_events and not claim.taken:
+                            curs.execute(
                                 self.log_order.insert, _columns(stored_events), prepare=True
                             )
-                        if receipts:
-                            columns = [list(c) for c in zip(*map(_row, receipts), strict=True)]
-                            claimed.execute(self.sql_claim_receipts, columns, prepare=True)
-                        # A version conflict raises here (an IntegrityError), not at the commit.
-                        pipeline.sync()
-                        ids = (
-                            sorted(row["notification_id"] for row in events.fetchall())
-                            if stored_events
-                            else []
-                        )
-                        claim.taken = bool(receipts) and len(claimed.fetchall()) < len(receipts)
+                            # A version conflict raises here (an IntegrityError), not at commit.
+                            pipeline.sync()
+                            ids = sorted(row["notification_id"] for row in curs.fetchall())
                     except Exception as failed:  # re-raised once out of the pipeline
                         error = failed
                 if claim.taken:
-                    # A receipt was there already: everything rolled back, without a server
-                    # error (which would abort the pipeline and unsettle prepared statements).
                     raise Rollback
             if error is not None:
                 raise error
@@ -405,9 +403,8 @@ ReceiptRecorder = PostgresReceiptRecorder | SQLiteReceiptRecorder
 
 
 def _columns(stored_events: Sequence[StoredEvent]) -> list[Any]:
-    """The claim's size, then the events as the insert's arrays."""
+    """The events as the insert's arrays."""
     return [
-        len(stored_events),
         [e.originator_id for e in stored_events],
         [e.originator_version for e in stored_events],
         [e.topic for e in stored_events],

@@ -32,6 +32,7 @@ from application.app import CareLedger
 from application.customers import ContactDetails
 from application.settings import Settings
 from bench import raw_insert
+from bench.cpu import tree_cpu
 from bench.load import Load, LoadResult, add_load_options, chosen_wrk, run_python, run_wrk
 from bench.machine import describe
 from bench.serving import (
@@ -75,12 +76,19 @@ def main() -> None:
     wrk = chosen_wrk(parser, args)
     pg = PostgresServer(durable=True).start()
     try:
-        run(args, pg.url, wrk)
+        run(args, pg.url, wrk, postmaster_pid(pg))
     finally:
         pg.stop()
 
 
-def run(args: argparse.Namespace, url: str, wrk: str | None) -> None:
+def postmaster_pid(pg: PostgresServer) -> int | None:
+    try:
+        return int((pg.data / "postmaster.pid").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run(args: argparse.Namespace, url: str, wrk: str | None, postmaster: int | None) -> None:
     settings = bench_settings(url, "bench_commands")
     orders = args.clients * args.orders_per_client
     print(f"recording a customer and {orders} confirmed orders through the application ...")
@@ -100,15 +108,22 @@ def run(args: argparse.Namespace, url: str, wrk: str | None) -> None:
     with Server("careledger", serve, service_env(settings), ready_path="/readyz") as server:
         probe.checkpoint()
         drive(server, careledger, args.warmup)
-        before = probe.read()
+        assert server.process is not None
+        roots = {"service": server.process.pid, "PostgreSQL": postmaster}
+        before, cpu_before = probe.read(), tree_cpu(roots)
         result = drive(server, careledger, args.duration)
-        after = probe.read()
+        after, cpu_after = probe.read(), tree_cpu(roots)
     rows.append(row(f"careledger `{args.mutation}` ({args.workers} workers)", result))
     written, syncs = after.head - before.head, after.wal_syncs - before.wal_syncs
     print(
         f"careledger run: {result.requests:,} answered, {written:,} events written,"
         f" {syncs:,} WAL syncs, {written / max(syncs, 1):.1f} events per sync (warm-up excluded)"
     )
+    per_command = ", ".join(
+        f"{name} {(cpu_after[name] - cpu_before[name]) / max(result.requests, 1) * 1e6:,.0f} us"
+        for name in roots
+    )
+    print(f"CPU per answered command (process trees, user + system): {per_command}")
     trivial = Load([TRIVIAL], {"Content-Type": "application/json"}, '"bump":')
     probe.checkpoint()
     with Server("trivial", partial(trivial_serve, workers=args.workers)) as server:

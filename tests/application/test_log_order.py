@@ -60,6 +60,7 @@ def begin_insert(
 ) -> list[int]:
     """Opens a transaction and inserts as the recorder does, leaving it uncommitted."""
     conn.execute("BEGIN")
+    conn.execute(recorder.log_order.claim, (len(stored),))
     rows = conn.execute(recorder.log_order.insert, recorders._columns(stored)).fetchall()
     return sorted(int(str(row["notification_id"])) for row in rows)
 
@@ -119,7 +120,7 @@ def test_positions_are_claimed_before_the_transaction_writes_anything(
         conn.execute("BEGIN")
         conn.execute(recorder.sql_claim_receipts, [["y"], ["c"], ["f"], [uuid4()], [1]])
         with pytest.raises(psycopg.errors.RaiseException, match="claimed before"):
-            conn.execute(recorder.log_order.insert, recorders._columns(events()))
+            conn.execute(recorder.log_order.claim, (1,))
         conn.execute("ROLLBACK")
         # The claim's lock was not left behind: another writer goes on at once
         (later,) = recorder.insert_events(events(), receipts=[]) or []
@@ -159,3 +160,13 @@ def test_a_table_of_the_old_layout_is_upgraded_in_place(pg_app: CareLedger) -> N
     with pytest.raises(IntegrityError, match="notification_id"):
         old.insert_events(events())
     assert settled_ids(upgraded) == before + after
+
+
+def test_an_insert_without_its_claim_is_refused(pg_app: CareLedger) -> None:
+    recorder = recorder_of(pg_app)
+    with recorder.datastore.get_connection() as conn:
+        conn.execute("BEGIN")
+        with pytest.raises(psycopg.errors.UndefinedObject):
+            conn.execute(recorder.log_order.insert, recorders._columns(events()))
+        conn.execute("ROLLBACK")
+    assert committed_ids(recorder) == []

@@ -63,5 +63,6 @@ def _slow_commit(
     recorder: PostgresReceiptRecorder, stored: list[StoredEvent], hold_s: float
 ) -> None:
     with recorder.datastore.get_connection() as conn, conn.transaction():
+        conn.execute(recorder.log_order.claim, (len(stored),))
         conn.execute(recorder.log_order.insert, recorders._columns(stored))
         conn.execute("SELECT pg_sleep(%s)", (hold_s,))
