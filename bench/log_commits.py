@@ -8,7 +8,9 @@ the recorder, closed loop, for `--duration` seconds after a warm-up, into a tabl
 1. **table lock**: the library's `PostgresApplicationRecorder` (`LOCK TABLE ... IN EXCLUSIVE
    MODE` and `NOTIFY` inside each transaction, held through its WAL flush);
 2. **claim**: CareLedger's recorder (`application/log_order.py`: ids and transaction id
-   claimed under a lock released within the statement, `NOTIFY` after the commit).
+   claimed under a lock released within the statement, `NOTIFY` after the commit);
+3. **claim, NOTIFY inside the transaction**: the same, with the `NOTIFY` sent inside the
+   transaction, which takes the database's notification lock at commit until it has ended.
 No HTTP and no group commit: what the commit path alone allows across processes. Prints
 commits/s, events per WAL flush, and CPU per commit of PostgreSQL and of the writers.
 """
@@ -28,6 +30,7 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
+from application import recorders
 from application.recorders import PostgresReceiptRecorder
 from bench.cpu import tree_cpu
 from bench.machine import describe
@@ -35,7 +38,11 @@ from testing.postgres_server import PostgresServer
 
 SCHEMA = "bench_log"
 STATE = os.urandom(496)  # the size of the service's last event in bench.commands
-WAYS = {"table lock": "stock_events", "claim": "claimed_events"}
+WAYS = {
+    "table lock": "stock_events",
+    "claim": "claimed_events",
+    "claim, NOTIFY inside the transaction": "notified_events",
+}
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,17 @@ def recorder(port: int, way: str, threads: int) -> PostgresApplicationRecorder:
         "postgres", "127.0.0.1", str(port), "postgres", "", schema=SCHEMA, pool_size=threads
     )
     table = WAYS[way]
-    if way == "claim":
-        return PostgresReceiptRecorder(datastore, events_table_name=table)
-    return PostgresApplicationRecorder(datastore, events_table_name=table)
+    if way == "table lock":
+        return PostgresApplicationRecorder(datastore, events_table_name=table)
+    return PostgresReceiptRecorder(datastore, events_table_name=table)
+
+
+def notify_inside(chosen: PostgresReceiptRecorder, stored: list[StoredEvent]) -> None:
+    """The claim's transaction with the NOTIFY inside it, as the library sends it."""
+    with chosen.datastore.get_connection() as conn, conn.transaction():
+        conn.execute(chosen.log_order.claim, (len(stored),))
+        conn.execute(chosen.log_order.insert, recorders._columns(stored))
+        conn.execute(chosen.sql_notify)
 
 
 def write(port: int, way: str, threads: int, start: Any, stop_at: Any, counts: Any) -> None:
@@ -66,7 +81,12 @@ def write(port: int, way: str, threads: int, start: Any, stop_at: Any, counts: A
     def commit(i: int) -> None:
         start.wait()
         while time.time() < stop_at.value:
-            chosen.insert_events([StoredEvent(uuid4(), 1, "bench.Happened", STATE)])
+            stored = [StoredEvent(uuid4(), 1, "bench.Happened", STATE)]
+            if way.startswith("claim,"):
+                assert isinstance(chosen, PostgresReceiptRecorder)
+                notify_inside(chosen, stored)
+            else:
+                chosen.insert_events(stored)
             done[i] += 1
 
     workers = [threading.Thread(target=commit, args=(i,)) for i in range(threads)]
@@ -151,7 +171,7 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
             f"| {r.way} | {r.commits / r.seconds:,.0f} | {r.commits / max(r.wal_syncs, 1):.2f} |"
             f" {r.postgres_cpu_s / n * 1e6:,.0f} | {r.writers_cpu_s / n * 1e6:,.0f} |"
         )
-    lock, claim = results
+    lock, claim, _ = results
     ratio = (claim.commits / claim.seconds) / max(lock.commits / lock.seconds, 1e-9)
     print(f"\nclaim / table lock, commits/s = {ratio:.2f}")
     print(f"\nMachine: {describe()}")

@@ -165,10 +165,13 @@ class ReadRouting(ViewStore):
                 log.warning("read replica probe failed", exc_info=True)
 
     def primary_lsn(self) -> int | None:
-        """The primary's WAL position now: every write acknowledged before lies at or below."""
+        """The primary's WAL position now: every write acknowledged before lies at or below.
+        The flush position: an event is acknowledged once its commit is flushed, while the
+        insert position may lie past asynchronous commits the standby cannot have yet (the
+        NOTIFY after each write, `application/recorders.py`; the views' own commits)."""
         try:
             with self.primary.transaction() as tx:
-                return parse_lsn(str(tx.scalar("SELECT pg_current_wal_insert_lsn()::text")))
+                return parse_lsn(str(tx.scalar("SELECT pg_current_wal_flush_lsn()::text")))
         except (psycopg.Error, PoolTimeout):
             return None
 
