@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -130,7 +130,7 @@ def test_positions_are_claimed_before_the_transaction_writes_anything(
 def test_events_and_receipts_still_commit_together(pg_app: CareLedger) -> None:
     recorder = recorder_of(pg_app)
     stored = events(3)
-    receipt = Receipt("cmd-1", "tests", "f", stored[0].originator_id, 1)
+    receipt = Receipt("cmd-1", "tests", "f", UUID(str(stored[0].originator_id)), 1)
     ids = recorder.insert_events(stored, receipts=[receipt]) or []
     assert ids == settled_ids(recorder) and len(ids) == 3
     with pytest.raises(recorders.ReceiptTakenError):
@@ -152,7 +152,7 @@ def test_a_table_of_the_old_layout_is_upgraded_in_place(pg_app: CareLedger) -> N
     upgraded.create_table()
     upgraded.create_table()  # idempotent
     assert settled_ids(upgraded) == before
-    after = upgraded.insert_events(events(2), receipts=[]) or []
+    after = list(upgraded.insert_events(events(2), receipts=[]) or [])
     assert min(after) > max(before)
     assert settled_ids(upgraded) == before + after
     assert upgraded.max_notification_id() == max(after)

@@ -51,11 +51,13 @@ def _sizes(rnd: random.Random, transactions: int) -> list[int]:
 def _commits(recorder: PostgresReceiptRecorder, seed: int, transactions: int, slow: bool) -> None:
     rnd = random.Random(seed)
     for size in _sizes(rnd, transactions):
-        stored = [StoredEvent(uuid4(), 1, TOPIC, os.urandom(24)) for _ in range(size)]
+        first = uuid4()
+        stored = [StoredEvent(first, 1, TOPIC, os.urandom(24))]
+        stored += [StoredEvent(uuid4(), 1, TOPIC, os.urandom(24)) for _ in range(size - 1)]
         if slow:
             _slow_commit(recorder, stored, rnd.uniform(0, 0.01))
         else:
-            receipt = Receipt(uuid4().hex, "race", "f", stored[0].originator_id, 1)
+            receipt = Receipt(uuid4().hex, "race", "f", first, 1)
             recorder.insert_events(stored, receipts=[receipt])
 
 
