@@ -1,5 +1,6 @@
 """`careledger export KIND --from --to --out FILE.csv`: the rows `/export/<kind>.csv` serves,
-written to a file page by page. It runs with no caller, so the personal columns are left out
+written to a file page by page, with the same filters (`--department quality --channel phone`).
+It runs with no caller, so the personal columns are left out
 (fetch the export over HTTP with a token to have them opened for that token's role)."""
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from application.settings import Settings
 from domain.errors import InvalidInputError
 from projections.engine.store import open_view_store
 
+# every kind's filters; each kind refuses those it does not take (api/export/kinds.py)
+FILTERS = sorted({name for kind in KINDS.values() for name in kind.filters})
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser(
@@ -27,22 +31,26 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--to", dest="end", type=moment, required=True, metavar="WHEN", help="excluded"
     )
     export.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
+    for name in FILTERS:
+        export.add_argument(f"--{name}", metavar="VALUE", help="only the rows with this value")
     export.set_defaults(run=run)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    kind = KINDS[args.kind]
     try:
         start, end = window(args.start, args.end)
+        asked = {name: value for name in FILTERS if (value := getattr(args, name)) is not None}
+        where = kind.where(asked)
     except InvalidInputError as error:
         print(f"careledger export: {error}", file=sys.stderr)
         return 2
-    kind = KINDS[args.kind]
     store = open_view_store(settings)
     try:
         check_installed(store, kind)
         rows = -1  # the header is not a row
         with args.out.open("w", encoding="utf-8", newline="") as out:
-            for chunk in csv_chunks(store, kind, None, start, end):
+            for chunk in csv_chunks(store, kind, None, start, end, where=where):
                 out.write(chunk)
                 rows += chunk.count("\r\n")
     except LookupError as error:

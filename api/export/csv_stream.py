@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from api.export.kinds import Kind
@@ -31,8 +31,10 @@ def csv_chunks(
     start: datetime,
     end: datetime,
     page: int = PAGE,
+    where: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """The header, then one chunk of CSV lines per page of rows received in [start, end).
+    """The header, then one chunk of CSV lines per page of rows received in [start, end),
+    only those with every value of `where` ({column: value}, from Kind.where) if given.
     Without `personal` the personal columns are left out altogether."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -46,6 +48,7 @@ def csv_chunks(
         start=start.timestamp(),
         end=end.timestamp(),
         batch=page,
+        only=where,
     )
     for rows in pages:
         extra = personal.cells(kind.name, rows) if personal else [[] for _ in rows]

@@ -5,12 +5,14 @@ are filled by api/export/personal.py for each caller; the rest comes from the ro
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.errors import InvalidInputError
 from projections.engine.tables import Table
+from projections.views.complaint_dashboard_slices import checked_value
 from projections.views.export_order_rows import ORDER_ROWS, OrderRow
 from projections.views.export_rows import (
     CLOCKS,
@@ -55,6 +57,23 @@ class Kind:
     header: tuple[str, ...]
     cells: Callable[[Any], list[Cell]]
     personal: tuple[str, ...] = ()  # the personal columns, after the others
+    # the filters it takes: name -> (its column, the dashboard slice its values are checked as)
+    filters: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def where(self, asked: Mapping[str, str]) -> dict[str, str]:
+        """{column: value} for the filters asked for, each value checked as the dashboards
+        check it (an unknown department is refused, not an empty file), AND-ed; a filter
+        this kind does not take is refused too: InvalidInputError naming it."""
+        where: dict[str, str] = {}
+        for name, value in asked.items():
+            if name not in self.filters:
+                takes = ", ".join(self.filters) or "none"
+                raise InvalidInputError(
+                    name, f"{self.name} take no such filter; they take: {takes}"
+                )
+            column, checked_as = self.filters[name]
+            where[column] = checked_value(checked_as, value, name)
+        return where
 
 
 def complaint_cells(row: ComplaintRow) -> list[Cell]:
@@ -107,6 +126,12 @@ COMPLAINTS = Kind(
     ),
     complaint_cells,
     ("content", "content_access"),
+    {
+        "department": ("department", "department"),
+        "agent": ("assignee", "agent"),
+        "channel": ("channel", "channel"),
+        "category": ("category", "category"),
+    },
 )
 
 
@@ -150,6 +175,7 @@ ORDERS_KIND = Kind(
     ),
     order_cells,
     ("address", "address_access"),
+    {"channel": ("channel", "channel"), "region": ("region", "region")},
 )
 
 

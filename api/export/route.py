@@ -1,7 +1,8 @@
-"""`GET /export/<kind>.csv?from=&to=`: a window of complaints, orders or surveys as CSV, one row
-each, streamed page by page (api/export/csv_stream.py) with the same bearer tokens as the API,
-for the roles of `EXPORTS` in api/permissions.py. Refusals are JSON error bodies: 401 without a
-valid token, 400 for an unknown kind (`UNKNOWN_EXPORT`) or a bad window
+"""`GET /export/<kind>.csv?from=&to=[&department=&agent=&channel=&category=]`: a window of
+complaints, orders (`channel`, `region`) or surveys as CSV, one row each, only those with every
+filter's value, streamed page by page (api/export/csv_stream.py) with the same bearer tokens as
+the API, for the roles of `EXPORTS` in api/permissions.py. Refusals are JSON error bodies: 401
+without a valid token, 400 for an unknown kind (`UNKNOWN_EXPORT`) or a bad window or filter
 (`VALIDATION_FAILED`), 403 for a role not allowed, 503 while the view is not installed."""
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from api.report.route import moment
 from api.services import Services
 from domain.errors import InvalidInputError
 
+WINDOW_PARAMS = ("from", "to")
+
 
 def export_route(services: Services) -> Route:
     async def export(request: Request) -> Response:
         try:
             caller, kind = asked_for(request, services)
             start, end = window_of(request)
+            where = filters_of(request, kind)
         except PageRefused as refused:
             return refused.response
         try:
@@ -43,7 +47,7 @@ def export_route(services: Services) -> Route:
             return refusal(503, "VIEW_NOT_READY", str(error))
         correlation = request.headers.get("x-correlation-id") or str(uuid4())
         personal = PersonalColumns.of(caller, services.ledger, services.views, correlation)
-        chunks = csv_chunks(services.views, kind, personal, start, end)
+        chunks = csv_chunks(services.views, kind, personal, start, end, where=where)
         name = f"{kind.name}-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.csv"
         return StreamingResponse(
             encoded(chunks),
@@ -77,6 +81,21 @@ def window_of(request: Request) -> tuple[datetime, datetime]:
     query = request.query_params
     try:
         return window(moment(query, "from"), moment(query, "to"))
+    except InvalidInputError as error:
+        raise PageRefused(refusal(400, error.code, str(error))) from error
+
+
+def filters_of(request: Request, kind: Kind) -> dict[str, str]:
+    """The filters of the query besides the window, e.g. `department=quality&channel=phone`:
+    a parameter given twice, unknown to the kind, or with a value its slice cannot have is
+    refused before any row is read."""
+    query = request.query_params
+    asked = {name: query[name] for name in query if name not in WINDOW_PARAMS}
+    try:
+        for name in asked:
+            if len(query.getlist(name)) > 1:
+                raise InvalidInputError(name, "given more than once: one value per filter")
+        return kind.where(asked)
     except InvalidInputError as error:
         raise PageRefused(refusal(400, error.code, str(error))) from error
 

@@ -79,13 +79,17 @@ def keyset_scan(
     start: float,
     end: float,
     batch: int = 1000,
+    only: Mapping[str, Any] | None = None,
 ) -> Iterator[list[T]]:
     """Every record of `table` with `start <= key < end`, in (key, id) order, one page of up to
     `batch` records at a time, each page read in a transaction of its own from just after the
     last record of the one before. The key of a record must never change (a time it was
     received, placed, sent), so each is read once however the table changes meanwhile; memory
-    holds one page, whatever the number of rows."""
+    holds one page, whatever the number of rows. `only` keeps the records with these
+    values ({column: value}, AND-ed; the columns are the caller's, never a client's text)."""
     (row_id,) = table.primary_key
+    also = "".join(f" AND {column} = ?" for column in only or {})
+    values = list((only or {}).values())
     order = f"{key}, {row_id}"
     select = f"SELECT {table.select_list} FROM {{prefix}}{table.name} WHERE {key} < ? AND "
     after: tuple[Any, ...] | None = None
@@ -98,8 +102,8 @@ def keyset_scan(
         with store.transaction() as tx:
             prefix = active_prefix(tx, view)
             rows = tx.all(
-                select.format(prefix=prefix) + where + f" ORDER BY {order} LIMIT ?",
-                [*params, batch],
+                select.format(prefix=prefix) + where + also + f" ORDER BY {order} LIMIT ?",
+                [*params, *values, batch],
             )
         records = table.records(rows)
         if records:

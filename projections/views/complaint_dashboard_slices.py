@@ -189,10 +189,14 @@ def checked_filter(where: Mapping[str, str], field: str = "filter") -> dict[str,
     for by, value in where.items():
         if by not in KINDS:
             raise InvalidInputError(field, f"no slice {by!r}: one of {', '.join(KINDS)}")
-        kind = KINDS[by]
-        name = f"{field}.{by}"
-        checked[by] = str(one_of(name, value, kind)) if kind else bounded_text(name, value, ID_MAX)
+        checked[by] = checked_value(by, value, f"{field}.{by}")
     return checked
+
+
+def checked_value(by: str, value: str, field: str) -> str:
+    """`value` as slice `by` keeps it, else InvalidInputError naming `field`."""
+    kind = KINDS[by]
+    return str(one_of(field, value, kind)) if kind else bounded_text(field, value, ID_MAX)
 
 
 Where = Mapping[str, str | tuple[str, ...]]  # slice -> its value, or one of several (a team)

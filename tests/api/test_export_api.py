@@ -179,6 +179,75 @@ def test_bad_requests_are_typed_refusals(script: Script, get: Get, client: TestC
     assert code(anonymous) == (401, "UNAUTHENTICATED")
 
 
+# each filter a column of the rows the script expects: the complaint's labels, its assignee
+COMPLAINT_FILTERS = [
+    {"channel": "app"},
+    {"category": "logistics"},
+    {"department": "technical", "agent": "agent-9"},
+    {"channel": "phone", "category": "logistics"},
+    {"department": "technical", "channel": "phone"},  # no complaint has both
+]
+COLUMN = {"department": "department", "agent": "assignee", "channel": "channel"}
+
+
+@pytest.mark.parametrize("only", COMPLAINT_FILTERS, ids=lambda f: "+".join(f.values()))
+def test_filtered_complaints_are_those_with_every_value(
+    script: Script, get: Get, only: dict[str, str]
+) -> None:
+    # when an analyst exports the window with filters, AND-ed
+    answer = get("complaints", params={**script.window(), **only})
+    assert answer.status_code == 200, answer.text
+    # then the rows are those of the script's complaints with every value, in the same order
+    kept = [
+        row
+        for row in script.complaints
+        if all(row.get(COLUMN.get(name, name)) == value for name, value in only.items())
+    ]
+    assert rows(answer.text) == [
+        {**EMPTY_COMPLAINT, **row, "content": "[sealed]", "content_access": "sealed:role"}
+        for row in kept
+    ]
+
+
+def test_filtered_orders_by_region_and_channel(script: Script, get: Get) -> None:
+    # both orders were placed in chaoyang through the app: all or nothing of them is kept
+    for only, kept in (
+        ({"region": "chaoyang"}, 2),
+        ({"region": "chaoyang", "channel": "app"}, 2),
+        ({"region": "haidian"}, 0),
+        ({"region": "chaoyang", "channel": "phone"}, 0),
+    ):
+        answer = get("orders", params={**script.window(), **only})
+        assert answer.status_code == 200, answer.text
+        expected = [
+            {**row, "address": "[sealed]", "address_access": "sealed:role"}
+            for row in script.order_rows()
+            if all(row[name] == value for name, value in only.items())
+        ]
+        assert rows(answer.text) == expected and len(expected) == kept
+
+
+def test_bad_filters_are_refused_before_any_row(script: Script, get: Get) -> None:
+    window = script.window()
+    for kind, params, field, message in (
+        ("complaints", {"department": "marketing"}, "department", "'marketing' is not one of"),
+        ("complaints", {"channel": "pigeon"}, "channel", "'pigeon' is not one of"),
+        ("complaints", {"category": "weather"}, "category", "'weather' is not one of"),
+        ("complaints", {"agent": " "}, "agent", "must not be blank"),
+        ("complaints", {"region": "chaoyang"}, "region", "complaints take no such filter"),
+        ("surveys", {"channel": "sms"}, "channel", "surveys take no such filter; they take: none"),
+        ("orders", {"department": "quality"}, "department", "they take: channel, region"),
+    ):
+        answer = get(kind, params={**window, **params})
+        assert answer.status_code == 400, answer.text
+        (error,) = answer.json()["errors"]
+        assert error["extensions"]["code"] == "VALIDATION_FAILED"
+        assert error["message"].startswith(f"{field}: ") and message in error["message"]
+    # and a filter given twice is refused, not read as either value
+    twice = get("complaints", params=[*window.items(), ("channel", "app"), ("channel", "web")])
+    assert twice.status_code == 400 and "more than once" in twice.text
+
+
 def test_the_rows_stream_a_page_at_a_time(
     script: Script, client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -265,6 +334,19 @@ def test_the_command_line_writes_the_same_rows_without_personal_columns(
     )
     assert backwards.run(settings, backwards) == 2
     assert "`to` must be after `from`" in capsys.readouterr().err
+    # and with filters, the script's complaint by phone alone; a bad one changes nothing
+    filtered = cli.build_parser().parse_args(
+        [*argv, "--out", str(out), "--channel", "phone", "--category", "logistics"]
+    )
+    assert filtered.run(settings, filtered) == 0
+    assert [r["complaint_id"] for r in rows(out.read_text(encoding="utf-8"))] == [
+        row["complaint_id"] for row in script.complaints if row["channel"] == "phone"
+    ]
+    written = out.read_text(encoding="utf-8")
+    bad = cli.build_parser().parse_args([*argv, "--out", str(out), "--department", "marketing"])
+    assert bad.run(settings, bad) == 2
+    assert "department: 'marketing' is not one of" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == written
 
 
 def test_before_its_view_is_installed_the_export_is_unavailable(get: Get) -> None:
