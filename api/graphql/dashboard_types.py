@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 
+from api.graphql.late_slices import LateOrdersOf, late_orders_of
 from domain.complaint_types import (
     Category,
     Department,
@@ -323,6 +324,14 @@ class OrderDelays:
     open_at_risk_by_region: list[LabelCount]
     open_late_by_stage: list[LabelCount]
     open_late_by_region: list[LabelCount]
+    late_by_channel: list[LateOrdersOf] = strawberry.field(
+        description="The window's late orders by the channel the order came in through"
+    )
+    late_by_restaurant: list[LateOrdersOf]
+    late_by_courier_company: list[LateOrdersOf] = strawberry.field(
+        description="By the company of the courier that carried the order last (`none`: no"
+        " courier had been assigned); a courier assigned after the order was late takes it along"
+    )
 
     @classmethod
     def of(cls, s: DelaySummary) -> OrderDelays:
@@ -340,6 +349,9 @@ class OrderDelays:
             open_at_risk_by_region=counts(s.open_at_risk_by_region),
             open_late_by_stage=counts(s.open_late_by_stage, OrderStatus),
             open_late_by_region=counts(s.open_late_by_region),
+            late_by_channel=late_orders_of(s.late_by_channel, channels=True),
+            late_by_restaurant=late_orders_of(s.late_by_restaurant),
+            late_by_courier_company=late_orders_of(s.late_by_courier_company),
         )
 
 

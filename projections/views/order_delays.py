@@ -1,4 +1,5 @@
-"""Order delay monitor: at-risk and late orders by stage, region and attribution
+"""Order delay monitor: at-risk and late orders by stage, region and attribution, and late
+orders by channel, restaurant and courier company (order_delays_by)
 (docs/architecture.md#read-models).
 
 A compact row per order. `stage` is where the order was when its delay was last detected
@@ -34,7 +35,12 @@ from projections.engine.reading import (
 from projections.engine.rollup import by_day, spanned, spans
 from projections.engine.store import Tx, ViewStore
 from projections.engine.tables import Table
-from projections.views.order_delays_late import LATE_ORDERS
+from projections.views.order_delays_by import LateFigures, late_by
+from projections.views.order_delays_late import (
+    LATE_BY,
+    LATE_BY_DAILY,
+    LATE_ORDERS,
+)
 from projections.views.order_delays_rows import (
     CHANGES,
     ORDERS,
@@ -133,6 +139,8 @@ class OrderDelaysProjection(Projection):
         DETECTIONS_DAILY,
         LATE_DAILY,
         LATE_ORDERS,
+        LATE_BY,
+        LATE_BY_DAILY,
     )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
@@ -140,8 +148,8 @@ class OrderDelaysProjection(Projection):
         records = records_by_ids(tx, ORDERS, prefix, ids)
         orders = {record.order_id: from_record(record) for record in records}
         before = Counter(key for order in orders.values() for key in order.counted())
-        delivered = (str(e.event.originator_id) for e in batch if e.name == "OrderDelivered")
-        late = records_by_ids(tx, LATE_ORDERS, prefix, delivered)
+        moving = (str(e.event.originator_id) for e in batch if e.name in LATE_ORDER_CHANGES)
+        late = records_by_ids(tx, LATE_ORDERS, prefix, moving)
         tally = Tally(Counter(), {}, {record.order_id: record for record in late})
         for envelope in batch:
             apply(orders, envelope, tally)
@@ -158,6 +166,8 @@ class OrderDelaysProjection(Projection):
         add_late(tx, prefix + LATE_DAILY.name, tally.late_by_day(), "day")
         changed = (tally.late_orders[order_id] for order_id in sorted(tally.changed_late))
         upsert_records(tx, LATE_ORDERS, prefix, changed)
+        add_late_by(tx, prefix + LATE_BY.name, tally.late_by)
+        add_late_by(tx, prefix + LATE_BY_DAILY.name, tally.late_by_days(), "day")
 
 
 def apply(orders: dict[str, Tracked], envelope: Envelope, tally: Tally) -> None:
@@ -168,6 +178,29 @@ def apply(orders: dict[str, Tracked], envelope: Envelope, tally: Tally) -> None:
     order = orders.get(str(event.originator_id))
     if order is not None:
         CHANGES[envelope.name](order, event, tally)
+
+
+LATE_ORDER_CHANGES = frozenset({"OrderDelivered", "CourierAssigned"})  # what a late order keeps
+
+
+def add_late_by(
+    tx: Tx, table: str, late: dict[tuple[int, str, str], list[int]], period: str = "hour"
+) -> None:
+    """Adds late orders and minutes by slice; a slice value a late order's courier company
+    left may be back to 0: its row goes, whatever the batches."""
+    keys = (period, "slice_by", "slice_value")
+    rows = [(*key, n, minutes) for key, (n, minutes) in late.items() if n or minutes]
+    tx.merge(
+        table,
+        (*keys, "n", "late_min"),
+        keys,
+        rows,
+        f"n = {table}.n + excluded.n, late_min = {table}.late_min + excluded.late_min",
+    )
+    tx.executemany(
+        f"DELETE FROM {table} WHERE {period} = ? AND slice_by = ? AND slice_value = ? AND n = 0",
+        [key for key, (n, _) in late.items() if n < 0],
+    )
 
 
 def add_late(tx: Tx, table: str, late: dict[LateKey, list[int]], period: str = "hour") -> None:
@@ -222,6 +255,11 @@ class DelaySummary:
     open_at_risk_by_region: dict[str, int]
     open_late_by_stage: dict[str, int]
     open_late_by_region: dict[str, int]
+    # the window's late orders by the channel they came through, their restaurant and the
+    # courier company that carried them last (order_delays_late)
+    late_by_channel: dict[str, LateFigures]
+    late_by_restaurant: dict[str, LateFigures]
+    late_by_courier_company: dict[str, LateFigures]
 
 
 def orders_at_risk(
@@ -282,6 +320,7 @@ def delay_summary(store: ViewStore, start: datetime, end: datetime) -> DelaySumm
         watched = WATCH_COUNTS.records(
             tx.all(f"SELECT {WATCH_COUNTS.select_list} FROM {p}{WATCH_COUNTS.name}")
         )
+        sliced = late_by(tx, p, window)
     orders, minutes = sum(int(r.n) for r in late), sum(int(r.late_min) for r in late)
     at_risk = [r for r in watched if r.delay_risk == "at_risk"]
     open_late = [r for r in watched if r.delay_risk == "late"]
@@ -299,6 +338,9 @@ def delay_summary(store: ViewStore, start: datetime, end: datetime) -> DelaySumm
         open_at_risk_by_region=totals((r.region, r.n) for r in at_risk),
         open_late_by_stage=totals((r.stage, r.n) for r in open_late),
         open_late_by_region=totals((r.region, r.n) for r in open_late),
+        late_by_channel=sliced["channel"],
+        late_by_restaurant=sliced["restaurant"],
+        late_by_courier_company=sliced["courier_company"],
     )
 
 

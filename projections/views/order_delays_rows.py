@@ -11,7 +11,7 @@ from domain.order_types import CLOSED
 from projections.engine.reading import epoch, hour_of
 from projections.engine.rollup import day_of
 from projections.engine.tables import INTEGER, Index, Table
-from projections.views.order_delays_late import LateOrderRecord, minutes_late
+from projections.views.order_delays_late import NO_COURIER, LateOrderRecord, minutes_late
 
 
 class OrderRecord(NamedTuple):
@@ -32,6 +32,8 @@ class OrderRecord(NamedTuple):
     delay_notices: Annotated[int, INTEGER]
     is_open: Annotated[int, INTEGER]
     watched: Annotated[int, INTEGER]
+    channel: str  # the order came in through
+    courier_company: str  # of its courier now (NO_COURIER before one is assigned)
 
 
 ORDERS = Table(
@@ -44,6 +46,7 @@ ORDERS = Table(
     ],
 )
 LateKey = tuple[int, str, str, str]  # hour, attributed_to, region, stage
+SliceKey = tuple[int, str, str]  # hour, slice_by, slice_value
 
 
 @dataclass(slots=True)
@@ -63,6 +66,8 @@ class Tracked:
     attributed_to: str | None = None
     delivered_at: float | None = None
     delay_notices: int = 0
+    channel: str = ""
+    courier_company: str = NO_COURIER
 
     @property
     def is_open(self) -> bool:
@@ -94,6 +99,8 @@ class Tracked:
             delay_notices=self.delay_notices,
             is_open=int(self.is_open),
             watched=int(self.watched),
+            channel=self.channel,
+            courier_company=self.courier_company,
         )
 
 
@@ -112,6 +119,8 @@ def from_record(record: OrderRecord) -> Tracked:
         attributed_to=record.attributed_to,
         delivered_at=record.delivered_at,
         delay_notices=int(record.delay_notices),
+        channel=record.channel,
+        courier_company=record.courier_company,
     )
 
 
@@ -123,6 +132,13 @@ class Tally:
     late: dict[LateKey, list[int]]  # -> [orders, late minutes, longest]
     late_orders: dict[str, LateOrderRecord] = field(default_factory=dict)
     changed_late: set[str] = field(default_factory=set)
+    late_by: dict[SliceKey, list[int]] = field(default_factory=dict)  # -> [orders, minutes]
+
+    def add_late_by(self, record: LateOrderRecord, orders: int, minutes: int) -> None:
+        for key in record.sliced_under:
+            counts = self.late_by.setdefault(key, [0, 0])
+            counts[0] += orders
+            counts[1] += minutes
 
     def add_late(self, key: LateKey, late_min: int, orders: int = 1) -> None:
         counts = self.late.setdefault(key, [0, 0, 0])
@@ -136,6 +152,7 @@ class Tally:
         self.add_late(
             (record.hour, record.attributed_to, record.region, record.stage), record.late_min
         )
+        self.add_late_by(record, 1, record.late_min)
 
     def delivered_late(self, order_id: str, late_min: int) -> int:
         """The late order arrived `late_min` past its promise: its minutes where it was
@@ -146,9 +163,29 @@ class Tally:
         self.add_late(record.counted_under, late_min - record.late_min, orders=0)
         counts = self.late[record.counted_under]
         counts[2] = max(counts[2], late_min)
+        self.add_late_by(record, 0, late_min - record.late_min)
         self.late_orders[order_id] = record._replace(late_min=late_min)
         self.changed_late.add(order_id)
         return late_min
+
+    def courier_changed(self, order_id: str, company: str) -> None:
+        """A late order's courier now works for `company`: its late count goes with it."""
+        record = self.late_orders.get(order_id)
+        if record is None or record.courier_company == company:
+            return
+        self.add_late_by(record, -1, -record.late_min)
+        record = record._replace(courier_company=company)
+        self.add_late_by(record, 1, record.late_min)
+        self.late_orders[order_id] = record
+        self.changed_late.add(order_id)
+
+    def late_by_days(self) -> dict[SliceKey, list[int]]:
+        days: dict[SliceKey, list[int]] = {}
+        for (hour, by, value), (n, minutes) in self.late_by.items():
+            counts = days.setdefault((day_of(hour), by, value), [0, 0])
+            counts[0] += n
+            counts[1] += minutes
+        return days
 
     def late_by_day(self) -> dict[LateKey, list[int]]:
         """The late orders keyed by UTC day instead of hour: counts added, the longest kept."""
@@ -169,6 +206,7 @@ def received(event: Any) -> Tracked:
         "Received",
         None,
         epoch(event.promised_at),
+        channel=str(event.channel),
     )
 
 
@@ -177,6 +215,11 @@ def _status(status: str) -> Callable[[Tracked, Any, Tally], None]:
         order.status = status
 
     return apply
+
+
+def _courier_assigned(order: Tracked, event: Any, tally: Tally) -> None:
+    order.status, order.courier_company = "CourierAssigned", str(event.provider)
+    tally.courier_changed(order.order_id, order.courier_company)
 
 
 def _delivered(order: Tracked, event: Any, tally: Tally) -> None:
@@ -211,6 +254,9 @@ def _late(order: Tracked, event: Any, tally: Tally) -> None:
         region=order.region,
         stage=order.stage,
         late_min=event.late_min,
+        channel=order.channel,
+        restaurant=order.restaurant,
+        courier_company=order.courier_company,
     )
     tally.recorded_late(record)
 
@@ -220,7 +266,7 @@ CHANGES: dict[str, Callable[[Tracked, Any, Tally], None]] = {
     "OrderConfirmed": _status("Confirmed"),
     "PreparationStarted": _status("InPreparation"),
     "OrderPacked": _status("Packed"),
-    "CourierAssigned": _status("CourierAssigned"),
+    "CourierAssigned": _courier_assigned,
     "OrderPickedUp": _status("PickedUp"),
     "OrderDelivered": _delivered,
     "DeliveryFailed": _status("DeliveryFailed"),

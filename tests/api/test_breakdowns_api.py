@@ -168,3 +168,85 @@ def test_the_dashboard_breaks_down_and_filters_by_the_directorys_teams(gql: Gql)
     refused = gql(FILTERED, {**window(), "filter": {"team": "night-shift"}}, role=Role.ANALYST)
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["VALIDATION_FAILED"]
     assert "no team 'night-shift'" in refused["errors"][0]["message"]
+
+
+LATE = """
+query($from: DateTime!, $to: DateTime!, $at: Int) {
+  orderDelays(from: $from, to: $to, atPosition: $at) {
+    late
+    lateByChannel { label key orders lateMin meanLateMin }
+    lateByRestaurant { label orders }
+    lateByCourierCompany { label orders lateMin }
+  }
+}"""
+PLACE_AT = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
+  ... on OrderChanged { order { orderId } } } }"""
+
+
+def late_order(gql: Gql, channel: str, restaurant: str, company: str | None, late_s: int) -> int:
+    """An order placed an hour back, promised half an hour later, recorded late `late_s`
+    seconds after its promise; carried by `company`'s courier if given."""
+    data = {
+        "customerId": CUSTOMER,
+        "restaurant": restaurant,
+        "region": "chaoyang",
+        "items": [{"name": "soup", "quantity": 1, "unitPrice": "25.00"}],
+        "amount": "25.00",
+        "promisedAt": at(-1800),
+        "address": "1 Road",
+        "channel": channel,
+        "occurredAt": at(-3600),
+    }
+    order = gql(PLACE_AT, {"input": data})["data"]["placeOrder"]["order"]["orderId"]
+    for seconds, name in (
+        (-3500, "confirmOrder"),
+        (-3400, "startPreparation"),
+        (-3300, "packOrder"),
+    ):
+        changed = {"orderId": order, "occurredAt": at(seconds)}
+        step(gql, name, "OrderInput", changed, payload="OrderChanged")
+    if company is not None:
+        courier = {"courier": "courier-1", "provider": company}
+        step(
+            gql,
+            "assignCourier",
+            "AssignCourierInput",
+            {"orderId": order, "occurredAt": at(-3200), **courier},
+            payload="OrderChanged",
+        )
+    return step(
+        gql,
+        "recordOrderLate",
+        "RecordLateInput",
+        {"orderId": order, "attributedTo": "MERCHANT", "occurredAt": at(-1800 + late_s)},
+        payload="OrderChanged",
+    )
+
+
+def test_order_delays_count_late_orders_by_channel_restaurant_and_courier_company(
+    gql: Gql,
+) -> None:
+    # given three late orders: by app from Golden Dumpling with fleet's courier (10 min), by
+    # web from Golden Dumpling with no courier (20 min), by app from Noodle Bar with fleet's
+    # courier (30 min)
+    late_order(gql, "APP", "Golden Dumpling", "fleet", 600)
+    late_order(gql, "WEB", "Golden Dumpling", None, 1200)
+    position = late_order(gql, "APP", "Noodle Bar", "fleet", 1800)
+    # when an analyst reads the window's delays
+    found = gql(LATE, {**window(), "at": position}, role=Role.ANALYST)["data"]["orderDelays"]
+    # then each slice adds up to the three
+    assert found == {
+        "late": 3,
+        "lateByChannel": [
+            {"label": "app", "key": "APP", "orders": 2, "lateMin": 40, "meanLateMin": 20.0},
+            {"label": "web", "key": "WEB", "orders": 1, "lateMin": 20, "meanLateMin": 20.0},
+        ],
+        "lateByRestaurant": [
+            {"label": "Golden Dumpling", "orders": 2},
+            {"label": "Noodle Bar", "orders": 1},
+        ],
+        "lateByCourierCompany": [
+            {"label": "fleet", "orders": 2, "lateMin": 40},
+            {"label": "none", "orders": 1, "lateMin": 20},
+        ],
+    }
