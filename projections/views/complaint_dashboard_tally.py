@@ -177,8 +177,9 @@ class Tally:
     def touch(self, complaint_id: UUID | None) -> Fact | None:
         """The complaint's fact, its contributions noted as they stood before the batch."""
         fact = None if complaint_id is None else self.facts.get(complaint_id)
-        if fact is not None and complaint_id is not None:
-            self.before.setdefault(complaint_id, fact.contributions())
+        if fact is not None and complaint_id is not None and complaint_id not in self.before:
+            # noted once (setdefault would work them out again for every event, to drop them)
+            self.before[complaint_id] = fact.contributions()
             self.slices_before.setdefault(complaint_id, labels_of(fact.labels))
         return fact
 
