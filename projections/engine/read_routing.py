@@ -102,6 +102,7 @@ class ReadRouting(ViewStore):
     ) -> None:
         self.dialect = primary.dialect
         self.primary = primary
+        self.progress = primary.progress  # moves are written on the primary only
         self.replica = replica
         self.max_lag_s = max_lag_s
         self.fallback = fallback

@@ -186,7 +186,7 @@ class Runner:
     def _apply(self, generation: int, start: int, end: int, batch: Sequence[Envelope]) -> None:
         name = self.projection.name
         with self.store.transaction(durable=False) as tx:
-            tracking.advance(tx, name, generation, start, end)
+            tracking.advance(tx, name, generation, start, end, held=bool(batch))
             self.projection.process(tx, tracking.prefix(name, generation), batch)
 
     def _one_by_one(self, generation: int, start: int, end: int, batch: Sequence[Envelope]) -> None:

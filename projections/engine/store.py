@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 from application.postgres_target import PostgresTarget
 from application.schema_lock import LOCK_NAME, XACT_LOCK_SQL, lock_key
 from application.settings import Settings
+from projections.engine.progress import Moved, Progress, views_channel
 from projections.engine.tables import R
 
 Row = tuple[Any, ...]
@@ -69,11 +70,15 @@ def _closing(sql: str, start: int, quote: str) -> int:
 
 
 class Tx:
-    """One transaction on the view store."""
+    """One transaction on the view store. `moves`: the positions it moved (tracking.advance),
+    told to the store's `progress` once it has committed; `channel`: where PostgreSQL NOTIFYs
+    them to other processes (None on SQLite)."""
 
-    def __init__(self, cursor: Any, dialect: str) -> None:
+    def __init__(self, cursor: Any, dialect: str, channel: str | None = None) -> None:
         self._cursor = cursor
         self.dialect = dialect
+        self.channel = channel
+        self.moves: list[Moved] = []
 
     def _sql(self, sql: str) -> str:
         return postgres_placeholders(sql) if self.dialect == "postgres" else sql
@@ -207,6 +212,7 @@ class ViewStore(ABC):
     (generations, positions, dead letters), so readers never meet a missing table."""
 
     dialect: str
+    progress: Progress  # the moves committed through this store, told in this process
 
     def install_bookkeeping(self) -> None:
         with self.transaction() as tx:
@@ -237,6 +243,7 @@ class SQLiteViewStore(ViewStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self.progress = Progress()
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -256,8 +263,9 @@ class SQLiteViewStore(ViewStore):
         conn = self._connection()
         cursor = conn.cursor()
         cursor.execute("BEGIN IMMEDIATE")
+        tx = Tx(cursor, self.dialect)
         try:
-            yield Tx(cursor, self.dialect)
+            yield tx
         except BaseException:
             conn.rollback()
             raise
@@ -265,6 +273,7 @@ class SQLiteViewStore(ViewStore):
             conn.commit()
         finally:
             cursor.close()
+        self.progress.committed(tx.moves)
 
     def close(self) -> None:
         with self._lock:
@@ -300,6 +309,8 @@ class PostgresViewStore(ViewStore):
         self.conninfo = conninfo
         self.listen_conninfo = listen_conninfo or conninfo
         self.schema = schema
+        self.channel = views_channel(schema)
+        self.progress = Progress()
         self._search_path = f'SET LOCAL search_path = "{schema}"' if pooled else None
         kwargs: dict[str, Any] = {} if pooled else {"options": f"-c search_path={schema}"}
         if not prepared_statements:
@@ -321,7 +332,9 @@ class PostgresViewStore(ViewStore):
                 cursor.execute(self._search_path)
             if not durable:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-            yield Tx(cursor, self.dialect)
+            tx = Tx(cursor, self.dialect, self.channel)
+            yield tx
+        self.progress.committed(tx.moves)
 
     def close(self) -> None:
         self.pool.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
+from projections.engine.progress import Moved
 from projections.engine.projection import Projection
 from projections.engine.store import BOOKKEEPING, Tx
 
@@ -79,14 +80,27 @@ def position(tx: Tx, name: str, generation: int) -> int:
     return int(at)
 
 
-def advance(tx: Tx, name: str, generation: int, old: int, new: int) -> None:
-    moved = tx.execute(
-        "UPDATE projection_tracking SET position = ?, updated_at = ?"
-        " WHERE projection = ? AND generation = ? AND position = ?",
-        (new, time.time(), name, generation, old),
-    )
+ADVANCE = (
+    "UPDATE projection_tracking SET position = ?, updated_at = ?"
+    " WHERE projection = ? AND generation = ? AND position = ?"
+)
+# The same, announcing the move to other processes in the same round trip: a NOTIFY is sent
+# when its transaction commits, so a listener never hears of a move that was rolled back.
+ADVANCE_NOTIFYING = f"WITH moved AS ({ADVANCE} RETURNING 1) SELECT pg_notify(?, ?) FROM moved"
+
+
+def advance(tx: Tx, name: str, generation: int, old: int, new: int, *, held: bool = True) -> None:
+    """Moves the position from `old` to `new` (`held`: over events the view read), and
+    announces it once committed."""
+    move = Moved(name, generation, new, held)
+    params: tuple[object, ...] = (new, time.time(), name, generation, old)
+    if tx.channel is None:
+        moved = tx.execute(ADVANCE, params)
+    else:
+        moved = len(tx.all(ADVANCE_NOTIFYING, (*params, tx.channel, move.payload())))
     if moved != 1:
         raise PositionMovedError(f"{name} g{generation} is no longer at {old}")
+    tx.moves.append(move)
 
 
 def park(tx: Tx, name: str, generation: int, letter: DeadLetter) -> None:
