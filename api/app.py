@@ -22,6 +22,7 @@ from api.export.route import export_route
 from api.graphiql import ASSETS_PATH, graphiql_assets
 from api.graphql.live import stop_live_feed
 from api.graphql.schema import build_schema
+from api.graphql.wakeups import stop_wakeups
 from api.headers import SecurityHeaders
 from api.http import JSON, content_type_header, error_body, negotiate
 from api.readiness import readiness
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             await stop_live_feed(services)
+            await stop_wakeups(services)
             if embedded is not None:
                 await run_in_threadpool(embedded.stop)
             services.views.close()

@@ -34,6 +34,10 @@ CARELEDGER_COMMAND_DEADLINE_S `5`: seconds a command or a read may wait on the d
                               (connections, statements, commit, retries); past it the answer is
                               UNAVAILABLE (HTTP 503, nothing recorded) or OUTCOME_UNKNOWN (sent
                               but not confirmed: retry with the same command id)
+CARELEDGER_LIVE_WAKE          `notify`: read-your-writes and the subscriptions are woken by the
+                              views' own moves and the log's inserts (LISTEN/NOTIFY on PostgreSQL,
+                              in-process on the embedded default), reading again every 0.1 s at
+                              most; `poll`: they read every 10 ms (the feed every 20 ms) instead
 CARELEDGER_SNAPSHOT_INTERVAL  `50`: events between snapshots of one aggregate
 CARELEDGER_AGGREGATE_CACHE    `2000`: aggregates a process keeps in memory between commands
                               (brought up to date from the log on each use); `0`: none
@@ -109,6 +113,7 @@ class SettingsError(ValueError):
 
 
 POOLERS = ("none", "transaction")
+LIVE_WAKES = ("notify", "poll")
 PREPARED_STATEMENTS_ENV = "CARELEDGER_PREPARED_STATEMENTS"  # read by our recorders' factory
 TARGET_SESSION_ATTRS_ENV = "CARELEDGER_TARGET_SESSION_ATTRS"  # likewise, from the URL
 
@@ -145,6 +150,7 @@ class Settings:
     read_max_lag_s: float = 2.0
     read_fallback: bool = True
     command_deadline_s: float = 5.0
+    live_wake: str = "notify"
     snapshot_interval: int = 50
     aggregate_cache_size: int = 2_000
     key_cache_seconds: float = 5.0
@@ -186,6 +192,9 @@ class Settings:
                 "CARELEDGER_DB_POOLER=transaction needs CARELEDGER_DIRECT_DATABASE_URL: LISTEN"
                 " and the schema lock hold a session, which a transaction pooler does not keep"
             )
+        live_wake = env.get("CARELEDGER_LIVE_WAKE", "notify").strip().lower() or "notify"
+        if live_wake not in LIVE_WAKES:
+            raise SettingsError(f"CARELEDGER_LIVE_WAKE must be one of {', '.join(LIVE_WAKES)}")
         return cls(
             database_url=env.get("CARELEDGER_DATABASE_URL") or None,
             data_dir=Path(env.get("CARELEDGER_DATA_DIR", "data")),
@@ -212,6 +221,7 @@ class Settings:
             read_max_lag_s=_seconds(env, "CARELEDGER_READ_MAX_LAG_S", 2.0),
             read_fallback=_on_off(env, "CARELEDGER_READ_FALLBACK", default=True),
             command_deadline_s=_seconds(env, "CARELEDGER_COMMAND_DEADLINE_S", 5.0),
+            live_wake=live_wake,
             snapshot_interval=_int(env, "CARELEDGER_SNAPSHOT_INTERVAL", 50),
             aggregate_cache_size=_int(env, "CARELEDGER_AGGREGATE_CACHE", 2_000),
             key_cache_seconds=float(env.get("CARELEDGER_KEY_CACHE_SECONDS", "5")),

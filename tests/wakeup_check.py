@@ -1,14 +1,18 @@
-"""A check both the pooler and the multi-host tests make: the LISTEN wake-up of a follower is
-woken by a commit's NOTIFY, not by its timeout."""
+"""Checks both the pooler and the multi-host tests make: the LISTEN wake-up of a follower is
+woken by a commit's NOTIFY, not by its timeout; an API process's wake-ups hear a view's move."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
+from api.graphql.wakeups import Wakeups
 from application.app import CareLedger
+from projections.engine.runner import Runner
 from projections.engine.store import ViewStore
 from projections.engine.wakeup import ListenWakeup, wakeup_for
+from projections.views.order_index import OrderIndexProjection
 from tests.application.builders import customer
 
 
@@ -28,3 +32,26 @@ def seconds_to_wake(app: CareLedger, store: ViewStore) -> float:
     finally:
         wakeup.close()
     return waited
+
+
+def heard_move(app: CareLedger, listening: ViewStore, moving: ViewStore) -> set[str]:
+    """Which views an API process's wake-ups, over `listening`, heard moving when a runner on
+    `moving` (another store: its moves reach the first only by NOTIFY) catches up order_index."""
+    runner = Runner(app, moving, OrderIndexProjection())
+    head = app.recorder.max_notification_id() or 0
+
+    async def listen() -> set[str]:
+        wakeups = Wakeups(listening, "events", listen=True)
+        try:
+            deadline = time.monotonic() + 10.0
+            while not wakeups.listening:
+                assert time.monotonic() < deadline, "no LISTEN"
+                await asyncio.sleep(0.01)
+            with wakeups.waiter([OrderIndexProjection.name], head) as waiter:
+                await asyncio.to_thread(runner.catch_up)
+                await asyncio.wait_for(waiter.sleep(10.0), 5.0)
+                return waiter.heard
+        finally:
+            await wakeups.stop()
+
+    return asyncio.run(listen())

@@ -3,7 +3,6 @@ read models it reads have projected that far."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -11,13 +10,13 @@ from typing import Any, TypeVar
 from graphql import GraphQLError
 
 from api.graphql.context import Context
+from api.graphql.wakeups import wakeups
 from domain.errors import InvalidInputError
 from projections.engine import tracking
 from projections.engine.store import ViewStore
 
 T = TypeVar("T")
 
-POLL_S = 0.01
 NOT_INSTALLED = -1
 
 
@@ -50,14 +49,18 @@ async def wait_for_position(
 async def views_behind(
     context: Context, view_names: Sequence[str], position: int, timeout_s: float
 ) -> dict[str, int]:
-    """Polls until every view has reached `position` or the time is up; those still behind."""
+    """Reads the views' positions until every view has reached `position` or the time is up,
+    again each time a move of theirs is heard (api/graphql/wakeups.py); those still behind."""
     deadline = time.monotonic() + timeout_s
-    while True:
-        reached = await context.call(view_positions, context.services.views, view_names)
-        behind = {name: at for name, at in reached.items() if at < position}
-        if not behind or time.monotonic() >= deadline:
-            return behind
-        await asyncio.sleep(POLL_S)
+    wake = wakeups(context.services)
+    with wake.waiter(view_names, position) as waiter:
+        while True:
+            reached = await context.call(view_positions, context.services.views, view_names)
+            behind = {name: at for name, at in reached.items() if at < position}
+            left = deadline - time.monotonic()
+            if not behind or left <= 0:
+                return behind
+            await waiter.sleep(min(left, wake.period(waiter, behind)))
 
 
 def not_caught_up(behind: dict[str, int], position: int, timeout_s: float) -> GraphQLError:

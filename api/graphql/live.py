@@ -1,5 +1,7 @@
 """The live feed: one task per process watches the log's head and wakes every subscriber when
-it moves; each subscriber then does its own reads.
+it moves; each subscriber then does its own reads. The task looks at the head when woken by an
+insert (api/graphql/wakeups.py), at most every FEED_POLL_S, one max(id) query a look, only
+while someone subscribes. A subscriber of a view is also told of that view's own moves, at once.
 
 A subscriber's mailbox holds at most one tick: a slow subscriber gets the ticks it missed
 merged into one, never a growing backlog.
@@ -9,19 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
+from api.graphql.wakeups import FEED_POLL_S, Wakeups, wakeups
 from api.services import Services
 from application.app import CareLedger
+from projections.engine.projection import Projection
 from projections.engine.runner import TRANSIENT
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.02  # one max(id) query a tick per process, only while someone subscribes
 MAX_BACKOFF_S = 2.0
 DETAIL_LIMIT = 500
 
@@ -34,11 +38,21 @@ class Tick:
     topics: Mapping[str, int] | None = None
 
     def merged(self, later: Tick) -> Tick:
+        position = max(self.position, later.position)  # a view's move may be behind the head
         if self.changed is None or later.changed is None:
-            return Tick(later.position, None)
+            return Tick(position, None)
         if self.topics is None or later.topics is None:
-            return Tick(later.position, self.changed | later.changed)
-        return Tick(later.position, self.changed | later.changed, {**self.topics, **later.topics})
+            return Tick(position, self.changed | later.changed)
+        topics = {**self.topics}
+        for topic, at in later.topics.items():
+            topics[topic] = max(at, topics.get(topic, at))
+        return Tick(position, self.changed | later.changed, topics)
+
+    @classmethod
+    def of_view(cls, position: int, topics: Sequence[str]) -> Tick:
+        """A view's move over events of its own, up to `position`: which of its topics is
+        not said, so each counts as written there (a view of every topic waits for it)."""
+        return cls(position, frozenset(), dict.fromkeys(topics, position) if topics else None)
 
     def last_of(self, topics: Iterable[str]) -> int | None:
         """Up to where a view reading `topics` must have got to show this tick: the last of its
@@ -73,22 +87,34 @@ class Mailbox:
 
 
 class LiveFeed:
-    def __init__(self, ledger: CareLedger, poll_s: float = POLL_S) -> None:
+    def __init__(self, ledger: CareLedger, wake: Wakeups) -> None:
         self.ledger = ledger
-        self.poll_s = poll_s
+        self.wakeups = wake
         self._mailboxes: set[Mailbox] = set()
         self._task: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
         self._stopped = False
 
     @asynccontextmanager
-    async def subscription(self) -> AsyncIterator[Mailbox]:
-        """A mailbox that gets every tick after this point; read the state only once inside."""
+    async def subscription(self, view: type[Projection] | None = None) -> AsyncIterator[Mailbox]:
+        """A mailbox that gets every tick after this point; read the state only once inside.
+        Given the `view` the subscriber reads, it also gets a tick each time that view is
+        heard to have moved over its own events, at once rather than at the feed's next look
+        at the log (which stays, for what a lost wake-up would miss)."""
         await self._ensure_running()
         mailbox = Mailbox()
         self._mailboxes.add(mailbox)
         try:
-            yield mailbox
+            if view is None:
+                yield mailbox
+                return
+            topics = view.topics()
+
+            def moved(position: int) -> None:
+                mailbox.post(Tick.of_view(position, topics))
+
+            with self.wakeups.watching(view.name, moved):
+                yield mailbox
         finally:
             self._mailboxes.discard(mailbox)
 
@@ -119,9 +145,16 @@ class LiveFeed:
         return Tick(head, changed, {note.topic: note.id for note in notes})
 
     async def _run(self, head: int) -> None:
-        backoff = self.poll_s
+        backoff, looked = 0.0, 0.0
         while True:
-            await asyncio.sleep(backoff)
+            if backoff:
+                await asyncio.sleep(backoff)
+            else:
+                await self.wakeups.log_grew()
+                # At most one look every FEED_POLL_S, however fast the inserts come: a view's
+                # subscribers are told of its moves directly (`subscription(view)`).
+                await asyncio.sleep(max(0.0, looked + FEED_POLL_S - time.monotonic()))
+            looked = time.monotonic()
             if not self._mailboxes:
                 continue  # nobody listens: the next tick covers the gap
             try:
@@ -129,9 +162,9 @@ class LiveFeed:
                 tick = await run_in_threadpool(self._tick, head, now) if now > head else None
             except TRANSIENT as error:
                 log.warning("live feed: database unavailable (%s); retrying", error)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                backoff = min(max(backoff * 2, FEED_POLL_S), MAX_BACKOFF_S)
                 continue
-            backoff = self.poll_s
+            backoff = 0.0
             if tick is not None:
                 head = now
                 for mailbox in list(self._mailboxes):
@@ -160,7 +193,7 @@ def live_feed(services: Services) -> LiveFeed:
     for piece in services.started:
         if isinstance(piece, LiveFeed):
             return piece
-    feed = LiveFeed(services.ledger)
+    feed = LiveFeed(services.ledger, wakeups(services))
     services.started.append(feed)
     return feed
 

@@ -69,17 +69,19 @@ async def view_updates(
     """What `read` answers now, then again each time the log moves with events of the view's
     and the answer changed."""
     view = [projection.name]
-    async with live_feed(context.services).subscription() as mailbox:
+    async with live_feed(context.services).subscription(projection) as mailbox:
         shown = await read()
         yield shown
         topics = projection.topics()
+        read_through = -1  # the view had reached this when last read
         while (tick := await mailbox.next()) is not None:
             # Wait for the view up to its own last event in the tick, not the log's head: the
             # view records stretches of other events only every so often.
             needed = tick.last_of(topics)
-            if needed is None:
-                continue  # none of the view's events: what it shows did not change
-            await views_behind(context, view, needed, CATCH_UP_S)
+            if needed is None or needed <= read_through:
+                continue  # none of the view's events, or none it did not show when last read
+            if not await views_behind(context, view, needed, CATCH_UP_S):
+                read_through = needed
             now = await read()
             if now != shown:
                 yield now

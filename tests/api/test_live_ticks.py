@@ -28,3 +28,14 @@ def test_merged_ticks_keep_the_last_position_of_each_topic() -> None:
     assert merged == Tick(20, frozenset({"c", "o", "c2"}), {RECEIVED: 20, ETA: 19})
     # and once either side is too big to list, the merge asks for the head
     assert first.merged(Tick(30, None)).last_of([RECEIVED]) == 30
+
+
+def test_a_views_move_asks_for_its_position_and_merges_with_a_later_look_behind_it() -> None:
+    moved = Tick.of_view(30, [RECEIVED])
+    assert moved.last_of([RECEIVED]) == 30
+    # a look at the log that saw the head at 25 comes after the move to 30 was heard
+    merged = moved.merged(Tick(25, frozenset({"c"}), {RECEIVED: 22, ETA: 25}))
+    assert merged.position == 30 and merged.last_of([RECEIVED]) == 30
+    assert merged.last_of([ETA]) == 25
+    # a view of every topic waits for the position of the move itself
+    assert Tick.of_view(30, []).last_of([]) == 30

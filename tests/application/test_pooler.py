@@ -23,7 +23,7 @@ from testing.pgbouncer import PgBouncer, pgbouncer_binary
 from testing.postgres_server import PostgresServer
 from tests.application.builders import customer, order
 from tests.backends import MASTER_KEY
-from tests.wakeup_check import seconds_to_wake
+from tests.wakeup_check import heard_move, seconds_to_wake
 
 pytestmark = [
     pytest.mark.postgres,
@@ -95,6 +95,13 @@ def test_commands_projections_and_reads_go_through_the_pooler(
         assert store.listen_conninfo != store.conninfo
         waited = seconds_to_wake(app, store)
         assert 0.1 < waited < 5.0  # woken by the commit's NOTIFY, not by the timeout
+        # and a view's move, committed through the pooler, wakes a read-your-writes wait
+        order(app, customer(app))
+        listening = open_view_store(settings)
+        try:
+            assert heard_move(app, listening, store) == {"order_index"}
+        finally:
+            listening.close()
     finally:
         store.close()
         app.close()
