@@ -23,6 +23,12 @@ has received the mutation's response (the "ack") until:
 - pushed: a graphql-transport-ws client, subscribed to complaintDashboardUpdates since before
   the first probe, has received a dashboard that counts the complaint.
 
+--wake picks how the service's waits are woken (CARELEDGER_LIVE_WAKE): `notify` (the default,
+as deployed: by the views' own moves and the log's inserts), `poll` (reads every 10 ms, the
+feed every 20 ms, as before), or `compare`: --rounds rounds of each, alternating, back to back
+on the same server (each on a schema of its own), then every figure of notify beside poll as a
+ratio, with the CPU the service and the projections process used a command.
+
 A change seen before the ack counts as 0 ms. A second table times the same from the mutation's
 send, and the mutation's round trip. A probe not seen within --timeout s after its ack is
 missed, and counts above every percentile; the load goes on through that time, so every probe is
@@ -41,7 +47,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import pairwise
@@ -51,10 +57,12 @@ from types import FrameType
 import psycopg
 
 from api.auth import Role, issue_token
-from application.settings import Settings
+from application.settings import LIVE_WAKES, Settings
 from bench.commands import AGENT, prepare, service_load
 from bench.commands import Probe as LogProbe
+from bench.cpu import tree_cpu
 from bench.live_probe import BoardWatch, Filed, PositionWatch, Prober, positions
+from bench.live_ratios import Figures, print_ratios
 from bench.load import LoadResult, add_load_options, chosen_wrk, load_command, load_result
 from bench.machine import describe
 from bench.serving import (
@@ -86,6 +94,7 @@ class Run:
     watch: PositionWatch
     board: BoardWatch
     load: LoadResult | None  # None: no load (--clients 0)
+    cpu: dict[str, float]  # CPU seconds of the service's and the projections' process trees
 
 
 def main() -> None:
@@ -104,6 +113,10 @@ def main() -> None:
     parser.add_argument("--poll-ms", type=float, default=2.0, help="view positions read")
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds: a probe missed")
     parser.add_argument("--database-url", default=None, help="use this PostgreSQL instead")
+    parser.add_argument(
+        "--wake", choices=(*LIVE_WAKES, "compare"), default="notify", help="the waits' wake-up"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --wake compare: of each")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _exit_on_term)  # so that everything started is stopped
     print(f"load average at start: {load_average()}")
@@ -112,7 +125,10 @@ def main() -> None:
     try:
         url = args.database_url or (server.url if server else "")
         views = [p.name for p in projections() if not p.events or FILING in p.events]
-        report(run(args, url, wrk), views, args, wrk)
+        if args.wake == "compare":
+            compare(args, url, wrk, views)
+        else:
+            report(run(args, url, wrk, args.wake, SCHEMA), views, args, wrk)
     finally:
         if server is not None:
             server.stop()
@@ -128,8 +144,32 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run(args: argparse.Namespace, url: str, wrk: str | None) -> Run:
-    settings = bench_settings(url, SCHEMA)
+def compare(args: argparse.Namespace, url: str, wrk: str | None, views: list[str]) -> None:
+    """Rounds of poll and notify, alternating, each reported, then notify beside poll."""
+    runs: dict[str, list[Run]] = {wake: [] for wake in LIVE_WAKES}
+    for i in range(args.rounds):
+        for wake in ("poll", "notify"):
+            print(f"\n## round {i + 1}: CARELEDGER_LIVE_WAKE={wake}, load {load_average()}")
+            found = run(args, url, wrk, wake, f"{SCHEMA}_{wake}_{i + 1}")
+            report(found, views, args, wrk)
+            runs[wake].append(found)
+    compared = {wake: [figures(r, views, args.timeout) for r in rs] for wake, rs in runs.items()}
+    print_ratios(compared, list(compared["poll"][0].delays))
+
+
+def figures(run: Run, views: list[str], timeout: float) -> Figures:
+    """The rows compared: the slowest view, read-your-writes and the push from the ack, then
+    the mutation's round trip and the push from the send."""
+    from_ack, from_send = rows(run, views, timeout)
+    compared = {row.label: row.delays_ms for row in from_ack[-3:]}
+    compared.update({f"{row.label} (from the send)": row.delays_ms for row in from_send[::2]})
+    span = run.filed[-1].sent - run.filed[0].sent if run.filed else 0.0
+    rate = run.load.rate if run.load else None
+    return Figures(compared, rate, span, len(run.filed), run.cpu)
+
+
+def run(args: argparse.Namespace, url: str, wrk: str | None, wake: str, schema: str) -> Run:
+    settings = replace(bench_settings(url, schema), live_wake=wake)
     workdir = Path(tempfile.mkdtemp(prefix="careledger-bench-"))
     try:
         return run_in(args, settings, workdir, wrk)
@@ -139,17 +179,17 @@ def run(args: argparse.Namespace, url: str, wrk: str | None) -> Run:
 
 
 def run_in(args: argparse.Namespace, settings: Settings, workdir: Path, wrk: str | None) -> Run:
-    url = settings.database_url or ""
+    url, schema = settings.database_url or "", settings.db_schema
     orders = args.clients * args.orders_per_client
     print(f"recording a customer and {orders} confirmed orders through the application ...")
     order_ids, events_table = prepare(settings, orders)
-    head = LogProbe(url, f'"{SCHEMA}"."{events_table}"').read().head
+    head = LogProbe(url, f'"{schema}"."{events_table}"').read().head
     token = issue_token(settings, Role.AGENT, AGENT.id)
     env = service_env(settings)
     runner = careledger_command("project", "run", "--batch-size", str(args.batch_size))
     serve = partial(careledger_serve, workers=args.workers)
     with (
-        Process("projections", runner, env, ready=partial(caught_up, url, head)),
+        Process("projections", runner, env, ready=partial(caught_up, url, schema, head)) as fed,
         Server("careledger", serve, env, ready_path="/readyz") as server,
     ):
         seconds = args.warmup + args.seconds + args.timeout
@@ -157,23 +197,30 @@ def run_in(args: argparse.Namespace, settings: Settings, workdir: Path, wrk: str
         command = load_command(wrk, server.url, load, seconds, args.clients, workdir)
         window = dashboard_window()
         with (
-            PositionWatch(url, SCHEMA, args.poll_ms / 1e3) as watch,
+            PositionWatch(url, schema, args.poll_ms / 1e3) as watch,
             BoardWatch(server.port, token, window) as board,
             Process("load", command) if args.clients else nullcontext() as driver,
         ):
             time.sleep(args.warmup)
             prober = Prober(server.port, token, window, board.base)
+            trees = {"service": pid_of(server), "projections": pid_of(fed)}
+            before = tree_cpu(trees)
             filed = prober.run(args.seconds, args.probe_ms / 1e3, [watch, board])
+            cpu = {k: v - before[k] for k, v in tree_cpu(trees).items()}
             settle(filed, watch, board, args.timeout)
             result = load_result(driver.output(seconds + 60)) if driver else None
-    return Run(filed, watch, board, result)
+    return Run(filed, watch, board, result, cpu)
 
 
-def caught_up(url: str, head: int) -> bool:
+def pid_of(process: Process) -> int | None:
+    return process.process.pid if process.process is not None else None
+
+
+def caught_up(url: str, schema: str, head: int) -> bool:
     """Every view of the catalog installed and at the log's head."""
     try:
         with psycopg.connect(url, autocommit=True) as connection:
-            found = positions(connection, SCHEMA)
+            found = positions(connection, schema)
     except psycopg.errors.UndefinedTable:
         return False
     return len(found) == len(projections()) and min(found.values()) >= head
@@ -272,6 +319,8 @@ def report(run: Run, views: list[str], args: argparse.Namespace, wrk: str | None
             f" {run.load.rate:,.0f} commands/s over its {run.load.seconds:.1f} s, p50"
             f" {run.load.p50_ms:.1f} ms, p99 {run.load.p99_ms:.1f} ms, {run.load.failed} failed."
         )
+    cores = ", ".join(f"{tree} {cpu / span:.2f}" for tree, cpu in run.cpu.items())
+    print(f"CPU while probed, in cores (process trees): {cores}.")
     from_ack, from_send = rows(run, views, args.timeout)
     table("from the mutation's response received by the client, to …", from_ack, args.timeout)
     table("from the mutation's request sent by the client, to …", from_send, args.timeout)

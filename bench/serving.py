@@ -51,6 +51,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "CARELEDGER_MASTER_KEY": base64.b64encode(settings.master_key).decode(),
         "CARELEDGER_TOKEN_SECRET": base64.b64encode(settings.token_secret).decode(),
         "CARELEDGER_ENV": settings.environment,
+        "CARELEDGER_LIVE_WAKE": settings.live_wake,
     }
 
 
