@@ -201,10 +201,21 @@ class Client:
         self.connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT_S)
         self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
-    def post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    def post(
+        self, query: str, variables: dict[str, Any], *, reconnect: bool = False
+    ) -> dict[str, Any]:
+        """`reconnect`: a query, sent again once on a keep-alive connection the server closed
+        while it was idle (never a mutation: it may have been recorded)."""
         body = json.dumps({"query": query, "variables": variables}).encode()
-        self.connection.request("POST", "/graphql", body=body, headers=self.headers)
-        answer = self.connection.getresponse()
+        try:
+            self.connection.request("POST", "/graphql", body=body, headers=self.headers)
+            answer = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            if not reconnect:
+                raise
+            self.connection.close()
+            self.connection.request("POST", "/graphql", body=body, headers=self.headers)
+            answer = self.connection.getresponse()
         data = answer.read()
         if answer.status != 200:
             raise RuntimeError(f"unexpected answer {answer.status}: {data[:500]!r}")
@@ -273,7 +284,8 @@ class Prober:
         return Filed(n, sent, acked, int(answer["written"]["position"]))
 
     def read_at(self, filed: Filed) -> None:
-        data = self._reader().post(READ_AT, {**self.window, "at": filed.position})
+        variables = {**self.window, "at": filed.position}
+        data = self._reader().post(READ_AT, variables, reconnect=True)
         answered = time.perf_counter()
         if "errors" in data:
             return  # NOT_CAUGHT_UP: the service gave up waiting, so missed
