@@ -25,6 +25,7 @@ from domain.values import Sealed
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import active_prefix, epoch, from_epoch
 from projections.engine.store import Tx, ViewStore
+from projections.views.notice_rows import QUEUE_COLUMNS, QueueRows
 
 MAX_LIMIT = 1000
 TRIGGERS = (
@@ -56,11 +57,6 @@ NOTIFICATION_EVENTS = (
 )
 PENDING = ("Queued", "Retrying", "Sending")
 SKIPPED_FIELDS = frozenset({"meta", "originator_id", "originator_version", "timestamp"})
-QUEUE_COLUMNS = (
-    "notification_id, kind, channel, recipient_kind, recipient_id, subject_type, subject_id,"
-    " status, attempts, due_at, requested_at, sent_at, finished_at, provider_id, last_error,"
-    " urgent, acknowledged_by, acknowledged_at"
-)
 
 
 class NoticesProjection(Projection):
@@ -92,6 +88,7 @@ class NoticesProjection(Projection):
         tx.execute(f"CREATE INDEX {prefix}queue_requested ON {prefix}queue (requested_at)")
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
+        queue = QueueRows(prefix)  # a notification's changes in this batch: one write
         for envelope in batch:
             event, name = envelope.event, envelope.name
             if name in TRIGGERS and not is_imported(event.meta):  # history asks for none
@@ -114,6 +111,7 @@ class NoticesProjection(Projection):
                     ),
                 )
             elif name == "CustomerErased":
+                queue.flush(tx)  # it reads the statuses
                 marks = ", ".join("?" for _ in PENDING)
                 tx.execute(
                     f"UPDATE {prefix}queue SET due_at = ? WHERE recipient_id = ?"
@@ -121,7 +119,8 @@ class NoticesProjection(Projection):
                     (epoch(event.meta.occurred_at), str(event.originator_id), *PENDING),
                 )
             else:
-                _apply(tx, prefix, name, event)
+                queue.apply(tx, name, event)
+        queue.flush(tx)
 
 
 def _fields(event: Any) -> dict[str, Any]:
@@ -143,75 +142,6 @@ def _fields(event: Any) -> dict[str, Any]:
         else:
             fields[key] = str(value)
     return fields
-
-
-def _apply(tx: Tx, prefix: str, name: str, event: Any) -> None:
-    nid = str(event.originator_id)
-    at = epoch(event.meta.occurred_at)
-    if name == "NotificationRequested":
-        tx.execute(
-            f"INSERT INTO {prefix}queue ({QUEUE_COLUMNS}) VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, 'Queued', 0, ?, ?, NULL, NULL, NULL, NULL, ?, NULL, NULL)"
-            " ON CONFLICT (notification_id) DO NOTHING",
-            (
-                nid,
-                str(event.kind),
-                str(event.channel),
-                str(event.recipient_kind),
-                event.recipient_id,
-                event.subject_type,
-                str(event.subject_id),
-                at,
-                at,
-                int(bool(event.urgent)),
-            ),
-        )
-        return
-    sets, values = _change(name, event, at)
-    tx.execute(
-        f"UPDATE {prefix}queue SET {sets} WHERE notification_id = ?",
-        (*values, nid),
-    )
-
-
-def _change(name: str, event: Any, at: float) -> tuple[str, tuple[object, ...]]:
-    """The columns one notification event sets, and their values."""
-    if name == "DeliveryAttemptStarted":
-        return "status = 'Sending', attempts = ?, due_at = ?", (
-            event.attempt,
-            epoch(event.lease_until),
-        )
-    if name == "NotificationSent":
-        return (
-            "status = 'Sent', sent_at = ?, finished_at = ?, provider_id = ?, due_at = NULL",
-            (at, at, event.provider_id),
-        )
-    if name == "NotificationAttemptFailed":
-        status = "Failed" if event.permanent else "Retrying"
-        due = None if event.next_at is None else epoch(event.next_at)
-        finished = at if event.permanent else None
-        return "status = ?, last_error = ?, due_at = ?, finished_at = ?", (
-            status,
-            event.reason,
-            due,
-            finished,
-        )
-    if name == "NotificationGaveUp":
-        return "status = 'GaveUp', due_at = NULL, finished_at = ?", (at,)
-    if name == "NotificationSuppressed":
-        return "status = 'Suppressed', due_at = NULL, finished_at = ?, last_error = ?", (
-            at,
-            str(event.reason),
-        )
-    if name == "DeliveryDeferred":
-        return "due_at = ?", (epoch(event.until),)
-    if name == "NotificationDelivered":
-        return "status = 'Delivered'", ()
-    if name == "NotificationBounced":
-        return "status = 'Failed', last_error = ?", (event.reason,)
-    if name == "AlertAcknowledged":
-        return "acknowledged_by = ?, acknowledged_at = ?", (event.meta.actor.id, at)
-    raise ValueError(f"the notices view does not read {name}")
 
 
 # --- the read side ---------------------------------------------------------------------------
