@@ -61,10 +61,17 @@ class QueueRows:
         self._pending.clear()
         queue = f"{self._prefix}queue"
         for columns, rows in inserts.items():
-            tx.executemany(_insert(queue, columns), rows)
+            _write(tx, _insert(queue, columns), rows)
         for columns, rows in updates.items():
             sets = ", ".join(f"{column} = ?" for column in columns)
-            tx.executemany(f"UPDATE {queue} SET {sets} WHERE notification_id = ?", rows)
+            _write(tx, f"UPDATE {queue} SET {sets} WHERE notification_id = ?", rows)
+
+
+def _write(tx: Tx, sql: str, rows: list[list[object]]) -> None:
+    if len(rows) == 1:  # no pipeline to set up for one row
+        tx.execute(sql, rows[0])
+    else:
+        tx.executemany(sql, rows)
 
 
 def _insert(queue: str, columns: tuple[str, ...]) -> str:
