@@ -23,6 +23,7 @@ from projections.views.complaint_dashboard import (
     complaint_breakdown,
     complaint_dashboard,
 )
+from projections.views.complaint_dashboard_slices import checked_value
 from projections.views.incident_board import IncidentBoardProjection, incident_metrics
 from projections.views.order_delays import OrderDelaysProjection, delay_summary
 from projections.views.satisfaction import SatisfactionProjection, satisfaction
@@ -83,6 +84,14 @@ async def complaint_dashboard_view(
         context, views, at_position, complaint_dashboard, start, end, as_of, only, teams
     )
     return ComplaintDashboardView.of(report)
+
+
+@strawberry.input(description="Some orders: those of one region, as orders name it")
+class OrderDelayFilter:
+    region: str
+
+    def checked_region(self) -> str:
+        return checked_value("region", self.region, "filter.region")
 
 
 @strawberry.type
@@ -153,10 +162,22 @@ class DashboardQueries:
 
     @strawberry.field(description="Late orders and delays by stage, region and attribution")
     async def order_delays(
-        self, info: Info, from_: From, to: To, at_position: AtPosition = None
+        self,
+        info: Info,
+        from_: From,
+        to: To,
+        at_position: AtPosition = None,
+        filter: Annotated[
+            OrderDelayFilter | None,
+            strawberry.argument(description="Only the orders of one region"),
+        ] = None,
     ) -> OrderDelays:
+        info.context.authorize("orderDelays")
+        region = None if filter is None else filter.checked_region()
         views = [OrderDelaysProjection.name]
-        return OrderDelays.of(await read_window(info, views, delay_summary, from_, to, at_position))
+        start, end = window(from_, to)
+        found = await read_at(info.context, views, at_position, delay_summary, start, end, region)
+        return OrderDelays.of(found)
 
     @strawberry.field(description="Incidents reported, MTTA and MTTR in the window; open ones")
     async def incident_metrics(

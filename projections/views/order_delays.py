@@ -297,12 +297,19 @@ def order_delay(store: ViewStore, order_id: str) -> OrderDelay | None:
     return None if record is None else order_delay_of(record)
 
 
-def delay_summary(store: ViewStore, start: datetime, end: datetime) -> DelaySummary:
-    """Late orders and detections in [start, end) resolved to whole hours; open ones now."""
+def delay_summary(
+    store: ViewStore, start: datetime, end: datetime, region: str | None = None
+) -> DelaySummary:
+    """Late orders and detections in [start, end) resolved to whole hours; open ones now. Given
+    a `region`, only its orders: every table is keyed by region, so the filter is a condition
+    on the same rows and the window still costs its days, not the history."""
     window = spans(*hours_between(start, end))
+    where, args = ("region = ?", [region]) if region is not None else ("", [])
     with store.transaction() as tx:
         p = active_prefix(tx, OrderDelaysProjection.name)
-        source, params = spanned(p + LATE.name, p + LATE_DAILY.name, LATE_COLUMNS, window)
+        source, params = spanned(
+            p + LATE.name, p + LATE_DAILY.name, LATE_COLUMNS, window, where, args
+        )
         late = tx.records(
             LateSum,
             "SELECT attributed_to, region, stage, SUM(n) AS n, SUM(late_min) AS late_min,"
@@ -310,7 +317,7 @@ def delay_summary(store: ViewStore, start: datetime, end: datetime) -> DelaySumm
             params,
         )
         source, params = spanned(
-            p + DETECTIONS.name, p + DETECTIONS_DAILY.name, "stage, region, n", window
+            p + DETECTIONS.name, p + DETECTIONS_DAILY.name, "stage, region, n", window, where, args
         )
         detected = tx.records(
             DetectionSum,
@@ -318,7 +325,11 @@ def delay_summary(store: ViewStore, start: datetime, end: datetime) -> DelaySumm
             params,
         )
         watched = WATCH_COUNTS.records(
-            tx.all(f"SELECT {WATCH_COUNTS.select_list} FROM {p}{WATCH_COUNTS.name}")
+            tx.all(
+                f"SELECT {WATCH_COUNTS.select_list} FROM {p}{WATCH_COUNTS.name}"
+                + (f" WHERE {where}" if where else ""),
+                args,
+            )
         )
         sliced = late_by(tx, p, window)
     orders, minutes = sum(int(r.n) for r in late), sum(int(r.late_min) for r in late)

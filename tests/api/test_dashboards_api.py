@@ -257,6 +257,36 @@ def test_order_delays_count_detections_and_open_orders_at_risk(gql: Gql) -> None
     }
 
 
+REGION_DELAYS = """
+query($from: DateTime!, $to: DateTime!, $at: Int, $filter: OrderDelayFilter) {
+  orderDelays(from: $from, to: $to, atPosition: $at, filter: $filter) {
+    detections detectionsByRegion COUNTS openAtRiskByRegion COUNTS
+  }
+}""".replace("COUNTS", COUNTS)
+
+
+def test_order_delays_filter_by_region(gql: Gql) -> None:
+    # given a delay found in haidian and one in chaoyang
+    delay(gql, place_order(gql, "chaoyang"), 5)
+    position = delay(gql, place_order(gql, "haidian"), 15)
+    # when a supervisor reads haidian's delays, then only haidian's order counts
+    haidian = gql(
+        REGION_DELAYS,
+        {**window(), "at": position, "filter": {"region": "haidian"}},
+        role=Role.SUPERVISOR,
+    )
+    assert haidian["data"]["orderDelays"] == {
+        "detections": 1,
+        "detectionsByRegion": [{"label": "haidian", "count": 1}],
+        "openAtRiskByRegion": [{"label": "haidian", "count": 1}],
+    }
+    # and a blank region is refused, naming the field
+    blank = gql(REGION_DELAYS, {**window(), "filter": {"region": " "}}, role=Role.ANALYST)
+    assert [(e["extensions"]["code"], e["message"]) for e in blank["errors"]] == [
+        ("VALIDATION_FAILED", "must not be blank")
+    ]
+
+
 INCIDENTS = """
 query($from: DateTime!, $to: DateTime!, $at: Int) {
   incidentMetrics(from: $from, to: $to, atPosition: $at) {

@@ -181,6 +181,36 @@ def test_late_orders_count_by_attribution_region_and_stage(
     assert delay_summary(views, at(30), at(75)) == summary
 
 
+def test_a_region_filter_keeps_that_regions_orders_alone(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given both phases: chaoyang has O1, O3, O5; haidian O2, O4, O6
+    s = Scenario(app)
+    s.phase_one()
+    s.phase_two()
+    project(OrderDelaysProjection(), batch_size=1)
+    window = (T0, T0 + hours(2))
+    # then haidian holds O6 (platform, 10 min) and O2 (courier, 3 min) late, O2's two
+    # detections while picked up, and both open late
+    haidian = delay_summary(views, *window, region="haidian")
+    assert (haidian.late, haidian.mean_late_min, haidian.max_late_min) == (2, 6.5, 10)
+    assert haidian.late_by_attribution == {"courier": 1, "platform": 1}
+    assert haidian.late_by_region == {"haidian": 2}
+    assert (haidian.detections, haidian.detections_by_stage) == (2, {"PickedUp": 2})
+    assert (haidian.open_late_by_region, haidian.open_at_risk_by_stage) == ({"haidian": 2}, {})
+    # and chaoyang O1 late (merchant, 15 min), three detections, O3 still at risk
+    chaoyang = delay_summary(views, *window, region="chaoyang")
+    assert (chaoyang.late, chaoyang.late_by_attribution) == (1, {"merchant": 1})
+    assert chaoyang.detections_by_stage == {"InPreparation": 1, "Confirmed": 2}
+    assert (chaoyang.open_at_risk_by_region, chaoyang.open_late_by_stage) == ({"chaoyang": 1}, {})
+    # and a region no order was placed in has nothing, not an error
+    nowhere = delay_summary(views, *window, region="pudong")
+    assert (nowhere.late, nowhere.detections, nowhere.open_at_risk_by_stage) == (0, 0, {})
+    assert nowhere.mean_late_min is None
+
+
 @pytest.mark.parametrize("batch_size", [1, 1000])
 def test_a_late_order_counts_its_lateness_at_delivery(
     app: CareLedger,
