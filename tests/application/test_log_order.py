@@ -16,6 +16,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from application import recorders
 from application.app import CareLedger
+from application.log_order import LOCK_SPACE
 from application.recorders import PostgresReceiptRecorder, Receipt
 from tests.backends import make_settings
 
@@ -170,3 +171,57 @@ def test_an_insert_without_its_claim_is_refused(pg_app: CareLedger) -> None:
             conn.execute(recorder.log_order.insert, recorders._columns(events()))
         conn.execute("ROLLBACK")
     assert committed_ids(recorder) == []
+
+
+def advisory_locks_held(conn: psycopg.Connection[dict[str, object]]) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND pid = pg_backend_pid()"
+    ).fetchone()
+    assert row is not None
+    return int(str(row["n"]))
+
+
+def test_a_claim_that_fails_inside_its_critical_section_releases_the_lock(
+    pg_app: CareLedger,
+) -> None:
+    recorder = recorder_of(pg_app)
+    table = f"{recorder.datastore.schema}.{recorder.events_table_name}"
+    with recorder.datastore.get_connection() as conn:
+        # given a sequence that cannot go on: the claim fails after taking the lock
+        found = conn.execute(
+            "SELECT pg_get_serial_sequence(%s, 'notification_id') AS s", (table,)
+        ).fetchone()
+        assert found is not None
+        seq = found["s"]
+        conn.execute(f"SELECT setval('{seq}', 100)")
+        conn.execute(f"ALTER SEQUENCE {seq} MAXVALUE 100")
+        conn.execute("BEGIN")
+        with pytest.raises(psycopg.errors.SequenceGeneratorLimitExceeded):
+            conn.execute(recorder.log_order.claim, (1,))
+        conn.execute("ROLLBACK")
+        # then the session holds no lock any more
+        assert advisory_locks_held(conn) == 0
+        conn.execute(f"ALTER SEQUENCE {seq} MAXVALUE 1000")
+    (later,) = recorder.insert_events(events(), receipts=[]) or []
+    assert later == 101
+
+
+def test_a_claim_cancelled_while_waiting_for_the_lock_leaves_none_behind(
+    pg_app: CareLedger,
+) -> None:
+    recorder = recorder_of(pg_app)
+    with recorder.datastore.get_connection() as holder, recorder.datastore.get_connection() as conn:
+        # given another session inside the critical section (holding its lock)
+        space, key = LOCK_SPACE, recorder.log_order.lock_key
+        holder.execute("SELECT pg_advisory_lock(%s, %s)", (space, key))
+        # when a claim waits past its statement timeout
+        conn.execute("BEGIN")
+        conn.execute("SET LOCAL statement_timeout = 100")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute(recorder.log_order.claim, (1,))
+        conn.execute("ROLLBACK")
+        # then it holds nothing, and claims go on once the holder lets go
+        assert advisory_locks_held(conn) == 0
+        holder.execute("SELECT pg_advisory_unlock(%s, %s)", (space, key))
+    assert recorder.insert_events(events(), receipts=[])
