@@ -1,7 +1,10 @@
 """E-mail over SMTP: `smtp://user:pass@host:port` (STARTTLS where the server offers it) or
 `smtps://` (TLS from the first byte); login when the URL carries credentials.
 
-One connection is kept between messages and opened again when the server has dropped it. The
+One connection is kept between messages. No NOOP goes before each message to find whether it is
+still open: a kept connection that fails on its first command (MAIL, before any of the message
+went out), closed or answering 421, is opened again and the message sent once on the new one; a
+failure after that is the attempt's. The
 Message-ID is `<notification id@careledger>`, the same on every attempt. A 5xx answer to the
 sender, a recipient or the data refuses the message for good; 4xx answers, refused logins,
 connection errors and timeouts are worth another attempt.
@@ -14,6 +17,7 @@ import ssl
 import threading
 from dataclasses import dataclass
 from email.utils import parseaddr
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from delivery.channels.base import (
@@ -62,7 +66,7 @@ class SmtpChannel:
     ) -> None:
         self.server = server
         self._sender = sender
-        self._envelope_sender = _address(sender)
+        self._envelope_sender = _path(_address(sender))
         self._timeout_s = timeout_s
         self._tls = tls or ssl.create_default_context()
         self._connection: smtplib.SMTP | None = None
@@ -95,14 +99,19 @@ class SmtpChannel:
             self._drop()
 
     def _deliver(self, data: bytes, to: str) -> None:
-        sender = self._envelope_sender
+        recipient = _path(to)
         connection = self._connection
-        if connection is not None and _alive(connection):
-            connection.sendmail(sender, [to], data)
-            return
-        self._drop()
+        if connection is not None:
+            try:
+                _transaction(connection, self._envelope_sender, recipient, data)
+                return
+            except _ClosedError:  # nothing of the message went out on it
+                self._drop()
         self._connection = connection = self._connect()
-        connection.sendmail(sender, [to], data)
+        try:
+            _transaction(connection, self._envelope_sender, recipient, data)
+        except _ClosedError as closed:
+            raise closed.error from closed
 
     def _connect(self) -> smtplib.SMTP:
         server = self.server
@@ -145,11 +154,39 @@ def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
         raise TransientDeliveryError("smtp server offers no login") from error
 
 
-def _alive(connection: smtplib.SMTP) -> bool:
+class _ClosedError(Exception):
+    """The connection was closed before the message's first command was answered."""
+
+    def __init__(self, error: smtplib.SMTPException | OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _transaction(connection: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """MAIL, RCPT and DATA as `SMTP.sendmail` sends them, with the paths already quoted."""
+    size = f" size={len(data)}" if connection.does_esmtp and connection.has_extn("size") else ""
     try:
-        return connection.noop()[0] == 250
-    except (smtplib.SMTPException, OSError):
-        return False
+        connection.putcmd("mail", f"FROM:{sender}{size}")
+        code, reply = connection.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        raise _ClosedError(error) from error
+    if code == 421:
+        raise _ClosedError(smtplib.SMTPSenderRefused(code, reply, sender))
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    connection.putcmd("rcpt", f"TO:{recipient}")  # SMTP.rcpt would parse it again
+    code, reply = connection.getreply()
+    if code not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = connection.data(data)
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
+@lru_cache(maxsize=4096)
+def _path(address: str) -> str:
+    """`<addr>` as smtplib quotes it, parsed once per address."""
+    return smtplib.quoteaddr(address)
 
 
 def _refusal(code: int, reason: str) -> DeliveryError:
