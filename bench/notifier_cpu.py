@@ -115,7 +115,7 @@ NEW_DELIVER = SmtpChannel._deliver
 def noop_then_sendmail(channel: SmtpChannel, data: bytes, to: str) -> None:
     """The SMTP exchange before: a NOOP before each message, then smtplib's `sendmail`."""
     connection = channel._connection
-    sender = parseaddr(channel._sender)[1] or channel._sender
+    sender = channel._envelope_sender  # "<addr>": sendmail quotes it again, as it did
     if connection is not None:
         try:
             alive = connection.noop()[0] == 250
