@@ -4,10 +4,9 @@
 One connection is kept between messages. No NOOP goes before each message to find whether it is
 still open: a kept connection that fails on its first command (MAIL, before any of the message
 went out), closed or answering 421, is opened again and the message sent once on the new one; a
-failure after that is the attempt's. The
-Message-ID is `<notification id@careledger>`, the same on every attempt. A 5xx answer to the
-sender, a recipient or the data refuses the message for good; 4xx answers, refused logins,
-connection errors and timeouts are worth another attempt.
+failure after that is the attempt's. The Message-ID is `<notification id@careledger>`, the same
+on every attempt. A 5xx answer to the sender, a recipient or the data refuses the message for
+good; 4xx answers, refused logins, connection errors and timeouts are worth another attempt.
 """
 
 from __future__ import annotations
