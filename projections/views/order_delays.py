@@ -184,11 +184,11 @@ LATE_ORDER_CHANGES = frozenset({"OrderDelivered", "CourierAssigned"})  # what a 
 
 
 def add_late_by(
-    tx: Tx, table: str, late: dict[tuple[int, str, str], list[int]], period: str = "hour"
+    tx: Tx, table: str, late: dict[tuple[int, str, str, str], list[int]], period: str = "hour"
 ) -> None:
     """Adds late orders and minutes by slice; a slice value a late order's courier company
     left may be back to 0: its row goes, whatever the batches."""
-    keys = (period, "slice_by", "slice_value")
+    keys = (period, "region", "slice_by", "slice_value")
     rows = [(*key, n, minutes) for key, (n, minutes) in late.items() if n or minutes]
     tx.merge(
         table,
@@ -198,7 +198,7 @@ def add_late_by(
         f"n = {table}.n + excluded.n, late_min = {table}.late_min + excluded.late_min",
     )
     tx.executemany(
-        f"DELETE FROM {table} WHERE {period} = ? AND slice_by = ? AND slice_value = ? AND n = 0",
+        f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys)} AND n = 0",
         [key for key, (n, _) in late.items() if n < 0],
     )
 
@@ -331,7 +331,7 @@ def delay_summary(
                 args,
             )
         )
-        sliced = late_by(tx, p, window)
+        sliced = late_by(tx, p, window, where, args)
     orders, minutes = sum(int(r.n) for r in late), sum(int(r.late_min) for r in late)
     at_risk = [r for r in watched if r.delay_risk == "at_risk"]
     open_late = [r for r in watched if r.delay_risk == "late"]

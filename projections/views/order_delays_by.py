@@ -5,8 +5,9 @@ populated days and edge hours."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from projections.engine.rollup import Spans, spanned
 from projections.engine.store import Tx
@@ -30,11 +31,16 @@ class LateBySum(NamedTuple):
     late_min: int
 
 
-def late_by(tx: Tx, prefix: str, window: Spans) -> dict[str, dict[str, LateFigures]]:
+def late_by(
+    tx: Tx, prefix: str, window: Spans, where: str = "", args: Sequence[Any] = ()
+) -> dict[str, dict[str, LateFigures]]:
     """channel | restaurant | courier_company -> value -> its late orders in the window's
-    hours and days; every slice present, empty when none was late."""
+    hours and days (those matching `where`, e.g. of one region); every slice present, empty
+    when none was late."""
     columns = "slice_by, slice_value, n, late_min"
-    source, params = spanned(prefix + LATE_BY.name, prefix + LATE_BY_DAILY.name, columns, window)
+    source, params = spanned(
+        prefix + LATE_BY.name, prefix + LATE_BY_DAILY.name, columns, window, where, list(args)
+    )
     rows = tx.records(
         LateBySum,
         "SELECT slice_by, slice_value, SUM(n) AS n, SUM(late_min) AS late_min"

@@ -31,12 +31,12 @@ class LateOrderRecord(NamedTuple):
         return (self.hour, self.attributed_to, self.region, self.stage)
 
     @property
-    def sliced_under(self) -> list[tuple[int, str, str]]:
-        """The keys of `late_by` it is counted under: hour, slice, value."""
+    def sliced_under(self) -> list[tuple[int, str, str, str]]:
+        """The keys of `late_by` it is counted under: hour, region, slice, value."""
         return [
-            (self.hour, "channel", self.channel),
-            (self.hour, "restaurant", self.restaurant),
-            (self.hour, "courier_company", self.courier_company),
+            (self.hour, self.region, "channel", self.channel),
+            (self.hour, self.region, "restaurant", self.restaurant),
+            (self.hour, self.region, "courier_company", self.courier_company),
         ]
 
 
@@ -44,6 +44,7 @@ class LateByRecord(NamedTuple):
     """Late orders of one channel, restaurant or courier company (`slice_by`) in one hour."""
 
     hour: int
+    region: str  # keyed by region as every table of the view, for orderDelays(region:)
     slice_by: str
     slice_value: str
     n: int
@@ -52,6 +53,7 @@ class LateByRecord(NamedTuple):
 
 class DailyLateByRecord(NamedTuple):
     day: int
+    region: str
     slice_by: str
     slice_value: str
     n: int
@@ -63,9 +65,9 @@ LATE_SLICES = ("channel", "restaurant", "courier_company")
 # late_orders took the channel, restaurant and courier company with late_by: the new tables
 # make an older generation rebuild before it is followed
 LATE_ORDERS = Table("late_orders", LateOrderRecord, primary_key=("order_id",))
-LATE_BY = Table("late_by", LateByRecord, primary_key=("hour", "slice_by", "slice_value"))
+LATE_BY = Table("late_by", LateByRecord, primary_key=("hour", "region", "slice_by", "slice_value"))
 LATE_BY_DAILY = Table(
-    "late_by_daily", DailyLateByRecord, primary_key=("day", "slice_by", "slice_value")
+    "late_by_daily", DailyLateByRecord, primary_key=("day", "region", "slice_by", "slice_value")
 )
 
 

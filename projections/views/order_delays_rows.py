@@ -46,7 +46,7 @@ ORDERS = Table(
     ],
 )
 LateKey = tuple[int, str, str, str]  # hour, attributed_to, region, stage
-SliceKey = tuple[int, str, str]  # hour, slice_by, slice_value
+SliceKey = tuple[int, str, str, str]  # hour, region, slice_by, slice_value
 
 
 @dataclass(slots=True)
@@ -181,8 +181,8 @@ class Tally:
 
     def late_by_days(self) -> dict[SliceKey, list[int]]:
         days: dict[SliceKey, list[int]] = {}
-        for (hour, by, value), (n, minutes) in self.late_by.items():
-            counts = days.setdefault((day_of(hour), by, value), [0, 0])
+        for (hour, region, by, value), (n, minutes) in self.late_by.items():
+            counts = days.setdefault((day_of(hour), region, by, value), [0, 0])
             counts[0] += n
             counts[1] += minutes
         return days

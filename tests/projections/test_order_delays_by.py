@@ -4,6 +4,7 @@ of many, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +33,7 @@ class Story:
     couriers: tuple[tuple[int, str], ...] = ()  # (minute, courier company), after packing
     late: int | None = None  # recorded late then
     delivered: int | None = None
+    region: str = "chaoyang"
 
 
 STORIES = {
@@ -41,8 +43,8 @@ STORIES = {
     "b": Story("web", "Golden Dumpling", 40, ((50, "crowd"),), late=45, delivered=70),
     # C: fleet's courier 09:30, crowd's instead at 09:45, late at 10:05 (15 min), not delivered
     "c": Story("app", "Noodle Bar", 50, ((30, "fleet"), (45, "crowd")), late=65),
-    # D: late at 10:25 (5 min) with no courier yet
-    "d": Story("phone", "Noodle Bar", 80, late=85),
+    # D: in haidian, late at 10:25 (5 min) with no courier yet
+    "d": Story("phone", "Noodle Bar", 80, late=85, region="haidian"),
     # E: delivered on time
     "e": Story("app", "Noodle Bar", 60, ((20, "fleet"),), delivered=40),
 }
@@ -53,7 +55,7 @@ def record(app: CareLedger, story: Story) -> UUID:
         meta(T0, actor=CUSTOMER),
         customer_id=customer(app),
         restaurant=story.restaurant,
-        region="chaoyang",
+        region=story.region,
         items=[OrderItem("noodles", 1, Decimal("30.00"))],
         amount="30.00",
         promised_at=T0 + minutes(story.promised),
@@ -86,14 +88,18 @@ def record(app: CareLedger, story: Story) -> UUID:
     return order_id
 
 
-def expected(start: datetime, end: datetime) -> dict[str, dict[str, LateFigures]]:
-    """From the stories: each order recorded late in the window, under its channel, its
-    restaurant and the company of its last courier (none without one), late by its minutes at
-    delivery if delivered after, else as recorded."""
+def expected(
+    start: datetime, end: datetime, region: str | None = None
+) -> dict[str, dict[str, LateFigures]]:
+    """From the stories: each order recorded late in the window (in `region` if given), under
+    its channel, its restaurant and the company of its last courier (none without one), late by
+    its minutes at delivery if delivered after, else as recorded."""
     totals: dict[str, dict[str, list[int]]] = {"channel": {}, "restaurant": {}}
     totals["courier_company"] = {}
     for story in STORIES.values():
         if story.late is None or not start <= T0 + minutes(story.late) < end:
+            continue
+        if region is not None and story.region != region:
             continue
         ended = story.delivered if story.delivered and story.delivered > story.late else None
         late_min = (ended or story.late) - story.promised
@@ -127,9 +133,9 @@ def test_late_orders_count_by_channel_restaurant_and_courier_company(
     for story in STORIES.values():
         record(app, story)
     project(OrderDelaysProjection(), batch_size=batch_size)
-    for start, end in WINDOWS:
-        # when the window's late orders are read by slice
-        summary = delay_summary(views, start, end)
+    for (start, end), region in itertools.product(WINDOWS, (None, "chaoyang", "haidian")):
+        # when the window's late orders are read by slice, of all regions or of one
+        summary = delay_summary(views, start, end, region)
         found = {
             "channel": summary.late_by_channel,
             "restaurant": summary.late_by_restaurant,
@@ -137,7 +143,7 @@ def test_late_orders_count_by_channel_restaurant_and_courier_company(
         }
         # then each slice has the late orders of its stories, B under crowd's company (its
         # courier came after it was late), C under crowd's (its second courier)
-        assert found == expected(start, end), (start, end)
+        assert found == expected(start, end, region), (start, end, region)
         # and each slice adds up to the window's late orders
         assert all(sum(f.orders for f in v.values()) == summary.late for v in found.values())
     first_hour = delay_summary(views, T0, T0 + hours(1))
@@ -149,4 +155,4 @@ def test_late_orders_count_by_channel_restaurant_and_courier_company(
     # and a rebuild one event at a time holds the same rows, none left at 0
     live, rebuilt = live_and_rebuilt(app, views, OrderDelaysProjection(), batch_size=1)
     assert live == rebuilt
-    assert all(row[3] > 0 for table in ("late_by", "late_by_daily") for row in live[table])
+    assert all(row[4] > 0 for table in ("late_by", "late_by_daily") for row in live[table])
