@@ -17,6 +17,7 @@ from api.graphql.dashboard_types import (
     OrderDelays,
     Satisfaction,
 )
+from api.graphql.enums import SurveySubject, SurveyVia
 from domain.errors import InvalidInputError
 from projections.views.complaint_dashboard import (
     ComplaintDashboardProjection,
@@ -26,7 +27,11 @@ from projections.views.complaint_dashboard import (
 from projections.views.complaint_dashboard_slices import checked_value
 from projections.views.incident_board import IncidentBoardProjection, incident_metrics
 from projections.views.order_delays import OrderDelaysProjection, delay_summary
-from projections.views.satisfaction import SatisfactionProjection, satisfaction
+from projections.views.satisfaction import (
+    SatisfactionProjection,
+    checked_survey_filter,
+    satisfaction,
+)
 
 T = TypeVar("T")
 
@@ -84,6 +89,23 @@ async def complaint_dashboard_view(
         context, views, at_position, complaint_dashboard, start, end, as_of, only, teams
     )
     return ComplaintDashboardView.of(report)
+
+
+@strawberry.input(
+    description="Some surveys: set one field or both, and the figures are those of the"
+    " surveys with every value set (AND)"
+)
+class SatisfactionFilter:
+    via: SurveyVia | None = strawberry.field(default=None, description="The channel it went by")
+    subject: SurveySubject | None = None
+
+    def only(self) -> dict[str, str]:
+        asked = {
+            by: str(value.value)
+            for by in ("via", "subject")
+            if (value := getattr(self, by)) is not None
+        }
+        return checked_survey_filter(asked)
 
 
 @strawberry.input(description="Some orders: those of one region, as orders name it")
@@ -155,10 +177,22 @@ class DashboardQueries:
 
     @strawberry.field(description="Survey responses, scores per dimension and CSAT")
     async def satisfaction(
-        self, info: Info, from_: From, to: To, at_position: AtPosition = None
+        self,
+        info: Info,
+        from_: From,
+        to: To,
+        at_position: AtPosition = None,
+        filter: Annotated[
+            SatisfactionFilter | None,
+            strawberry.argument(description="Only the surveys with all of these values"),
+        ] = None,
     ) -> Satisfaction:
+        info.context.authorize("satisfaction")
+        only = None if filter is None else filter.only()
         views = [SatisfactionProjection.name]
-        return Satisfaction.of(await read_window(info, views, satisfaction, from_, to, at_position))
+        start, end = window(from_, to)
+        found = await read_at(info.context, views, at_position, satisfaction, start, end, only)
+        return Satisfaction.of(found)
 
     @strawberry.field(description="Late orders and delays by stage, region and attribution")
     async def order_delays(

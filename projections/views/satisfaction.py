@@ -6,18 +6,23 @@ reads its whole days from those and only the hours at its edges by the hour (pro
 CSAT is the share of 4 and 5 scores; the response rate is responses over surveys sent in the
 same window. The same counts are kept per channel the survey went by (`via`) and per subject
 (order or complaint), as metrics `<metric>/<by>/<value>` in the same tables; the `surveys` table
-remembers each survey's channel and subject for its answer or expiry.
+remembers each survey's channel and subject for its answer or expiry. The counts and scores are
+kept once more keyed by channel and subject together (`survey_slice_*`), so the dashboard can be
+filtered by either or both (AND-ed) and still read only the window's days and edge hours.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from enum import StrEnum
+from typing import Any, NamedTuple
 
-from domain.survey import DIMENSIONS
+from domain.errors import InvalidInputError
+from domain.survey import DIMENSIONS, SurveySubject, SurveyVia
+from domain.values import one_of
 from projections.engine.projection import Envelope, Projection
 from projections.engine.reading import (
     active_prefix,
@@ -27,11 +32,15 @@ from projections.engine.reading import (
     records_by_ids,
     upsert_records,
 )
-from projections.engine.rollup import by_day, spanned, spans
+from projections.engine.rollup import Spans, by_day, spanned, spans
 from projections.engine.store import Tx, ViewStore
 from projections.engine.tables import Table
 
 BREAKDOWNS = ("via", "subject")
+# the same counts and scores keyed by the survey's channel and subject together, so that a
+# filter on both (via = sms AND subject = complaint) is a condition on the window's rows
+SLICE_TABLES = ("survey_slice_counts", "survey_slice_scores")
+FILTER_KINDS: dict[str, type[StrEnum]] = {"via": SurveyVia, "subject": SurveySubject}
 
 
 class SurveyRecord(NamedTuple):
@@ -48,7 +57,8 @@ class SatisfactionProjection(Projection):
     events = ("SurveySent", "SurveyResponded", "SurveyExpired")
 
     def tables(self) -> tuple[str, ...]:
-        return ("counts", "scores", "counts_daily", "scores_daily", SURVEYS.name)
+        filtered = tuple(f"{t}{suffix}" for t in SLICE_TABLES for suffix in ("", "_daily"))
+        return ("counts", "scores", "counts_daily", "scores_daily", SURVEYS.name, *filtered)
 
     def create_tables(self, tx: Tx, prefix: str) -> None:
         for statement in SURVEYS.ddl(tx.dialect, prefix):
@@ -63,10 +73,23 @@ class SatisfactionProjection(Projection):
                 " dimension TEXT NOT NULL, score INTEGER NOT NULL, n BIGINT NOT NULL,"
                 f" PRIMARY KEY ({period}, dimension, score))"
             )
+            tx.execute(
+                f"CREATE TABLE {prefix}survey_slice_counts{suffix} ({period} BIGINT NOT NULL,"
+                " via TEXT NOT NULL, subject TEXT NOT NULL, metric TEXT NOT NULL,"
+                f" n BIGINT NOT NULL, PRIMARY KEY ({period}, via, subject, metric))"
+            )
+            tx.execute(
+                f"CREATE TABLE {prefix}survey_slice_scores{suffix} ({period} BIGINT NOT NULL,"
+                " via TEXT NOT NULL, subject TEXT NOT NULL, dimension TEXT NOT NULL,"
+                " score INTEGER NOT NULL, n BIGINT NOT NULL,"
+                f" PRIMARY KEY ({period}, via, subject, dimension, score))"
+            )
 
     def process(self, tx: Tx, prefix: str, batch: Sequence[Envelope]) -> None:
         counts: Counter[tuple[int, str]] = Counter()
         scores: Counter[tuple[int, str, int]] = Counter()
+        slice_counts: Counter[tuple[int, str, str, str]] = Counter()
+        slice_scores: Counter[tuple[int, str, str, str, int]] = Counter()
         metric = {"SurveySent": "sent", "SurveyResponded": "responded", "SurveyExpired": "expired"}
         answered = (str(e.event.originator_id) for e in batch if e.name != "SurveySent")
         known = {r.survey_id: r for r in records_by_ids(tx, SURVEYS, prefix, answered)}
@@ -81,14 +104,26 @@ class SatisfactionProjection(Projection):
             if (survey := known.get(survey_id)) is not None:
                 for by in BREAKDOWNS:
                     counts[hour, f"{metric[envelope.name]}/{by}/{getattr(survey, by)}"] += 1
+                slice_counts[hour, survey.via, survey.subject, metric[envelope.name]] += 1
             if envelope.name == "SurveyResponded":
                 for dimension, score in envelope.event.scores.as_dict().items():
                     scores[hour, dimension, score] += 1
+                    if survey is not None:
+                        slice_scores[hour, survey.via, survey.subject, dimension, score] += 1
         upsert_records(tx, SURVEYS, prefix, sent)
         add_counts(tx, f"{prefix}counts", ("hour", "metric"), counts)
         add_counts(tx, f"{prefix}scores", ("hour", "dimension", "score"), scores)
         add_counts(tx, f"{prefix}counts_daily", ("day", "metric"), by_day(counts))
         add_counts(tx, f"{prefix}scores_daily", ("day", "dimension", "score"), by_day(scores))
+        for period, counted, scored in (
+            ("hour", slice_counts, slice_scores),
+            ("day", by_day(slice_counts), by_day(slice_scores)),
+        ):
+            suffix = "" if period == "hour" else "_daily"
+            keys = (period, "via", "subject")
+            add_counts(tx, f"{prefix}survey_slice_counts{suffix}", (*keys, "metric"), counted)
+            table = f"{prefix}survey_slice_scores{suffix}"
+            add_counts(tx, table, (*keys, "dimension", "score"), scored)
 
 
 @dataclass(frozen=True)
@@ -130,17 +165,26 @@ class SatisfactionReport(SurveyCounts):
     by_subject: dict[str, SurveyCounts]  # order | complaint
 
 
-def satisfaction(store: ViewStore, start: datetime, end: datetime) -> SatisfactionReport:
-    """The window [start, end), resolved to whole hours of business time."""
+def satisfaction(
+    store: ViewStore, start: datetime, end: datetime, only: Mapping[str, str] | None = None
+) -> SatisfactionReport:
+    """The window [start, end), resolved to whole hours of business time; given `only`
+    ({"via": "sms", "subject": "complaint"}, AND-ed; from checked_survey_filter), the surveys
+    with every value alone."""
     window = spans(*hours_between(start, end))
     with store.transaction() as tx:
         p = active_prefix(tx, SatisfactionProjection.name)
-        source, params = spanned(f"{p}counts", f"{p}counts_daily", "metric, n", window)
-        counts = dict(tx.all(f"SELECT metric, SUM(n) FROM {source} GROUP BY metric", params))
-        source, params = spanned(f"{p}scores", f"{p}scores_daily", "dimension, score, n", window)
-        rows = tx.all(
-            f"SELECT dimension, score, SUM(n) FROM {source} GROUP BY dimension, score", params
-        )
+        if only:
+            counts, rows = filtered_counts(tx, p, window, only)
+        else:
+            source, params = spanned(f"{p}counts", f"{p}counts_daily", "metric, n", window)
+            counts = dict(tx.all(f"SELECT metric, SUM(n) FROM {source} GROUP BY metric", params))
+            source, params = spanned(
+                f"{p}scores", f"{p}scores_daily", "dimension, score, n", window
+            )
+            rows = tx.all(
+                f"SELECT dimension, score, SUM(n) FROM {source} GROUP BY dimension, score", params
+            )
     distributions = {d: dict.fromkeys(range(1, 6), 0) for d in DIMENSIONS}
     for dimension, score, n in rows:
         distributions[dimension][int(score)] = int(n)
@@ -152,6 +196,55 @@ def satisfaction(store: ViewStore, start: datetime, end: datetime) -> Satisfacti
         by_via=breakdown(counts, "via"),
         by_subject=breakdown(counts, "subject"),
     )
+
+
+def checked_survey_filter(asked: Mapping[str, str], field: str = "filter") -> dict[str, str]:
+    """{via|subject: value}, each a value surveys can have, else InvalidInputError."""
+    if not asked:
+        raise InvalidInputError(field, f"set at least one of {', '.join(FILTER_KINDS)}")
+    checked: dict[str, str] = {}
+    for by, value in asked.items():
+        if by not in FILTER_KINDS:
+            raise InvalidInputError(field, f"no filter {by!r}: one of {', '.join(FILTER_KINDS)}")
+        checked[by] = str(one_of(f"{field}.{by}", value, FILTER_KINDS[by]))
+    return checked
+
+
+def filtered_counts(
+    tx: Tx, p: str, window: Spans, only: Mapping[str, str]
+) -> tuple[dict[str, int], Sequence[Any]]:
+    """The counts (as `<metric>` and `<metric>/<by>/<value>`) and the score rows of the surveys
+    with every value of `only`, from the tables keyed by channel and subject together."""
+    checked = checked_survey_filter(only)
+    where = " AND ".join(f"{by} = ?" for by in checked)
+    values = list(checked.values())
+    source, params = spanned(
+        f"{p}survey_slice_counts",
+        f"{p}survey_slice_counts_daily",
+        "via, subject, metric, n",
+        window,
+        where,
+        values,
+    )
+    counts: Counter[str] = Counter()
+    for via, subject, metric, n in tx.all(
+        f"SELECT via, subject, metric, SUM(n) FROM {source} GROUP BY via, subject, metric", params
+    ):
+        counts[metric] += int(n)
+        counts[f"{metric}/via/{via}"] += int(n)
+        counts[f"{metric}/subject/{subject}"] += int(n)
+    source, params = spanned(
+        f"{p}survey_slice_scores",
+        f"{p}survey_slice_scores_daily",
+        "dimension, score, n",
+        window,
+        where,
+        values,
+    )
+    rows = tx.all(
+        f"SELECT dimension, score, SUM(n) FROM {source} GROUP BY dimension, score", params
+    )
+    return dict(counts), rows
 
 
 def breakdown(counts: dict[str, int], by: str) -> dict[str, SurveyCounts]:

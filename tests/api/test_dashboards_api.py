@@ -143,6 +143,55 @@ query($from: DateTime!, $to: DateTime!, $at: Int) {
 }"""
 
 
+FILTERED_SATISFACTION = """
+query($from: DateTime!, $to: DateTime!, $at: Int, $filter: SatisfactionFilter) {
+  satisfaction(from: $from, to: $to, atPosition: $at, filter: $filter) { sent responded }
+}"""
+
+
+def test_satisfaction_filters_by_channel_and_subject(gql: Gql) -> None:
+    # given a survey about a complaint sent by sms and answered
+    complaint = file_at(gql, 0)
+    sent = gql(
+        """mutation($input: SendSurveyInput!) { sendSurvey(input: $input) {
+                  ... on SurveyChanged { survey { surveyId } } } }""",
+        {
+            "input": {
+                "customerId": CUSTOMER,
+                "subject": "COMPLAINT",
+                "subjectId": complaint,
+                "via": "SMS",
+            }
+        },
+    )
+    survey = sent["data"]["sendSurvey"]["survey"]["surveyId"]
+    scores = {
+        "productQuality": 5,
+        "serviceAttitude": 4,
+        "afterSales": 3,
+        "responseSpeed": 2,
+        "problemSolving": 4,
+    }
+    position = _respond(gql, survey, scores)
+    # then sms and complaints together count it, email with complaints does not
+    for only, expected in (
+        ({"via": "SMS", "subject": "COMPLAINT"}, {"sent": 1, "responded": 1}),
+        ({"via": "EMAIL", "subject": "COMPLAINT"}, {"sent": 0, "responded": 0}),
+        ({"subject": "ORDER"}, {"sent": 0, "responded": 0}),
+    ):
+        found = gql(
+            FILTERED_SATISFACTION,
+            {**window(), "at": position, "filter": only},
+            role=Role.ANALYST,
+        )
+        assert found["data"]["satisfaction"] == expected, only
+    # and an empty filter is refused
+    empty = gql(FILTERED_SATISFACTION, {**window(), "filter": {}}, role=Role.ANALYST)
+    assert [(e["extensions"]["code"], e["message"]) for e in empty["errors"]] == [
+        ("VALIDATION_FAILED", "set at least one of via, subject")
+    ]
+
+
 def test_satisfaction_counts_surveys_and_scores(gql: Gql) -> None:
     complaint = file_at(gql, 0)
     sent = gql(

@@ -3,10 +3,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import pytest
+
 from application.app import CareLedger
+from domain.errors import InvalidInputError
 from domain.survey import Scores
 from projections.engine.store import Row, ViewStore
-from projections.views.satisfaction import SatisfactionProjection, satisfaction
+from projections.views.satisfaction import (
+    SatisfactionProjection,
+    checked_survey_filter,
+    satisfaction,
+)
 from tests.application.builders import customer, order_survey
 from tests.projections.batch_invariance import live_and_rebuilt
 from tests.projections.catch_up import Project
@@ -177,3 +184,51 @@ def test_the_response_rate_is_kept_per_channel_and_subject(
     # and a rebuild gives the same rows
     live, rebuilt = live_and_rebuilt(app, views, SatisfactionProjection(), batch_size=1000)
     assert live == rebuilt
+
+
+def test_filters_by_channel_and_subject_combine(
+    app: CareLedger,
+    views: ViewStore,
+    project: Project,
+) -> None:
+    # given five surveys sent at 09:00: about orders by sms (answered 09:20, all 4s), sms and
+    # email (expired 11:00); about complaints by app (answered 10:30, all 5s) and sms
+    desk = Desk(app)
+    customer_id = desk.customer
+    sms, _, email = (order_survey(app, customer_id, T0, via) for via in ("sms", "sms", "email"))
+    about = [desk.file(T0, "app"), desk.file(T0, "app")]
+    app_survey, _ = (
+        app.send_survey(meta(T0), customer_id, "complaint", c, via).aggregate_id
+        for c, via in zip(about, ("app", "sms"), strict=True)
+    )
+    app.respond_to_survey(meta(minutes(20), actor=CUSTOMER), sms, Scores(4, 4, 4, 4, 4))
+    app.respond_to_survey(meta(minutes(90), actor=CUSTOMER), app_survey, Scores(5, 5, 5, 5, 5))
+    app.expire_survey(meta(hours(2)), email)
+    project(SatisfactionProjection(), batch_size=1)
+    window = (T0, T0 + hours(3))
+
+    def figures(only: dict[str, str]) -> tuple[int, int, int, dict[int, int]]:
+        found = satisfaction(views, *window, only)
+        (quality,) = (d for d in found.dimensions if d.dimension == "product_quality")
+        return found.sent, found.responded, found.expired, quality.distribution
+
+    none = dict.fromkeys(range(1, 6), 0)
+    # then sms and orders together: two sent, the one answered with 4s
+    assert figures({"via": "sms", "subject": "order"}) == (2, 1, 0, {**none, 4: 1})
+    # and sms alone adds the complaint survey sent by sms, unanswered
+    assert figures({"via": "sms"}) == (3, 1, 0, {**none, 4: 1})
+    # and complaints: two sent, the app one answered with 5s
+    assert figures({"subject": "complaint"}) == (2, 1, 0, {**none, 5: 1})
+    # and email about complaints: none
+    assert figures({"via": "email", "subject": "complaint"}) == (0, 0, 0, none)
+    # and a filtered report's breakdowns hold its surveys alone
+    assert set(satisfaction(views, *window, {"via": "sms"}).by_subject) == {"order", "complaint"}
+    # and a channel surveys are not sent by, or a filter of nothing, is refused
+    for bad, message in (
+        ({"via": "pigeon"}, "'pigeon' is not one of"),
+        ({"subject": "incident"}, "'incident' is not one of"),
+        ({"region": "east"}, "no filter 'region'"),
+        ({}, "set at least one of via, subject"),
+    ):
+        with pytest.raises(InvalidInputError, match=message):
+            checked_survey_filter(bad)
