@@ -202,13 +202,15 @@ class ReadRouting(ViewStore):
         raise DatabaseUnavailableError("the read replica is unreachable or too far behind")
 
     @contextmanager
-    def transaction(self, *, durable: bool = True) -> Iterator[Tx]:
+    def transaction(self, *, durable: bool = True, snapshot: bool = False) -> Iterator[Tx]:
         pin = _pin.get()
         target = pin.target if pin is not None and pin.target is not None else self._choose()
         with ExitStack() as stack:
             if target == REPLICA:
                 try:
-                    tx = stack.enter_context(self.replica.transaction(durable=durable))
+                    tx = stack.enter_context(
+                        self.replica.transaction(durable=durable, snapshot=snapshot)
+                    )
                 except (psycopg.OperationalError, PoolTimeout):
                     # Gone since the last probe: say so at once, and read from the primary.
                     self._set(ReplicaHealth(up=False, lag_s=None, lag_bytes=None))
@@ -216,7 +218,9 @@ class ReadRouting(ViewStore):
                         raise DatabaseUnavailableError("the read replica is unreachable") from None
                     target = PRIMARY
             if target == PRIMARY:
-                tx = stack.enter_context(self.primary.transaction(durable=durable))
+                tx = stack.enter_context(
+                    self.primary.transaction(durable=durable, snapshot=snapshot)
+                )
             if pin is not None:
                 pin.target = target
             self.reads[target] += 1

@@ -221,13 +221,21 @@ class ViewStore(ABC):
                 tx.execute(statement)
 
     @abstractmethod
-    def transaction(self, *, durable: bool = True) -> Any:
+    def transaction(self, *, durable: bool = True, snapshot: bool = False) -> Any:
         """A context manager giving a Tx that commits on success and rolls back on error.
 
         `durable=False` lets the commit return before it is flushed to disk: for projection
         batches, which are derived from the log and move their position in the same
         transaction, a crash can only lose whole recent batches, which are then re-projected.
+        `snapshot=True`: see `snapshot`.
         """
+
+    def snapshot(self) -> Any:
+        """A read-only transaction whose statements all see the same commits, for a read of
+        several statements that must agree (a dashboard's counts, durations and ages): under
+        PostgreSQL's READ COMMITTED each statement would see the commits made before it, so a
+        read could straddle a projection batch. SQLite's transactions already read one state."""
+        return self.transaction(snapshot=True)
 
     @abstractmethod
     def close(self) -> None: ...
@@ -259,8 +267,8 @@ class SQLiteViewStore(ViewStore):
         return conn
 
     @contextmanager
-    def transaction(self, *, durable: bool = True) -> Iterator[Tx]:
-        conn = self._connection()
+    def transaction(self, *, durable: bool = True, snapshot: bool = False) -> Iterator[Tx]:
+        conn = self._connection()  # BEGIN IMMEDIATE: one state throughout, snapshot or not
         cursor = conn.cursor()
         cursor.execute("BEGIN IMMEDIATE")
         tx = Tx(cursor, self.dialect)
@@ -326,8 +334,10 @@ class PostgresViewStore(ViewStore):
         )
 
     @contextmanager
-    def transaction(self, *, durable: bool = True) -> Iterator[Tx]:
+    def transaction(self, *, durable: bool = True, snapshot: bool = False) -> Iterator[Tx]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            if snapshot:  # before the transaction's first query, as PostgreSQL requires
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if self._search_path is not None:
                 cursor.execute(self._search_path)
             if not durable:

@@ -233,7 +233,7 @@ def complaint_dashboard(
         found = slice_dashboards(store, first, last, None, only, as_of, teams)
         return found.get("") or dashboard_of(first, last, [], {})
     window = spans(first, last)
-    with store.transaction() as tx:
+    with store.snapshot() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
         source, params = spanned(f"{p}counts", f"{p}counts_daily", "dimension, label, n", window)
         rows = tx.all(
@@ -280,7 +280,7 @@ def slice_dashboards(
         by = "agent"
     if where is None:
         return {}
-    with store.transaction() as tx:
+    with store.snapshot() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
         moment = ages_at(last, as_of).timestamp()
         found = slice_figures(tx, p, (first, last), spans(first, last), by, where, moment)

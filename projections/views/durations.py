@@ -56,7 +56,7 @@ def complaint_durations(
     complaints received in it still unanswered at their age so far (as the dashboard counts)."""
     first, last = hours_between(start, end)
     window = spans(first, last)
-    with store.transaction() as tx:
+    with store.snapshot() as tx:
         p = active_prefix(tx, ComplaintDashboardProjection.name)
         histograms = read_histograms(tx, p, window)
         waiting = unanswered_ages(tx, p, first, last, ages_at(last, as_of))

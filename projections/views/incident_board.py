@@ -181,7 +181,7 @@ def incident_metrics(store: ViewStore, start: datetime, end: datetime) -> Incide
     if end <= start:
         raise ValueError("the window must end after it starts")
     first, last = hours_between(start, end)
-    with store.transaction() as tx:
+    with store.snapshot() as tx:
         prefix = active_prefix(tx, IncidentBoardProjection.name)
         reported = tx.records(
             ReportedSum,

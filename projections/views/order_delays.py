@@ -305,7 +305,7 @@ def delay_summary(
     on the same rows and the window still costs its days, not the history."""
     window = spans(*hours_between(start, end))
     where, args = ("region = ?", [region]) if region is not None else ("", [])
-    with store.transaction() as tx:
+    with store.snapshot() as tx:
         p = active_prefix(tx, OrderDelaysProjection.name)
         source, params = spanned(
             p + LATE.name, p + LATE_DAILY.name, LATE_COLUMNS, window, where, args

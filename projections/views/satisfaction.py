@@ -172,7 +172,7 @@ def satisfaction(
     ({"via": "sms", "subject": "complaint"}, AND-ed; from checked_survey_filter), the surveys
     with every value alone."""
     window = spans(*hours_between(start, end))
-    with store.transaction() as tx:
+    with store.snapshot() as tx:
         p = active_prefix(tx, SatisfactionProjection.name)
         if only:
             counts, rows = filtered_counts(tx, p, window, only)

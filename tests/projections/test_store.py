@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
 from projections.engine.store import BULK_FROM, ViewStore, postgres_placeholders
 
 
@@ -49,3 +55,62 @@ def test_the_postgres_style_leaves_literals_names_and_comments_alone() -> None:
     )
     assert postgres_placeholders("SELECT 'it''s ?', 7 % 2, ?") == "SELECT 'it''s ?', 7 %% 2, %s"
     assert postgres_placeholders("SELECT 'a%b'") == "SELECT 'a%%b'"
+
+
+def _count_with_a_commit_between(views: ViewStore, reading: Any) -> tuple[int, int]:
+    """Counts a table's rows twice in one read, while another thread inserts a row and commits
+    between the two counts (on SQLite it waits for the read to end: one writer at a time)."""
+
+    def insert() -> None:
+        with views.transaction() as tx:
+            tx.execute("INSERT INTO snapshot_test VALUES (?)", (2,))
+
+    with reading() as tx:
+        before = int(tx.scalar("SELECT COUNT(*) FROM snapshot_test"))
+        writer = threading.Thread(target=insert)
+        writer.start()
+        writer.join(timeout=10 if views.dialect == "postgres" else 0.3)
+        if views.dialect == "postgres":
+            assert not writer.is_alive()  # committed between the two statements
+        after = int(tx.scalar("SELECT COUNT(*) FROM snapshot_test"))
+    writer.join()
+    return before, after
+
+
+def test_a_snapshot_reads_one_state_though_a_batch_commits_between_its_statements(
+    views: ViewStore,
+) -> None:
+    # given a table with one row
+    with views.transaction() as tx:
+        tx.execute("CREATE TABLE snapshot_test (n BIGINT NOT NULL)")
+        tx.execute("INSERT INTO snapshot_test VALUES (?)", (1,))
+    # when a snapshot counts it twice, with a commit between the two counts
+    before, after = _count_with_a_commit_between(views, views.snapshot)
+    # then both counts are the state it began with, and the commit is there afterwards
+    assert (before, after) == (1, 1)
+    with views.transaction() as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM snapshot_test") == 2
+
+
+def test_a_plain_postgres_read_sees_a_commit_between_its_statements(views: ViewStore) -> None:
+    # given a table with one row, on PostgreSQL (READ COMMITTED: what a snapshot is for)
+    if views.dialect != "postgres":
+        pytest.skip("SQLite's transactions read one state")
+    with views.transaction() as tx:
+        tx.execute("CREATE TABLE snapshot_test (n BIGINT NOT NULL)")
+        tx.execute("INSERT INTO snapshot_test VALUES (?)", (1,))
+    # when a plain transaction counts it twice, with a commit between
+    before, after = _count_with_a_commit_between(views, views.transaction)
+    # then the second count sees the commit: a read of several statements could straddle it
+    assert (before, after) == (1, 2)
+
+
+def test_a_snapshot_refuses_writes_on_postgres(views: ViewStore) -> None:
+    if views.dialect != "postgres":
+        pytest.skip("on SQLite a snapshot is an ordinary transaction")
+    with views.transaction() as tx:
+        tx.execute("CREATE TABLE snapshot_test (n BIGINT NOT NULL)")
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), views.snapshot() as tx:
+        tx.execute("INSERT INTO snapshot_test VALUES (?)", (1,))
+    with views.transaction() as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM snapshot_test") == 0
