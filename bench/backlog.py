@@ -16,7 +16,14 @@ from uuid import UUID, uuid4
 
 from application.app import CareLedger
 from application.customers import ContactDetails
-from bench.history import AGENT, CATEGORIES, CHANNELS, CUSTOMER, SEVERITIES, START, Clock, sealed
+from bench.history import (
+    AGENT,
+    CATEGORIES,
+    SEVERITIES,
+    START,
+    received,
+    sealed,
+)
 from domain.complaint import Complaint
 from domain.meta import Meta
 
@@ -26,16 +33,7 @@ PER_SAVE = 200
 
 def open_complaint(rng: random.Random, at: datetime) -> Complaint:
     """A complaint left at a random stage of its handling, from just received to on hold."""
-    c = Clock(rng, at)
-    customer = uuid4()
-    x = Complaint.receive(
-        c.meta(0, CUSTOMER),
-        id=uuid4(),
-        customer_id=customer,
-        order_id=None,
-        content=sealed(customer),
-        channel=rng.choice(CHANNELS),
-    )
+    c, customer, x = received(rng, at)
     stage = rng.random()
     if stage < 0.2:
         return x

@@ -26,10 +26,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from uuid import uuid4
 
 from application.app import CareLedger
-from bench.history import CATEGORIES, CHANNELS, CUSTOMER, Clock, sealed
+from bench.history import CATEGORIES, received, sealed
 from bench.machine import describe
 from bench.serving import bench_settings
 from domain.complaint import Complaint
@@ -56,16 +55,7 @@ WINDOW = timedelta(days=30)
 
 def complaint(rng: random.Random, at: datetime) -> Complaint:
     """A complaint answered, classified, assigned to one of 60 agents and resolved."""
-    c = Clock(rng, at)
-    customer = uuid4()
-    x = Complaint.receive(
-        c.meta(0, CUSTOMER),
-        id=uuid4(),
-        customer_id=customer,
-        order_id=None,
-        content=sealed(customer),
-        channel=rng.choice(CHANNELS),
-    )
+    c, customer, x = received(rng, at)
     x.reply(c.meta(rng.uniform(0.5, 5)), sealed(customer))
     x.classify(c.meta(rng.uniform(1, 10)), rng.choice(CATEGORIES), "general", "general")
     department = rng.choice(DEPARTMENTS)

@@ -74,7 +74,9 @@ def order(rng: random.Random, at: datetime) -> Order:
     return o
 
 
-def complaint(rng: random.Random, at: datetime) -> Complaint:
+def received(rng: random.Random, at: datetime) -> tuple[Clock, UUID, Complaint]:
+    """A complaint received at `at` by a new customer, about no order, by a random channel;
+    with the clock that goes on from there and the customer's id."""
     c = Clock(rng, at)
     customer = uuid4()
     x = Complaint.receive(
@@ -85,6 +87,11 @@ def complaint(rng: random.Random, at: datetime) -> Complaint:
         content=sealed(customer),
         channel=rng.choice(CHANNELS),
     )
+    return c, customer, x
+
+
+def complaint(rng: random.Random, at: datetime) -> Complaint:
+    c, customer, x = received(rng, at)
     x.reply(c.meta(rng.uniform(0.5, 5)), sealed(customer))
     x.classify(
         c.meta(rng.uniform(1, 10)), rng.choice(CATEGORIES), "general", rng.choice(SEVERITIES)

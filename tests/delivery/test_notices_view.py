@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from uuid import UUID
-
-import pytest
 
 from application.app import CareLedger
 from delivery.channels.base import ChannelKind
-from delivery.delivery_settings import DeliverySettings
 from delivery.notifier import Notifier
 from domain.meta import Actor, ActorKind
 from domain.order import Order
@@ -19,41 +14,13 @@ from projections.engine.reading import epoch
 from projections.engine.runner import Runner
 from projections.engine.store import ViewStore
 from projections.views.notices import NoticesProjection, notifications_of
-from tests.application.builders import customer, order
+from tests.application.builders import customer
+from tests.delivery.orders import confirmed_order
 from tests.delivery.recording import PermanentDeliveryError, Recorder, TransientDeliveryError
 from tests.projections.batch_invariance import dump, live_and_rebuilt
 from tests.support import Clock, meta
 
 AGENT = Actor(ActorKind.AGENT, "agent-ana", "agent")
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def notifier(
-    app: CareLedger, views: ViewStore, recorder: Recorder, clock: Clock
-) -> Iterator[Notifier]:
-    settings = DeliverySettings(max_attempts=3, backoff_base_s=10, lease_s=30, workers=2)
-    n = Notifier(app, views, recorder, settings=settings, clock=clock)
-    try:
-        yield n
-    finally:
-        n.close()
-
-
-def confirmed_order(app: CareLedger, via: str) -> UUID:
-    order_id = order(app, customer(app))
-    app.confirm_order(meta(), order_id)
-    app.send_order_confirmation(meta(), order_id, via)
-    return order_id
 
 
 def drain(notifier: Notifier, clock: Clock, passes: int = 8) -> None:

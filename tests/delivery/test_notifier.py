@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
-
-import pytest
 
 from application.app import CareLedger
 from delivery.channels.base import ChannelKind
@@ -21,41 +18,13 @@ from domain.order import Order
 from policies.cluster_detector import ClusterDetector
 from projections.engine.store import ViewStore
 from projections.views.notices import notifications_of, wanted_notices
-from tests.application.builders import CONTACT, PHONE, customer, order
+from tests.application.builders import CONTACT, PHONE, customer
+from tests.delivery.orders import confirmed_order
 from tests.delivery.recording import PermanentDeliveryError, Recorder, TransientDeliveryError
 from tests.policies.clusters import Kitchens
 from tests.support import T0, Clock, meta
 
 AGENT = Actor(ActorKind.AGENT, "agent-ana", "agent")
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def notifier(
-    app: CareLedger, views: ViewStore, recorder: Recorder, clock: Clock
-) -> Iterator[Notifier]:
-    settings = DeliverySettings(max_attempts=3, backoff_base_s=10, lease_s=30, workers=2)
-    n = Notifier(app, views, recorder, settings=settings, clock=clock)
-    try:
-        yield n
-    finally:
-        n.close()
-
-
-def confirmed_order(app: CareLedger, via: str = "sms") -> UUID:
-    order_id = order(app, customer(app))
-    app.confirm_order(meta(), order_id)
-    app.send_order_confirmation(meta(), order_id, via)
-    return order_id
 
 
 def statuses(views: ViewStore, subject: UUID) -> list[str]:

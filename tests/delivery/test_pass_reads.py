@@ -28,16 +28,6 @@ from tests.support import Clock, meta
 
 
 @pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def notifier(
     app: CareLedger, views: ViewStore, recorder: Recorder, clock: Clock
 ) -> Iterator[Notifier]:
