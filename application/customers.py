@@ -40,10 +40,26 @@ class CustomerCommands(CommandHandling):
     keys: KeyStore
     contact_index: ContactIndex
 
-    @command(personal=("contact",), about=lambda meta: new_id(meta, Customer))
+    def _index_contact(self, outcome: Outcome) -> None:
+        """The contact index as the customer's contact is now (not as a repeated command gave
+        it: a later change may have come in between); entries of an erased customer are gone."""
+        customer = outcome.aggregate
+        if not isinstance(customer, Customer):
+            customer = self.load(Customer, outcome.aggregate_id)
+        contact = self.contact_from(customer)
+        if contact == ERASED_CONTACT:
+            self.contact_index.remove(outcome.aggregate_id)
+            return
+        self.contact_index.index(outcome.aggregate_id, contact.phone, contact.email)
+
+    @command(
+        personal=("contact",),
+        about=lambda meta: new_id(meta, Customer),
+        then=lambda app, outcome: app._index_contact(outcome),
+    )
     def register_customer(self, meta: Meta, contact: ContactDetails) -> Outcome:
         customer_id = new_id(meta, Customer)
-        outcome = self.create(
+        return self.create(
             meta,
             Customer,
             lambda: Customer.register(
@@ -52,12 +68,10 @@ class CustomerCommands(CommandHandling):
                 contact=self.vault.seal(customer_id, contact.to_json()),
             ),
         )
-        self.contact_index.index(customer_id, contact.phone, contact.email)
-        return outcome
 
-    @command(personal=("contact",))
+    @command(personal=("contact",), then=lambda app, outcome: app._index_contact(outcome))
     def change_contact(self, meta: Meta, customer_id: UUID, contact: ContactDetails) -> Outcome:
-        outcome = self.change(
+        return self.change(
             meta,
             Customer,
             customer_id,
@@ -66,8 +80,6 @@ class CustomerCommands(CommandHandling):
                 self.vault.seal(customer_id, contact.to_json()),
             ),
         )
-        self.contact_index.index(customer_id, contact.phone, contact.email)
-        return outcome
 
     @command()
     def assign_tier(self, meta: Meta, customer_id: UUID, tier: str | None) -> Outcome:

@@ -76,6 +76,9 @@ class Outcome:
 class CommandName:
     name: str
     fingerprint: Fingerprint
+    written: list[int] = field(default_factory=list, compare=False)
+    """Filled once this call's events are committed: from then on its outcome is known to be
+    recorded, and a database gone away answers OUTCOME_UNKNOWN, never UNAVAILABLE."""
 
 
 _current: ContextVar[CommandName | None] = ContextVar("careledger_command", default=None)
@@ -87,6 +90,7 @@ def command(
     incidental: tuple[str, ...] = (),
     about: Callable[[Meta], UUID] | None = None,
     precheck_unless: str | None = None,
+    then: Callable[[Any, Outcome], None] | None = None,
 ) -> Callable[[Callable[P, Outcome]], Callable[P, Outcome]]:
     """Marks an application method as a command: its name and non-personal arguments identify it.
 
@@ -107,6 +111,12 @@ def command(
     copy refuses or ignores the change (it is the first run's own, already changed); each is
     retried, and the retry finds the receipt and answers from it. That saves the look-up on a
     path where repeats are rare.
+
+    `then(app, outcome)` runs after the command has been recorded, on its first run and on
+    every repeat, so that a step outside the event log that a crash or an outage cut off (the
+    contact index) is done by the retry. It must be idempotent and read the state it needs
+    (the repeat may come after later commands). Once the events are committed, a database gone
+    away answers OUTCOME_UNKNOWN (retry with the same id), never UNAVAILABLE (nothing recorded).
     """
 
     def decorate(method: Callable[P, Outcome]) -> Callable[P, Outcome]:
@@ -115,7 +125,7 @@ def command(
         @wraps(method)
         def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
             bound = sig.bind(*args, **kwargs).arguments
-            app, meta = cast(CommandHandling, bound["self"]), cast(Meta, bound["meta"])
+            app = cast(CommandHandling, bound["self"])
             identifying = {k: v for k, v in bound.items() if k not in incidental}
             name = CommandName(
                 method.__name__, _fingerprint(method.__name__, identifying, personal)
@@ -124,22 +134,33 @@ def command(
             seconds = getattr(app, "command_deadline_s", DEFAULT_DEADLINE_S)
             try:
                 with within(seconds):
-                    # A repeat is answered from its receipt before any work: no load, no writer.
-                    # An id minted for this very call has none (application/command_ids.py).
-                    checked = precheck_unless is None or not bound.get(precheck_unless)
-                    checked = checked and not minted_here(meta.command_id)
-                    if checked and (earlier := app.receipts.select_receipt(meta.command_id)):
-                        return app._replay(earlier, name)
-                    customer = None if about is None else about(meta)
-                    sealed = app.sealed_reason(meta, bound, customer)
-                    if sealed is meta:
-                        return method(*args, **kwargs)
-                    call = sig.bind(*args, **kwargs)
-                    call.arguments["meta"] = sealed
-                    return method(*call.args, **call.kwargs)
+                    outcome = _run_once(args, kwargs, bound, name)
+                    if then is not None:
+                        then(app, outcome)
+                    return outcome
+            except DatabaseUnavailableError as error:
+                if name.written:
+                    raise OutcomeUnknownError() from error
+                raise
             finally:
                 name.fingerprint.done_sealing(sealing)
                 _current.reset(token)
+
+        def _run_once(args: Any, kwargs: Any, bound: dict[str, Any], name: CommandName) -> Outcome:
+            app, meta = cast(CommandHandling, bound["self"]), cast(Meta, bound["meta"])
+            # A repeat is answered from its receipt before any work: no load, no writer.
+            # An id minted for this very call has none (application/command_ids.py).
+            checked = precheck_unless is None or not bound.get(precheck_unless)
+            checked = checked and not minted_here(meta.command_id)
+            if checked and (earlier := app.receipts.select_receipt(meta.command_id)):
+                return app._replay(earlier, name)
+            customer = None if about is None else about(meta)
+            sealed = app.sealed_reason(meta, bound, customer)
+            if sealed is meta:
+                return method(*args, **kwargs)
+            call = sig.bind(*args, **kwargs)
+            call.arguments["meta"] = sealed
+            return method(*call.args, **call.kwargs)
 
         return run
 
@@ -376,6 +397,7 @@ class CommandHandling(Application[UUID]):
                 )
                 try:
                     position = self._commit(touched, receipt)
+                    name.written.append(aggregate.version)
                 except ReceiptTakenError:
                     raced = True
                     continue  # this very command, sent twice at once: the receipt tells next pass
@@ -430,5 +452,6 @@ class CommandHandling(Application[UUID]):
             raise CustomerErasedError(erased.subject) from None
         if not same:
             raise IdempotencyKeyReusedError(earlier.command_id)
+        name.written.append(earlier.originator_version)
         position = self.receipts.position_of(earlier.originator_id, earlier.originator_version)
         return Outcome(earlier.originator_id, earlier.originator_version, position, replayed=True)

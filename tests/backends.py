@@ -20,7 +20,7 @@ def make_settings(
 ) -> Settings:
     if backend == "sqlite":
         return Settings(data_dir=data_dir, master_key=MASTER_KEY, **extra)
-    server: PostgresServer = request.getfixturevalue("postgres_server")
+    server: PostgresServer = request.getfixturevalue(server_fixture(request))
     return Settings(
         database_url=server.url,
         db_schema=f"t_{uuid4().hex[:12]}",
@@ -29,6 +29,12 @@ def make_settings(
         db_pool_size=4,
         **extra,
     )
+
+
+def server_fixture(request: pytest.FixtureRequest) -> str:
+    """The PostgreSQL server fixture of the test: its own (marker `own_server`) or the shared."""
+    own = request.node.get_closest_marker("own_server") is not None
+    return "own_postgres_server" if own else "postgres_server"
 
 
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -24,6 +24,18 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
+@pytest.fixture
+def own_postgres_server() -> Iterator[PostgresServer]:
+    """A server of the test's own (marker `own_server`): a test that reads every byte a server
+    holds must not find what other tests wrote on purpose, such as events recorded before free
+    text was sealed."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

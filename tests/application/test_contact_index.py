@@ -7,9 +7,10 @@ import pytest
 from application.app import CONTACT_INDEX_SUBJECT, CareLedger
 from application.contact_index import normal_email, normal_phone
 from application.customers import ContactDetails
+from application.errors import DatabaseUnavailableError, OutcomeUnknownError
 from tests.application.builders import CONTACT, customer
-from tests.application.test_privacy import raw_bytes
-from tests.support import meta
+from tests.application.test_privacy import own_server, raw_bytes
+from tests.support import CUSTOMER, meta
 
 
 @pytest.mark.parametrize(
@@ -66,12 +67,13 @@ def test_erasure_removes_the_index_entries(app: CareLedger) -> None:
     assert app.contact_index.find("li.wei@example.com") == []
 
 
+@pytest.mark.own_server
 def test_the_index_holds_no_plaintext(
     app: CareLedger, tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     # given an indexed customer
     customer(app)
-    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    server = own_server(request, backend)
     # when we read every byte the store holds, the index included
     dump = raw_bytes(app, tmp_path, server)
     # then neither the normalised phone nor the e-mail shows, as text or hex
@@ -89,3 +91,40 @@ def test_the_index_key_is_its_own(app: CareLedger) -> None:
     assert key == app.settings.derived_contact_index_key()
     assert key not in (app.settings.resolved_master_key(), app.keys.key_for(str(customer_id)))
     assert len(key) == 32
+
+
+def test_an_outage_after_the_commit_is_an_unknown_outcome_and_the_retry_indexes(
+    app: CareLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the database goes away just after a registration's events are committed, before
+    # its contact is indexed
+    index = app.contact_index
+
+    def away(*_: object) -> None:
+        raise DatabaseUnavailableError("the database went away")
+
+    monkeypatch.setattr(index, "_replace", away)
+    first = meta(actor=CUSTOMER, command_id="register-once")
+    # then the command answers that its outcome is unknown, not that nothing was recorded
+    with pytest.raises(OutcomeUnknownError):
+        app.register_customer(first, CONTACT)
+    assert index.find(CONTACT.phone) == []
+    # and once the database is back, the retry with the same id answers from the receipt and
+    # indexes the customer it registered
+    monkeypatch.undo()
+    again = app.register_customer(first, CONTACT)
+    assert again.replayed
+    assert index.find(CONTACT.phone) == [again.aggregate_id]
+
+
+def test_a_repeated_registration_indexes_the_contact_as_it_is_now(app: CareLedger) -> None:
+    # given a registration, then a change of phone
+    first = meta(actor=CUSTOMER, command_id="register-then-change")
+    customer_id = app.register_customer(first, CONTACT).aggregate_id
+    new = ContactDetails(name="Li Wei", phone="137 1111 2222", email=None)
+    app.change_contact(meta(command_id="change-phone"), customer_id, new)
+    # when the registration is sent again (a client's late retry)
+    assert app.register_customer(first, CONTACT).replayed
+    # then the index still holds the new phone, not the one the registration gave
+    assert app.contact_index.find("13711112222") == [customer_id]
+    assert app.contact_index.find(CONTACT.phone) == []

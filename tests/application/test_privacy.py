@@ -26,6 +26,7 @@ from projections.views.audit_trail import AuditTrailProjection
 from testing.postgres_server import PostgresServer
 from tests.application.builders import ADDRESS, CONTACT, PHONE, customer, order
 from tests.application.key_rows import pg_dump
+from tests.backends import server_fixture
 from tests.delivery.recording import Recorder
 from tests.projections.catch_up import Project
 from tests.support import CUSTOMER, meta
@@ -97,6 +98,14 @@ def free_text(app: CareLedger, ids: dict[str, UUID]) -> list[str]:
     return [app.vault.open(cast(Sealed, v)) for v in values]
 
 
+def own_server(request: pytest.FixtureRequest, backend: str) -> PostgresServer | None:
+    """The test's own server on PostgreSQL (the test is marked `own_server`), None on SQLite."""
+    if backend != "postgres":
+        return None
+    server: PostgresServer = request.getfixturevalue(server_fixture(request))
+    return server
+
+
 def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None) -> bytes:
     """Everything the database holds, as a backup or a stolen disk would show it."""
     if server is None:
@@ -108,6 +117,7 @@ def raw_bytes(app: CareLedger, settings_dir: Path, server: PostgresServer | None
     return dump + files
 
 
+@pytest.mark.own_server
 def test_personal_data_appears_nowhere_in_plaintext(
     app: CareLedger,
     project: Project,
@@ -119,7 +129,7 @@ def test_personal_data_appears_nowhere_in_plaintext(
     # with personal data, and the audit trail that shows every event with its reason
     ids = record_personal_data(app)
     project(AuditTrailProjection())
-    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    server = own_server(request, backend)
     # when we read every byte the store holds (and, on PostgreSQL, a pg_dump of the schema)
     dump = raw_bytes(app, tmp_path, server)
     # then none of it shows the personal data, neither as text nor as hex-encoded bytea
@@ -174,6 +184,7 @@ def test_an_erased_customer_accepts_no_new_personal_data(app: CareLedger) -> Non
     assert app.recorder.max_notification_id() == before
 
 
+@pytest.mark.own_server
 def test_a_dump_holds_no_rendered_notice_and_no_address(
     app: CareLedger, views: ViewStore, tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
@@ -192,7 +203,7 @@ def test_a_dump_holds_no_rendered_notice_and_no_address(
         notifier.close()
     sent = channels.all()
     assert {m.channel for m in sent} >= {ChannelKind.EMAIL, ChannelKind.SMS}
-    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    server = own_server(request, backend)
     # when we read every byte the event store and the views hold
     dump = raw_bytes(app, tmp_path, server)
     # then no address, no subject and no rendered text of any message is there (the ids a
