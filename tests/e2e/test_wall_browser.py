@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx2 as httpx
 
 from api.auth import Role
-from tests.browser.chromium import Browser
+from tests.browser.chromium import Browser, Page
 from tests.e2e.client import gql, register_customer, token
 
 FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
@@ -19,6 +19,10 @@ FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
 REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {
   __typename ... on IncidentChanged { incident { incidentId } } } }"""
 WARN = """mutation($input: IssueWarningInput!) { issueWarning(input: $input) {
+  __typename } }"""
+CLASSIFY = """mutation($input: ClassifyComplaintInput!) { classifyComplaint(input: $input) {
+  __typename } }"""
+ASSIGN = """mutation($input: AssignResponsibilityInput!) { assignResponsibility(input: $input) {
   __typename } }"""
 
 
@@ -40,6 +44,25 @@ def file_complaint(base: str, agent: str, customer_id: str) -> str:
     return str(answer["fileComplaint"]["complaint"]["complaintId"])
 
 
+def handled_by(base: str, agent: str, customer_id: str, department: str) -> str:
+    """A complaint filed, classified and assigned to `department`."""
+    complaint = file_complaint(base, agent, customer_id)
+    classified = {"category": "LOGISTICS", "subcategory": "late", "severity": "GENERAL"}
+    answer = gql(base, agent, CLASSIFY, {"input": {"complaintId": complaint, **classified}})
+    assert answer["classifyComplaint"]["__typename"] == "ComplaintChanged", answer
+    responsible = {"complaintId": complaint, "department": department, "person": "agent-wall"}
+    answer = gql(base, agent, ASSIGN, {"input": responsible})
+    assert answer["assignResponsibility"]["__typename"] == "ComplaintChanged", answer
+    return complaint
+
+
+def sign_in(page: Page, supervisor: str) -> None:
+    page.evaluate(
+        f"document.getElementById('token').value = {json.dumps(supervisor)};"
+        " document.getElementById('sign-in').requestSubmit()"
+    )
+
+
 def test_the_wall_shows_the_floor_and_follows_it_live(server: str, tmp_path: Path) -> None:
     agent = token(tmp_path, Role.AGENT, "agent-wall")
     supervisor = token(tmp_path, Role.SUPERVISOR, "sup-wall")
@@ -56,10 +79,7 @@ def test_the_wall_shows_the_floor_and_follows_it_live(server: str, tmp_path: Pat
     try:
         # when a supervisor signs in on /wall
         page.open(f"{server}/wall")
-        page.evaluate(
-            f"document.getElementById('token').value = {json.dumps(supervisor)};"
-            " document.getElementById('sign-in').requestSubmit()"
-        )
+        sign_in(page, supervisor)
         page.wait_for(f"document.querySelector('#queue tr[data-complaint=\"{first}\"]')")
         page.wait_for("Number(document.body.dataset.updates) >= 1")  # subscribed
         # then the incident shows its colour, the KPIs today's figures against their targets
@@ -98,6 +118,46 @@ def test_the_wall_shows_the_floor_and_follows_it_live(server: str, tmp_path: Pat
             url.startswith((server + "/", ws + "/")) for url in page.requests
         ), page.requests
         assert not any(supervisor in url for url in page.requests)
+    finally:
+        page.close()
+        browser.close()
+
+
+def test_a_department_wall_shows_that_department_only(server: str, tmp_path: Path) -> None:
+    agent = token(tmp_path, Role.AGENT, "agent-wall")
+    supervisor = token(tmp_path, Role.SUPERVISOR, "sup-quality")
+    # given a complaint handled by quality and one by logistics
+    caller = register_customer(server, agent)
+    quality = handled_by(server, agent, caller, "QUALITY")
+    logistics = handled_by(server, agent, caller, "LOGISTICS")
+    browser = Browser()
+    page = browser.page()
+    try:
+        # when a supervisor opens quality's wall
+        page.open(f"{server}/wall?department=QUALITY")
+        sign_in(page, supervisor)
+        page.wait_for(f"document.querySelector('#queue tr[data-complaint=\"{quality}\"]')")
+        page.wait_for("Number(document.body.dataset.updates) >= 1")  # subscribed
+        # then its queue and its KPIs are quality's only, and the page says whose wall it is
+        assert not page.evaluate(
+            f"document.querySelector('#queue tr[data-complaint=\"{logistics}\"]')"
+        )
+        received = "document.querySelector('#kpis tr[data-kpi=\"complaints received\"]')"
+        assert page.evaluate(f"{received}.cells[1].textContent") == "1"
+        assert page.evaluate("document.getElementById('scope').textContent") == " · QUALITY"
+        kpis = page.evaluate("document.getElementById('kpis').textContent")
+        assert "survey response rate (whole service)" in kpis
+        # when quality takes another complaint, its wall follows
+        third = handled_by(server, agent, caller, "QUALITY")
+        page.wait_for(f"document.querySelector('#queue tr[data-complaint=\"{third}\"]')", 5)
+        page.wait_for(f"{received}.cells[1].textContent === '2'", 5)
+        assert not page.evaluate(
+            f"document.querySelector('#queue tr[data-complaint=\"{logistics}\"]')"
+        )
+        # and a department the schema does not know is refused in words, with nothing shown
+        page.open(f"{server}/wall?department=KITCHEN")
+        page.wait_for("document.getElementById('status').textContent.includes('KITCHEN')")
+        assert not page.evaluate("document.querySelector('#queue tbody tr')")
     finally:
         page.close()
         browser.close()
