@@ -34,6 +34,7 @@ POLL_S = 0.01  # a waiter's reads while nothing would wake it (or it heard the m
 FEED_POLL_S = 0.02  # the live feed's look at the log's head, likewise
 FALLBACK_S = 0.1  # the reads of a wait that a wake-up should end: the safety net
 MAX_BACKOFF_S = 2.0
+STOP_WAIT_S = 5.0
 APPLICATION_NAME = "careledger-live-wakeups"  # how the LISTEN session shows in pg_stat_activity
 
 
@@ -189,8 +190,12 @@ class Wakeups:
             self._unlisten()
         for task in self._tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Bounded: a cancellation that never reaches a task stuck in the driver (psycopg's
+        # notifies() on a connection that went silent) must not hold the shutdown.
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_WAIT_S)
+            if stuck:
+                log.warning("live wake-ups: %d task(s) still running at shutdown", len(stuck))
         self._listening = False
         self._wake_all()
 
