@@ -5,8 +5,9 @@ however many rows it read: who (the event's actor), whose, which fields of which
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import uuid4
 
 from graphql import FieldNode, OperationDefinitionNode
@@ -17,6 +18,8 @@ from api.graphql.access import NeedToKnow
 from api.graphql.context import CommandInput, Context
 
 T = TypeVar("T")
+
+_writing: set[asyncio.Future[Any]] = set()  # records being written, kept from the collector
 
 
 async def record_openings(context: Context, operation: str) -> None:
@@ -29,7 +32,13 @@ async def record_openings(context: Context, operation: str) -> None:
         return
     meta = context.meta(CommandInput(command_id=f"reads/{context.request_id}/{uuid4()}"))
     record = context.services.ledger.record_personal_data_reads
-    await run_in_threadpool(record, meta, operation, openings)
+    # Shielded: the data has been sent, so its record is written even when the operation is
+    # cancelled meanwhile (a client that completes its subscription and hangs up at once
+    # cancels the subscription's task a second time, inside this very await).
+    writing = asyncio.ensure_future(run_in_threadpool(record, meta, operation, openings))
+    _writing.add(writing)
+    writing.add_done_callback(_writing.discard)
+    await asyncio.shield(writing)
 
 
 async def recorded_pushes(
