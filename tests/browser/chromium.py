@@ -4,12 +4,14 @@ page, evaluate JavaScript in it, and record every network request it makes."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +40,17 @@ class Browser:
         path = chromium_path()
         if path is None:
             raise RuntimeError("chromium is not installed (scripts/test.sh installs it)")
-        self.profile = tempfile.TemporaryDirectory(prefix="careledger-chromium-")
+        self.profile = tempfile.mkdtemp(prefix="careledger-chromium-")
         self.process = subprocess.Popen(
-            [path, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
+            [path, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.port = self._port()
 
     def _port(self) -> int:
-        active = Path(self.profile.name) / "DevToolsActivePort"
+        active = Path(self.profile) / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if active.exists() and (lines := active.read_text().split()):
@@ -64,9 +67,31 @@ class Browser:
         return Page(target["webSocketDebuggerUrl"])
 
     def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.profile.cleanup()
+        """Stop chromium and every helper it started (they share its session), then remove the
+        profile. A helper still writing there after the browser had exited made the removal fail
+        in CI with "Directory not empty"."""
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self._signal_group(signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                shutil.rmtree(self.profile)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def _signal_group(self, signum: int) -> None:
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
 
 
 class Page:
