@@ -20,6 +20,7 @@ from demo.orders import OrderStory
 from demo.plan import Plan
 from demo.surveys import Subject, plan_surveys
 from demo.world import COMPLAINT_CHANNELS
+from domain.meta import Reason
 
 OPENS, CLOSES = time(8), time(23)
 COMPLAINT_RATE = 0.06
@@ -105,7 +106,8 @@ def register_one(plan: Plan, draw: Draw, customer: CustomerFacts) -> None:
             f"assign_tier {key}",
             lambda x, m: x.app.assign_tier(m, x[key], tier),
             correlation=correlation,
-            reason="spend_threshold",
+            # a tier set by hand needs a reason in words (sealed under the customer's key)
+            reason=Reason("spend_threshold", "a regular big spender the loyalty desk knows"),
         )
 
 

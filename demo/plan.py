@@ -92,11 +92,12 @@ class Plan:
         correlation: str,
         creates: str | None = None,
         channel: str | None = None,
-        reason: str | None = None,
+        reason: str | Reason | None = None,
         causation: Step | None = None,
         command_id: str | None = None,
     ) -> Step:
-        """`command_id`: one of the step's own (by default, one from its number)."""
+        """`command_id`: one of the step's own (by default, one from its number); `reason`: a
+        code, or a Reason with words too."""
         seq = len(self._steps)
         step = Step(
             at=at.replace(microsecond=0),
@@ -108,7 +109,7 @@ class Plan:
             correlation_id=correlation,
             creates=creates,
             channel=None if channel is None else Channel(channel),
-            reason=None if reason is None else Reason(reason),
+            reason=Reason(reason) if isinstance(reason, str) else reason,
             causation_id=None if causation is None else causation.command_id,
         )
         self._steps.append(step)

@@ -417,3 +417,23 @@ def test_the_days_new_figures_agree_with_a_recomputation_from_its_log(
     assert (delays.mean_late_min, delays.max_late_min) == (sum(late) / len(late), max(late))
     # which is what the orders took to arrive, not the minute past the promise the watchdog saw
     assert sum(late) / len(late) > 1.5
+
+
+def test_the_readme_day_records_every_planned_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's first run records the default day (scripts/run.sh: `careledger demo --size
+    small`, seed 1), whose draws reach commands the 60-order day above never plans: a tier
+    set by hand, which needs a reason in words, refused the whole demo once."""
+    monkeypatch.setenv("CARELEDGER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CARELEDGER_MASTER_KEY", base64.b64encode(MASTER_KEY).decode())
+    monkeypatch.setenv("CARELEDGER_QUIET_HOURS", "off")
+    # when the default day is recorded (its date fixed, so the test does not depend on today)
+    assert main(["demo", "--size", "small", "--start", "2026-11-22"]) == 0
+    assert "Audit chain: intact" in capsys.readouterr().out
+    with CareLedger(sqlite_settings(tmp_path)) as app:
+        tiers = [e for topic, e in stored_events(app) if topic == "careledger.TierAssigned"]
+    # then its tiers set by hand are on the record, each reason's words sealed
+    assert tiers
+    assert all(e.meta.reason.code == "spend_threshold" for e in tiers)
+    assert all(isinstance(e.meta.reason.sealed, Sealed) and not e.meta.reason.text for e in tiers)
