@@ -138,7 +138,7 @@ def band_chart(
 def kpi_charts(figures: ReportFigures, w: Mapping[str, str]) -> list[Chart]:
     days = [d.day for d in figures.days]
     series = {
-        "kpi_first_response": [d.mean_first_response_min for d in figures.days],
+        "kpi_first_response": [rounded(d.mean_first_response_min) for d in figures.days],
         "kpi_csat": [percent(d.csat) for d in figures.days],
         "kpi_response_rate": [percent(d.response_rate) for d in figures.days],
         "kpi_resolved_24h": [percent(d.resolved_within_24h) for d in figures.days],
@@ -147,7 +147,12 @@ def kpi_charts(figures: ReportFigures, w: Mapping[str, str]) -> list[Chart]:
 
 
 def percent(share: float | None) -> float | None:
-    return None if share is None else round(100 * share, 1)
+    return rounded(None if share is None else 100 * share)
+
+
+def rounded(value: float | None) -> float | None:
+    """A KPI as its chart labels it: one decimal (the findings say the same)."""
+    return None if value is None else round(value, 1)
 
 
 def kpi_chart(key: str, days: list[str], values: list[float | None], w: Mapping[str, str]) -> Chart:
@@ -168,7 +173,16 @@ def kpi_chart(key: str, days: list[str], values: list[float | None], w: Mapping[
                 "type": "line",
                 "data": targets,
                 "lineStyle": {"type": "dashed"},
-                "symbol": "none",
+                # a line needs two days: a window of one shows its target as a labelled point
+                **(
+                    {"symbol": "none"}
+                    if len(days) > 1
+                    else {
+                        "symbol": "diamond",
+                        "symbolSize": 14,
+                        "label": {"show": True, "position": "right"},
+                    }
+                ),
             },
         ],
     }

@@ -3,6 +3,7 @@ say, and the page draws every chart, offline, in headless Chromium."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from api.cli import main
 from api.report.charts import charts
-from api.report.figures import ReportFigures, overall_distribution, report_figures
+from api.report.figures import DayKpis, ReportFigures, overall_distribution, report_figures
 from api.report.page import render
 from application.app import CareLedger
 from application.settings import Settings
@@ -31,6 +32,7 @@ SCORES = {
     "response_speed": 3,
     "problem_solving": 4,
 }
+KPI_CHARTS = ("kpi_first_response", "kpi_csat", "kpi_response_rate", "kpi_resolved_24h")
 # Its one resolved complaint: filed, then reply 1 min, classify 1, assign 2, start 1, propose 10,
 # compensate 1, refund 0, resolve 1 minute later
 RESOLVED_AFTER_MIN = 1 + 1 + 2 + 1 + 10 + 1 + 0 + 1
@@ -81,6 +83,23 @@ def test_each_finding_is_computed_from_the_figures(figures: ReportFigures) -> No
     assert found["departments"] == "logistics answers slowest: mean 1.0 min over 1 first responses."
     zh = {chart.id: chart.finding for chart in charts(figures, "zh")}
     assert zh["satisfaction"].endswith("响应速度得分最低：平均 3.00 分（满分 5），CSAT 0 %。")
+
+
+def test_a_kpi_chart_labels_one_decimal_and_shows_a_one_day_target(
+    figures: ReportFigures,
+) -> None:
+    # given a window of one day whose mean first response is not a round number of minutes
+    day = DayKpis("2026-12-06", 64.3325, 0.7033, 0.709, 1.0)
+    found = {c.id: c for c in charts(dataclasses.replace(figures, days=[day]), "en")}
+    first_response = found["kpi_first_response"].option["series"]
+    # then the chart labels what the finding says, and its target is a point, not a line of one
+    assert first_response[0]["data"] == [64.3]
+    assert found["kpi_first_response"].finding.startswith("Last day 64.3 min against 15;")
+    assert found["kpi_csat"].option["series"][0]["data"] == [70.3]
+    assert all(found[k].option["series"][1]["symbol"] != "none" for k in KPI_CHARTS)
+    # and over two days or more the target is the dashed line alone
+    two = {c.id: c for c in charts(figures, "en")}
+    assert all(two[k].option["series"][1]["symbol"] == "none" for k in KPI_CHARTS)
 
 
 def test_the_page_draws_every_chart_offline(
