@@ -12,7 +12,7 @@ from api.report.figures import (
     overall_csat,
     overall_distribution,
 )
-from api.report.words import WORDS
+from api.report.words import WORDS, label
 
 # The plan's service targets: (start, end) where the target moves over the plan.
 TARGETS = {
@@ -36,10 +36,10 @@ def charts(figures: ReportFigures, lang: str) -> list[Chart]:
     return [
         satisfaction_chart(figures, w),
         *dimension_charts(figures, w),
-        counts_chart("types", figures.complaints.by_category, w),
-        counts_chart("reasons", figures.complaints.by_subcategory, w),
-        counts_chart("channels", figures.complaints.by_channel, w),
-        counts_chart("outcomes", figures.complaints.by_outcome, w),
+        counts_chart("types", "category", figures.complaints.by_category, w),
+        counts_chart("reasons", "reason", figures.complaints.by_subcategory, w),
+        counts_chart("channels", "channel", figures.complaints.by_channel, w),
+        counts_chart("outcomes", "outcome", figures.complaints.by_outcome, w),
         band_chart("response_speed", figures.first_response_by_band, 0, "speed", w),
         band_chart("solving", figures.resolution_by_band, 4, "solved", w),
         department_chart(figures, w),
@@ -99,14 +99,16 @@ def dimension_charts(figures: ReportFigures, w: Mapping[str, str]) -> list[Chart
     return found
 
 
-def counts_chart(key: str, counts: Mapping[str, int], w: Mapping[str, str]) -> Chart:
+def counts_chart(key: str, kind: str, counts: Mapping[str, int], w: Mapping[str, str]) -> Chart:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     total = sum(counts.values())
     finding = w["no_data"]
     if ordered:
-        label, n = ordered[0]
-        finding = w["top"].format(label=label, n=n, total=total, share=100 * n / total)
-    option = bars([label for label, _ in ordered], [n for _, n in ordered], w["complaints"])
+        code, n = ordered[0]
+        top = label(w, kind, code)
+        finding = w["top"].format(label=top, n=n, total=total, share=100 * n / total)
+    labels = [label(w, kind, code) for code, _ in ordered]
+    option = bars(labels, [n for _, n in ordered], w["complaints"])
     return Chart(key, w[key], finding, option)
 
 
@@ -117,10 +119,10 @@ def department_chart(figures: ReportFigures, w: Mapping[str, str]) -> Chart:
     )
     finding = w["no_data"]
     if ordered:
-        label, (mean, n) = ordered[0]
-        finding = w["slowest"].format(label=label, mean=mean, n=n)
+        code, (mean, n) = ordered[0]
+        finding = w["slowest"].format(label=label(w, "department", code), mean=mean, n=n)
     means = [round(mean, 1) for _, (mean, _) in ordered]
-    option = bars([label for label, _ in ordered], means, w["minutes"])
+    option = bars([label(w, "department", code) for code, _ in ordered], means, w["minutes"])
     return Chart("departments", w["departments"], finding, option)
 
 

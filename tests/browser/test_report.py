@@ -13,9 +13,12 @@ from api.cli import main
 from api.report.charts import charts
 from api.report.figures import DayKpis, ReportFigures, overall_distribution, report_figures
 from api.report.page import render
+from api.report.words import LANGUAGES, WORDS, label
 from application.app import CareLedger
 from application.settings import Settings
 from demo.scenario import run_scenario
+from domain.complaint_types import Category, Department, Resolution
+from domain.meta import Channel
 from projections.engine.store import ViewStore
 from projections.views.complaint_dashboard import ComplaintDashboardProjection
 from projections.views.satisfaction import SatisfactionProjection
@@ -73,8 +76,8 @@ def test_the_figures_are_the_scenarios_commands(figures: ReportFigures) -> None:
 def test_each_finding_is_computed_from_the_figures(figures: ReportFigures) -> None:
     found = {chart.id: chart.finding for chart in charts(figures, "en")}
     assert "Lowest: response speed, mean 3.00" in found["satisfaction"]
-    assert found["types"] == "food_safety leads with 3 of 4 (75 %)."
-    assert found["reasons"] == "food_safety/food_poisoning leads with 3 of 4 (75 %)."
+    assert found["types"] == "food safety leads with 3 of 4 (75 %)."
+    assert found["reasons"] == "food safety/food_poisoning leads with 3 of 4 (75 %)."
     assert found["outcomes"] == "compensated leads with 1 of 1 (100 %)."
     assert found["kpi_csat"] == "Last day 80 % against 70 %; 1 of 1 days met it."
     # the departments' first responses: only the late soup was assigned (to logistics), and
@@ -82,7 +85,25 @@ def test_each_finding_is_computed_from_the_figures(figures: ReportFigures) -> No
     assert figures.first_response_by_department == {"logistics": (1.0, 1)}
     assert found["departments"] == "logistics answers slowest: mean 1.0 min over 1 first responses."
     zh = {chart.id: chart.finding for chart in charts(figures, "zh")}
+    # in Chinese the codes are named in Chinese too; a sub-category stays as staff typed it
+    assert zh["types"] == "食品安全 最多：4 件中占 3 件（75 %）。"
+    assert zh["reasons"] == "食品安全/food_poisoning 最多：4 件中占 3 件（75 %）。"
+    assert zh["outcomes"] == "补偿 最多：1 件中占 1 件（100 %）。"
+    assert zh["departments"].startswith("物流部 响应最慢")
     assert zh["satisfaction"].endswith("响应速度得分最低：平均 3.00 分（满分 5），CSAT 0 %。")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_code_a_chart_shows_has_a_word(lang: str) -> None:
+    # every category, channel, outcome and department the domain knows is named in each
+    # language, so a new one added to the domain fails here rather than reading as a code
+    kinds = {"category": Category, "channel": Channel, "outcome": Resolution}
+    kinds["department"] = Department
+    for kind, codes in kinds.items():
+        missing = [c.value for c in codes if f"{kind}.{c.value}" not in WORDS[lang]]
+        assert missing == [], (lang, kind)
+    # and a code it does not know reads as itself
+    assert label(WORDS[lang], "channel", "carrier_pigeon") == "carrier_pigeon"
 
 
 def test_a_kpi_chart_labels_one_decimal_and_shows_a_one_day_target(
