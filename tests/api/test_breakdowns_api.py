@@ -184,15 +184,18 @@ PLACE_AT = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
 
 
 def late_order(gql: Gql, channel: str, restaurant: str, company: str | None, late_s: int) -> int:
-    """An order placed an hour back, promised half an hour later, recorded late `late_s`
-    seconds after its promise; carried by `company`'s courier if given."""
+    """An order placed an hour back, promised 90 s from now, recorded late `late_s` seconds
+    after its promise (a business time ahead, which commands accept up to 5 min); carried by
+    `company`'s courier if given. A promise in real time ahead keeps the embedded delay
+    watchdog away: with one already past, it recorded the order late first, under load, and
+    the test's own record was refused as ORDER_ALREADY_LATE."""
     data = {
         "customerId": CUSTOMER,
         "restaurant": restaurant,
         "region": "chaoyang",
         "items": [{"name": "soup", "quantity": 1, "unitPrice": "25.00"}],
         "amount": "25.00",
-        "promisedAt": at(-1800),
+        "promisedAt": at(150),
         "address": "1 Road",
         "channel": channel,
         "occurredAt": at(-3600),
@@ -218,7 +221,7 @@ def late_order(gql: Gql, channel: str, restaurant: str, company: str | None, lat
         gql,
         "recordOrderLate",
         "RecordLateInput",
-        {"orderId": order, "attributedTo": "MERCHANT", "occurredAt": at(-1800 + late_s)},
+        {"orderId": order, "attributedTo": "MERCHANT", "occurredAt": at(150 + late_s)},
         payload="OrderChanged",
     )
 
@@ -226,27 +229,27 @@ def late_order(gql: Gql, channel: str, restaurant: str, company: str | None, lat
 def test_order_delays_count_late_orders_by_channel_restaurant_and_courier_company(
     gql: Gql,
 ) -> None:
-    # given three late orders: by app from Golden Dumpling with fleet's courier (10 min), by
-    # web from Golden Dumpling with no courier (20 min), by app from Noodle Bar with fleet's
-    # courier (30 min)
-    late_order(gql, "APP", "Golden Dumpling", "fleet", 600)
-    late_order(gql, "WEB", "Golden Dumpling", None, 1200)
-    position = late_order(gql, "APP", "Noodle Bar", "fleet", 1800)
+    # given three late orders: by app from Golden Dumpling with fleet's courier (1 min), by
+    # web from Golden Dumpling with no courier (2 min), by app from Noodle Bar with fleet's
+    # courier (3 min)
+    late_order(gql, "APP", "Golden Dumpling", "fleet", 60)
+    late_order(gql, "WEB", "Golden Dumpling", None, 120)
+    position = late_order(gql, "APP", "Noodle Bar", "fleet", 180)
     # when an analyst reads the window's delays
     found = gql(LATE, {**window(), "at": position}, role=Role.ANALYST)["data"]["orderDelays"]
     # then each slice adds up to the three
     assert found == {
         "late": 3,
         "lateByChannel": [
-            {"label": "app", "key": "APP", "orders": 2, "lateMin": 40, "meanLateMin": 20.0},
-            {"label": "web", "key": "WEB", "orders": 1, "lateMin": 20, "meanLateMin": 20.0},
+            {"label": "app", "key": "APP", "orders": 2, "lateMin": 4, "meanLateMin": 2.0},
+            {"label": "web", "key": "WEB", "orders": 1, "lateMin": 2, "meanLateMin": 2.0},
         ],
         "lateByRestaurant": [
             {"label": "Golden Dumpling", "orders": 2},
             {"label": "Noodle Bar", "orders": 1},
         ],
         "lateByCourierCompany": [
-            {"label": "fleet", "orders": 2, "lateMin": 40},
-            {"label": "none", "orders": 1, "lateMin": 20},
+            {"label": "fleet", "orders": 2, "lateMin": 4},
+            {"label": "none", "orders": 1, "lateMin": 2},
         ],
     }
