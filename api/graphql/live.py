@@ -146,7 +146,7 @@ class LiveFeed:
 
     async def _run(self, head: int) -> None:
         backoff, looked = 0.0, 0.0
-        while True:
+        while not self._stopped:  # a cancellation lost on the way must not keep it running
             if backoff:
                 await asyncio.sleep(backoff)
             else:

@@ -59,9 +59,17 @@ class Waiter:
 
     async def sleep(self, timeout: float) -> None:
         """Until woken (at once if woken since the last sleep) or `timeout` s have passed."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._woken.wait(), timeout)
+        await until_set(self._woken, timeout)
         self._woken.clear()
+
+
+async def until_set(event: asyncio.Event, timeout: float) -> None:
+    """Until `event` is set or `timeout` s have passed. Not `asyncio.wait_for`: on Python 3.11
+    it swallows a cancellation that comes as the event is set (CPython gh-86296, fixed in
+    3.12), and the live feed's loop then ran on through the shutdown that cancelled it."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await event.wait()
 
 
 class Wakeups:
@@ -130,9 +138,7 @@ class Wakeups:
     async def log_grew(self) -> None:
         """Returns once the log may have grown since the last return: at a wake-up, or after a
         poll's time (the safety net while listening)."""
-        timeout = FALLBACK_S if self._listening else FEED_POLL_S
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._log_grew.wait(), timeout)
+        await until_set(self._log_grew, FALLBACK_S if self._listening else FEED_POLL_S)
         self._log_grew.clear()
 
     def moved(self, moves: Iterable[Moved]) -> None:

@@ -8,11 +8,14 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import psycopg
 import pytest
 
-from api.graphql.wakeups import APPLICATION_NAME, FALLBACK_S, POLL_S, Wakeups
+from api.graphql.live import LiveFeed
+from api.graphql.wakeups import APPLICATION_NAME, FALLBACK_S, POLL_S, Wakeups, until_set
 from application.app import CareLedger
 from application.settings import Settings
 from projections.engine.progress import Moved
@@ -170,3 +173,52 @@ def test_a_lost_listen_is_polled_through_and_then_listened_again(
         asyncio.run(body())
     finally:
         elsewhere.close()
+
+
+def test_a_wait_cancelled_as_its_event_is_set_ends_cancelled() -> None:
+    # asyncio.wait_for on Python 3.11 returned normally here (CPython gh-86296): a shutdown's
+    # cancellation was lost and the live feed's loop ran on, holding the shutdown for ever
+    async def body() -> None:
+        event = asyncio.Event()
+        task = asyncio.create_task(until_set(event, 10.0))
+        await asyncio.sleep(0)  # waiting now
+        event.set()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(body())
+
+
+class LosesOneCancellation:
+    """Wake-ups whose wait swallows the first cancellation, as a lost one would look."""
+
+    def __init__(self) -> None:
+        self.lost = 0
+
+    async def log_grew(self) -> None:
+        try:
+            await asyncio.Event().wait()  # the log never grows
+        except asyncio.CancelledError:
+            self.lost += 1
+            if self.lost > 1:
+                raise
+
+
+def test_the_live_feed_stops_though_its_cancellation_is_lost() -> None:
+    ledger = SimpleNamespace(recorder=SimpleNamespace(max_notification_id=lambda: 0))
+    wake = LosesOneCancellation()
+    feed = LiveFeed(cast(Any, ledger), cast(Any, wake))
+
+    async def body() -> None:
+        async with feed.subscription():
+            assert feed.subscribers == 1
+        await asyncio.sleep(0.05)  # the feed's loop is running
+        # when the service stops it and the cancellation is lost, then it stops all the same
+        await asyncio.wait_for(feed.stop(), WOKEN_WITHIN_S)
+        assert wake.lost == 1
+        with pytest.raises(RuntimeError, match="shutting down"):
+            async with feed.subscription():
+                pass
+
+    asyncio.run(body())
