@@ -13,7 +13,12 @@ from projections.engine.store import ViewStore
 
 def delivery_settings(settings: Settings) -> DeliverySettings:
     start, end = settings.quiet_hours or (None, None)
-    return DeliverySettings(max_attempts=settings.notice_attempts, quiet_start=start, quiet_end=end)
+    return DeliverySettings(
+        max_attempts=settings.notice_attempts,
+        lease_s=settings.notice_lease_s,
+        quiet_start=start,
+        quiet_end=end,
+    )
 
 
 def build_notifier(

@@ -19,9 +19,13 @@ from delivery.templates import Templates, TemplatesError
 from domain.notification import NoticeKind
 
 
-def test_quiet_hours_and_attempts_come_from_the_environment() -> None:
+def test_quiet_hours_attempts_and_the_lease_come_from_the_environment() -> None:
     settings = Settings.from_env(
-        {"CARELEDGER_QUIET_HOURS": "21:30-07:00", "CARELEDGER_NOTICE_ATTEMPTS": "5"}
+        {
+            "CARELEDGER_QUIET_HOURS": "21:30-07:00",
+            "CARELEDGER_NOTICE_ATTEMPTS": "5",
+            "CARELEDGER_NOTICE_LEASE_S": "2",
+        }
     )
     delivery = delivery_settings(settings)
     assert (delivery.quiet_start, delivery.quiet_end, delivery.max_attempts) == (
@@ -29,6 +33,9 @@ def test_quiet_hours_and_attempts_come_from_the_environment() -> None:
         time(7, 0),
         5,
     )
+    # the lease was read and then dropped: every process held its claims for the default 60 s
+    assert delivery.lease_s == 2.0
+    assert delivery_settings(Settings.from_env({})).lease_s == 60.0
     assert (
         delivery_settings(Settings.from_env({"CARELEDGER_QUIET_HOURS": "off"})).quiet_start is None
     )
