@@ -102,12 +102,11 @@ def dimension_charts(figures: ReportFigures, w: Mapping[str, str]) -> list[Chart
 def counts_chart(key: str, kind: str, counts: Mapping[str, int], w: Mapping[str, str]) -> Chart:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     total = sum(counts.values())
+    labels = [label(w, kind, code) for code, _ in ordered]
     finding = w["no_data"]
     if ordered:
-        code, n = ordered[0]
-        top = label(w, kind, code)
-        finding = w["top"].format(label=top, n=n, total=total, share=100 * n / total)
-    labels = [label(w, kind, code) for code, _ in ordered]
+        n = ordered[0][1]
+        finding = w["top"].format(label=labels[0], n=n, total=total, share=100 * n / total)
     option = bars(labels, [n for _, n in ordered], w["complaints"])
     return Chart(key, w[key], finding, option)
 
@@ -117,12 +116,13 @@ def department_chart(figures: ReportFigures, w: Mapping[str, str]) -> Chart:
     ordered = sorted(
         figures.first_response_by_department.items(), key=lambda item: (-item[1][0], item[0])
     )
+    labels = [label(w, "department", code) for code, _ in ordered]
     finding = w["no_data"]
     if ordered:
-        code, (mean, n) = ordered[0]
-        finding = w["slowest"].format(label=label(w, "department", code), mean=mean, n=n)
+        mean, n = ordered[0][1]
+        finding = w["slowest"].format(label=labels[0], mean=mean, n=n)
     means = [round(mean, 1) for _, (mean, _) in ordered]
-    option = bars([label(w, "department", code) for code, _ in ordered], means, w["minutes"])
+    option = bars(labels, means, w["minutes"])
     return Chart("departments", w["departments"], finding, option)
 
 

@@ -3,7 +3,6 @@ same seed, and every read model showing it."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import re
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ import pytest
 from api.cli import main
 from application.app import CareLedger
 from application.errors import NotFoundError
-from application.settings import Settings
 from demo.day import DaySpec
 from demo.notices import deliver_day
 from demo.run import DemoRun, record_day
@@ -34,19 +32,13 @@ from domain.values import Sealed
 from projections.engine.store import open_view_store
 from projections.views.agent_queue import queue_counts
 from projections.views.audit_trail import actor_history, entity_history
-from tests.backends import MASTER_KEY
+from tests.demo.recorded import cli_environment, sqlite_settings, stored_events
 
 SPEC = DaySpec(orders=60, seed=11, day=date(2026, 11, 22))  # a Sunday
 SPEC_START = datetime(2026, 11, 22, tzinfo=UTC)
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TIME_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00:00")
-PAGE = 500
 NOTICE_REQUESTED = "careledger.NotificationRequested"
-
-
-def sqlite_settings(data_dir: Path) -> Settings:
-    # no quiet hours: whether a notice waits for the morning would depend on when the test runs
-    return Settings(data_dir=data_dir, master_key=MASTER_KEY, quiet_hours=None)
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +53,6 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CareLedger, 
             yield app, run
         finally:
             store.close()
-
-
-def stored_events(app: CareLedger) -> list[tuple[str, Any]]:
-    """(topic, decoded event) of every event in the log, in log order."""
-    events, start = [], 0
-    while page := app.recorder.select_notifications(start, PAGE, inclusive_of_start=False):
-        events += [(note.topic, app.mapper.to_domain_event(note)) for note in page]
-        start = page[-1].id
-    return events
 
 
 class Normaliser:
@@ -275,9 +258,7 @@ def test_the_same_seed_records_the_same_day_and_repeating_it_adds_nothing(
 ) -> None:
     first, _ = day
     # given the same day recorded again from the command line into a fresh store
-    monkeypatch.setenv("CARELEDGER_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CARELEDGER_MASTER_KEY", base64.b64encode(MASTER_KEY).decode())
-    monkeypatch.setenv("CARELEDGER_QUIET_HOURS", "off")
+    cli_environment(monkeypatch, tmp_path)
     argv = ["demo", "--orders", "60", "--seed", "11", "--start", "2026-11-22"]
     assert main(argv) == 0
     printed = capsys.readouterr()
@@ -417,23 +398,3 @@ def test_the_days_new_figures_agree_with_a_recomputation_from_its_log(
     assert (delays.mean_late_min, delays.max_late_min) == (sum(late) / len(late), max(late))
     # which is what the orders took to arrive, not the minute past the promise the watchdog saw
     assert sum(late) / len(late) > 1.5
-
-
-def test_the_readme_day_records_every_planned_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The README's first run records the default day (scripts/run.sh: `careledger demo --size
-    small`, seed 1), whose draws reach commands the 60-order day above never plans: a tier
-    set by hand, which needs a reason in words, refused the whole demo once."""
-    monkeypatch.setenv("CARELEDGER_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CARELEDGER_MASTER_KEY", base64.b64encode(MASTER_KEY).decode())
-    monkeypatch.setenv("CARELEDGER_QUIET_HOURS", "off")
-    # when the default day is recorded (its date fixed, so the test does not depend on today)
-    assert main(["demo", "--size", "small", "--start", "2026-11-22"]) == 0
-    assert "Audit chain: intact" in capsys.readouterr().out
-    with CareLedger(sqlite_settings(tmp_path)) as app:
-        tiers = [e for topic, e in stored_events(app) if topic == "careledger.TierAssigned"]
-    # then its tiers set by hand are on the record, each reason's words sealed
-    assert tiers
-    assert all(e.meta.reason.code == "spend_threshold" for e in tiers)
-    assert all(isinstance(e.meta.reason.sealed, Sealed) and not e.meta.reason.text for e in tiers)
