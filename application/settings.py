@@ -79,6 +79,11 @@ CARELEDGER_QUIET_HOURS        `22:00-08:00` (platform time, Asia/Shanghai) when 
 CARELEDGER_NOTICE_ATTEMPTS    `8`: attempts per notice before it is given up
 CARELEDGER_NOTICE_LEASE_S     `60`: seconds one delivery process holds an attempt it claimed;
                               after a crash another process sends again once it ends
+CARELEDGER_NOTICE_SHARE       `0/1` (all of it): `k/n` for the k-th of n delivery processes
+                              that share the work (n at most 16), each its part of the events
+                              and notifications (by the first hex digit of their ids)
+CARELEDGER_NOTICE_TAKEOVER_S  `30`: how long an event or a due notification of another part
+                              waits before this process does it (a stopped partner's part)
 CARELEDGER_WEBHOOK_TIMEOUT_S  `5`: seconds a webhook POST may wait to connect, and again for
                               each read of the answer
 CARELEDGER_WEBHOOK_DISABLE_AFTER `10`: consecutive failed webhook attempts that disable an
@@ -173,6 +178,8 @@ class Settings:
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(8, 0))
     notice_attempts: int = 8
     notice_lease_s: float = 60.0
+    notice_share: tuple[int, int] = (0, 1)
+    notice_takeover_s: float = 30.0
     webhook_timeout_s: float = 5.0
     webhook_disable_after: int = 10
     webhook_lease_s: float = 30.0
@@ -250,6 +257,8 @@ class Settings:
             quiet_hours=_quiet_hours(env.get("CARELEDGER_QUIET_HOURS", "22:00-08:00")),
             notice_attempts=_int(env, "CARELEDGER_NOTICE_ATTEMPTS", 8),
             notice_lease_s=_seconds(env, "CARELEDGER_NOTICE_LEASE_S", 60.0),
+            notice_share=_share(env.get("CARELEDGER_NOTICE_SHARE", "")),
+            notice_takeover_s=_seconds(env, "CARELEDGER_NOTICE_TAKEOVER_S", 30.0),
             webhook_timeout_s=_seconds(env, "CARELEDGER_WEBHOOK_TIMEOUT_S", 5.0),
             webhook_disable_after=_positive(env, "CARELEDGER_WEBHOOK_DISABLE_AFTER", 10),
             webhook_lease_s=_seconds(env, "CARELEDGER_WEBHOOK_LEASE_S", 30.0),
@@ -453,6 +462,21 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value <= 3600:
         raise SettingsError(f"{name} must lie above 0 and at most 3600 seconds, not {raw!r}")
     return value
+
+
+def _share(raw: str) -> tuple[int, int]:
+    if not raw:
+        return (0, 1)
+    index, slash, count = raw.partition("/")
+    try:
+        share = int(index), int(count)
+    except ValueError:
+        share = (-1, 0)
+    if not slash or not 1 <= share[1] <= 16 or not 0 <= share[0] < share[1]:
+        raise SettingsError(
+            f"CARELEDGER_NOTICE_SHARE must be k/n with n from 1 to 16 and k below n, not {raw!r}"
+        )
+    return share
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

@@ -1,4 +1,5 @@
-"""How the delivery process paces notices: attempts, backoff, leases, quiet hours, batch sizes."""
+"""How the delivery process paces notices: attempts, backoff, leases, quiet hours, batch sizes,
+and its share of the work beside other delivery processes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from projections.views.notices import WHOLE, Share
 
 PLATFORM_ZONE = "Asia/Shanghai"
 
@@ -21,6 +24,7 @@ class DeliverySettings:
     zone: str = PLATFORM_ZONE
     workers: int = 16
     batch: int = 500
+    share: Share = WHOLE  # this process's part when several share the work
 
     def backoff_s(self, attempt: int, hint_s: float | None = None) -> float:
         """Exponential in the attempt, capped, with full jitter over its upper half; a

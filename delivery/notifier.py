@@ -138,7 +138,7 @@ class Notifier:
     def sleep_s(self, done: int, max_sleep: float) -> float:
         if done:
             return 0.0
-        due = next_due(self.store)
+        due = next_due(self.store, self.settings.share)
         if due is None:
             return max_sleep
         wait = (due - self.clock()).total_seconds()
@@ -165,10 +165,10 @@ class Notifier:
         its first attempt claimed in the same write, and sent by the worker that requested
         it, without waiting for the queue: two writes a notice instead of three, and no trip
         through the view. Whatever fails on the way is left to the queue, as any attempt."""
-        wanted = wanted_notices(self.store, self.settings.batch)
+        now = self.clock()
+        wanted = wanted_notices(self.store, self.settings.batch, self.settings.share, now)
         if not wanted:
             return 0
-        now = self.clock()
         reads = self.reads.read(self.planner.sources_of(wanted))
         reads |= self.reads.read(self.planner.customers_of(reads))
         plans = list(self.pool.map(lambda w: (w, self._plan(w, reads)), wanted))
@@ -232,7 +232,7 @@ class Notifier:
     # --- delivering ----------------------------------------------------------------------
 
     def deliver_due(self) -> int:
-        due = due_notifications(self.store, self.clock(), self.settings.batch)
+        due = due_notifications(self.store, self.clock(), self.settings.batch, self.settings.share)
         if not due:
             return 0
         reads = self.reads.read(to_deliver(due))

@@ -9,6 +9,7 @@ from delivery.notifier import ChannelsFactory, Notifier
 from delivery.staff import Directory, Routes
 from delivery.templates import Templates
 from projections.engine.store import ViewStore
+from projections.views.notices import Share
 
 
 def delivery_settings(settings: Settings) -> DeliverySettings:
@@ -16,6 +17,7 @@ def delivery_settings(settings: Settings) -> DeliverySettings:
     return DeliverySettings(
         max_attempts=settings.notice_attempts,
         lease_s=settings.notice_lease_s,
+        share=Share(*settings.notice_share, takeover_s=settings.notice_takeover_s),
         quiet_start=start,
         quiet_end=end,
     )

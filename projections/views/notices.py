@@ -218,20 +218,67 @@ def _queued(row: Sequence[Any]) -> QueuedNotice:
     )
 
 
+HEX_DIGITS = "0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class Share:
+    """The part of the work one of several delivery processes takes: rows whose key (an event's
+    aggregate id, a notification's id: UUIDs, so their first hex digit is uniform) falls in its
+    `index` of `count`, and any other row once it has waited `takeover_s` past its time, so
+    that a stopped or slow process's part is done by the others. `count` 1 is all of it."""
+
+    index: int = 0
+    count: int = 1
+    takeover_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.count <= len(HEX_DIGITS) or not 0 <= self.index < self.count:
+            raise ValueError(f"share {self.index}/{self.count}: from 0/1 to 15/16")
+
+    @property
+    def whole(self) -> bool:
+        return self.count == 1
+
+    def digits(self) -> tuple[str, ...]:
+        return tuple(d for n, d in enumerate(HEX_DIGITS) if n % self.count == self.index)
+
+    def mine(self, column: str) -> tuple[str, tuple[str, ...]]:
+        """The SQL condition that `column`'s row is this share's, and its parameters."""
+        digits = self.digits()
+        marks = ", ".join("?" for _ in digits)
+        return f"substr({column}, 1, 1) IN ({marks})", digits
+
+    def owns(self, key: str) -> bool:
+        return self.whole or key[:1] in self.digits()
+
+
+WHOLE = Share()
+
+
 def _checked(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be from 1 to {MAX_LIMIT}")
     return limit
 
 
-def wanted_notices(store: ViewStore, limit: int = 200) -> list[Wanted]:
-    """The events still waiting for their notices to be requested, in log order."""
+def wanted_notices(
+    store: ViewStore, limit: int = 200, share: Share = WHOLE, now: datetime | None = None
+) -> list[Wanted]:
+    """The events still waiting for their notices to be requested, in log order: of `share`'s
+    part, and any other that occurred `share.takeover_s` before `now` and still waits."""
+    where: str = ""
+    params: tuple[object, ...] = ()
+    if not share.whole:
+        assert now is not None, "a share takes over by the time"
+        mine, digits = share.mine("trigger_key")
+        where, params = f" WHERE {mine} OR occurred_at <= ?", (*digits, _late(share, now))
     with store.transaction() as tx:
         prefix = active_prefix(tx, NoticesProjection.name)
         rows = tx.all(
             f"SELECT trigger_key, position, trigger, source_id, actor_id, occurred_at, fields"
-            f" FROM {prefix}wanted ORDER BY position LIMIT ?",
-            (_checked(limit),),
+            f" FROM {prefix}wanted{where} ORDER BY position LIMIT ?",
+            (*params, _checked(limit)),
         )
     return [
         Wanted(
@@ -256,26 +303,58 @@ def forget_wanted(store: ViewStore, trigger_keys: Sequence[str]) -> None:
         )
 
 
-def due_notifications(store: ViewStore, now: datetime, limit: int = 200) -> list[QueuedNotice]:
-    """Notifications to attempt (or to take over) at `now`, the longest due first."""
+def due_notifications(
+    store: ViewStore, now: datetime, limit: int = 200, share: Share = WHOLE
+) -> list[QueuedNotice]:
+    """Notifications to attempt (or to take over) at `now`, the longest due first: of
+    `share`'s part, and any other due `share.takeover_s` ago."""
+    where: str = ""
+    params: tuple[object, ...] = ()
+    if not share.whole:
+        mine, digits = share.mine("notification_id")
+        where, params = f" AND ({mine} OR due_at <= ?)", (*digits, _late(share, now))
     with store.transaction() as tx:
         prefix = active_prefix(tx, NoticesProjection.name)
         rows = tx.all(
-            f"SELECT {QUEUE_COLUMNS} FROM {prefix}queue WHERE due_at <= ?"
+            f"SELECT {QUEUE_COLUMNS} FROM {prefix}queue WHERE due_at <= ?{where}"
             " ORDER BY due_at, notification_id LIMIT ?",
-            (epoch(now), _checked(limit)),
+            (epoch(now), *params, _checked(limit)),
         )
     return [_queued(row) for row in rows]
 
 
-def next_due(store: ViewStore) -> datetime | None:
+def next_due(store: ViewStore, share: Share = WHOLE) -> datetime | None:
+    """When `share` next has something to do: at once while an event of its part waits, else
+    the earliest of its part's next attempts and the other parts' times plus the takeover."""
+    if share.whole:
+        with store.transaction() as tx:
+            prefix = active_prefix(tx, NoticesProjection.name)
+            (due,) = tx.one(f"SELECT MIN(due_at) FROM {prefix}queue") or (None,)
+            (wanted,) = tx.one(f"SELECT COUNT(*) FROM {prefix}wanted") or (0,)
+        return from_epoch(0) if wanted else _time(due)
+    wanted_mine, digits = share.mine("trigger_key")
+    queue_mine, _ = share.mine("notification_id")
     with store.transaction() as tx:
         prefix = active_prefix(tx, NoticesProjection.name)
-        (due,) = tx.one(f"SELECT MIN(due_at) FROM {prefix}queue") or (None,)
-        (wanted,) = tx.one(f"SELECT COUNT(*) FROM {prefix}wanted") or (0,)
-    if wanted:
-        return from_epoch(0)
-    return _time(due)
+        (mine,) = tx.one(f"SELECT COUNT(*) FROM {prefix}wanted WHERE {wanted_mine}", digits) or (0,)
+        if mine:
+            return from_epoch(0)
+        (others,) = tx.one(f"SELECT MIN(occurred_at) FROM {prefix}wanted") or (None,)
+        (due,) = tx.one(f"SELECT MIN(due_at) FROM {prefix}queue WHERE {queue_mine}", digits) or (
+            None,
+        )
+        (theirs,) = tx.one(
+            f"SELECT MIN(due_at) FROM {prefix}queue WHERE NOT ({queue_mine})", digits
+        ) or (None,)
+    times = [t for t in (due,) if t is not None] + [
+        float(t) + share.takeover_s for t in (others, theirs) if t is not None
+    ]
+    return _time(min(times)) if times else None
+
+
+def _late(share: Share, now: datetime) -> float:
+    """The time (epoch) before which another part's row is anyone's."""
+    return epoch(now) - share.takeover_s
 
 
 def notifications_of(store: ViewStore, subject_id: UUID, limit: int = 100) -> list[QueuedNotice]:
