@@ -76,12 +76,48 @@ class Arrivals:
             return len(self.at) + self.other
 
 
+def own_cpu_s() -> float:
+    """CPU seconds of this process, all its threads."""
+    times = os.times()
+    return times.user + times.system
+
+
 def cpu_s(process: Process) -> float:
     """CPU seconds (user and system, all threads) the child process has used so far."""
     assert process.process is not None
     with open(f"/proc/{process.process.pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its live descendants, and of the children it has reaped
+    (PostgreSQL's backends are the postmaster's children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    reaped = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == pid:
+            reaped = (int(fields[13]) + int(fields[14])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        grew, tree = bool(more), tree | more
+    return reaped + sum(times.get(p, 0.0) for p in tree)
+
+
+def postmaster_pid(pg: PostgresServer) -> int:
+    return int((pg.data / "postmaster.pid").read_text().split()[0])
 
 
 def free_port() -> int:
@@ -220,7 +256,7 @@ def main() -> None:
                     )
                     for n in range(args.notifiers)
                 ]
-                run(app, args, arrivals, customer_id, orders, ceiling, notifiers)
+                run(app, args, arrivals, customer_id, orders, ceiling, notifiers, pg)
     finally:
         pg.stop()
         smtp.stop()
@@ -251,6 +287,7 @@ def run(
     orders: list[UUID],
     ceiling: float,
     notifiers: list[Process],
+    pg: PostgresServer,
 ) -> None:
     def confirm(n: int) -> tuple[str, float]:
         order_id = orders[n % len(orders)]
@@ -259,6 +296,7 @@ def run(
 
     ready_s = warm_up(app, arrivals, orders[0], customer_id, args.drain)
     cpu_before = sum(cpu_s(p) for p in notifiers)
+    pg_before, bench_before = tree_cpu_s(postmaster_pid(pg)), own_cpu_s()
     began = time.time()
     acknowledged = paced(args.rate, args.duration, args.senders, confirm)
     load_s = time.time() - began
@@ -276,6 +314,8 @@ def run(
         last = max((arrivals.at[nid] for nid in acknowledged if nid in arrivals.at), default=began)
     delivered = len(waits)
     cpu = sum(cpu_s(p) for p in notifiers) - cpu_before
+    pg_cpu, bench_cpu = tree_cpu_s(postmaster_pid(pg)) - pg_before, own_cpu_s() - bench_before
+    busy_s = last - began
     command_rate = len(acknowledged) / load_s
     end_to_end = delivered / (last - began) if delivered else 0.0
     print("| figure | value |\n|---|---|")
@@ -293,6 +333,17 @@ def run(
         )
     if delivered:
         print(f"| delivery processes' CPU a notice | {cpu * 1000 / delivered:.2f} ms |")
+    if delivered:
+        whole = cpu + pg_cpu + bench_cpu
+        print(
+            f"| CPU a notice (and its command): delivery / PostgreSQL / bench (commands, SMTP"
+            f" server) | {cpu * 1000 / delivered:.2f} / {pg_cpu * 1000 / delivered:.2f} /"
+            f" {bench_cpu * 1000 / delivered:.2f} ms, {whole * 1000 / delivered:.2f} ms in all |"
+        )
+        print(
+            f"| cores busy until the last arrival | {whole / busy_s:.2f} of {os.cpu_count()};"
+            f" {args.rate:.0f}/s would need {args.rate * whole / delivered:.2f} |"
+        )
     print(f"| SMTP channel alone (8 threads) | {ceiling:.0f} messages/s |")
     print(f"| ratio: notices/s / command rate | {end_to_end / command_rate:.2f} |")
     print(f"| ratio: notices/s / channel alone | {end_to_end / ceiling:.2f} |")
