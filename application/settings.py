@@ -79,6 +79,8 @@ CARELEDGER_QUIET_HOURS        `22:00-08:00` (platform time, Asia/Shanghai) when 
 CARELEDGER_NOTICE_ATTEMPTS    `8`: attempts per notice before it is given up
 CARELEDGER_NOTICE_LEASE_S     `60`: seconds one delivery process holds an attempt it claimed;
                               after a crash another process sends again once it ends
+CARELEDGER_NOTICE_WORKERS     `16`: notices one delivery process sends at once (threads, each with
+                              its own channel connections: at most that many SMTP connections)
 CARELEDGER_NOTICE_SHARE       `0/1` (all of it): `k/n` for the k-th of n delivery processes
                               that share the work (n at most 16), each its part of the events
                               and notifications (by the first hex digit of their ids)
@@ -178,6 +180,7 @@ class Settings:
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(8, 0))
     notice_attempts: int = 8
     notice_lease_s: float = 60.0
+    notice_workers: int = 16
     notice_share: tuple[int, int] = (0, 1)
     notice_takeover_s: float = 30.0
     webhook_timeout_s: float = 5.0
@@ -257,6 +260,7 @@ class Settings:
             quiet_hours=_quiet_hours(env.get("CARELEDGER_QUIET_HOURS", "22:00-08:00")),
             notice_attempts=_int(env, "CARELEDGER_NOTICE_ATTEMPTS", 8),
             notice_lease_s=_seconds(env, "CARELEDGER_NOTICE_LEASE_S", 60.0),
+            notice_workers=_bounded(env, "CARELEDGER_NOTICE_WORKERS", 16, 256),
             notice_share=_share(env.get("CARELEDGER_NOTICE_SHARE", "")),
             notice_takeover_s=_seconds(env, "CARELEDGER_NOTICE_TAKEOVER_S", 30.0),
             webhook_timeout_s=_seconds(env, "CARELEDGER_WEBHOOK_TIMEOUT_S", 5.0),
@@ -461,6 +465,13 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
     if not 0 < value <= 3600:
         raise SettingsError(f"{name} must lie above 0 and at most 3600 seconds, not {raw!r}")
+    return value
+
+
+def _bounded(env: Mapping[str, str], name: str, default: int, most: int) -> int:
+    value = _positive(env, name, default)
+    if value > most:
+        raise SettingsError(f"{name} must be at most {most}, not {value}")
     return value
 
 

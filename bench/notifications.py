@@ -1,6 +1,7 @@
 """Notices end to end: requested by commands under load, delivered to a real SMTP server.
 
     .venv/bin/python -m bench.notifications [--rate 500] [--duration 10] [--notifiers 1]
+        [--workers 16]
 
 Starts a throwaway PostgreSQL 15 (fsync and synchronous_commit on), an SMTP server on 127.0.0.1
 (aiosmtpd, in a process of its own that logs each arrival: `bench/smtp_arrivals.py`) and
@@ -244,6 +245,9 @@ def main() -> None:
         default=1,
         help="`careledger notices run` processes side by side, each its share of the work",
     )
+    parser.add_argument(
+        "--workers", type=int, default=16, help="CARELEDGER_NOTICE_WORKERS of each process"
+    )
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for arrivals")
     parser.add_argument(
         "--timeline", action="store_true", help="also each second's notices and waits"
@@ -264,6 +268,7 @@ def main() -> None:
             "CARELEDGER_SMTP_URL": f"smtp://127.0.0.1:{port}",
             "CARELEDGER_QUIET_HOURS": "off",
             "CARELEDGER_ENV": "development",
+            "CARELEDGER_NOTICE_WORKERS": str(args.workers),
         }
         with CareLedger(settings) as app:
             customer_id, orders = prepare(app, args.orders)
@@ -349,7 +354,7 @@ def run(
     command_rate = len(acknowledged) / load_s
     end_to_end = delivered / (last - began) if delivered else 0.0
     print("| figure | value |\n|---|---|")
-    print(f"| delivery processes | {args.notifiers} |")
+    print(f"| delivery processes, workers each | {args.notifiers}, {args.workers} |")
     print(f"| start-up: process started -> its first notice arrived | {ready_s:.1f} s |")
     print(f"| commands (sendOrderConfirmation) | {len(acknowledged):,} in {load_s:.1f} s |")
     print(f"| command rate reached | {command_rate:.0f}/s (asked {args.rate:.0f}/s) |")

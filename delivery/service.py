@@ -17,6 +17,7 @@ def delivery_settings(settings: Settings) -> DeliverySettings:
     return DeliverySettings(
         max_attempts=settings.notice_attempts,
         lease_s=settings.notice_lease_s,
+        workers=settings.notice_workers,
         share=Share(*settings.notice_share, takeover_s=settings.notice_takeover_s),
         quiet_start=start,
         quiet_end=end,

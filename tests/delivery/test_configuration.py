@@ -41,12 +41,18 @@ def test_quiet_hours_attempts_and_the_lease_come_from_the_environment() -> None:
     )
 
 
-def test_a_processs_share_of_the_work_comes_from_the_environment() -> None:
+def test_a_processs_share_and_workers_come_from_the_environment() -> None:
     settings = Settings.from_env(
-        {"CARELEDGER_NOTICE_SHARE": "1/3", "CARELEDGER_NOTICE_TAKEOVER_S": "12"}
+        {
+            "CARELEDGER_NOTICE_SHARE": "1/3",
+            "CARELEDGER_NOTICE_TAKEOVER_S": "12",
+            "CARELEDGER_NOTICE_WORKERS": "48",
+        }
     )
     share = delivery_settings(settings).share
     assert (share.index, share.count, share.takeover_s) == (1, 3, 12.0)
+    assert delivery_settings(settings).workers == 48
+    assert delivery_settings(Settings.from_env({})).workers == 16
     assert share.digits() == ("1", "4", "7", "a", "d")
     whole = delivery_settings(Settings.from_env({})).share
     assert (whole.whole, whole.takeover_s) == (True, 30.0)
@@ -56,6 +62,12 @@ def test_a_processs_share_of_the_work_comes_from_the_environment() -> None:
 def test_a_malformed_share_is_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="CARELEDGER_NOTICE_SHARE"):
         Settings.from_env({"CARELEDGER_NOTICE_SHARE": value})
+
+
+@pytest.mark.parametrize("value", ["0", "257", "many"])
+def test_a_malformed_worker_count_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="CARELEDGER_NOTICE_WORKERS"):
+        Settings.from_env({"CARELEDGER_NOTICE_WORKERS": value})
 
 
 @pytest.mark.parametrize("value", ["22-8", "22:00", "25:00-08:00", "08:00-08:00"])
