@@ -5,6 +5,10 @@ The cache is trusted only while the listening connection answers: a heartbeat ev
 `HEARTBEAT_S`, and a cache unheard from for `TRUST_S` is bypassed (each read goes to the
 store) until the connection is back, when everything cached is evicted, since a notice may
 have been missed meanwhile.
+
+Closing wakes the listener with a NOTIFY of its own (`wake`, sent by whoever closes it) instead
+of waiting out the heartbeat: every process, and every test, that closed a ledger on
+PostgreSQL waited about 0.2 s here.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from uuid import uuid4
 
 import psycopg
 
@@ -24,9 +29,19 @@ TRUST_S = 1.0
 
 
 class KeyEvictionListener:
-    def __init__(self, conninfo: str, store: str, evict: Callable[[str | None], None]) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        store: str,
+        evict: Callable[[str | None], None],
+        notify: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """`notify(channel, payload)`: sends a NOTIFY on another connection (the store's), to
+        wake this listener when it closes."""
         self._conninfo = conninfo
         self._prefix = f"{store} "
+        self._notify = notify
+        self._wake = f"careledger.stop:{uuid4().hex}"  # no store's prefix: others ignore it
         self._evict = evict
         self._heard_at = float("-inf")
         self._stop = threading.Event()
@@ -67,6 +82,8 @@ class KeyEvictionListener:
 
     def _listen_once(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
         for notice in conn.notifies(timeout=HEARTBEAT_S):
+            if notice.payload == self._wake:
+                return
             if notice.payload.startswith(self._prefix):
                 self._evict(notice.payload.removeprefix(self._prefix))
         conn.execute("SELECT 1")
@@ -80,5 +97,10 @@ class KeyEvictionListener:
 
     def close(self) -> None:
         self._stop.set()
+        if self._notify is not None and self._conn is not None:
+            try:
+                self._notify(CHANNEL, self._wake)
+            except Exception:  # the database is away: the heartbeat's timeout ends the wait
+                log.debug("could not wake the erasure listener", exc_info=True)
         self._thread.join(timeout=2 * HEARTBEAT_S + 1)
         self._drop()

@@ -37,7 +37,7 @@ class PostgresKeyStore(KeyStore):
         self.schema = schema
         self._table = SQL("{}.{}").format(Identifier(schema), Identifier(TABLE))
         self._create()
-        self._listener = KeyEvictionListener(conninfo, schema, self.evict)
+        self._listener = KeyEvictionListener(conninfo, schema, self.evict, self._notify)
 
     def _create(self) -> None:
         schema = Identifier(self.schema)
@@ -57,6 +57,10 @@ class PostgresKeyStore(KeyStore):
                     Identifier(f"{TABLE}_wrapped_by"), self._table
                 )
             )
+
+    def _notify(self, channel: str, payload: str) -> None:
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT pg_notify(%s, %s)", (channel, payload))
 
     def _cache_trusted(self) -> bool:
         return self._listener.trusted

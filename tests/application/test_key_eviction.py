@@ -10,13 +10,17 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
+from application import key_listener
 from application.app import CareLedger
 from application.customers import ERASED_CONTACT
 from application.settings import Settings
+from testing.postgres_server import PostgresServer
 from tests.application.builders import CONTACT, customer
+from tests.backends import MASTER_KEY
 from tests.support import meta
 
 HOUR = 3600.0
@@ -107,3 +111,24 @@ def test_a_cache_not_hearing_from_the_database_is_not_used(settings: Settings) -
         while not listener.trusted:
             assert time.monotonic() < deadline, "the listener did not reconnect"
             time.sleep(0.05)
+
+
+@pytest.mark.postgres
+def test_closing_wakes_the_erasure_listener_instead_of_waiting_for_its_heartbeat(
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with a heartbeat of 20 s, a close that only set its stop flag would wait up to 20 s
+    monkeypatch.setattr(key_listener, "HEARTBEAT_S", 20.0)
+    settings = Settings(
+        database_url=postgres_server.url,
+        db_schema=f"t_{uuid4().hex[:12]}",
+        data_dir=tmp_path,
+        master_key=MASTER_KEY,
+    )
+    app = CareLedger(settings)
+    listener = app.keys._listener  # type: ignore[attr-defined]
+    time.sleep(0.2)  # the listener is waiting for notices now
+    began = time.monotonic()
+    app.close()
+    assert not listener._thread.is_alive()
+    assert time.monotonic() - began < 10.0
