@@ -21,7 +21,7 @@ from api.embedded import EmbeddedWorkers
 from api.export.route import export_route
 from api.graphiql import ASSETS_PATH, graphiql_assets
 from api.graphql.live import stop_live_feed
-from api.graphql.schema import build_schema
+from api.graphql.schema import shared_schema
 from api.graphql.wakeups import stop_wakeups
 from api.headers import SecurityHeaders
 from api.http import JSON, content_type_header, error_body, negotiate
@@ -104,7 +104,7 @@ def create_app(settings: Settings) -> Starlette:
         history=open_history(ledger, views, settings),
         teams=Directory.load(settings.staff_directory).teams,
     )
-    view = CareLedgerGraphQL(build_schema(introspection=not settings.is_production), services)
+    view = CareLedgerGraphQL(shared_schema(introspection=not settings.is_production), services)
     graphql = Gate(view, services)
 
     async def healthz(request: Request) -> Response:

@@ -10,8 +10,11 @@ the parse and validation they saved (bench/mutation_cpu.py).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -84,8 +87,25 @@ def _cached_parse(text: str) -> DocumentNode:
     return parse(text, max_tokens=MAX_TOKENS)
 
 
-@lru_cache(maxsize=CACHED_DOCUMENTS)
-def _cached_validation(
-    schema: GraphQLSchema, text: str, rules: tuple[type[ASTValidationRule], ...]
-) -> list[GraphQLError]:
-    return validate_document(schema, _cached_parse(text), rules)
+Rules = tuple[type[ASTValidationRule], ...]
+# Per schema, held weakly: a cache keyed on the schema itself kept every schema it had seen
+# alive (a test suite builds hundreds: 1.7 million objects retained, and every full collection
+# of the garbage collector walked them). A service has one schema; each gets its own LRU.
+_validations: WeakKeyDictionary[GraphQLSchema, OrderedDict[tuple[str, Rules], list[GraphQLError]]]
+_validations = WeakKeyDictionary()
+_validations_lock = threading.Lock()
+
+
+def _cached_validation(schema: GraphQLSchema, text: str, rules: Rules) -> list[GraphQLError]:
+    key = (text, rules)
+    with _validations_lock:
+        cache = _validations.setdefault(schema, OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    errors = validate_document(schema, _cached_parse(text), rules)
+    with _validations_lock:
+        cache[key] = errors
+        if len(cache) > CACHED_DOCUMENTS:
+            cache.popitem(last=False)
+    return errors
