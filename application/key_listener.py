@@ -34,7 +34,7 @@ class KeyEvictionListener:
         conninfo: str,
         store: str,
         evict: Callable[[str | None], None],
-        notify: Callable[[str, str], None] | None = None,
+        notify: Callable[[str, str], None],
     ) -> None:
         """`notify(channel, payload)`: sends a NOTIFY on another connection (the store's), to
         wake this listener when it closes."""
@@ -97,7 +97,7 @@ class KeyEvictionListener:
 
     def close(self) -> None:
         self._stop.set()
-        if self._notify is not None and self._conn is not None:
+        if self._conn is not None:
             try:
                 self._notify(CHANNEL, self._wake)
             except Exception:  # the database is away: the heartbeat's timeout ends the wait

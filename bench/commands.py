@@ -76,16 +76,9 @@ def main() -> None:
     wrk = chosen_wrk(parser, args)
     pg = PostgresServer(durable=True).start()
     try:
-        run(args, pg.url, wrk, postmaster_pid(pg))
+        run(args, pg.url, wrk, pg.postmaster_pid())
     finally:
         pg.stop()
-
-
-def postmaster_pid(pg: PostgresServer) -> int | None:
-    try:
-        return int((pg.data / "postmaster.pid").read_text().split()[0])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def run(args: argparse.Namespace, url: str, wrk: str | None, postmaster: int | None) -> None:

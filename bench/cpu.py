@@ -1,5 +1,6 @@
-"""CPU seconds used so far by process trees (a process and all its descendants), from /proc:
-what a benchmark's service, workers and database servers cost, beside what they did."""
+"""CPU seconds used so far by process trees (a process and all its descendants, and the children
+they have reaped: PostgreSQL's ended backends), from /proc: what a benchmark's service,
+workers and database servers cost, beside what they did."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _stats() -> dict[int, tuple[int, float]]:
-    """pid: (parent pid, user + system CPU seconds) of every live process."""
+    """pid: (parent pid, user + system CPU seconds, its own and its reaped children's) of every
+    live process."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -21,7 +23,8 @@ def _stats() -> dict[int, tuple[int, float]]:
         except OSError:  # gone meanwhile
             continue
         fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
-        found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+        ticks = sum(int(fields[n]) for n in (11, 12, 13, 14))  # utime stime cutime cstime
+        found[int(entry.name)] = (int(fields[1]), ticks / TICKS)
     return found
 
 

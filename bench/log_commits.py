@@ -120,7 +120,7 @@ def measure(pg: PostgresServer, way: str, args: argparse.Namespace) -> Result:
         process.start()
     start.wait()
     time.sleep(args.warmup)
-    roots = {"postgres": postmaster_pid(pg), **{str(p.pid): p.pid for p in processes}}
+    roots = {"postgres": pg.postmaster_pid(), **{str(p.pid): p.pid for p in processes}}
     cpu_before, syncs_before, rows_before = tree_cpu(roots), wal_syncs(pg.url), rows(pg, way)
     began = time.monotonic()
     time.sleep(args.duration)
@@ -146,13 +146,6 @@ def rows(pg: PostgresServer, way: str) -> int:
     with psycopg.connect(pg.url, autocommit=True) as conn:
         row = conn.execute(f"SELECT count(*) FROM {SCHEMA}.{WAYS[way]}").fetchone()
     return int(row[0]) if row else 0
-
-
-def postmaster_pid(pg: PostgresServer) -> int | None:
-    try:
-        return int((pg.data / "postmaster.pid").read_text().split()[0])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:

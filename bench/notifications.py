@@ -24,9 +24,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -41,110 +38,25 @@ from uuid import UUID, uuid5
 from application.app import CareLedger
 from application.customers import ContactDetails
 from application.handling import ID_NAMESPACE
+from bench.cpu import tree_cpu
 from bench.machine import describe
 from bench.serving import Process, bench_settings, careledger_command, percentile, service_env
+from bench.smtp_arrivals import Arrivals
 from delivery.channels.base import ChannelKind, Message
 from delivery.channels.smtp import SmtpChannel, SmtpServer
 from domain.meta import Actor, ActorKind, Meta
 from domain.order_types import OrderItem
-from testing.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer, free_port
 
 AGENT = Actor(ActorKind.AGENT, "bench-agent", "agent")
 T0 = datetime.now(UTC).replace(microsecond=0)
 _ids = itertools.count()
 
 
-class Arrivals:
-    """When each notification's message arrived, as the SMTP server's process logs it."""
-
-    def __init__(self, log: Path) -> None:
-        self.log = log
-        self.at: dict[str, float] = {}
-        self.other = 0
-        self.lock = threading.Lock()
-        self._read = 0
-
-    def refresh(self) -> None:
-        """Takes in the lines logged since the last call (whole lines only)."""
-        with self.log.open("rb") as log:
-            log.seek(self._read)
-            chunk = log.read()
-        whole = chunk[: chunk.rfind(b"\n") + 1]
-        self._read += len(whole)
-        with self.lock:
-            for line in whole.decode().splitlines():
-                name, at = line.split()
-                if name == "-":
-                    self.other += 1
-                else:
-                    self.at.setdefault(name, float(at))
-
-    def count(self) -> int:
-        self.refresh()
-        with self.lock:
-            return len(self.at) + self.other
-
-
 def own_cpu_s() -> float:
     """CPU seconds of this process, all its threads."""
     times = os.times()
     return times.user + times.system
-
-
-def cpu_s(process: Process) -> float:
-    """CPU seconds (user and system, all threads) the child process has used so far."""
-    assert process.process is not None
-    with open(f"/proc/{process.process.pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds of a process and its live descendants, and of the children it has reaped
-    (PostgreSQL's backends are the postmaster's children)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    reaped = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended meanwhile
-        parents[int(entry)] = int(fields[1])
-        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-        if int(entry) == pid:
-            reaped = (int(fields[13]) + int(fields[14])) / tick
-    tree, grew = {pid}, True
-    while grew:
-        more = {child for child, parent in parents.items() if parent in tree} - tree
-        grew, tree = bool(more), tree | more
-    return reaped + sum(times.get(p, 0.0) for p in tree)
-
-
-def postmaster_pid(pg: PostgresServer) -> int:
-    return int((pg.data / "postmaster.pid").read_text().split()[0])
-
-
-def wait_listening(port: int, limit_s: float = 10.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def meta() -> Meta:
@@ -255,11 +167,6 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     arrivals = Arrivals(Path(tempfile.mkdtemp(prefix="careledger-smtp-")) / "arrivals.log")
-    arrivals.log.touch()
-    smtp = subprocess.Popen(
-        [sys.executable, "-m", "bench.smtp_arrivals", str(port), str(arrivals.log)]
-    )
-    wait_listening(port)
     pg = PostgresServer(durable=True).start()
     try:
         settings = bench_settings(pg.url, "notices_bench")
@@ -270,25 +177,33 @@ def main() -> None:
             "CARELEDGER_ENV": "development",
             "CARELEDGER_NOTICE_WORKERS": str(args.workers),
         }
-        with CareLedger(settings) as app:
+        with CareLedger(settings) as app, ExitStack() as stack:
+            smtp = stack.enter_context(arrivals.server(port))
             customer_id, orders = prepare(app, args.orders)
             ceiling = channel_ceiling(port, arrivals, 2000, 8)
-            with ExitStack() as stack:
-                notifiers = [
-                    stack.enter_context(
-                        Process(
-                            f"notices-{n}",
-                            careledger_command("notices", "run"),
-                            {**env, "CARELEDGER_NOTICE_SHARE": f"{n}/{args.notifiers}"},
-                        )
+            notifiers = [
+                stack.enter_context(
+                    Process(
+                        f"notices-{n}",
+                        careledger_command("notices", "run"),
+                        {**env, "CARELEDGER_NOTICE_SHARE": f"{n}/{args.notifiers}"},
                     )
-                    for n in range(args.notifiers)
-                ]
-                run(app, args, arrivals, customer_id, orders, ceiling, notifiers, pg, smtp.pid)
+                )
+                for n in range(args.notifiers)
+            ]
+            roots = {
+                **{p.name: pid_of(p) for p in notifiers},
+                "PostgreSQL": pg.postmaster_pid(),
+                "SMTP server": pid_of(smtp),
+            }
+            run(app, args, arrivals, customer_id, orders, ceiling, roots)
     finally:
         pg.stop()
-        smtp.terminate()
-        smtp.wait(10)
+
+
+def pid_of(process: Process) -> int:
+    assert process.process is not None
+    return process.process.pid
 
 
 def warm_up(
@@ -302,9 +217,8 @@ def warm_up(
     nid = notification_id(order_id, outcome.version, customer_id)
     while time.time() - began < limit_s:
         arrivals.refresh()
-        with arrivals.lock:
-            if nid in arrivals.at:
-                return arrivals.at[nid] - began
+        if nid in arrivals.at:
+            return arrivals.at[nid] - began
         time.sleep(0.05)
     raise RuntimeError(f"the warm-up notice did not arrive within {limit_s:.0f} s")
 
@@ -316,40 +230,34 @@ def run(
     customer_id: UUID,
     orders: list[UUID],
     ceiling: float,
-    notifiers: list[Process],
-    pg: PostgresServer,
-    smtp_pid: int,
+    roots: dict[str, int | None],
 ) -> None:
+    """`roots`: the delivery processes, PostgreSQL and the SMTP server, whose CPU is counted."""
+
     def confirm(n: int) -> tuple[str, float]:
         order_id = orders[n % len(orders)]
         outcome = app.send_order_confirmation(meta(), order_id, "email")
         return notification_id(order_id, outcome.version, customer_id), time.time()
 
     ready_s = warm_up(app, arrivals, orders[0], customer_id, args.drain)
-    cpu_before = sum(cpu_s(p) for p in notifiers)
-    pg_before, bench_before = tree_cpu_s(postmaster_pid(pg)), own_cpu_s()
-    smtp_before = tree_cpu_s(smtp_pid)
+    cpu_before, bench_before = tree_cpu(roots), own_cpu_s()
     began = time.time()
     acknowledged = paced(args.rate, args.duration, args.senders, confirm)
     load_s = time.time() - began
     deadline = time.time() + args.drain
     while time.time() < deadline:
         arrivals.refresh()
-        with arrivals.lock:
-            missing = [nid for nid in acknowledged if nid not in arrivals.at]
-        if not missing:
+        if all(nid in arrivals.at for nid in acknowledged):
             break
         time.sleep(0.2)
     arrivals.refresh()
-    with arrivals.lock:
-        waits = sorted(
-            arrivals.at[nid] - at for nid, at in acknowledged.items() if nid in arrivals.at
-        )
-        last = max((arrivals.at[nid] for nid in acknowledged if nid in arrivals.at), default=began)
+    waits = sorted(arrivals.at[nid] - at for nid, at in acknowledged.items() if nid in arrivals.at)
+    last = max((arrivals.at[nid] for nid in acknowledged if nid in arrivals.at), default=began)
     delivered = len(waits)
-    cpu = sum(cpu_s(p) for p in notifiers) - cpu_before
-    pg_cpu, bench_cpu = tree_cpu_s(postmaster_pid(pg)) - pg_before, own_cpu_s() - bench_before
-    smtp_cpu = tree_cpu_s(smtp_pid) - smtp_before
+    cpu_after, bench_cpu = tree_cpu(roots), own_cpu_s() - bench_before
+    spent = {name: cpu_after[name] - cpu_before[name] for name in roots}
+    cpu = sum(spent[name] for name in roots if name.startswith("notices-"))
+    pg_cpu, smtp_cpu = spent["PostgreSQL"], spent["SMTP server"]
     busy_s = last - began
     command_rate = len(acknowledged) / load_s
     end_to_end = delivered / (last - began) if delivered else 0.0
@@ -391,10 +299,9 @@ def run(
 def print_timeline(acknowledged: dict[str, float], arrivals: Arrivals, began: float) -> None:
     """Per second of acknowledgement: how many notices, and their wait's p50 / p99 / max."""
     seconds: dict[int, list[float]] = {}
-    with arrivals.lock:
-        for nid, at in acknowledged.items():
-            if nid in arrivals.at:
-                seconds.setdefault(int(at - began), []).append(arrivals.at[nid] - at)
+    for nid, at in acknowledged.items():
+        if nid in arrivals.at:
+            seconds.setdefault(int(at - began), []).append(arrivals.at[nid] - at)
     print("\n| second | notices | p50 / p99 / max ms |\n|---:|---:|---|")
     for second, waits in sorted(seconds.items()):
         waits.sort()

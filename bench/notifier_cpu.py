@@ -45,7 +45,7 @@ from application.batch_reads import requested_before
 from application.handling import Outcome
 from application.settings import Settings
 from bench.machine import describe
-from bench.notifications import free_port, meta, prepare
+from bench.notifications import meta, prepare
 from delivery import notifier as notifier_module
 from delivery.channels import smtp
 from delivery.channels.base import ChannelKind, Message
@@ -61,7 +61,7 @@ from projections.engine.reading import epoch
 from projections.engine.store import Tx, open_view_store
 from projections.views.notice_rows import changes
 from projections.views.notices import NOTIFICATION_EVENTS, NoticesProjection
-from testing.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer, free_port
 
 Builder = Callable[[Message, str, str], bytes]
 _WIRE = compat32.clone(linesep="\r\n")

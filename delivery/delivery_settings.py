@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from projections.views.notices import WHOLE, Share
+from projections.views.notice_work import WHOLE, Share
 
 PLATFORM_ZONE = "Asia/Shanghai"
 

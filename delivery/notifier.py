@@ -56,15 +56,14 @@ from policies.system import system_meta
 from projections.engine.runner import TRANSIENT, Runner
 from projections.engine.store import ViewStore
 from projections.engine.wakeup import run_woken, wakeup_for
-from projections.views.notices import (
-    NoticesProjection,
-    QueuedNotice,
+from projections.views.notice_work import (
     Wanted,
     due_notifications,
     forget_wanted,
     next_due,
     wanted_notices,
 )
+from projections.views.notices import NoticesProjection, QueuedNotice
 
 log = logging.getLogger(__name__)
 

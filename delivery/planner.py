@@ -30,7 +30,7 @@ from domain.notification import NoticeChannel, NoticeKind, RecipientKind
 from domain.order import Order
 from domain.survey import Survey
 from domain.webhook import WebhookEndpoint
-from projections.views.notices import Wanted
+from projections.views.notice_work import Wanted
 
 # the channel a customer is told through, by how they asked or spoke to us
 VIA = {"sms": NoticeChannel.SMS, "email": NoticeChannel.EMAIL, "app": NoticeChannel.PUSH}

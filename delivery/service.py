@@ -9,7 +9,7 @@ from delivery.notifier import ChannelsFactory, Notifier
 from delivery.staff import Directory, Routes
 from delivery.templates import Templates
 from projections.engine.store import ViewStore
-from projections.views.notices import Share
+from projections.views.notice_work import Share
 
 
 def delivery_settings(settings: Settings) -> DeliverySettings:

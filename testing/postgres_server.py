@@ -50,6 +50,13 @@ class PostgresServer:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
+    def postmaster_pid(self) -> int | None:
+        """The running server's postmaster (the parent of its backends), None when stopped."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return None
+
     def _run(self, *args: str) -> None:
         command = [str(self.bin / args[0]), *args[1:]]
         if self.as_root:

@@ -6,7 +6,8 @@ has requested its notifications; the event's fields are kept as recorded (person
 sealed). `queue` holds one row per notification with its status, attempts and the time it is
 next due: requested and retrying ones at their next attempt, one being sent at the end of its
 lease (so a process that died mid-send is taken over), erased customers' pending ones at once
-(so they are suppressed). docs/architecture.md#notices.
+(so they are suppressed). What the delivery process reads from them: `notice_work.py`;
+docs/architecture.md#notices.
 """
 
 from __future__ import annotations
@@ -148,26 +149,6 @@ def _fields(event: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Wanted:
-    """An event that calls for notices, as the view keeps it."""
-
-    trigger_key: str
-    position: int
-    trigger: str
-    source_id: UUID
-    actor_id: str
-    occurred_at: datetime
-    fields: dict[str, Any]
-
-    def sealed(self, name: str) -> Sealed | None:
-        value = self.fields.get(name)
-        if isinstance(value, dict) and "sealed" in value:
-            subject, token = value["sealed"]
-            return Sealed(subject=subject, token=token)
-        return None
-
-
-@dataclass(frozen=True)
 class QueuedNotice:
     notification_id: UUID
     kind: str
@@ -189,11 +170,11 @@ class QueuedNotice:
     acknowledged_at: datetime | None
 
 
-def _time(value: float | None) -> datetime | None:
+def moment(value: float | None) -> datetime | None:
     return None if value is None else from_epoch(float(value))
 
 
-def _queued(row: Sequence[Any]) -> QueuedNotice:
+def queued_notice(row: Sequence[Any]) -> QueuedNotice:
     nid, kind, channel, rkind, rid, stype, sid, status, attempts, due, *rest = row
     requested, sent, finished, provider, error, urgent, ack_by, ack_at = rest
     return QueuedNotice(
@@ -206,155 +187,22 @@ def _queued(row: Sequence[Any]) -> QueuedNotice:
         subject_id=UUID(str(sid)),
         status=str(status),
         attempts=int(attempts),
-        due_at=_time(due),
+        due_at=moment(due),
         requested_at=from_epoch(float(requested)),
-        sent_at=_time(sent),
-        finished_at=_time(finished),
+        sent_at=moment(sent),
+        finished_at=moment(finished),
         provider_id=provider,
         last_error=error,
         urgent=bool(urgent),
         acknowledged_by=ack_by,
-        acknowledged_at=_time(ack_at),
+        acknowledged_at=moment(ack_at),
     )
 
 
-HEX_DIGITS = "0123456789abcdef"
-
-
-@dataclass(frozen=True)
-class Share:
-    """The part of the work one of several delivery processes takes: rows whose key (an event's
-    aggregate id, a notification's id: UUIDs, so their first hex digit is uniform) falls in its
-    `index` of `count`, and any other row once it has waited `takeover_s` past its time, so
-    that a stopped or slow process's part is done by the others. `count` 1 is all of it."""
-
-    index: int = 0
-    count: int = 1
-    takeover_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.count <= len(HEX_DIGITS) or not 0 <= self.index < self.count:
-            raise ValueError(f"share {self.index}/{self.count}: from 0/1 to 15/16")
-
-    @property
-    def whole(self) -> bool:
-        return self.count == 1
-
-    def digits(self) -> tuple[str, ...]:
-        return tuple(d for n, d in enumerate(HEX_DIGITS) if n % self.count == self.index)
-
-    def mine(self, column: str) -> tuple[str, tuple[str, ...]]:
-        """The SQL condition that `column`'s row is this share's, and its parameters."""
-        digits = self.digits()
-        marks = ", ".join("?" for _ in digits)
-        return f"substr({column}, 1, 1) IN ({marks})", digits
-
-    def owns(self, key: str) -> bool:
-        return self.whole or key[:1] in self.digits()
-
-
-WHOLE = Share()
-
-
-def _checked(limit: int) -> int:
+def checked_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be from 1 to {MAX_LIMIT}")
     return limit
-
-
-def wanted_notices(
-    store: ViewStore, limit: int = 200, share: Share = WHOLE, now: datetime | None = None
-) -> list[Wanted]:
-    """The events still waiting for their notices to be requested, in log order: of `share`'s
-    part, and any other that occurred `share.takeover_s` before `now` and still waits."""
-    where: str = ""
-    params: tuple[object, ...] = ()
-    if not share.whole:
-        assert now is not None, "a share takes over by the time"
-        mine, digits = share.mine("trigger_key")
-        where, params = f" WHERE {mine} OR occurred_at <= ?", (*digits, _late(share, now))
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, NoticesProjection.name)
-        rows = tx.all(
-            f"SELECT trigger_key, position, trigger, source_id, actor_id, occurred_at, fields"
-            f" FROM {prefix}wanted{where} ORDER BY position LIMIT ?",
-            (*params, _checked(limit)),
-        )
-    return [
-        Wanted(
-            trigger_key=str(key),
-            position=int(pos),
-            trigger=str(trig),
-            source_id=UUID(str(src)),
-            actor_id=str(actor),
-            occurred_at=from_epoch(float(at)),
-            fields=json.loads(fields),
-        )
-        for key, pos, trig, src, actor, at, fields in rows
-    ]
-
-
-def forget_wanted(store: ViewStore, trigger_keys: Sequence[str]) -> None:
-    """Their notices were requested (the requests are idempotent: repeating one is harmless)."""
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, NoticesProjection.name)
-        tx.executemany(
-            f"DELETE FROM {prefix}wanted WHERE trigger_key = ?", [(key,) for key in trigger_keys]
-        )
-
-
-def due_notifications(
-    store: ViewStore, now: datetime, limit: int = 200, share: Share = WHOLE
-) -> list[QueuedNotice]:
-    """Notifications to attempt (or to take over) at `now`, the longest due first: of
-    `share`'s part, and any other due `share.takeover_s` ago."""
-    where: str = ""
-    params: tuple[object, ...] = ()
-    if not share.whole:
-        mine, digits = share.mine("notification_id")
-        where, params = f" AND ({mine} OR due_at <= ?)", (*digits, _late(share, now))
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, NoticesProjection.name)
-        rows = tx.all(
-            f"SELECT {QUEUE_COLUMNS} FROM {prefix}queue WHERE due_at <= ?{where}"
-            " ORDER BY due_at, notification_id LIMIT ?",
-            (epoch(now), *params, _checked(limit)),
-        )
-    return [_queued(row) for row in rows]
-
-
-def next_due(store: ViewStore, share: Share = WHOLE) -> datetime | None:
-    """When `share` next has something to do: at once while an event of its part waits, else
-    the earliest of its part's next attempts and the other parts' times plus the takeover."""
-    if share.whole:
-        with store.transaction() as tx:
-            prefix = active_prefix(tx, NoticesProjection.name)
-            (due,) = tx.one(f"SELECT MIN(due_at) FROM {prefix}queue") or (None,)
-            (wanted,) = tx.one(f"SELECT COUNT(*) FROM {prefix}wanted") or (0,)
-        return from_epoch(0) if wanted else _time(due)
-    wanted_mine, digits = share.mine("trigger_key")
-    queue_mine, _ = share.mine("notification_id")
-    with store.transaction() as tx:
-        prefix = active_prefix(tx, NoticesProjection.name)
-        (mine,) = tx.one(f"SELECT COUNT(*) FROM {prefix}wanted WHERE {wanted_mine}", digits) or (0,)
-        if mine:
-            return from_epoch(0)
-        (others,) = tx.one(f"SELECT MIN(occurred_at) FROM {prefix}wanted") or (None,)
-        (due,) = tx.one(f"SELECT MIN(due_at) FROM {prefix}queue WHERE {queue_mine}", digits) or (
-            None,
-        )
-        (theirs,) = tx.one(
-            f"SELECT MIN(due_at) FROM {prefix}queue WHERE NOT ({queue_mine})", digits
-        ) or (None,)
-    times = [t for t in (due,) if t is not None] + [
-        float(t) + share.takeover_s for t in (others, theirs) if t is not None
-    ]
-    return _time(min(times)) if times else None
-
-
-def _late(share: Share, now: datetime) -> float:
-    """The time (epoch) before which another part's row is anyone's."""
-    return epoch(now) - share.takeover_s
 
 
 def notifications_of(store: ViewStore, subject_id: UUID, limit: int = 100) -> list[QueuedNotice]:
@@ -364,9 +212,9 @@ def notifications_of(store: ViewStore, subject_id: UUID, limit: int = 100) -> li
         rows = tx.all(
             f"SELECT {QUEUE_COLUMNS} FROM {prefix}queue WHERE subject_id = ?"
             " ORDER BY requested_at, notification_id LIMIT ?",
-            (str(subject_id), _checked(limit)),
+            (str(subject_id), checked_limit(limit)),
         )
-    return [_queued(row) for row in rows]
+    return [queued_notice(row) for row in rows]
 
 
 def notification(store: ViewStore, notification_id: UUID) -> QueuedNotice | None:
@@ -376,7 +224,7 @@ def notification(store: ViewStore, notification_id: UUID) -> QueuedNotice | None
             f"SELECT {QUEUE_COLUMNS} FROM {prefix}queue WHERE notification_id = ?",
             (str(notification_id),),
         )
-    return None if row is None else _queued(row)
+    return None if row is None else queued_notice(row)
 
 
 def staff_alerts(
@@ -405,9 +253,9 @@ def staff_alerts(
         rows = tx.all(
             f"SELECT {QUEUE_COLUMNS} FROM {prefix}queue WHERE {' AND '.join(where)}"
             " ORDER BY requested_at DESC, notification_id LIMIT ?",
-            (*values, _checked(limit)),
+            (*values, checked_limit(limit)),
         )
-    return [_queued(row) for row in rows]
+    return [queued_notice(row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from domain.values import Sealed
 from policies.cluster_detector import ClusterDetector
 from policies.sla_sweeper import SlaSweeper
 from projections.engine.store import ViewStore
-from projections.views.notices import NoticesProjection, wanted_notices
+from projections.views.notice_work import wanted_notices
+from projections.views.notices import NoticesProjection
 from tests.application.builders import customer
 from tests.policies.clusters import Kitchens, detections
 from tests.projections.catch_up import Project

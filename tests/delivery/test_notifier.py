@@ -17,7 +17,8 @@ from domain.notification import NoticeKind, Notification
 from domain.order import Order
 from policies.cluster_detector import ClusterDetector
 from projections.engine.store import ViewStore
-from projections.views.notices import notifications_of, wanted_notices
+from projections.views.notice_work import wanted_notices
+from projections.views.notices import notifications_of
 from tests.application.builders import CONTACT, PHONE, customer
 from tests.delivery.orders import confirmed_order
 from tests.delivery.recording import PermanentDeliveryError, Recorder, TransientDeliveryError

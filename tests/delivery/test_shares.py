@@ -13,13 +13,8 @@ from delivery.channels.base import ChannelKind
 from delivery.delivery_settings import DeliverySettings
 from delivery.notifier import Notifier
 from projections.engine.store import ViewStore
-from projections.views.notices import (
-    QueuedNotice,
-    Share,
-    next_due,
-    notifications_of,
-    wanted_notices,
-)
+from projections.views.notice_work import Share, next_due, wanted_notices
+from projections.views.notices import QueuedNotice, notifications_of
 from tests.delivery.orders import confirmed_order
 from tests.delivery.recording import Recorder, TransientDeliveryError
 from tests.support import T0, Clock
