@@ -241,6 +241,9 @@ class ViewStore(ABC):
     def close(self) -> None: ...
 
 
+CLOSE_WAIT_S = 10.0  # how long closing waits for the transactions still running
+
+
 class SQLiteViewStore(ViewStore):
     """A database file of its own beside the events, so projecting never blocks commands."""
 
@@ -251,6 +254,9 @@ class SQLiteViewStore(ViewStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._active = 0  # transactions running: close waits for them (closing a connection
+        # another thread is using crashes sqlite3: a request still reading at shutdown did)
         self.progress = Progress()
 
     def _connection(self) -> sqlite3.Connection:
@@ -268,6 +274,18 @@ class SQLiteViewStore(ViewStore):
 
     @contextmanager
     def transaction(self, *, durable: bool = True, snapshot: bool = False) -> Iterator[Tx]:
+        with self._idle:
+            self._active += 1
+        try:
+            with self._transaction() as tx:
+                yield tx
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Tx]:
         conn = self._connection()  # BEGIN IMMEDIATE: one state throughout, snapshot or not
         cursor = conn.cursor()
         cursor.execute("BEGIN IMMEDIATE")
@@ -284,7 +302,8 @@ class SQLiteViewStore(ViewStore):
         self.progress.committed(tx.moves)
 
     def close(self) -> None:
-        with self._lock:
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=CLOSE_WAIT_S)
             for conn in self._all:
                 conn.close()
             self._all.clear()
